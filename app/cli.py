@@ -1,0 +1,114 @@
+"""The ``hotmap`` command line.
+
+Each verb lives in its own module in :mod:`app.commands` and defines::
+
+    NAME = "kde"                  # the verb
+    HELP = "one-line summary"     # shown by ``hotmap --help``
+    DESCRIPTION = "longer text"   # optional, shown by ``hotmap kde --help``
+    def add_arguments(parser): ...
+    def run(args) -> int: ...     # 0 on success
+
+Modules are discovered automatically, so a new verb needs no edit here.
+Verbs import the core lazily, so ``hotmap --help`` is fast and the command
+line never loads Qt unless the GUI is asked for.
+
+Every failure the user can fix is a :class:`layers.errors.HotmapError`; it is
+printed as one line (``hotmap: error: ...``) with exit status 2.  Anything
+else is a bug: one line and exit status 1, with the traceback only under
+``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+
+__all__ = ["main", "build_parser"]
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("hotmap")
+    except Exception:  # pragma: no cover - not installed
+        return "0+unknown"
+
+
+def _command_modules():
+    import app.commands as pkg
+
+    mods = []
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"app.commands.{info.name}")
+        if hasattr(mod, "NAME") and hasattr(mod, "run"):
+            mods.append(mod)
+    return sorted(mods, key=lambda m: (getattr(m, "ORDER", 50), m.NAME))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every discovered verb."""
+    parser = argparse.ArgumentParser(
+        prog="hotmap",
+        description=(
+            "hotmap: hotspot mapping for community-safety and drug-strategy analysts. "
+            "Run a verb with --help for its options. With no verb and a display, "
+            "the desktop app opens."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"hotmap {_version()}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback when something fails")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for mod in _command_modules():
+        p = sub.add_parser(mod.NAME, help=mod.HELP,
+                           description=getattr(mod, "DESCRIPTION", mod.HELP),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show the full traceback when something fails")
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``hotmap`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or argv == ["--debug"]:
+        if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or \
+                os.environ.get("QT_QPA_PLATFORM"):
+            argv = argv + ["gui"]
+        else:
+            parser.print_help()
+            return 0
+    args = parser.parse_args(argv)
+    debug = getattr(args, "debug", False)
+    from layers.errors import HotmapError
+
+    try:
+        code = args._run(args)
+    except HotmapError as exc:
+        if debug:
+            raise
+        print(f"hotmap: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hotmap: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a user error
+        if debug:
+            raise
+        print(f"hotmap: internal error: {type(exc).__name__}: {exc}. "
+              "Rerun with --debug for the traceback and report it.", file=sys.stderr)
+        return 1
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

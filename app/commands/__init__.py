@@ -1,0 +1,1 @@
+"""One module per ``hotmap`` verb; see :mod:`app.cli` for the convention."""

@@ -1,0 +1,8 @@
+"""Record layers and the Qt-free document model (project, layer stack, layer)."""
+
+from layers.errors import AnalysisError, HotmapError, InputError, ProjectError
+from layers.records import load_records
+from layers.result import LoadResult
+
+__all__ = ["HotmapError", "InputError", "ProjectError", "AnalysisError", "LoadResult",
+           "load_records"]

@@ -1,0 +1,73 @@
+"""Exceptions raised by the Qt-free core.
+
+Model code raises; only ``app/`` shows errors.  Every error a user can cause
+is an :class:`InputError` whose message says *what* is wrong, *where* (file,
+row, column) and *how to fix it*, so the command line can print it on one line
+and the GUI can show it in a dialog.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["HotmapError", "InputError", "ProjectError", "AnalysisError", "ResourceLimitError"]
+
+
+class HotmapError(Exception):
+    """Base class of every error hotmap raises on purpose."""
+
+
+class InputError(HotmapError, ValueError):
+    """Unusable user input: a file, a column, a parameter.
+
+    Parameters
+    ----------
+    problem : str
+        What is wrong, in plain words.
+    path : str or Path, optional
+        The file concerned.
+    row : int, optional
+        1-based data row number in the file (header excluded), if known.
+    column : str, optional
+        The column or field concerned.
+    fix : str, optional
+        What the user should do about it.
+
+    Examples
+    --------
+    >>> str(InputError("no 'Easting' column", path="a.csv", fix="map the x column"))
+    "a.csv: no 'Easting' column. Fix: map the x column"
+    """
+
+    def __init__(self, problem, *, path=None, row=None, column=None, fix=None):
+        self.problem = problem
+        self.path = None if path is None else str(path)
+        self.row = row
+        self.column = column
+        self.fix = fix
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = []
+        if self.path is not None:
+            where.append(Path(self.path).name if len(self.path) > 80 else self.path)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        text = (", ".join(where) + ": " if where else "") + self.problem
+        if self.fix:
+            text += f". Fix: {self.fix}"
+        return text
+
+
+class ProjectError(InputError):
+    """A project file that cannot be read, or that refers to missing data."""
+
+
+class AnalysisError(InputError):
+    """Parameters or data that an analysis cannot work with (e.g. geographic CRS)."""
+
+
+class ResourceLimitError(InputError):
+    """A job that would need more memory or time than the machine has."""

@@ -1,0 +1,36 @@
+"""Shared fixtures: the real public data folder and isolation of user state."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HOTMAP_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def shared_path(*parts: str) -> Path:
+    """Return a path in the shared data folder, skipping the test if it is absent."""
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"real data not found at {p}: set HOTMAP_SHARED_DATA to ../shared/data")
+    return p
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public data folder (``$HOTMAP_SHARED_DATA``, default ``../shared/data``)."""
+    if not SHARED.exists():
+        pytest.skip(f"real data not found at {SHARED}: set HOTMAP_SHARED_DATA to ../shared/data")
+    return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """Keep settings, logs and autosaves out of the real user's folders."""
+    home = tmp_path_factory.mktemp("userhome")
+    monkeypatch.setenv("HOTMAP_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("HOTMAP_STATE_DIR", str(home / "state"))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
