@@ -1,0 +1,139 @@
+"""Tests of the safe filter-expression parser (mapping.filters)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geopandas as gpd
+from shapely.geometry import Point
+
+from layers.errors import InputError
+from mapping.filters import apply_filter, filter_columns, filter_mask, parse_filter
+
+
+@pytest.fixture
+def gdf():
+    return gpd.GeoDataFrame(
+        {
+            "Crime type": ["Drugs", "Burglary", None, "Drugs", "Possession of weapons"],
+            "crime_type": ["Drugs", "Burglary", None, "Drugs", "Possession of weapons"],
+            "quantity": [1, 2, 3, np.nan, 10],
+            "date": pd.to_datetime(["2019-01-01", "2018-11-01", None, "2019-02-01", "2018-12-01"]),
+            "LSOA name": ["Bristol 001A", "Bath 1", "Bristol 002B", None, "Bristol 003C"],
+            "Month": ["2019-01", "2018-11", "2018-12", "2019-02", "2018-12"],
+        },
+        geometry=[Point(i, i) for i in range(5)],
+        crs=27700,
+    )
+
+
+@pytest.mark.parametrize(
+    "expr, expected",
+    [
+        ("`Crime type` == 'Drugs'", [1, 0, 0, 1, 0]),
+        ("crime_type = \"Drugs\"", [1, 0, 0, 1, 0]),
+        ("crime_type != 'Drugs'", [0, 1, 1, 0, 1]),  # missing satisfies !=
+        ("quantity in [1, 3]", [1, 0, 1, 0, 0]),
+        ("quantity not in [1]", [0, 1, 1, 1, 1]),
+        ("quantity >= 2", [0, 1, 1, 0, 1]),
+        ("2 < quantity", [0, 0, 1, 0, 1]),
+        ("quantity <= 2.5", [1, 1, 0, 0, 0]),
+        ("date >= '2019-01-01'", [1, 0, 0, 1, 0]),
+        ("date < '2018-12-15' and date > '2018-10-31'", [0, 1, 0, 0, 1]),
+        ("Month >= '2018-12'", [1, 0, 1, 1, 1]),
+        ("not (quantity < 2) and date is not null", [0, 1, 0, 1, 1]),
+        ("date is null", [0, 0, 1, 0, 0]),
+        ("`LSOA name` startswith 'Bristol '", [1, 0, 1, 0, 1]),
+        ("`LSOA name` not startswith 'Bristol '", [0, 1, 0, 1, 0]),
+        ("crime_type contains 'weapon'", [0, 0, 0, 0, 1]),
+        ("crime_type == 'Drugs' or quantity > 5", [1, 0, 0, 1, 1]),
+        ("crime_type == 'Drugs' OR crime_type == 'Burglary' AND quantity > 5", [1, 0, 0, 1, 0]),
+        ("(crime_type == 'Drugs' or crime_type == 'Burglary') and quantity > 1", [0, 1, 0, 0, 0]),
+        ("CRIME_TYPE == 'Drugs'", [1, 0, 0, 1, 0]),  # case-insensitive column match
+        ("`lsoa name` startswith 'Bath'", [0, 1, 0, 0, 0]),
+        ("", [1, 1, 1, 1, 1]),
+    ],
+)
+def test_filter_mask_matches_hand_worked(gdf, expr, expected):
+    assert filter_mask(gdf, expr).tolist() == [bool(v) for v in expected]
+
+
+def test_filter_agrees_with_pandas_boolean_indexing(gdf):
+    got = apply_filter(gdf, "crime_type in ['Drugs', 'Burglary'] and quantity >= 1")
+    ref = gdf[gdf["crime_type"].isin(["Drugs", "Burglary"]) & (gdf["quantity"] >= 1)]
+    assert got.index.tolist() == ref.index.tolist()
+    assert isinstance(got, gpd.GeoDataFrame) and got.crs == gdf.crs
+
+
+def test_apply_filter_does_not_change_input_and_records_base(gdf):
+    before = gdf.copy()
+    out = apply_filter(gdf, "crime_type == 'Drugs'")
+    pd.testing.assert_frame_equal(gdf, before)
+    assert out.attrs["filter"] == "crime_type == 'Drugs'"
+    assert out.attrs["filter_base_n"] == 5
+    assert apply_filter(gdf, None) is gdf
+    assert apply_filter(gdf, "   ") is gdf
+
+
+def test_canonical_snake_case_resolution():
+    df = pd.DataFrame({"crime_type": ["Drugs", "Theft"]})
+    assert filter_mask(df, "`Crime type` == 'Drugs'").tolist() == [True, False]
+
+
+def test_unknown_column_is_input_error_listing_columns(gdf):
+    with pytest.raises(InputError, match=r"no column called 'foo'.*quantity"):
+        filter_mask(gdf, "foo == 1")
+
+
+def test_unquoted_value_suggests_quotes(gdf):
+    with pytest.raises(InputError, match=r"put it in quotes"):
+        filter_mask(gdf, "crime_type == Drugs")
+
+
+@pytest.mark.parametrize(
+    "expr, msg",
+    [
+        ("quantity ==", "expected a value"),
+        ("(quantity == 1", r"expected '\)'"),
+        ("quantity == 1; import os", "cannot read"),
+        ("__import__('os').system('echo hi')", "cannot read|expected a comparison"),
+        ("quantity == 1 quantity", "expected 'and', 'or'"),
+        ("1 == 1", "column name"),
+        ("quantity in 1", r"expected '\['"),
+        ("date > 'abc'", "is not a date"),
+        ("quantity > 'many'", "holds numbers"),
+        ("crime_type > 'Drugs'", "compare numbers and dates"),
+        ("crime_type startswith 3", "quoted text"),
+    ],
+)
+def test_bad_expressions_raise_input_error(gdf, expr, msg):
+    with pytest.raises(InputError, match=msg):
+        filter_mask(gdf, expr)
+
+
+def test_no_code_is_executed(gdf, tmp_path):
+    marker = tmp_path / "pwned"
+    with pytest.raises(InputError):
+        filter_mask(gdf, f"__import__('pathlib').Path('{marker}').touch()")
+    assert not marker.exists()
+
+
+def test_parse_and_columns():
+    node = parse_filter("`Crime type` == 'Drugs' and not quantity in [1, 2.5, 'x']")
+    assert node.op == "and"
+    assert filter_columns("`Crime type` == 'Drugs' and quantity > 1 or quantity < 0") == \
+        ["Crime type", "quantity"]
+
+
+def test_timezone_aware_dates():
+    df = pd.DataFrame({"reported_at": pd.to_datetime(
+        ["2019-01-01T10:00", "2019-01-02T10:00"]).tz_localize("Europe/London")})
+    assert filter_mask(df, "reported_at >= '2019-01-02'").tolist() == [False, True]
+
+
+def test_boolean_columns():
+    df = pd.DataFrame({"is_asb": [True, False, True]})
+    assert filter_mask(df, "is_asb == true").tolist() == [True, False, True]
+    assert filter_mask(df, "not is_asb == true").tolist() == [False, True, False]
