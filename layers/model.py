@@ -16,7 +16,7 @@ from layers.style import LayerStyle
 __all__ = ["Layer", "LayerStack", "LAYER_KINDS", "SENSITIVE_KINDS"]
 
 #: What a layer's ``data`` holds.
-LAYER_KINDS = ("areas", "points", "grid", "surface", "table")
+LAYER_KINDS = ("areas", "points", "grid", "surface", "table", "figure")
 
 #: Record kinds that are sensitive by default (disclosure control).
 SENSITIVE_KINDS = frozenset({"arrests", "offences", "needles", "crack_houses", "clients",

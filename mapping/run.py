@@ -1,0 +1,145 @@
+"""Run a project's analyses and write its outputs: the engine behind ``hotmap run``.
+
+The GUI runs single analyses through :func:`run_step` and exports through
+:func:`write_project_outputs`, so both fronts produce the same results.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from layers.errors import HotmapError, ProjectError
+from layers.model import Layer
+from layers.project import AnalysisStep
+from layers.style import LayerStyle
+from layers.workspace import Workspace
+from mapping.pipeline import StepContext, StepOutput, get_step
+
+__all__ = ["run_step", "run_project", "write_project_outputs", "RunReport", "Cancelled"]
+
+
+class Cancelled(HotmapError):
+    """The user cancelled the work; nothing half-made was kept."""
+
+
+@dataclass
+class RunReport:
+    """What ``hotmap run`` did."""
+
+    outdir: Path
+    written: list[Path] = field(default_factory=list)
+    layers: list[str] = field(default_factory=list)
+    loads: dict = field(default_factory=dict)  # layer -> (read, accepted, rejected)
+    seconds: float = 0.0
+
+    def summary_lines(self) -> list[str]:
+        """Human-readable lines for the command line."""
+        lines = [f"{name}: {r} read, {a} accepted, {j} rejected"
+                 for name, (r, a, j) in self.loads.items()]
+        lines.append(f"{len(self.written)} files written to {self.outdir} "
+                     f"in {self.seconds:.1f} s")
+        return lines
+
+
+def _context(ws: Workspace, progress=None, cancelled=None) -> StepContext:
+    layers, meta = {}, {}
+    for lyr in ws.layers:
+        layers[lyr.name] = lyr.data
+        meta[lyr.name] = {**lyr.meta, "kind": lyr.kind, "sensitive": lyr.sensitive}
+    return StepContext(layers=layers, meta=meta, project=ws.project, progress=progress,
+                       cancelled=cancelled or (lambda: False))
+
+
+def _to_layer(out: StepOutput, step: AnalysisStep) -> Layer:
+    meta = dict(out.meta)
+    style = LayerStyle.from_dict(meta.pop("style", None) or {})
+    if style.column is None and meta.get("value_column"):
+        style.column = meta["value_column"]
+    kind = out.kind if out.kind in ("areas", "points", "grid", "surface", "table", "figure") \
+        else "table"
+    return Layer(out.name, out.data, kind=kind, style=style,
+                 source={"analysis": step.name, "kind": step.kind}, meta=meta,
+                 sensitive=bool(meta.get("sensitive", False)))
+
+
+def run_step(ws: Workspace, step: AnalysisStep, *, progress: Callable | None = None,
+             cancelled: Callable[[], bool] | None = None) -> list[Layer]:
+    """Run one analysis on a workspace and add (or replace) its result layers.
+
+    Raises
+    ------
+    ProjectError
+        Unknown analysis kind or bad parameters; :class:`Cancelled` when cancelled.
+    """
+    func = get_step(step.kind)
+    ctx = _context(ws, progress, cancelled)
+    try:
+        outputs = func(ctx, **step.params)
+    except TypeError as exc:
+        if "argument" in str(exc):
+            raise ProjectError(f"analysis '{step.name}' ({step.kind}): {exc}",
+                               path=ws.project.path,
+                               fix="check the parameter names in [analyses.params]") from exc
+        raise
+    if cancelled and cancelled():
+        raise Cancelled("cancelled: no result was added")
+    new = [_to_layer(o, step) for o in outputs]
+    for lyr in new:
+        if lyr.name in ws.layers:
+            ws.layers.remove(lyr.name)
+        ws.layers.append(lyr)
+    return new
+
+
+def write_project_outputs(ws: Workspace, outdir: str | Path, *, result_names=None) -> list[Path]:
+    """Write maps, data, tables, the HTML map and the audit pack for a workspace."""
+    from mapping.compose import MapComposition
+    from mapping.disclosure import DisclosureRules
+    from mapping.outputs import default_composition, write_outputs
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    proj = ws.project
+    maps = [MapComposition.from_dict(m) for m in proj.maps]
+    drawn = {n for m in maps for n in getattr(m, "layers", [])}
+    base = [lyr for lyr in ws.layers if lyr.source.get("boundaries")]
+    names = result_names if result_names is not None else \
+        [lyr.name for lyr in ws.layers if lyr.source.get("analysis")]
+    for name in names:
+        lyr = ws.layers[name]
+        if lyr.kind in ("areas", "grid", "surface") and name not in drawn:
+            comp = default_composition(lyr, base, fictional=proj.fictional)
+            if comp is not None:
+                maps.append(comp)
+    if not maps and base:  # a project with no analyses still gets a map of its layers
+        maps.append(MapComposition(name="overview", title=proj.name,
+                                   layers=[lyr.name for lyr in ws.layers if lyr.kind != "table"],
+                                   fictional=proj.fictional))
+    meta = {"name": proj.name, "fictional": proj.fictional, "description": proj.description}
+    return write_outputs(ws.layers, maps, outdir, project_meta=meta,
+                         rules=DisclosureRules(threshold=proj.suppression_threshold))
+
+
+def run_project(project_path, outdir, *, progress: Callable | None = None,
+                cancelled: Callable[[], bool] | None = None) -> RunReport:
+    """Load a project, run every enabled analysis in order, and write all outputs."""
+    t0 = time.perf_counter()
+    ws = Workspace.open(project_path, progress=progress, cancelled=cancelled)
+    report = RunReport(outdir=Path(outdir))
+    for name, res in ws.results.items():
+        report.loads[name] = (res.rows_read, len(res.accepted), len(res.rejected))
+    results = []
+    steps = [s for s in ws.project.analyses if s.enabled]
+    for i, step in enumerate(steps):
+        if cancelled and cancelled():
+            raise Cancelled("cancelled before all analyses ran; no outputs were written")
+        if progress:
+            progress(i / max(len(steps), 1), f"Running {step.name}")
+        results += [lyr.name for lyr in run_step(ws, step, progress=None, cancelled=cancelled)]
+    report.layers = results
+    report.written = write_project_outputs(ws, outdir, result_names=results)
+    report.seconds = time.perf_counter() - t0
+    return report
