@@ -9,3 +9,20 @@ __all__: list[str] = []
 from mapping.filters import apply_filter, filter_columns, filter_mask, parse_filter  # noqa: E402
 
 __all__ += ["apply_filter", "filter_mask", "parse_filter", "filter_columns"]
+
+# coverage, gaps, concentration, disproportion (issue 5)
+from mapping.coverage import (  # noqa: E402
+    coverage, decay_weights, nearest_service, service_pairs, services_in_flagged_areas,
+    two_step_fca)
+from mapping.gaps import (  # noqa: E402
+    best_new_sites, bivariate_classes, bivariate_legend, gap_classes, terciles, whatif_coverage)
+from mapping.concentration import (  # noqa: E402
+    concentration, concentration_table, count_in_areas, share_ratio, wilson_interval)
+from mapping.disproportion import disproportion  # noqa: E402
+from mapping.network import build_network, network_nearest, network_pairs  # noqa: E402
+
+__all__ += ["coverage", "decay_weights", "nearest_service", "service_pairs",
+            "services_in_flagged_areas", "two_step_fca", "best_new_sites", "bivariate_classes",
+            "bivariate_legend", "gap_classes", "terciles", "whatif_coverage", "concentration",
+            "concentration_table", "count_in_areas", "share_ratio", "wilson_interval",
+            "disproportion", "build_network", "network_nearest", "network_pairs"]
