@@ -1,8 +1,10 @@
 """Record layers and the Qt-free document model (project, layer stack, layer)."""
 
 from layers.errors import AnalysisError, HotmapError, InputError, ProjectError
+from layers.ingest_postcodes import load_postcode_table, normalise_postcodes
+from layers.ingest_schemas import RECORD_KINDS
 from layers.records import load_records
 from layers.result import LoadResult
 
 __all__ = ["HotmapError", "InputError", "ProjectError", "AnalysisError", "LoadResult",
-           "load_records"]
+           "load_records", "load_postcode_table", "normalise_postcodes", "RECORD_KINDS"]

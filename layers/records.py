@@ -1,6 +1,17 @@
-"""Read geocoded record files (CSV, XLSX, GeoPackage, ...) into point layers.
+"""Read record files (CSV/TSV, XLSX, GeoPackage, Shapefile, GeoJSON) as one point layer.
 
-(First version: the ingest work expands this module.)
+:func:`load_records` is the single entry point.  It reads every file, maps
+columns to the canonical names of the record kind, places each row (BNG
+eastings/northings, x/y in a stated CRS, WGS84 longitude/latitude, or a
+postcode looked up in a user-supplied table), parses dates, and returns a
+:class:`~layers.result.LoadResult` in which every row read is either accepted
+or rejected with a reason.  Helpers live in ``layers/ingest_*.py``.
+
+Rejection reasons: ``no coordinates``, ``unparseable coordinate``,
+``zero coordinates``, ``swapped axes``, ``outside GB``, ``in the sea``,
+``postcode not found``, ``no location published`` (police.uk),
+``unparseable date``, ``unparseable number``, ``duplicate id``,
+``empty geometry``, ``outside study area``.
 """
 
 from __future__ import annotations
@@ -13,56 +24,273 @@ import pandas as pd
 import geopandas as gpd
 
 from layers.errors import InputError
-from layers.result import LoadResult, REJECT_COLUMNS
+from layers.ingest_coords import check_points, looks_lonlat, parse_numbers
+from layers.ingest_dates import parse_dates
+from layers.ingest_police import is_police_uk, police_uk_columns
+from layers.ingest_readers import read_table
+from layers.ingest_schemas import DATE_FIELDS, NUMERIC_FIELDS, RECORD_KINDS, map_columns
+from layers.result import REJECT_COLUMNS, LoadResult
 
-__all__ = ["load_records"]
+__all__ = ["load_records", "RECORD_KINDS"]
+
+WORKING_CRS = "EPSG:27700"
+_ALIAS_KEYS = {"easting": "x", "northing": "y", "longitude": "lon", "latitude": "lat",
+               "long": "lon", "lng": "lon"}
+
+
+def _as_list(paths):
+    if isinstance(paths, (str, Path)):
+        return [paths]
+    paths = list(paths)
+    if not paths:
+        raise InputError("no files given", fix="give at least one record file")
+    return paths
+
+
+def _normalise_overrides(columns, frame_cols):
+    out = {}
+    for k, v in dict(columns or {}).items():
+        k = _ALIAS_KEYS.get(str(k).lower(), str(k))
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            if not 1 <= v <= len(frame_cols):
+                raise InputError(f"column number {v} for {k!r} is out of range "
+                                 f"(the file has {len(frame_cols)} columns)", column=str(v),
+                                 fix="column numbers count from 1")
+            v = frame_cols[v - 1]
+        out[k] = v
+    return out
 
 
 def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_table=None,
-                 study_area=None) -> LoadResult:
-    """Load record files as one point layer in EPSG:27700.
+                 study_area=None, header=True, column_names=None, sheet=None, layer=None,
+                 delimiter=None, encoding=None, postcode_columns=None, coordinates="auto",
+                 dedupe=True) -> LoadResult:
+    """Load record files as one point layer in EPSG:27700, rejecting nothing silently.
+
+    Every keyword can be given in a project file's ``[records.options]`` table.
 
     Parameters
     ----------
     paths : str, Path or list of them
-        Files forming one layer; each record keeps ``source_file`` and ``source_row``.
+        Files forming one layer (e.g. twelve monthly police.uk CSVs); each
+        accepted and rejected row keeps ``source_file`` and ``source_row``
+        (1-based data row, header excluded).
     kind : str
-        Record kind (``arrests``, ``needles``, ``crack_houses``, ``services``,
-        ``seizures``, ``generic``); sets the expected columns.
+        Record kind, a key of :data:`RECORD_KINDS`: ``generic``, ``arrests``
+        (= ``offences``), ``needles``, ``crack_houses``, ``services``,
+        ``seizures``.  police.uk street CSVs are recognised by their header
+        whatever the kind.  The kind's canonical columns are always added
+        (NaN/NaT when the file has no such column).
     columns : dict, optional
-        Mapping of canonical names (``x``, ``y``, ``lon``, ``lat``, ``postcode``,
-        ``date`` ...) to the file's column names.
+        ``{canonical: file column}`` overriding the automatic mapping, e.g.
+        ``{"x": "EAST", "y": "NORTH", "date": "Occurred"}``.  Coordinate keys
+        are ``x``/``y`` (or ``easting``/``northing``), ``lon``/``lat``,
+        ``postcode``; ``id`` names the column checked for duplicates.  A value
+        may be a 1-based column number (useful with ``header=False``).
     crs : str, optional
-        CRS of x/y columns (default EPSG:27700).
+        CRS of ``x``/``y`` columns or of a vector file without one (default:
+        British National Grid for x/y; WGS84 for lon/lat).
+    postcode_table : str, Path, list, DataFrame or PostcodeTable, optional
+        Code-Point Open, ONS Postcode Directory or a simple postcode CSV; rows
+        without coordinates are placed by postcode.
+    study_area : GeoDataFrame, GeoSeries, geometry or path, optional
+        Records outside the union of these areas are rejected (``outside study
+        area``, with the distance in metres in ``detail``).
+    header : bool
+        Whether CSV/XLSX files have a header row (default True).  Headerless
+        columns are named ``col1``, ``col2`` ... unless ``column_names`` is given.
+    column_names : list of str or path, optional
+        Names for headerless columns, or a CSV file holding them.
+    sheet : str or int, optional
+        XLSX worksheet (default the first).
+    layer : str, optional
+        Layer of a multi-layer GeoPackage.
+    delimiter, encoding : str, optional
+        Override the detected CSV delimiter and encoding (UTF-8 with or without
+        BOM, else Windows-1252 are detected).
+    postcode_columns : list of str or path, optional
+        Column names of a headerless postcode table (Code-Point Open's names are
+        read from the ``*column_headers*.csv`` file beside it automatically).
+    coordinates : {'auto', 'bng', 'lonlat', 'xy', 'postcode'}
+        Force where locations come from (default: detect).
+    dedupe : bool
+        Reject repeated non-blank ids (``duplicate id``) after the first.
+
+    Returns
+    -------
+    LoadResult
+        ``accepted``: GeoDataFrame of points in EPSG:27700 with the original
+        columns, ``source_file``, ``source_row``, ``date`` and the kind's
+        canonical columns.  ``rejected``: ``source_file, source_row, reason,
+        detail`` and the original fields.  ``info``: ``format`` (per file),
+        ``kind``, ``police_uk``, ``coordinates``, ``crs``, ``column_mapping``,
+        ``files`` (per-file read/accepted/rejected), ``date_formats``,
+        ``time_span`` (first and last date), ``postcode_table``.
+
+    Raises
+    ------
+    InputError
+        A file that cannot be read or has no usable location columns; the
+        message names the file, column and the fix.
     """
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    columns = dict(columns or {})
-    acc, rej, n = [], [], 0
+    from layers.ingest_frame import FrameLoader
+
+    paths = _as_list(paths)
+    pc_table = None
+    if postcode_table is not None:
+        from layers.ingest_postcodes import load_postcode_table
+
+        pc_table = load_postcode_table(postcode_table, column_names=postcode_columns)
+    area = _study_area(study_area)
+    loader = FrameLoader(kind=kind, crs=crs, pc_table=pc_table, coordinates=coordinates)
+    parts_acc, parts_rej, files, messages = [], [], {}, []
+    rows_read = 0
+    original_cols = set()
+    info = {"kind": kind, "format": {}, "column_mapping": {}, "coordinates": {}, "crs": {},
+            "police_uk": False, "date_formats": [], "postcode_table":
+            None if pc_table is None else pc_table.source}
     for p in paths:
         p = Path(p)
-        if not p.exists():
-            raise InputError("file not found", path=p, fix="check the path")
-        df = pd.read_csv(p, dtype=str, keep_default_na=False)
-        df["source_file"] = str(p)
-        df["source_row"] = np.arange(1, len(df) + 1)
-        n += len(df)
-        xcol = columns.get("x", "easting")
-        ycol = columns.get("y", "northing")
-        x = pd.to_numeric(df[xcol], errors="coerce")
-        y = pd.to_numeric(df[ycol], errors="coerce")
-        ok = x.notna() & y.notna()
-        bad = df[~ok].copy()
-        bad["reason"] = "no coordinates"
-        bad["detail"] = ""
-        rej.append(bad)
-        good = df[ok].copy()
-        acc.append(gpd.GeoDataFrame(good, geometry=gpd.points_from_xy(x[ok], y[ok]),
-                                    crs=crs or "EPSG:27700").to_crs("EPSG:27700"))
-    accepted = gpd.GeoDataFrame(pd.concat(acc, ignore_index=True), crs="EPSG:27700")
-    for c in ("date",):
-        if c in accepted:
-            accepted[c] = pd.to_datetime(accepted[c], errors="coerce")
-    rejected = pd.concat(rej, ignore_index=True)
-    rejected = rejected[REJECT_COLUMNS + [c for c in rejected.columns if c not in REJECT_COLUMNS]]
-    return LoadResult(accepted=accepted, rejected=rejected, rows_read=n, info={"kind": kind})
+        read = read_table(p, header=header, column_names=column_names, sheet=sheet,
+                          delimiter=delimiter, encoding=encoding, layer=layer)
+        messages.extend(read.notes)
+        frame = read.frame
+        if len(frame) == 0:
+            messages.append(f"{p.name}: no data rows (header only)")
+        overrides = _normalise_overrides(columns, [str(c) for c in frame.columns
+                                                   if c != "geometry"])
+        acc, rej, finfo = loader.load(frame, p, read.format, overrides)
+        messages.extend(finfo.pop("messages", []))
+        rows_read += len(frame)
+        original_cols.update(str(c) for c in frame.columns if c != "geometry")
+        key = str(p)
+        info["format"][key] = read.format + (f" ({read.encoding}, delimiter {read.delimiter!r})"
+                                             if read.delimiter else "")
+        info["column_mapping"][key] = finfo["mapping"]
+        info["coordinates"][key] = finfo["coordinates"]
+        info["crs"][key] = finfo["crs"]
+        info["police_uk"] = info["police_uk"] or finfo["police_uk"]
+        info["date_formats"] = sorted(set(info["date_formats"]) | set(finfo["date_formats"]))
+        files[key] = {"read": len(frame), "accepted": len(acc), "rejected": len(rej)}
+        parts_acc.append(acc)
+        parts_rej.append(rej)
+    accepted = _concat_accepted(parts_acc)
+    accepted.attrs["original_columns"] = original_cols
+    rejected = _concat_rejected(parts_rej)
+    if dedupe:
+        accepted, rejected = _dedupe(accepted, rejected, info)
+    if area is not None:
+        accepted, rejected = _apply_study_area(accepted, rejected, area)
+    for key in files:
+        files[key]["accepted"] = int((accepted["source_file"] == key).sum())
+        files[key]["rejected"] = int((rejected["source_file"] == key).sum())
+    accepted.attrs.pop("original_columns", None)
+    info["files"] = files
+    info["rows_read"] = rows_read
+    d = accepted["date"] if "date" in accepted else pd.Series(dtype="datetime64[ns]")
+    info["time_span"] = (None, None) if d.notna().sum() == 0 else (d.min(), d.max())
+    # a single mapping for the common one-file / same-header case
+    maps = list(info["column_mapping"].values())
+    info["columns"] = maps[0] if maps and all(m == maps[0] for m in maps) else maps
+    if len(rejected):
+        counts = rejected["reason"].value_counts()
+        messages.append("rejected: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return LoadResult(accepted=accepted, rejected=rejected, rows_read=rows_read,
+                      messages=messages, info=info).check()
+
+
+def _concat_accepted(parts):
+    parts = [p for p in parts if len(p)] or parts[:1]
+    if len(parts) == 1:
+        out = parts[0]
+    else:
+        out = pd.concat(parts, ignore_index=True, sort=False)
+    out = gpd.GeoDataFrame(out, geometry="geometry", crs=WORKING_CRS)
+    return out.reset_index(drop=True)
+
+
+def _concat_rejected(parts):
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in REJECT_COLUMNS})
+    out = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
+    cols = REJECT_COLUMNS + [c for c in out.columns if c not in REJECT_COLUMNS]
+    return out[cols].reset_index(drop=True)
+
+
+def _move_to_rejected(accepted, rejected, mask, reason, detail):
+    keep = accepted.attrs.get("original_columns")
+    bad = pd.DataFrame(accepted.loc[mask].drop(columns="geometry"))
+    if keep is not None:
+        bad = bad[[c for c in bad.columns if c in keep or c in REJECT_COLUMNS]].astype(object)
+    bad["reason"] = reason
+    bad["detail"] = detail
+    rejected = _concat_rejected([rejected, bad])
+    return accepted.loc[~mask].reset_index(drop=True), rejected
+
+
+def _dedupe(accepted, rejected, info):
+    idcols = {m.get("id") for m in info["column_mapping"].values()} - {None}
+    if len(idcols) != 1 or len(accepted) == 0:
+        return accepted, rejected
+    col = idcols.pop()
+    if col not in accepted:
+        return accepted, rejected
+    ids = accepted[col]
+    dup = ids.notna().to_numpy() & ids.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return accepted, rejected
+    first = ids.drop_duplicates(keep="first")
+    where = pd.Series(accepted["source_file"].map(lambda s: Path(s).name).astype(str) + " row "
+                      + accepted["source_row"].astype(str)).loc[first.index]
+    lookup = pd.Series(where.to_numpy(), index=first.to_numpy())
+    detail = ("same " + col + " as " + ids[dup].map(lookup).astype(str)).to_numpy()
+    return _move_to_rejected(accepted, rejected, dup, "duplicate id", detail)
+
+
+def _study_area(study_area):
+    if study_area is None:
+        return None
+    import shapely
+
+    if isinstance(study_area, (str, Path)):
+        from boundaries.io import load_boundaries
+
+        study_area = load_boundaries(study_area).accepted
+    if isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        gs = study_area.geometry if isinstance(study_area, gpd.GeoDataFrame) else study_area
+        if gs.crs is None:
+            raise InputError("the study area has no CRS", fix="load it with load_boundaries")
+        geom = shapely.union_all(gs.to_crs(WORKING_CRS).make_valid().to_numpy())
+    else:
+        geom = study_area
+    if geom is None or geom.is_empty:
+        raise InputError("the study area is empty", fix="choose a boundary layer with areas")
+    shapely.prepare(geom)
+    return geom
+
+
+def _apply_study_area(accepted, rejected, area):
+    import shapely
+
+    if len(accepted) == 0:
+        return accepted, rejected
+    x = accepted.geometry.x.to_numpy()
+    y = accepted.geometry.y.to_numpy()
+    xy = np.column_stack([x, y])
+    uniq, inv = np.unique(xy, axis=0, return_inverse=True)
+    inside_u = shapely.contains_xy(area, uniq[:, 0], uniq[:, 1])
+    inside_u |= shapely.intersects_xy(area, uniq[:, 0], uniq[:, 1])  # on the boundary
+    inside = inside_u[inv.ravel()]
+    if inside.all():
+        return accepted, rejected
+    out_u = np.flatnonzero(~inside_u)
+    dist_u = np.zeros(len(uniq))
+    dist_u[out_u] = shapely.distance(area, shapely.points(uniq[out_u]))
+    dist = dist_u[inv.ravel()][~inside]
+    detail = np.array([f"{d:,.0f} m outside the study area" for d in dist], dtype=object)
+    return _move_to_rejected(accepted, rejected, ~inside, "outside study area", detail)
+
+
+_ = (check_points, looks_lonlat, parse_numbers, parse_dates, is_police_uk, police_uk_columns,
+     DATE_FIELDS, NUMERIC_FIELDS, map_columns)

@@ -1,0 +1,190 @@
+"""Coordinate parsing and plausibility checks for Great Britain (vectorised).
+
+Checks, in order, each giving a rejection reason:
+
+- ``"no coordinates"``: both blank.
+- ``"unparseable coordinate"``: a value that is not a number (thousands
+  separators such as ``358,123`` are accepted), or only one of the pair.
+- ``"zero coordinates"``: exactly 0,0 (a common null written as a number).
+- ``"swapped axes"``: the pair is implausible as given but plausible with the
+  axes exchanged (latitude in the longitude column, or easting/northing reversed).
+- ``"outside GB"``: outside the British National Grid extent.
+- ``"in the sea"``: inside the grid but far off the coast (a coarse land mask,
+  Natural Earth 1:110m buffered by 20 km, so coastal records are never refused).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import shapely
+
+__all__ = ["parse_numbers", "lonlat_to_bng", "check_points", "land_mask", "GB_BOUNDS",
+           "looks_lonlat"]
+
+#: British National Grid extent used for plausibility (metres).
+GB_BOUNDS = (-50_000.0, -20_000.0, 700_000.0, 1_250_000.0)
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Parse text to float64.
+
+    Returns
+    -------
+    numbers : ndarray of float64
+        NaN for blanks and failures.
+    bad : ndarray of bool
+        True where a non-blank value is not a number.
+    """
+    s = pd.Series(values, copy=False)
+    if pd.api.types.is_numeric_dtype(s):
+        v = s.to_numpy(dtype="float64")
+        return v, np.zeros(len(v), bool)
+    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
+    blank = s.isna().to_numpy()
+    bad = np.isnan(num) & ~blank
+    if bad.any():
+        sub = s[bad].astype(str).str.strip()
+        blank_sub = sub.eq("") | sub.str.lower().isin(["nan", "na", "n/a", "null", "none", "-"])
+        fixed = sub.where(~sub.str.match(_THOUSANDS), sub.str.replace(",", "", regex=False))
+        fixed_num = pd.to_numeric(fixed, errors="coerce").to_numpy(dtype="float64")
+        idx = np.flatnonzero(bad)
+        num[idx] = fixed_num
+        still = np.isnan(fixed_num) & ~blank_sub.to_numpy()
+        bad[idx] = still
+    bad &= True
+    num[~np.isfinite(num)] = np.nan
+    return num, bad
+
+
+@functools.lru_cache(maxsize=1)
+def land_mask():
+    """A prepared, coarse, generous Great Britain land polygon in EPSG:27700."""
+    import json
+
+    path = Path(__file__).with_name("gb_land_mask.geojson")
+    data = json.loads(path.read_text())
+    geom = shapely.geometry.shape(data["features"][0]["geometry"])
+    shapely.prepare(geom)
+    return geom
+
+
+def _on_land(x, y):
+    out = np.zeros(len(x), bool)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.any():
+        xy = np.column_stack([x[ok], y[ok]])
+        uniq, inv = np.unique(xy, axis=0, return_inverse=True)
+        hit = shapely.contains_xy(land_mask(), uniq[:, 0], uniq[:, 1])
+        out[ok] = hit[inv.ravel()]
+    return out
+
+
+def _in_bounds(x, y):
+    x0, y0, x1, y1 = GB_BOUNDS
+    return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+
+
+def lonlat_to_bng(lon, lat):
+    """Project WGS84 longitude/latitude arrays to British National Grid."""
+    from pyproj import Transformer
+
+    t = _transformer("EPSG:4326", "EPSG:27700")
+    return t.transform(lon, lat)
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(src, dst):
+    from pyproj import Transformer
+
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def looks_lonlat(a, b) -> bool:
+    """True if most finite pairs look like GB longitude/latitude (either order)."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() == 0:
+        return False
+    a, b = a[ok], b[ok]
+    small = (np.abs(a) <= 180) & (np.abs(b) <= 90) & ~((a == 0) & (b == 0))
+    return small.mean() > 0.9
+
+
+def check_points(x, y, *, system, crs=None):
+    """Validate coordinate pairs and return BNG coordinates and reasons.
+
+    Parameters
+    ----------
+    x, y : ndarray of float
+        Eastings/northings (``system='bng'``), longitudes/latitudes
+        (``system='lonlat'``), or x/y in ``crs`` (``system='crs'``).
+    system : {'bng', 'lonlat', 'crs'}
+    crs : str, optional
+        Source CRS for ``system='crs'``.
+
+    Returns
+    -------
+    ex, ny : ndarray of float
+        Coordinates in EPSG:27700 (NaN where rejected).
+    reason : ndarray of object
+        None where accepted, else the rejection reason.
+    detail : ndarray of object
+    """
+    n = len(x)
+    reason = np.full(n, None, dtype=object)
+    detail = np.full(n, "", dtype=object)
+    zero = (x == 0) & (y == 0)
+    reason[zero] = "zero coordinates"
+    detail[zero] = "the coordinates are 0,0 (a blank written as zero)"
+    live = np.isfinite(x) & np.isfinite(y) & ~zero
+    ex = np.full(n, np.nan)
+    ny = np.full(n, np.nan)
+    if system == "lonlat":
+        rng = (np.abs(x) <= 180) & (np.abs(y) <= 90)
+        oob = live & ~rng
+        reason[oob] = "unparseable coordinate"
+        detail[oob] = "longitude must be within ±180 and latitude within ±90"
+        live &= rng
+        ex[live], ny[live] = lonlat_to_bng(x[live], y[live])
+        sx = np.full(n, np.nan)
+        sy = np.full(n, np.nan)
+        rs = live & (np.abs(y) <= 180) & (np.abs(x) <= 90)
+        sx[rs], sy[rs] = lonlat_to_bng(y[rs], x[rs])
+    elif system == "crs":
+        t = _transformer(str(crs), "EPSG:27700")
+        ex[live], ny[live] = t.transform(x[live], y[live])
+        sx = np.full(n, np.nan)
+        sy = np.full(n, np.nan)
+        sx[live], sy[live] = t.transform(y[live], x[live])
+    else:
+        ex[live], ny[live] = x[live], y[live]
+        sx, sy = np.where(live, y, np.nan), np.where(live, x, np.nan)
+    good = live & _in_bounds(ex, ny)
+    good[good] = _on_land(ex[good], ny[good])
+    cand = live & ~good
+    swap_ok = np.zeros(n, bool)
+    if cand.any():
+        sw = cand & _in_bounds(sx, sy)
+        sw[sw] = _on_land(sx[sw], sy[sw])
+        swap_ok = sw
+    names = {"lonlat": ("longitude", "latitude"), "bng": ("easting", "northing")}.get(
+        system, ("x", "y"))
+    reason[swap_ok] = "swapped axes"
+    detail[swap_ok] = (f"the {names[0]} and {names[1]} look exchanged; swap the column "
+                       "mapping (columns=) or fix the file")
+    rest = cand & ~swap_ok
+    out = rest & ~_in_bounds(ex, ny)
+    reason[out] = "outside GB"
+    detail[out] = "the point is outside Great Britain (check the CRS and the columns)"
+    sea = rest & ~out
+    reason[sea] = "in the sea"
+    detail[sea] = "the point is more than about 20 km off the coast of Great Britain"
+    ex[~good] = np.nan
+    ny[~good] = np.nan
+    return ex, ny, reason, detail

@@ -1,0 +1,294 @@
+"""Turn one file's table into accepted points and rejected rows (vectorised).
+
+Used by :func:`layers.records.load_records`; one :class:`FrameLoader` handles
+every file of a layer so they share the kind, CRS and postcode table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import geopandas as gpd
+import shapely
+
+from layers.errors import InputError
+from layers.ingest_coords import check_points, looks_lonlat, parse_numbers
+from layers.ingest_dates import parse_dates
+from layers.ingest_police import is_police_uk, police_uk_columns
+from layers.ingest_schemas import DATE_FIELDS, NUMERIC_FIELDS, RECORD_KINDS, map_columns
+from layers.result import REJECT_COLUMNS
+
+__all__ = ["FrameLoader"]
+
+WORKING_CRS = "EPSG:27700"
+
+
+class _Reasons:
+    """First-reason-wins rejection bookkeeping for one file."""
+
+    def __init__(self, n):
+        self.reason = np.full(n, None, dtype=object)
+        self.detail = np.full(n, "", dtype=object)
+
+    def add(self, mask, reason, detail=""):
+        mask = np.asarray(mask, bool) & pd.isna(self.reason)
+        self.reason[mask] = reason
+        if isinstance(detail, np.ndarray):
+            self.detail[mask] = detail[mask]
+        else:
+            self.detail[mask] = detail
+
+    def add_array(self, reason_arr, detail_arr, where=None):
+        m = pd.notna(reason_arr) & pd.isna(self.reason)
+        if where is not None:
+            m &= where
+        self.reason[m] = reason_arr[m]
+        self.detail[m] = detail_arr[m]
+
+    @property
+    def ok(self):
+        return pd.isna(self.reason)
+
+
+class FrameLoader:
+    """Shared settings for the files of one record layer."""
+
+    def __init__(self, *, kind, crs, pc_table, coordinates):
+        if kind not in RECORD_KINDS:
+            raise InputError(f"unknown record kind {kind!r}",
+                             fix=f"use one of {', '.join(sorted(RECORD_KINDS))}")
+        if coordinates not in ("auto", "bng", "lonlat", "xy", "postcode"):
+            raise InputError(f"unknown coordinates option {coordinates!r}",
+                             fix="use auto, bng, lonlat, xy or postcode")
+        self.kind = kind
+        self.crs = crs
+        self.pc_table = pc_table
+        self.coordinates = coordinates
+
+    # ------------------------------------------------------------------ main
+    def load(self, frame, path: Path, fmt: str, overrides: dict):
+        n = len(frame)
+        messages = []
+        src = str(path)
+        is_vector = isinstance(frame, gpd.GeoDataFrame)
+        cols = [c for c in frame.columns if c != "geometry"] if is_vector else list(frame.columns)
+        police = (not is_vector) and is_police_uk(cols)
+        kind = "police_uk" if police and self.kind == "generic" else self.kind
+        mapping = map_columns(cols, kind, overrides, path=src)
+        extra = {}
+        if police:
+            pol = police_uk_columns(frame)
+            pmap = pol.pop("_mapping")
+            for k, v in pmap.items():
+                mapping.setdefault(k, v)
+            mapping.setdefault("id", pmap.get("crime_id"))
+            extra.update(pol)
+        reasons = _Reasons(n)
+        finfo = {"police_uk": police, "messages": messages, "date_formats": []}
+        if is_vector:
+            ex, ny, system, crs = self._vector_points(frame, path, reasons, messages)
+        else:
+            ex, ny, system, crs = self._table_points(frame, path, mapping, reasons, police,
+                                                     messages)
+        finfo["coordinates"] = system
+        finfo["crs"] = crs
+        canon = self._canonical(frame, mapping, kind, reasons, extra, finfo)
+        ok = reasons.ok
+        base = frame.drop(columns="geometry") if is_vector else frame
+        acc = pd.DataFrame(base.loc[ok]).reset_index(drop=True) if not ok.all() else \
+            pd.DataFrame(base).reset_index(drop=True)
+        acc["source_file"] = src
+        acc["source_row"] = np.flatnonzero(ok) + 1
+        for k, v in canon.items():
+            arr = v.to_numpy() if isinstance(v, pd.Series) else np.asarray(v)
+            acc[k] = arr[ok] if not ok.all() else arr
+        geom = gpd.points_from_xy(ex[ok], ny[ok], crs=WORKING_CRS)
+        acc = gpd.GeoDataFrame(acc, geometry=geom, crs=WORKING_CRS)
+        rej = pd.DataFrame(base.loc[~ok]).reset_index(drop=True).astype(object)
+        bad_idx = np.flatnonzero(~ok)
+        rej.insert(0, "detail", reasons.detail[~ok])
+        rej.insert(0, "reason", reasons.reason[~ok])
+        rej.insert(0, "source_row", bad_idx + 1)
+        rej.insert(0, "source_file", src)
+        rej = rej[REJECT_COLUMNS + [c for c in rej.columns if c not in REJECT_COLUMNS]]
+        finfo["mapping"] = {k: v for k, v in mapping.items() if v is not None}
+        return acc, rej, finfo
+
+    # ----------------------------------------------------------- locations
+    def _vector_points(self, gdf, path, reasons, messages):
+        geoms = gdf.geometry.to_numpy()
+        crs = gdf.crs
+        if crs is None:
+            if self.crs is None:
+                raise InputError("the file has no coordinate reference system (a Shapefile "
+                                 "without its .prj?)", path=path,
+                                 fix="copy the .prj beside it, or pass crs='EPSG:27700' "
+                                     "(or the file's CRS)")
+            crs = self.crs
+        missing = shapely.is_missing(geoms)
+        empty = ~missing & shapely.is_empty(geoms)
+        reasons.add(missing, "no coordinates", "the feature has no geometry")
+        reasons.add(empty, "empty geometry", "the feature's geometry is empty")
+        live = ~missing & ~empty
+        types = shapely.get_type_id(geoms)
+        notpoint = live & (types != 0)
+        pts = geoms.copy()
+        if notpoint.any():
+            pts[notpoint] = shapely.point_on_surface(shapely.make_valid(geoms[notpoint]))
+            messages.append(f"{path.name}: {int(notpoint.sum())} non-point features placed at "
+                            "a point on their surface")
+        multi = live & (types == 4)
+        if multi.any():
+            messages.append(f"{path.name}: {int(multi.sum())} multipoints placed at one point")
+        x = np.full(len(gdf), np.nan)
+        y = np.full(len(gdf), np.nan)
+        x[live] = shapely.get_x(shapely.get_point(pts[live], 0)) if multi.any() else \
+            shapely.get_x(pts[live])
+        y[live] = shapely.get_y(shapely.get_point(pts[live], 0)) if multi.any() else \
+            shapely.get_y(pts[live])
+        from pyproj import CRS
+
+        c = CRS.from_user_input(crs)
+        if c.equals(CRS.from_epsg(27700)):
+            system, label = "bng", "EPSG:27700"
+        elif c.equals(CRS.from_epsg(4326)) or c.equals(CRS.from_epsg(4258)) or \
+                c.equals(CRS.from_user_input("OGC:CRS84")):
+            system, label = "lonlat", "EPSG:4326"
+        else:
+            system, label = "crs", c.to_string()
+        ex, ny, r, d = check_points(x, y, system=system, crs=c.to_wkt() if system == "crs"
+                                    else None)
+        reasons.add_array(r, d, where=live)
+        return ex, ny, f"geometry ({label})", label
+
+    def _table_points(self, frame, path, mapping, reasons, police, messages):
+        n = len(frame)
+        mode = self.coordinates
+        have_xy = "x" in mapping and "y" in mapping
+        have_ll = "lon" in mapping and "lat" in mapping
+        have_pc = "postcode" in mapping and self.pc_table is not None
+        if mode == "auto":
+            mode = "lonlat" if have_ll else "xy" if have_xy else "postcode" if have_pc else None
+        if mode is None:
+            if "postcode" in mapping:
+                raise InputError(f"the file has a postcode column ({mapping['postcode']!r}) "
+                                 "but no postcode table was given", path=path,
+                                 fix="pass postcode_table= (Code-Point Open or the ONS "
+                                     "Postcode Directory)")
+            raise InputError("no location columns found (looked for easting/northing, x/y, "
+                             "longitude/latitude and postcode)", path=path,
+                             fix="name the columns with columns={'x': ..., 'y': ...}, "
+                                 "{'lon': ..., 'lat': ...} or {'postcode': ...}; columns are: "
+                                 + ", ".join(map(str, list(frame.columns)[:20])))
+        ex = np.full(n, np.nan)
+        ny = np.full(n, np.nan)
+        if mode == "postcode":
+            if not have_pc:
+                raise InputError("coordinates='postcode' needs a postcode column and "
+                                 "postcode_table=", path=path, fix="give both")
+            done = np.zeros(n, bool)
+            system, label = "postcode", "EPSG:27700"
+        else:
+            need = ("lon", "lat") if mode == "lonlat" else ("x", "y")
+            for k in need:
+                if k not in mapping:
+                    raise InputError(f"no {k} column", path=path, fix=f"map it with columns="
+                                     f"{{'{k}': 'COLUMN'}}")
+            xs, ys = frame[mapping[need[0]]], frame[mapping[need[1]]]
+            x, xbad = parse_numbers(xs)
+            y, ybad = parse_numbers(ys)
+            blank = np.isnan(x) & np.isnan(y) & ~xbad & ~ybad
+            if mode in ("xy", "bng") and self.crs is None and looks_lonlat(x, y):
+                system, label = "lonlat", "EPSG:4326"
+                messages.append(f"{path.name}: x/y values look like longitude/latitude; read "
+                                "as WGS84 (pass crs= to override)")
+            elif mode == "lonlat":
+                system, label = "lonlat", "EPSG:4326"
+            elif self.crs is None or _is_bng(self.crs):
+                system, label = "bng", "EPSG:27700"
+            else:
+                system, label = "crs", str(self.crs)
+            done = ~blank
+            unp = xbad | ybad | (np.isnan(x) ^ np.isnan(y))
+            col = mapping[need[0]] if (xbad | (np.isnan(x) & ~np.isnan(y))).any() else \
+                mapping[need[1]]
+            reasons.add(unp, "unparseable coordinate",
+                        f"a value in {col!r} or its pair is not a number")
+            ex, ny, r, d = check_points(np.where(unp, np.nan, x), np.where(unp, np.nan, y),
+                                        system=system, crs=self.crs)
+            reasons.add_array(r, d, where=done & ~unp)
+            if police:
+                reasons.add(blank, "no location published",
+                            "police.uk publishes no location for this crime")
+        if have_pc:
+            need_pc = ~done & reasons.ok
+            if need_pc.any():
+                from layers.ingest_postcodes import geocode_postcodes
+
+                px, py, found, pblank = geocode_postcodes(
+                    frame[mapping["postcode"]].loc[need_pc], self.pc_table)
+                sub_x = ex[need_pc]
+                sub_y = ny[need_pc]
+                sub_x[found] = px[found]
+                sub_y[found] = py[found]
+                ex[need_pc], ny[need_pc] = sub_x, sub_y
+                nf = np.zeros(n, bool)
+                nf[np.flatnonzero(need_pc)[~found & ~pblank]] = True
+                nb = np.zeros(n, bool)
+                nb[np.flatnonzero(need_pc)[pblank]] = True
+                reasons.add(nf, "postcode not found",
+                            f"not in {self.pc_table.source}; check the postcode or use a "
+                            "newer postcode table")
+                reasons.add(nb, "no coordinates", "no coordinates and no postcode")
+                messages.append(f"{path.name}: {int(found.sum())} rows placed by postcode, "
+                                f"{int(nf.sum())} postcodes not found")
+                if system != "postcode":
+                    system = f"{system} + postcode"
+        else:
+            reasons.add(~done, "no coordinates", "the location columns are blank")
+        return ex, ny, system, label
+
+    # ----------------------------------------------------------- attributes
+    def _canonical(self, frame, mapping, kind, reasons, extra, finfo):
+        n = len(frame)
+        out = {}
+        fields = set(RECORD_KINDS[kind]) | {"date"}
+        for f in sorted(fields):
+            src = mapping.get(f)
+            if f in DATE_FIELDS:
+                if src is None:
+                    out[f] = pd.Series(np.full(n, np.datetime64("NaT"), "datetime64[ns]"))
+                    continue
+                parsed, bad, detail, fmts = parse_dates(frame[src])
+                finfo["date_formats"].extend(fmts)
+                reasons.add(bad, "unparseable date", np.array(
+                    [f"column {src!r}: {d}" if d else "" for d in detail], dtype=object)
+                    if bad.any() else "")
+                out[f] = parsed
+            elif f in NUMERIC_FIELDS:
+                if src is None:
+                    out[f] = np.full(n, np.nan)
+                    continue
+                num, bad = parse_numbers(frame[src])
+                reasons.add(bad, "unparseable number", f"column {src!r} is not a number")
+                out[f] = num
+            else:
+                out[f] = frame[src] if src is not None else pd.Series([None] * n, dtype=object)
+        out.update(extra)
+        if "period" in extra and "date" in out:
+            out["date"] = pd.Series(out["date"]).dt.to_period("M").dt.start_time \
+                .astype("datetime64[ns]")
+        return out
+
+
+def _is_bng(crs) -> bool:
+    from pyproj import CRS
+
+    try:
+        return CRS.from_user_input(crs).equals(CRS.from_epsg(27700))
+    except Exception:
+        raise InputError(f"unknown CRS {crs!r}", fix="use an EPSG code such as 'EPSG:27700'") \
+            from None
