@@ -1,0 +1,390 @@
+"""Kernel density estimation (KDE) of point events on a grid aligned to round coordinates.
+
+Units
+-----
+The output is **events per km²**: each event spreads a total of 1 (or its
+weight) over the plane with a kernel of unit volume, so away from the edges
+``sum(values) * cell_area_km2 ≈ number of events``.  (Events whose kernel
+reaches past the grid or the boundary lose that part; hotmap applies no
+edge correction and says so in the metadata.)
+
+Kernels (u = distance / bandwidth, zero for u ≥ 1; normalised in 2-D)
+-------------------------------------------------------------------------
+``quartic`` (default, also called biweight; as ArcGIS and QGIS)  3/(πh²)·(1−u²)²
+``triweight``      4/(πh²)·(1−u²)³
+``epanechnikov``   2/(πh²)·(1−u²)
+``triangular``     3/(πh²)·(1−u)
+``uniform``        1/(πh²)
+
+Defaults
+--------
+*Cell size*: ArcGIS Kernel Density uses the shorter side of the extent
+divided by 250; sfhotspot aims at about 50 cells along the shorter side.
+hotmap uses ArcGIS's 1/250 (a smooth map at report size), rounded **down**
+to a round number (1, 2, 2.5 or 5 × 10ᵏ m) so cells line up with the
+British National Grid, and at least 5 m.
+*Bandwidth*: ArcGIS uses a spatial variant of Silverman's rule,
+``0.9 × min(SD, sqrt(1/ln 2) × Dm) × n^-0.2`` (SD = standard distance,
+Dm = median distance to the mean centre), which resists outlying points;
+sfhotspot uses a normal-reference rule of thumb.  hotmap uses ArcGIS's rule,
+rounded to 10 m, never below 2 cells.  Both defaults are written to the
+metadata; analysts should normally state a bandwidth that matches the
+question (e.g. 250 m for street-level drug markets).  A bandwidth smaller
+than the cell size triggers a warning: the map would show single cells.
+
+Computation
+-----------
+``method="binned"`` (default): events are linearly binned onto the cell
+centres (each event's weight shared among its 4 nearest centres) and the
+grid is convolved with the kernel sampled at cell offsets by FFT
+(Wand & Jones 1995, ch. 4.2).  ``method="exact"`` evaluates every event's
+kernel at every cell centre within the bandwidth: slow, but the reference.
+The sampled kernel is rescaled to conserve each event's mass exactly.
+**Stated tolerance** (tested): with bandwidth ≥ 4 cells, the binned result
+is within 2.5% of the exact peak density at every cell for quartic,
+triweight, epanechnikov and triangular kernels, and within 8% for the
+uniform kernel (its discontinuous edge); with bandwidth ≥ 10 cells, within
+0.5% (uniform 2.5%).  See :data:`KDE_TOLERANCE`.
+
+Public functions: :func:`hotspot_kde`, :func:`kde_exact`, :func:`kde_grid`,
+:func:`default_cell_size`, :func:`default_bandwidth`; registry :data:`KERNELS`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from layers.errors import AnalysisError, InputError, ResourceLimitError
+
+__all__ = ["hotspot_kde", "kde_exact", "kde_grid", "GridSpec", "KERNELS", "kernel_density",
+           "default_cell_size", "default_bandwidth", "KDE_TOLERANCE", "KDE_TOLERANCE_10",
+           "MAX_CELLS"]
+
+MAX_CELLS = 60_000_000
+
+#: Stated tolerance of the binned method: max |binned − exact| / max(exact), bandwidth ≥ 4 cells.
+KDE_TOLERANCE = {"quartic": 0.025, "triweight": 0.025, "epanechnikov": 0.025,
+                 "triangular": 0.025, "uniform": 0.08}
+#: The same with bandwidth ≥ 10 cells.
+KDE_TOLERANCE_10 = {"quartic": 0.005, "triweight": 0.005, "epanechnikov": 0.005,
+                    "triangular": 0.005, "uniform": 0.025}
+
+
+def _quartic(u):
+    return 3.0 / math.pi * (1 - u * u) ** 2
+
+
+def _triweight(u):
+    return 4.0 / math.pi * (1 - u * u) ** 3
+
+
+def _epanechnikov(u):
+    return 2.0 / math.pi * (1 - u * u)
+
+
+def _triangular(u):
+    return 3.0 / math.pi * (1 - u)
+
+
+def _uniform(u):
+    return np.full_like(u, 1.0 / math.pi)
+
+
+#: Kernel profiles g(u) for u in [0, 1); density = g(d/h) / h² per m².
+KERNELS = {"quartic": _quartic, "triangular": _triangular, "uniform": _uniform,
+           "epanechnikov": _epanechnikov, "triweight": _triweight}
+
+
+def kernel_density(distance, bandwidth: float, kernel: str = "quartic"):
+    """Density (per m²) at ``distance`` metres from one event of weight 1."""
+    u = np.asarray(distance, float) / bandwidth
+    inside = u < 1
+    out = np.zeros_like(u)
+    out[inside] = KERNELS[kernel](u[inside]) / bandwidth ** 2
+    return out
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """A grid: lower-left corner (x0, y0), shape (ny, nx) and cell size, all metres."""
+
+    x0: float
+    y0: float
+    nx: int
+    ny: int
+    cell_size: float
+
+    def centres(self):
+        """Cell-centre eastings (west→east) and northings (*south→north*)."""
+        xs = self.x0 + (np.arange(self.nx) + 0.5) * self.cell_size
+        ys = self.y0 + (np.arange(self.ny) + 0.5) * self.cell_size
+        return xs, ys
+
+
+def _nice_down(v: float) -> float:
+    e = 10 ** math.floor(math.log10(v))
+    for m in (5, 2.5, 2, 1):
+        if m * e <= v:
+            return m * e
+    return e
+
+
+def default_cell_size(bounds) -> float:
+    """Shorter side of ``bounds`` / 250, rounded down to 1, 2, 2.5 or 5 × 10ᵏ m, ≥ 5 m."""
+    xmin, ymin, xmax, ymax = bounds
+    short = min(xmax - xmin, ymax - ymin)
+    if not short > 0:
+        return 25.0
+    return max(5.0, _nice_down(short / 250))
+
+
+def default_bandwidth(xy, weights=None, cell_size: float | None = None) -> float:
+    """ArcGIS's spatial Silverman rule, rounded to 10 m and at least 2 cells.
+
+    ``0.9 × min(SD, sqrt(1/ln 2) × Dm) × n^-0.2`` with SD the (weighted)
+    standard distance and Dm the (weighted) median distance to the mean centre.
+    """
+    xy = np.asarray(xy, float)
+    w = np.ones(len(xy)) if weights is None else np.asarray(weights, float)
+    n = w.sum()
+    if len(xy) < 2 or not n > 0:
+        raise AnalysisError("a default bandwidth needs at least 2 points",
+                            fix="give --bandwidth in metres")
+    centre = (xy * w[:, None]).sum(0) / n
+    d2 = ((xy - centre) ** 2).sum(1)
+    sd = math.sqrt((w * d2).sum() / n)
+    d = np.sqrt(d2)
+    order = np.argsort(d)
+    cw = np.cumsum(w[order])
+    dm = d[order][np.searchsorted(cw, n / 2)]
+    h = 0.9 * min(sd, math.sqrt(1 / math.log(2)) * dm) * n ** -0.2
+    h = max(10.0, round(h / 10) * 10)
+    if cell_size:
+        h = max(h, 2 * cell_size)
+    return float(h)
+
+
+def kde_grid(bounds, cell_size: float, pad: float = 0.0) -> GridSpec:
+    """Grid covering ``bounds`` (+ ``pad``) with edges on multiples of ``cell_size``."""
+    xmin, ymin, xmax, ymax = bounds
+    cs = float(cell_size)
+    x0 = math.floor((xmin - pad) / cs) * cs
+    y0 = math.floor((ymin - pad) / cs) * cs
+    nx = max(1, math.ceil((xmax + pad) / cs - x0 / cs - 1e-9))
+    ny = max(1, math.ceil((ymax + pad) / cs - y0 / cs - 1e-9))
+    if nx * ny > MAX_CELLS:
+        raise ResourceLimitError(f"the grid would have {nx * ny:,} cells ({nx}×{ny})",
+                                 fix="use a larger cell size or a smaller study area")
+    return GridSpec(x0, y0, nx, ny, cs)
+
+
+def _kernel_matrix(cell_size, bandwidth, kernel):
+    r = int(math.ceil(bandwidth / cell_size))
+    off = np.arange(-r, r + 1) * cell_size
+    d = np.hypot(off[None, :], off[:, None])
+    k = kernel_density(d, bandwidth, kernel)
+    # conserve mass exactly: the sampled kernel sums to 1 event per cell area
+    k *= 1.0 / (k.sum() * cell_size ** 2)
+    return k, r
+
+
+def _binned(xy, w, grid: GridSpec, bandwidth, kernel):
+    """Linear binning + FFT convolution; returns (ny, nx) south-up, per m²."""
+    from scipy import fft
+
+    kmat, r = _kernel_matrix(grid.cell_size, bandwidth, kernel)
+    pad = r + 1
+    pnx, pny = grid.nx + 2 * pad, grid.ny + 2 * pad
+    cs = grid.cell_size
+    fx = (xy[:, 0] - (grid.x0 - pad * cs + cs / 2)) / cs
+    fy = (xy[:, 1] - (grid.y0 - pad * cs + cs / 2)) / cs
+    ix = np.floor(fx)
+    iy = np.floor(fy)
+    ok = (ix >= 0) & (ix < pnx - 1) & (iy >= 0) & (iy < pny - 1)
+    tx, ty = fx[ok] - ix[ok], fy[ok] - iy[ok]
+    ix, iy, wk = ix[ok].astype(np.int64), iy[ok].astype(np.int64), w[ok]
+    base = iy * pnx + ix
+    size = pnx * pny
+    grid_w = np.bincount(base, wk * (1 - tx) * (1 - ty), minlength=size)
+    grid_w += np.bincount(base + 1, wk * tx * (1 - ty), minlength=size)
+    grid_w += np.bincount(base + pnx, wk * (1 - tx) * ty, minlength=size)
+    grid_w += np.bincount(base + pnx + 1, wk * tx * ty, minlength=size)
+    grid_w = grid_w.reshape(pny, pnx)
+    ky, kx = kmat.shape
+    sy, sx = fft.next_fast_len(pny + ky - 1, real=True), fft.next_fast_len(pnx + kx - 1, real=True)
+    spec = fft.rfft2(grid_w, (sy, sx), workers=-1) * fft.rfft2(kmat, (sy, sx), workers=-1)
+    full = fft.irfft2(spec, (sy, sx), workers=-1)
+    # 'same'-aligned crop of the padded grid, then drop the pad
+    out = full[r + pad:r + pad + grid.ny, r + pad:r + pad + grid.nx]
+    out = np.where(out < kmat.max() * 1e-12 * max(1.0, np.abs(wk).sum()), 0.0, out)
+    return out
+
+
+def kde_exact(xy, grid: GridSpec, bandwidth: float, kernel: str = "quartic", weights=None,
+              chunk: int = 20_000):
+    """Exact KDE: every event's kernel evaluated at every cell centre (per m², south-up).
+
+    The reference for the binned method; cost grows with events × (bandwidth/cell)².
+    """
+    xy = np.asarray(xy, float)
+    w = np.ones(len(xy)) if weights is None else np.asarray(weights, float)
+    cs = grid.cell_size
+    rr = int(math.ceil(bandwidth / cs)) + 1
+    offs = np.arange(-rr, rr + 1)
+    ox, oy = np.meshgrid(offs, offs)
+    ox, oy = ox.ravel(), oy.ravel()
+    out = np.zeros(grid.nx * grid.ny)
+    for s in range(0, len(xy), chunk):
+        p = xy[s:s + chunk]
+        cx = np.floor((p[:, 0] - grid.x0) / cs).astype(np.int64)
+        cy = np.floor((p[:, 1] - grid.y0) / cs).astype(np.int64)
+        jx = cx[:, None] + ox[None, :]
+        jy = cy[:, None] + oy[None, :]
+        ok = (jx >= 0) & (jx < grid.nx) & (jy >= 0) & (jy < grid.ny)
+        dx = grid.x0 + (jx + 0.5) * cs - p[:, 0:1]
+        dy = grid.y0 + (jy + 0.5) * cs - p[:, 1:2]
+        dens = kernel_density(np.hypot(dx, dy), bandwidth, kernel) * w[s:s + chunk, None]
+        out += np.bincount((jy * grid.nx + jx)[ok], dens[ok], minlength=out.size)
+    return out.reshape(grid.ny, grid.nx)
+
+
+def _points_xy(points, weight):
+    if hasattr(points, "geometry"):
+        from mapping.weights import check_projected
+
+        check_projected(points, "the points")
+        geoms = points.geometry.values
+        good = ~(geoms.isna() | geoms.is_empty)
+        import shapely
+
+        xy = shapely.get_coordinates(np.asarray(geoms[good]))
+        if weight is not None:
+            if weight not in points.columns:
+                raise InputError(f"no weight column '{weight}'", column=weight,
+                                 fix="choose a numeric column such as quantity")
+            import pandas as pd
+
+            w = pd.to_numeric(points[weight], errors="coerce").to_numpy(float)[good]
+            bad = np.isnan(w) | (w < 0)
+            if bad.any():
+                warnings.warn(f"{int(bad.sum())} events have a missing or negative "
+                              f"'{weight}' and count as 0", UserWarning, stacklevel=3)
+                w[bad] = 0.0
+        else:
+            w = np.ones(len(xy))
+        return xy, w
+    xy = np.asarray(points, float).reshape(-1, 2)
+    return xy, np.ones(len(xy)) if weight is None else np.asarray(weight, float)
+
+
+def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | None = None,
+                kernel: str = "quartic", weight=None, boundary=None, grid: GridSpec | None = None,
+                method: str = "binned", min_bandwidth: float | None = None):
+    """Kernel density of events, in events per km², on a grid aligned to round coordinates.
+
+    Parameters
+    ----------
+    points : GeoDataFrame of points (projected, metres) or array (n, 2)
+    cell_size : float, optional
+        Cell size in metres (default: see module notes).
+    bandwidth : float, optional
+        Kernel radius in metres (default: see module notes).
+    kernel : str
+        One of :data:`KERNELS` (default ``quartic``).
+    weight : str or array, optional
+        Column (or array) of event weights, e.g. needle quantity.
+    boundary : GeoDataFrame or shapely geometry, optional
+        Study area: the grid covers its bounds and cells whose centre is
+        outside are NaN (no data).
+    grid : GridSpec, optional
+        Use exactly this grid (e.g. to put several layers on one grid).
+    method : {"binned", "exact"}
+    min_bandwidth : float, optional
+        Smallest bandwidth allowed (for disclosure control of sensitive layers).
+
+    Returns
+    -------
+    mapping.surface.Surface
+        float32, north-up, ``units="events per km²"``, metadata in ``meta``.
+
+    Raises
+    ------
+    AnalysisError
+        Unknown kernel, non-positive sizes, bandwidth below ``min_bandwidth``.
+    """
+    from mapping.surface import Surface
+
+    if kernel not in KERNELS:
+        raise AnalysisError(f"unknown kernel '{kernel}'", fix=f"use one of: {', '.join(KERNELS)}")
+    xy, w = _points_xy(points, weight)
+    notes = []
+    bbox = None
+    if boundary is not None:
+        bgeom = boundary.union_all() if hasattr(boundary, "union_all") else boundary
+        bbox = bgeom.bounds
+    elif len(xy):
+        bbox = (xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
+    if grid is not None:
+        cell_size = grid.cell_size
+    if cell_size is None:
+        if bbox is None:
+            raise AnalysisError("no points and no boundary, so no grid",
+                                fix="give --cell-size and a boundary")
+        cell_size = default_cell_size(bbox)
+        notes.append(f"default cell size {cell_size:g} m (shorter side / 250, rounded down)")
+    if bandwidth is None:
+        bandwidth = default_bandwidth(xy, w, cell_size)
+        notes.append(f"default bandwidth {bandwidth:g} m (ArcGIS spatial Silverman rule)")
+    if not (cell_size > 0 and bandwidth > 0):
+        raise AnalysisError("cell size and bandwidth must be positive metres")
+    if min_bandwidth is not None and bandwidth < min_bandwidth:
+        raise AnalysisError(f"bandwidth {bandwidth:g} m is below the minimum {min_bandwidth:g} m "
+                            "set for this layer (disclosure control)",
+                            fix=f"use a bandwidth of at least {min_bandwidth:g} m")
+    if bandwidth < cell_size:
+        msg = (f"bandwidth {bandwidth:g} m is smaller than the cell size {cell_size:g} m: "
+               "the surface shows single cells, not a smooth density")
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        notes.append(msg)
+    if grid is None:
+        if bbox is None:
+            raise AnalysisError("no points and no boundary, so no grid")
+        grid = kde_grid(bbox, cell_size, pad=0 if boundary is not None else bandwidth)
+    if method == "binned":
+        dens = _binned(xy, w, grid, bandwidth, kernel) if len(xy) else \
+            np.zeros((grid.ny, grid.nx))
+    elif method == "exact":
+        dens = kde_exact(xy, grid, bandwidth, kernel, w)
+    else:
+        raise AnalysisError(f"unknown KDE method '{method}'", fix="use binned or exact")
+    dens = dens * 1e6  # per m² -> per km²
+    if boundary is not None:
+        import shapely
+
+        shapely.prepare(bgeom)
+        xs, ys = grid.centres()
+        gx, gy = np.meshgrid(xs, ys)
+        inside = shapely.contains_xy(bgeom, gx, gy)
+        dens = np.where(inside, dens, np.nan)
+    values = np.ascontiguousarray(dens[::-1]).astype(np.float32)
+    cell_km2 = (cell_size / 1000) ** 2
+    total = float(np.nansum(values, dtype=np.float64) * cell_km2)
+    meta = {
+        "method": f"kernel density, {kernel} kernel, "
+                  f"{'linear binning + FFT convolution' if method == 'binned' else 'exact'}",
+        "units": "events per km²",
+        "kernel": kernel, "bandwidth_m": float(bandwidth), "cell_size_m": float(cell_size),
+        "weight": weight if isinstance(weight, str) else (None if weight is None else "array"),
+        "base_n": int(len(xy)), "weighted_total": float(w.sum()),
+        "density_total": total,
+        "tolerance": (f"binned within {KDE_TOLERANCE[kernel]:.0%} of exact peak "
+                      "(bandwidth ≥ 4 cells)" if method == "binned" else "exact"),
+        "edge_correction": "none",
+        "notes": notes,
+    }
+    return Surface(values=values, x0=grid.x0, y0=grid.y0, cell_size=float(cell_size),
+                   crs="EPSG:27700", units="events per km²", meta=meta)
