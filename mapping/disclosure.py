@@ -1,0 +1,263 @@
+"""Disclosure control, on by default for every export.
+
+Rules (:class:`DisclosureRules`):
+
+* **Raw points of sensitive layers** (needle finds, crack houses, client
+  residences, arrests...) are never written to an image, HTML or data export
+  unless the layer's ``allow_raw_export`` is set; then the notes say so.
+* **Small counts**: counts ``1 .. threshold-1`` (default 1-4) are suppressed:
+  blank (null) with a ``<column>_suppressed`` flag in data files, ``"<5"`` in
+  tables and labels, and a "Suppressed (<5)" class on choropleths.  Zero is
+  not suppressed by default (a true zero reveals no one; set
+  ``suppress_zero=True`` to change that).  **Secondary suppression**: when a
+  column has exactly one suppressed cell, its total (which hotmap publishes
+  as the base n) would reveal it, so the next smallest cell is suppressed too.
+  Rates and their confidence limits built on a suppressed count are suppressed.
+* **KDE**: surfaces of sensitive layers need a bandwidth of at least
+  ``min_kde_bandwidth_m`` (default 200 m, about two residential streets, so
+  no single address forms a peak); surfaces below it are not exported.
+* Every export's notes state the rules applied (:func:`describe_rules`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+
+__all__ = ["DisclosureRules", "apply_rules", "describe_rules", "suppress_counts",
+           "display_table", "count_columns", "rate_columns", "enforce_bandwidth",
+           "is_sensitive"]
+
+_COUNT_NAMES = {"count", "n", "events", "n_events", "n_points", "incidents", "crimes",
+                "offences", "arrests", "finds", "records", "observed", "cases"}
+_RATE_RE = re.compile(r"(rate|per_1000|per_10k|per_100k|ci_low|ci_high|ci_lower|ci_upper|"
+                      r"lcl|ucl|lower_ci|upper_ci|ratio|expected|share|pct|percent)",
+                      re.IGNORECASE)
+
+
+@dataclass
+class DisclosureRules:
+    """Disclosure-control settings (stored in the project file).
+
+    Attributes
+    ----------
+    enabled : bool
+        Master switch (on by default).
+    threshold : int
+        Counts below this (and above zero) are suppressed.
+    suppress_zero : bool
+        Also suppress zero counts.
+    secondary : bool
+        Apply secondary suppression so totals cannot reveal a suppressed cell.
+    min_kde_bandwidth_m : float
+        Minimum KDE bandwidth for sensitive layers, metres.
+    """
+
+    enabled: bool = True
+    threshold: int = 5
+    suppress_zero: bool = False
+    secondary: bool = True
+    min_kde_bandwidth_m: float = 200.0
+
+    def to_dict(self) -> dict:
+        """TOML-safe dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "DisclosureRules":
+        """Build from a project-file table, ignoring unknown keys."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+
+    @property
+    def small_label(self) -> str:
+        """How a suppressed count is shown, e.g. ``"<5"``."""
+        return f"<{self.threshold}"
+
+
+def is_sensitive(layer) -> bool:
+    """True if the layer (or its analysis meta) is marked sensitive."""
+    return bool(getattr(layer, "sensitive", False) or (layer.meta or {}).get("sensitive"))
+
+
+def describe_rules(rules: DisclosureRules) -> list[str]:
+    """Plain-language lines stating the disclosure rules, for every export's notes."""
+    if not rules.enabled:
+        return ["Disclosure control was switched OFF for this export: small counts and "
+                "sensitive locations may be shown. Do not publish."]
+    zero = " and zero" if rules.suppress_zero else ""
+    lines = [f"Disclosure control: counts of 1 to {rules.threshold - 1}{zero} are suppressed "
+             f"(shown as {rules.small_label})"
+             + (", with secondary suppression so totals cannot reveal them" if rules.secondary
+                else "")
+             + "; rates built on suppressed counts are suppressed; raw locations of sensitive "
+             f"layers are not published; KDE of sensitive layers uses a bandwidth of at least "
+             f"{rules.min_kde_bandwidth_m:g} m."]
+    return lines
+
+
+def count_columns(df, meta: dict | None = None) -> list[str]:
+    """Columns holding counts of records (declared in meta, or recognised by name)."""
+    meta = meta or {}
+    if meta.get("count_columns") is not None:
+        return [c for c in meta["count_columns"] if c in df.columns]
+    out = []
+    for c in df.columns:
+        lc = str(c).lower()
+        if c == "geometry" or df[c].dtype.kind not in "iuf":
+            continue
+        if (lc in _COUNT_NAMES or lc.endswith("_count") or lc.startswith("count_")
+                or lc.startswith("n_")) and not _RATE_RE.search(lc):
+            out.append(c)
+    return out
+
+
+def rate_columns(df, meta: dict | None = None) -> list[str]:
+    """Columns derived from counts (rates, ratios, confidence limits)."""
+    meta = meta or {}
+    if meta.get("rate_columns") is not None:
+        return [c for c in meta["rate_columns"] if c in df.columns]
+    return [c for c in df.columns if c != "geometry" and df[c].dtype.kind in "iuf"
+            and _RATE_RE.search(str(c))]
+
+
+def suppress_counts(df, counts: list[str], rates: list[str], rules: DisclosureRules):
+    """Return a copy of ``df`` with small counts and dependent rates set to NaN.
+
+    Adds a boolean ``<column>_suppressed`` column for each count and rate
+    column that had anything suppressed.  Applies secondary suppression.
+    """
+    out = df.copy()
+    row_mask = np.zeros(len(out), dtype=bool)
+    for c in counts:
+        v = out[c].to_numpy(dtype=float)
+        small = (v < rules.threshold) & ((v > 0) | rules.suppress_zero) & np.isfinite(v)
+        if rules.secondary and small.sum() == 1 and len(v) > 1:
+            cand = np.where(~small & np.isfinite(v) & ((v > 0) | rules.suppress_zero), v, np.inf)
+            if np.isfinite(cand).any():
+                small[int(np.argmin(cand))] = True
+        if small.any():
+            out[c] = out[c].astype(float).where(~small)
+            out[f"{c}_suppressed"] = small
+            row_mask |= small
+    if row_mask.any():
+        for c in rates:
+            out[c] = out[c].astype(float).where(~row_mask)
+            out[f"{c}_suppressed"] = row_mask
+    return out
+
+
+def display_table(df, rules: DisclosureRules, meta: dict | None = None):
+    """Return a table for people to read: suppressed counts as ``"<5"``, rates as ``"suppressed"``.
+
+    ``df`` should already have passed :func:`suppress_counts` (via :func:`apply_rules`);
+    flag columns are dropped and geometry removed.
+    """
+    import pandas as pd
+
+    out = pd.DataFrame(df.drop(columns="geometry", errors="ignore")).copy()
+    if not rules.enabled:
+        return out
+    if not any(str(c).endswith("_suppressed") for c in out.columns):
+        out = suppress_counts(out, count_columns(out, meta), rate_columns(out, meta), rules)
+    for c in list(out.columns):
+        flag = f"{c}_suppressed"
+        if flag in out.columns:
+            label = rules.small_label if c in count_columns(out, meta) else "suppressed"
+            col = out[c].astype(object)
+            col[out[flag].to_numpy(bool)] = label
+            out[c] = col
+    return out.drop(columns=[c for c in out.columns if str(c).endswith("_suppressed")])
+
+
+def enforce_bandwidth(bandwidth_m: float, sensitive: bool, rules: DisclosureRules) -> float:
+    """Return the bandwidth to use: at least the minimum for sensitive layers."""
+    if sensitive and rules.enabled:
+        return max(float(bandwidth_m), float(rules.min_kde_bandwidth_m))
+    return float(bandwidth_m)
+
+
+def _bandwidth(layer):
+    for src in ((getattr(layer.data, "meta", None) or {}), (layer.meta or {}),
+                (layer.meta or {}).get("params") or {}):
+        for key in ("bandwidth", "bandwidth_m"):
+            if src.get(key) is not None:
+                try:
+                    return float(src[key])
+                except (TypeError, ValueError):
+                    pass
+    return None
+
+
+def _copy_layer(layer, data, meta_updates: dict):
+    from layers.model import Layer
+
+    new = Layer(layer.name, data, kind=layer.kind, style=layer.style, visible=layer.visible,
+                source=layer.source, meta={**(layer.meta or {}), **meta_updates},
+                sensitive=layer.sensitive, allow_raw_export=layer.allow_raw_export)
+    return new
+
+
+def apply_rules(layers, rules: DisclosureRules | None = None, *, purpose: str = "export"):
+    """Return ``(safe_layers, note_lines)``: the layers as they may leave hotmap.
+
+    Parameters
+    ----------
+    layers : iterable of Layer
+        Layers about to be exported (not modified).
+    rules : DisclosureRules, optional
+        Defaults to ``DisclosureRules()`` (on).
+    purpose : str
+        ``"image"``, ``"html"``, ``"data"`` or ``"report"``; used in the notes.
+
+    Returns
+    -------
+    (list of Layer, list of str)
+        Sensitive raw-point layers are left out (or kept with a note when
+        ``allow_raw_export``); tables and areas have small counts suppressed.
+    """
+    rules = rules or DisclosureRules()
+    layers = list(layers)
+    notes = describe_rules(rules)
+    if not rules.enabled:
+        return layers, notes
+    safe = []
+    for lyr in layers:
+        data = lyr.data
+        meta_up = {"disclosure_threshold": rules.threshold}
+        bn = (lyr.meta or {}).get("base_n")
+        if isinstance(bn, (int, float, np.integer)) and 0 < bn < rules.threshold:
+            meta_up["base_n"] = rules.small_label
+        if lyr.kind == "points" and is_sensitive(lyr):
+            if not lyr.allow_raw_export:
+                notes.append(f"'{lyr.name}': sensitive point locations withheld "
+                             "(not drawn or exported).")
+                continue
+            notes.append(f"'{lyr.name}': raw locations of a sensitive layer ARE included "
+                         "because the user allowed raw export for this layer.")
+            safe.append(lyr)
+            continue
+        if lyr.kind == "surface":
+            bw = _bandwidth(lyr)
+            if is_sensitive(lyr) and (bw is None or bw < rules.min_kde_bandwidth_m):
+                got = "unknown" if bw is None else f"{bw:g} m"
+                notes.append(f"'{lyr.name}': surface withheld; its bandwidth ({got}) is below "
+                             f"the {rules.min_kde_bandwidth_m:g} m minimum for sensitive data.")
+                continue
+            safe.append(lyr)
+            continue
+        if data is not None and hasattr(data, "columns"):
+            counts = count_columns(data, lyr.meta)
+            rates = rate_columns(data, lyr.meta)
+            if counts:
+                new = suppress_counts(data, counts, rates, rules)
+                if new.shape[1] != data.shape[1]:
+                    safe.append(_copy_layer(lyr, new, meta_up))
+                    continue
+        if len(meta_up) > 1:
+            safe.append(_copy_layer(lyr, data, meta_up))
+        else:
+            safe.append(lyr)
+    return safe, notes
