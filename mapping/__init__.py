@@ -26,3 +26,14 @@ __all__ += ["coverage", "decay_weights", "nearest_service", "service_pairs",
             "bivariate_legend", "gap_classes", "terciles", "whatif_coverage", "concentration",
             "concentration_table", "count_in_areas", "share_ratio", "wilson_interval",
             "disproportion", "build_network", "network_nearest", "network_pairs"]
+
+# map composition, rendering, disclosure control and export (issue 6)
+from mapping.classify import classify, classify_categories, scheme_names  # noqa: E402
+from mapping.compose import MapComposition  # noqa: E402
+from mapping.disclosure import DisclosureRules, apply_rules, display_table  # noqa: E402
+from mapping.export import export_all_maps, export_map  # noqa: E402
+from mapping.render import draw_layers, render_composition  # noqa: E402
+
+__all__ += ["classify", "classify_categories", "scheme_names", "MapComposition",
+            "DisclosureRules", "apply_rules", "display_table", "export_map", "export_all_maps",
+            "draw_layers", "render_composition"]
