@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import pkgutil
 import sys
@@ -90,23 +91,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     debug = getattr(args, "debug", False)
     from layers.errors import HotmapError
+    from layers.logs import configure_logging
 
+    configure_logging()  # redacted log file in the user's state folder; never raises
+    log = logging.getLogger("hotmap")
+    log.info("hotmap %s: start", args.verb)
     try:
         code = args._run(args)
     except HotmapError as exc:
+        log.warning("hotmap %s: user error: %s", args.verb, exc)
         if debug:
             raise
         print(f"hotmap: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        log.warning("hotmap %s: interrupted", args.verb)
         print("hotmap: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, not a user error
+        log.exception("hotmap %s: internal error", args.verb)
         if debug:
             raise
         print(f"hotmap: internal error: {type(exc).__name__}: {exc}. "
               "Rerun with --debug for the traceback and report it.", file=sys.stderr)
         return 1
+    log.info("hotmap %s: end (exit %s)", args.verb, int(code or 0))
     return int(code or 0)
 
 
