@@ -277,6 +277,18 @@ class FrameLoader:
                 out[f] = num
             else:
                 out[f] = frame[src] if src is not None else pd.Series([None] * n, dtype=object)
+        coord_keys = {"x", "y", "lon", "lat", "postcode", "id"}
+        for f, src in mapping.items():
+            if f in out or f in coord_keys or f in extra or src is None or src not in frame:
+                continue
+            if f in DATE_FIELDS or f.endswith(("_date", "_at")):
+                parsed, bad, detail, fmts = parse_dates(frame[src])
+                finfo["date_formats"].extend(fmts)
+                reasons.add(bad, "unparseable date", np.array(
+                    [f"column {src!r}: {d}" if d else "" for d in detail], dtype=object))
+                out[f] = parsed
+            else:
+                out[f] = frame[src]
         out.update(extra)
         if "period" in extra and "date" in out:
             out["date"] = pd.Series(out["date"]).dt.to_period("M").dt.start_time \

@@ -1,0 +1,97 @@
+"""Detect ONS area code and name fields (``LSOA11CD``/``LSOA11NM``, ``WD13CD``, ``LAD19CD`` ...).
+
+A field is a *code field* when its name follows the ONS pattern
+``<LEVEL><YY>CD`` (or is called ``code``, ``lsoa_code``, ``area_code`` ...) and
+its values look like GSS codes (``E01014485``: a letter and eight digits).
+When several qualify (a lookup with LSOA and LAD codes), the one with the most
+distinct values (the finest level) wins.  The name field shares the code
+field's prefix with ``NM`` (``LSOA11NM``) or is called ``name``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+__all__ = ["detect_code_field", "detect_name_field", "area_level", "GSS_CODE"]
+
+#: A GSS (ONS) area code: country letter, 2-digit entity, 6-digit instance.
+GSS_CODE = re.compile(r"^[EWSNKLM]\d{8}$")
+_CODE_NAME = re.compile(r"^([A-Za-z]+)(\d{2,4})?(CD|_CODE|CODE)$", re.IGNORECASE)
+_GENERIC = ("code", "area_code", "areacode", "geography_code", "gss_code", "lsoa", "msoa",
+            "lsoa_code", "msoa_code", "ward_code", "oa_code", "lad_code", "geo_code",
+            "lsoa11cd", "lsoa21cd")
+_LEVELS = {"LSOA": "LSOA", "MSOA": "MSOA", "OA": "OA", "WD": "ward", "WARD": "ward",
+           "LAD": "local authority", "LA": "local authority", "CTY": "county",
+           "CSP": "community safety partnership", "PFA": "police force area",
+           "CTRY": "country", "RGN": "region", "PCON": "constituency", "UTLA": "local authority",
+           "LTLA": "local authority", "CCG": "CCG"}
+
+
+def _gss_share(s: pd.Series) -> float:
+    v = s.dropna().astype(str).str.strip()
+    if len(v) == 0:
+        return 0.0
+    sample = v.iloc[: 2000]
+    return float(sample.str.match(GSS_CODE).mean())
+
+
+def detect_code_field(frame: pd.DataFrame) -> str | None:
+    """Return the most likely area code field of ``frame``, or None.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Attribute table or boundary layer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> detect_code_field(pd.DataFrame({"LSOA11CD": ["E01014485"], "LSOA11NM": ["Bristol 001A"]}))
+    'LSOA11CD'
+    """
+    cands = []
+    for c in frame.columns:
+        if c == "geometry":
+            continue
+        name = str(c)
+        named = bool(_CODE_NAME.match(name)) or name.strip().lower() in _GENERIC
+        share = _gss_share(frame[c]) if frame[c].dtype == object or \
+            pd.api.types.is_string_dtype(frame[c]) else 0.0
+        if named or share > 0.9:
+            score = (share > 0.9) * 2 + named
+            cands.append((score, frame[c].nunique(dropna=True), name))
+    if not cands:
+        return None
+    cands.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    return cands[0][2]
+
+
+def detect_name_field(frame: pd.DataFrame, code_field: str | None = None) -> str | None:
+    """Return the name field matching ``code_field`` (``LSOA11CD`` -> ``LSOA11NM``), or None."""
+    cols = [str(c) for c in frame.columns]
+    if code_field:
+        m = re.match(r"^(.*?)(CD|_CODE|CODE)$", code_field, re.IGNORECASE)
+        if m:
+            for suffix in ("NM", "NMW", "_NAME", "NAME", "nm", "_name", "name"):
+                cand = m.group(1) + suffix
+                for c in cols:
+                    if c.lower() == cand.lower():
+                        return c
+    for c in cols:
+        if re.match(r"^[A-Za-z]+\d{2,4}NM$", c, re.IGNORECASE):
+            return c
+    for c in cols:
+        if c.strip().lower() in ("name", "area_name", "areaname", "lsoa_name", "ward_name"):
+            return c
+    return None
+
+
+def area_level(code_field: str | None) -> str | None:
+    """Name the geography level of a code field (``WD13CD`` -> ``'ward'``)."""
+    if not code_field:
+        return None
+    m = re.match(r"^([A-Za-z]+?)(\d{2,4})?(CD|_CODE|CODE)$", code_field, re.IGNORECASE)
+    prefix = (m.group(1) if m else code_field).upper().rstrip("_")
+    return _LEVELS.get(prefix)
