@@ -127,6 +127,11 @@ def load_boundaries(paths, *, layer=None, code_field=None, name_field=None, crs=
         if first_code is None:
             first_code = fcode
         elif fcode != first_code:
+            if area_level(fcode) != area_level(first_code) and code_field is None:
+                raise InputError(f"this file holds {area_level(fcode) or fcode} areas but the "
+                                 f"first file holds {area_level(first_code) or first_code} "
+                                 "areas", path=p, column=fcode,
+                                 fix="load different area levels as separate layers")
             if first_code in acc.columns:
                 raise InputError(f"this file's code field is {fcode!r} but the first file's is "
                                  f"{first_code!r}", path=p,
