@@ -36,34 +36,53 @@ _BIVARIATE_COLOURS = [["#e8e8e8", "#b5c0da", "#6c83b5"],
                       ["#be64ac", "#8c62aa", "#3b4994"]]
 
 
-def terciles(values) -> np.ndarray:
+def terciles(values, reference=None) -> np.ndarray:
     """Terciles 1..3 by rank (1 = lowest third; ties take the lower tercile).
+
+    A value ``v`` has rank ``r = 1 + #(reference < v)`` among the ``n``
+    non-missing reference values and tercile ``1 + floor(3 (r - 1) / n)``;
+    for the reference values themselves this is ``rank(method="min")``.
+
+    Parameters
+    ----------
+    values : array-like
+        Values to classify.
+    reference : array-like, optional
+        The distribution defining the terciles (default: ``values``).  The
+        what-if uses the before-change values so classes stay comparable.
 
     Examples
     --------
     >>> terciles([5, 1, 3, 0, 9, 7]).tolist()
     [2.0, 1.0, 2.0, 1.0, 3.0, 3.0]
     """
-    s = pd.to_numeric(pd.Series(values), errors="coerce").reset_index(drop=True)
-    r = s.rank(method="min")
-    n = max(int(s.notna().sum()), 1)
-    return (1 + np.floor(3 * (r - 1) / n)).to_numpy(dtype=float)
+    v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    ref = v if reference is None else pd.to_numeric(pd.Series(reference),
+                                                     errors="coerce").to_numpy(dtype=float)
+    ref = np.sort(ref[~np.isnan(ref)])
+    n = max(len(ref), 1)
+    r = 1 + np.searchsorted(ref, v, side="left")
+    t = np.minimum(1 + np.floor(3 * (r - 1) / n), 3.0)
+    return np.where(np.isnan(v), np.nan, t)
 
 
-def gap_classes(need, access) -> pd.DataFrame:
+def gap_classes(need, access, *, access_reference=None) -> pd.DataFrame:
     """Classify areas by need and access terciles (see the module rule).
 
     Parameters
     ----------
     need, access : array-like
         Need (e.g. drug offences, estimated users) and access score per area.
+    access_reference : array-like, optional
+        Access values defining the access terciles (the what-if passes the
+        before-change values); default ``access``.
 
     Returns
     -------
     DataFrame
         ``need_tercile``, ``access_tercile``, ``gap_class``.
     """
-    nt, at = terciles(need), terciles(access)
+    nt, at = terciles(need), terciles(access, access_reference)
     cls = np.where((nt == 3) & (at == 1), "gap",
                    np.where(((nt == 3) & (at == 2)) | ((nt == 2) & (at == 1)), "watch", "covered"))
     cls = np.where(np.isnan(nt) | np.isnan(at), "", cls)
@@ -150,8 +169,9 @@ def whatif_coverage(areas, services, *, area_id: str, need: str, add=None, remov
 
     Notes
     -----
-    Terciles are recomputed after the change, so the gap classes compare
-    relative positions; the ``access_change`` column is the absolute change.
+    The after-change access terciles use the before-change distribution as
+    reference (:func:`terciles`), so a class changes only when an area's
+    access crosses a before-change tercile boundary.
     """
     import geopandas as gpd
 
@@ -177,7 +197,8 @@ def whatif_coverage(areas, services, *, area_id: str, need: str, add=None, remov
                          **coverage_kw)
     col = "access" if "access" in before_cov else "services_within_catchment"
     gb = gap_classes(areas[need].to_numpy(), before_cov[col].to_numpy())
-    ga = gap_classes(areas[need].to_numpy(), after_cov[col].to_numpy())
+    ga = gap_classes(areas[need].to_numpy(), after_cov[col].to_numpy(),
+                     access_reference=before_cov[col].to_numpy())
     out = areas[[area_id, "geometry"]].copy()
     out["access_before"] = before_cov[col].to_numpy()
     out["access_after"] = after_cov[col].to_numpy()

@@ -44,7 +44,7 @@ def test_pairs_follow_the_road_not_the_crow(ell):
 
 def test_nearest_picks_by_total_cost_including_snap_legs(ell):
     origins = np.array([[0.0, 10.0], [9050.0, 9000.0]])
-    # service 0 is nearer as the crow flies but joins at (1000, 0) by a 1500 m leg:
+    # service 0 joins the road at (1000, 0) by a 1500 m leg:
     # 10 + 1000 + 1500 = 2510; service 1 is 10 m from (1000, 1000): 10 + 2000 + 10 = 2020
     services = np.array([[1000.0, -1500.0], [1000.0, 1010.0]])
     d, j = network_nearest(ell, origins, services)
