@@ -299,7 +299,7 @@ def _read_csv(p: Path, *, header, names, delimiter, encoding) -> TableRead:
     try:
         source = pa.CompressedInputStream(pa.OSFile(str(p)), "gzip") if gz else p
         table = pacsv.read_csv(source, read_options=ropts, parse_options=popts, convert_options=copts)
-    except pa.ArrowInvalid as exc:
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # cp1252 has undefined bytes
         return _read_csv_python(p, cols, header, delim, enc, notes, str(exc))
     frame = table.to_pandas()
     frame = _strip_text(frame)
