@@ -99,18 +99,46 @@ def share_ratio(a, n, b, m, *, level: float = 0.95, method: str = "wilson") -> d
             "excludes_1": bool(np.isfinite(lo) and (lo > 1 or hi < 1))}
 
 
-def count_in_areas(areas, points, *, area_id: str) -> pd.Series:
+def count_in_areas(areas, points, *, area_id: str, snap_m: float = 0.0) -> pd.Series:
     """Count points falling in each area (point-in-polygon), aligned to ``areas``.
 
-    Points outside every area are not counted; ``attrs['outside']`` says how many.
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Area polygons with ``area_id``.
+    points : GeoDataFrame
+        Point records.
+    area_id : str
+        Area identifier column.
+    snap_m : float
+        Points outside every area but within this many metres of one are
+        given to the nearest area (generalised boundaries leave slivers
+        between the coast or the boundary line and real addresses).
+
+    Returns
+    -------
+    Series
+        Counts indexed by area id; ``attrs['outside']`` is the number of
+        points not counted and ``attrs['snapped']`` those assigned by ``snap_m``.
     """
     import geopandas as gpd
 
     pts = points.to_crs(areas.crs) if points.crs != areas.crs else points
-    j = gpd.sjoin(pts[["geometry"]], areas[[area_id, "geometry"]], predicate="within")
+    pts = pts[["geometry"]].reset_index(drop=True)
+    j = gpd.sjoin(pts, areas[[area_id, "geometry"]], predicate="within")
     j = j[~j.index.duplicated()]
-    c = j.groupby(area_id).size().reindex(areas[area_id].to_numpy()).fillna(0).astype(int)
-    c.attrs["outside"] = int(len(pts) - len(j))
+    ids = pd.Series(j[area_id], index=j.index)
+    snapped = 0
+    if snap_m > 0:
+        rest = pts.loc[~pts.index.isin(j.index)]
+        if len(rest):
+            near = gpd.sjoin_nearest(rest, areas[[area_id, "geometry"]], max_distance=snap_m)
+            near = near[~near.index.duplicated()]
+            snapped = len(near)
+            ids = pd.concat([ids, near[area_id]])
+    c = ids.value_counts().reindex(areas[area_id].to_numpy()).fillna(0).astype(int)
+    c.attrs["outside"] = int(len(pts) - len(ids))
+    c.attrs["snapped"] = int(snapped)
     return c
 
 
