@@ -10,6 +10,27 @@ from mapping.filters import apply_filter, filter_columns, filter_mask, parse_fil
 
 __all__ += ["apply_filter", "filter_mask", "parse_filter", "filter_columns"]
 
+# audit questions: trends, lifecycle, needles, venues, funnel, demographics, charts (issue 9)
+from mapping.trends import (  # noqa: E402
+    poisson_rate_test, trend_analysis, trend_events, trend_monthly, trend_quarterly,
+    trend_seasonal)
+from mapping.lifecycle import (  # noqa: E402
+    kaplan_meier, lifecycle_closures, lifecycle_operating, lifecycle_reopening,
+    lifecycle_status_at)
+from mapping.needles import (  # noqa: E402
+    needle_finds_by_area, needle_response, needle_response_summary, needle_slow_areas)
+from mapping.venues import venue_activity, venue_counts  # noqa: E402
+from mapping.funnel import funnel_limits, funnel_table, poisson_ci  # noqa: E402
+from mapping.demographics import age_bands, breakdown, breakdown_display  # noqa: E402
+from mapping.charts import chart_save, trend_chart  # noqa: E402
+
+__all__ += ["trend_monthly", "trend_quarterly", "trend_seasonal", "trend_events",
+            "trend_analysis", "poisson_rate_test", "lifecycle_status_at", "lifecycle_operating",
+            "lifecycle_closures", "lifecycle_reopening", "kaplan_meier", "needle_response",
+            "needle_response_summary", "needle_slow_areas", "needle_finds_by_area",
+            "venue_activity", "venue_counts", "funnel_limits", "funnel_table", "poisson_ci",
+            "age_bands", "breakdown", "breakdown_display", "chart_save", "trend_chart"]
+
 # coverage, gaps, concentration, disproportion (issue 5)
 from mapping.coverage import (  # noqa: E402
     coverage, decay_weights, nearest_service, service_pairs, services_in_flagged_areas,

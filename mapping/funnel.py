@@ -1,0 +1,261 @@
+"""Funnel plots: area rates against population with exact Poisson control limits.
+
+A funnel plot shows each area's rate against its population, with control
+limits around the overall (partnership) rate that narrow as the population
+grows.  Areas outside the 99.8% limits are unlikely to differ by chance alone
+("special-cause variation"); this is the honest way to say which wards stand
+out given their size.
+
+Method (PHE Fingertips technical guidance, crude rates): for a population
+``N`` the expected count is ``mu = N * r`` (``r`` = overall rate).  The lower
+control limit is the count ``O_L`` whose exact upper confidence limit equals
+``mu``, and the upper limit the count ``O_U`` whose exact lower confidence
+limit equals ``mu``, using the chi-squared (gamma) form of the exact Poisson
+interval: ``LCL(O) = chi2.ppf(a/2, 2 O) / 2``, ``UCL(O) = chi2.ppf(1 - a/2,
+2 O + 2) / 2``, solved for a continuous ``O`` (as the PHE tool does by
+bisection).  The limits on the rate scale are ``O / N x multiplier``.  An area
+is outside the limits exactly when its own exact interval excludes ``mu``.
+
+References
+----------
+Spiegelhalter DJ (2005). Funnel plots for comparing institutional
+performance. *Stat Med* 24:1185-1202.  APHO (2008) Technical Briefing 2:
+Statistical process control methods in public health intelligence.  Public
+Health England, Fingertips technical guidance: funnel plots, and Technical
+Guide: Confidence Intervals (2018), Appendix 1 (Byar's method) and Appendix 2
+(chi-squared exact method).  Breslow NE, Day NE (1987) *Statistical Methods
+in Cancer Research* vol. II (Byar's approximation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from layers.errors import InputError
+
+__all__ = ["poisson_ci", "funnel_limits", "funnel_table", "FUNNEL_LEVELS"]
+
+#: Default control-limit levels: "2 sigma" (95%) and "3 sigma" (99.8%).
+FUNNEL_LEVELS = (0.95, 0.998)
+_REFS = ["Spiegelhalter (2005) Stat Med 24:1185-1202",
+         "APHO (2008) Technical Briefing 2: Statistical process control methods",
+         "PHE Fingertips technical guidance: funnel plots; Technical Guide: Confidence "
+         "Intervals (2018) Appendices 1-2"]
+
+
+def poisson_ci(count, level: float = 0.95, method: str = "phe"):
+    """Confidence interval for a Poisson count.
+
+    Parameters
+    ----------
+    count : int or array-like
+        Observed counts (>= 0).
+    level : float
+        Confidence level.
+    method : {"exact", "byar", "phe"}
+        ``exact``: chi-squared (Garwood) limits; ``byar``: Byar's
+        approximation; ``phe``: exact below 10 and Byar from 10 up, as in
+        PHE's current guidance.
+
+    Returns
+    -------
+    lower, upper : ndarray
+        Limits for the count (divide by the population for a rate).
+    """
+    from scipy.special import gammaincinv
+    from scipy.stats import norm
+
+    if method not in ("exact", "byar", "phe"):
+        raise InputError(f"unknown interval method '{method}'", fix="use exact, byar or phe")
+    o = np.asarray(count, dtype=float)
+    if np.any(o < 0):
+        raise InputError("counts must be >= 0")
+    a = 1 - level
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ex_lo = np.where(o > 0, gammaincinv(np.maximum(o, 1e-300), a / 2), 0.0)
+        ex_hi = gammaincinv(o + 1, 1 - a / 2)
+        z = norm.ppf(1 - a / 2)
+        by_lo = np.where(o > 0, o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3, 0.0)
+        by_hi = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
+    if method == "exact":
+        return ex_lo, ex_hi
+    if method == "byar":
+        return np.maximum(by_lo, 0.0), by_hi
+    small = o < 10
+    return np.where(small, ex_lo, by_lo), np.where(small, ex_hi, by_hi)
+
+
+def _count_limits(mu: np.ndarray, level: float):
+    """Continuous control-limit counts (O_L, O_U) around expected counts ``mu``."""
+    from scipy.optimize import brentq
+    from scipy.special import gammaincinv
+
+    a = 1 - level
+    lo = np.zeros(len(mu))
+    hi = np.zeros(len(mu))
+    for i, m in enumerate(mu):
+        if m <= 0:
+            lo[i] = hi[i] = 0.0
+            continue
+        top = m + 20 * np.sqrt(m) + 50
+        # lower: UCL(O_L) = gammaincinv(O_L + 1, 1 - a/2) = m; UCL is increasing in O
+        if gammaincinv(1.0, 1 - a / 2) >= m:
+            lo[i] = 0.0
+        else:
+            lo[i] = brentq(lambda o: gammaincinv(o + 1, 1 - a / 2) - m, 0.0, top, xtol=1e-10)
+        # upper: LCL(O_U) = gammaincinv(O_U, a/2) = m
+        hi[i] = brentq(lambda o: gammaincinv(o, a / 2) - m, 1e-12, top * 2, xtol=1e-10)
+    return lo, hi
+
+
+def funnel_limits(population, rate: float, *, levels=FUNNEL_LEVELS,
+                  multiplier: float = 10000.0) -> pd.DataFrame:
+    """Exact Poisson control limits of a rate at the given populations.
+
+    Parameters
+    ----------
+    population : array-like of float
+        Populations (denominators) at which to evaluate the limits.
+    rate : float
+        Overall (target) rate as a proportion per person (events / population).
+    levels : sequence of float
+        Two-sided control levels, e.g. (0.95, 0.998).
+    multiplier : float
+        Rates are expressed per ``multiplier`` people (10,000 by default).
+
+    Returns
+    -------
+    DataFrame
+        ``population``, ``baseline`` (rate x multiplier), and for each
+        level ``L`` (as a percentage string, e.g. ``95``, ``99.8``):
+        ``lower_L``, ``upper_L`` on the rate scale (per ``multiplier``).
+
+    Examples
+    --------
+    >>> t = funnel_limits([10000], 0.001, multiplier=10000)
+    >>> round(float(t["baseline"][0]), 1)
+    10.0
+    """
+    pop = np.asarray(population, dtype=float)
+    if np.any(pop <= 0):
+        raise InputError("populations must be > 0", fix="remove areas with no population")
+    if not np.isfinite(rate) or rate < 0:
+        raise InputError(f"the overall rate must be >= 0, not {rate}")
+    out = pd.DataFrame({"population": pop, "baseline": rate * multiplier})
+    mu = pop * rate
+    for lv in levels:
+        key = _level_key(lv)
+        lo, hi = _count_limits(mu, lv)
+        out[f"lower_{key}"] = lo / pop * multiplier
+        out[f"upper_{key}"] = hi / pop * multiplier
+    return out
+
+
+def _level_key(level: float) -> str:
+    return f"{level * 100:g}".replace(".", "_")
+
+
+def funnel_table(areas, *, count: str = "count", population: str = "population",
+                 name: str | None = None, multiplier: float = 10000.0, levels=FUNNEL_LEVELS,
+                 comparators=None, target_rate: float | None = None,
+                 ci_method: str = "phe") -> pd.DataFrame:
+    """Area rates with their control limits and an outlier flag.
+
+    Parameters
+    ----------
+    areas : DataFrame or GeoDataFrame
+        One row per area with a count and a population column.
+    count, population : str
+        Column names.
+    name : str, optional
+        Area name/code column used for labels (default: the index).
+    multiplier : float
+        Rates per ``multiplier`` people.
+    levels : sequence of float
+        Control levels (inner, outer).
+    comparators : DataFrame, optional
+        Comparator areas supplied by the user (same ``count``/``population``
+        columns and ``name``).  They are placed against the same limits but
+        do not enter the overall rate; ``group`` says which rows they are.
+    target_rate : float, optional
+        Rate per person to draw the limits around (default: the overall rate
+        of ``areas``, total count / total population).
+    ci_method : str
+        Interval for each area's own rate (:func:`poisson_ci`).
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame
+        ``label``, ``group`` ("area" or "comparator"), ``count``,
+        ``population``, ``rate``, ``rate_ci_low``, ``rate_ci_high``,
+        ``expected`` (count at the overall rate), limits ``lower_<L>`` /
+        ``upper_<L>`` at the area's population, ``outside`` ("high 99.8%",
+        "high 95%", "low 95%", "low 99.8%" or "within").
+        ``attrs['meta']``: overall rate, method, units, base n, references.
+        Areas with zero or missing population are dropped and counted in
+        ``meta['n_dropped']``.
+    """
+    import geopandas as gpd
+
+    def prep(df, group):
+        for c in (count, population):
+            if c not in df.columns:
+                raise InputError(f"the table has no '{c}' column", column=c,
+                                 fix="choose the count and population columns")
+        t = pd.DataFrame({
+            "label": df[name].astype(str).to_numpy() if name else df.index.astype(str),
+            "group": group,
+            "count": pd.to_numeric(df[count], errors="coerce").to_numpy(dtype=float),
+            "population": pd.to_numeric(df[population], errors="coerce").to_numpy(dtype=float),
+        }, index=df.index)
+        if (t["count"] < 0).any():
+            raise InputError("counts must be >= 0", column=count)
+        return t
+
+    base = prep(areas, "area")
+    parts = [base]
+    if comparators is not None and len(comparators):
+        parts.append(prep(comparators, "comparator").set_axis(
+            [f"cmp{i}" for i in range(len(comparators))]))
+    t = pd.concat(parts)
+    bad = ~(t["population"] > 0) | t["count"].isna()
+    n_dropped = int(bad.sum())
+    t = t[~bad].copy()
+    b = t[t["group"] == "area"]
+    if not len(b) or b["population"].sum() <= 0:
+        raise InputError("no areas with a population", fix="check the population column")
+    r = float(b["count"].sum() / b["population"].sum()) if target_rate is None else target_rate
+    t["rate"] = t["count"] / t["population"] * multiplier
+    lo, hi = poisson_ci(t["count"].to_numpy(), 0.95, ci_method)
+    t["rate_ci_low"] = lo / t["population"] * multiplier
+    t["rate_ci_high"] = hi / t["population"] * multiplier
+    t["expected"] = t["population"] * r
+    lim = funnel_limits(t["population"].to_numpy(), r, levels=levels, multiplier=multiplier)
+    keys = [_level_key(lv) for lv in levels]
+    for k in keys:
+        t[f"lower_{k}"] = lim[f"lower_{k}"].to_numpy()
+        t[f"upper_{k}"] = lim[f"upper_{k}"].to_numpy()
+    outside = np.full(len(t), "within", dtype=object)
+    for lv, k in sorted(zip(levels, keys)):  # widest last, so it wins
+        pct = f"{lv * 100:g}%"
+        outside[(t["rate"] > t[f"upper_{k}"]).to_numpy()] = f"high {pct}"
+        outside[(t["rate"] < t[f"lower_{k}"]).to_numpy()] = f"low {pct}"
+    t["outside"] = outside
+    if hasattr(areas, "geometry") and isinstance(areas, gpd.GeoDataFrame):
+        geom = areas.geometry.reindex(t.index)
+        t = gpd.GeoDataFrame(t, geometry=geom.to_numpy(), crs=areas.crs)
+    t.attrs["meta"] = {
+        "title": f"Rates per {multiplier:,.0f} against population with control limits",
+        "method": "funnel plot: exact Poisson control limits (chi-squared form, solved for a "
+                  "continuous count) around the overall rate, PHE Fingertips method; area "
+                  f"rate intervals: {ci_method} (exact below 10, Byar from 10)",
+        "units": f"per {multiplier:,.0f} population", "value_column": "rate",
+        "overall_rate": r * multiplier, "multiplier": multiplier, "levels": list(levels),
+        "base_n": int(b["count"].sum()), "population_total": float(b["population"].sum()),
+        "n_areas": int(len(b)), "n_dropped": n_dropped,
+        "n_outside": {o: int((t["outside"] == o).sum()) for o in sorted(set(outside))},
+        "references": list(_REFS),
+        "count_columns": ["count"],
+    }
+    return t
