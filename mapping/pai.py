@@ -1,0 +1,141 @@
+"""How well a hotspot map predicts later events: hit rate, PAI and RRI.
+
+Given a hotspot surface made from one period's events and the events of a
+later period, the *hotspot area* is the top ``top_percent`` (default 3%, as
+in Chainey, Tompson & Uhlig 2008) of the study area's cells by value.
+Counting the later events:
+
+* **hit rate** = n / N — the share of later events inside the hotspot area;
+* **PAI** (Chainey et al. 2008, after Chainey & Ratcliffe) = (n/N) / (a/A),
+  where a is the hotspot area and A the study area (cells with data);
+* **RRI**, the recapture rate index (Levine 2008) = (n₂/n₁) / (N₂/N₁): the
+  change in events inside the hotspot area relative to the change overall,
+  with n₁, N₁ from the period the hotspot was made from (``earlier``) and
+  n₂, N₂ from the later period.
+
+Later events outside the study area (NaN cells or off the grid) are left
+out of N and reported.  Ties at the threshold are broken by cell order
+(row-major from the north-west), so the hotspot area is exactly
+``ceil(top_percent% × cells)`` cells.
+
+Public functions: :func:`pai_surface`, :func:`pai_areas`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from layers.errors import AnalysisError
+
+__all__ = ["pai_surface", "pai_areas"]
+
+
+def _cell_index(surface, points):
+    import shapely
+
+    xy = shapely.get_coordinates(np.asarray(points.geometry.values)) if hasattr(
+        points, "geometry") else np.asarray(points, float).reshape(-1, 2)
+    ny, nx = surface.shape
+    cs = surface.cell_size
+    col = np.floor((xy[:, 0] - surface.x0) / cs).astype(np.int64)
+    row = ny - 1 - np.floor((xy[:, 1] - surface.y0) / cs).astype(np.int64)
+    ok = (col >= 0) & (col < nx) & (row >= 0) & (row < ny)
+    flat = np.full(len(xy), -1, np.int64)
+    flat[ok] = row[ok] * nx + col[ok]
+    vals = surface.values.ravel()
+    flat[(flat >= 0) & np.isnan(vals[np.maximum(flat, 0)])] = -1
+    return flat
+
+
+def pai_surface(surface, later, *, top_percent: float = 3.0, earlier=None) -> dict:
+    """Hit rate, PAI and (with ``earlier``) RRI of a hotspot surface.
+
+    Parameters
+    ----------
+    surface : Surface
+        Hotspot surface (e.g. KDE) from the earlier period; NaN = outside.
+    later : GeoDataFrame of points or array (n, 2)
+        Events of the later period.
+    top_percent : float
+        Share of the study area's cells taken as the hotspot area (default 3).
+    earlier : GeoDataFrame or array, optional
+        Events the surface was made from (for RRI).
+
+    Returns
+    -------
+    dict
+        ``top_percent``, ``hot_cells``, ``cells``, ``a_km2``, ``A_km2``, ``n``, ``N``,
+        ``hit_rate``, ``pai``, ``threshold`` (lowest value in the hotspot area),
+        ``outside`` (later events outside the study area), and with ``earlier``
+        ``n1``, ``N1``, ``rri``; plus ``method``.
+    """
+    if not 0 < top_percent <= 100:
+        raise AnalysisError(f"top percent {top_percent} must be in (0, 100]", fix="e.g. 3")
+    vals = surface.values.ravel().astype(np.float64)
+    valid = np.flatnonzero(~np.isnan(vals))
+    if not len(valid):
+        raise AnalysisError("the surface has no cells with data")
+    k = max(1, math.ceil(top_percent / 100 * len(valid)))
+    order = valid[np.argsort(-vals[valid], kind="mergesort")]
+    hot = np.zeros(vals.size, bool)
+    hot[order[:k]] = True
+    cell_km2 = (surface.cell_size / 1000) ** 2
+    flat = _cell_index(surface, later)
+    inside = flat >= 0
+    n_all = int(inside.sum())
+    n_hot = int(hot[flat[inside]].sum())
+    a, big_a = k * cell_km2, len(valid) * cell_km2
+    hit = n_hot / n_all if n_all else float("nan")
+    out = {"top_percent": top_percent, "hot_cells": k, "cells": int(len(valid)),
+           "a_km2": a, "A_km2": big_a, "n": n_hot, "N": n_all, "hit_rate": hit,
+           "pai": hit / (a / big_a) if n_all else float("nan"),
+           "threshold": float(vals[order[k - 1]]), "outside": int((~inside).sum()),
+           "method": f"top {top_percent:g}% of cells by value; PAI = (n/N)/(a/A) "
+                     "(Chainey, Tompson & Uhlig 2008)"}
+    if earlier is not None:
+        f1 = _cell_index(surface, earlier)
+        in1 = f1 >= 0
+        n1, big_n1 = int(hot[f1[in1]].sum()), int(in1.sum())
+        out.update(n1=n1, N1=big_n1)
+        out["rri"] = ((n_hot / n1) / (n_all / big_n1)) if n1 and big_n1 and n_all else \
+            float("nan")
+        out["method"] += "; RRI = (n2/n1)/(N2/N1) (Levine 2008)"
+    return out
+
+
+def pai_areas(areas, hot, later, *, earlier=None) -> dict:
+    """Hit rate, PAI and RRI for hotspot *areas* (e.g. Gi* hot spots).
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Study-area polygons (projected).
+    hot : bool array or column name
+        Which areas are the hotspot.
+    later, earlier : GeoDataFrame of points
+    """
+    from mapping.rates import assign_points
+
+    hot = np.asarray(areas[hot] if isinstance(hot, str) else hot, bool)
+    if not hot.any():
+        raise AnalysisError("no area is marked as a hotspot, so PAI is undefined",
+                            fix="check the hotspot column or lower the significance level")
+    area_km2 = areas.geometry.area.to_numpy() / 1e6
+    pos = assign_points(areas, later)
+    inside = pos >= 0
+    n_all, n_hot = int(inside.sum()), int(hot[pos[inside]].sum())
+    a, big_a = float(area_km2[hot].sum()), float(area_km2.sum())
+    hit = n_hot / n_all if n_all else float("nan")
+    out = {"hot_areas": int(hot.sum()), "areas": len(areas), "a_km2": a, "A_km2": big_a,
+           "n": n_hot, "N": n_all, "hit_rate": hit, "pai": hit / (a / big_a),
+           "outside": int((~inside).sum()),
+           "method": "hotspot areas; PAI = (n/N)/(a/A) (Chainey, Tompson & Uhlig 2008)"}
+    if earlier is not None:
+        p1 = assign_points(areas, earlier)
+        in1 = p1 >= 0
+        n1, big_n1 = int(hot[p1[in1]].sum()), int(in1.sum())
+        out.update(n1=n1, N1=big_n1, rri=((n_hot / n1) / (n_all / big_n1))
+                   if n1 and n_all else float("nan"))
+    return out
