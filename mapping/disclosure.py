@@ -162,13 +162,22 @@ def display_table(df, rules: DisclosureRules, meta: dict | None = None):
         return out
     if not any(str(c).endswith("_suppressed") for c in out.columns):
         out = suppress_counts(out, count_columns(out, meta), rate_columns(out, meta), rules)
+    counts = set(count_columns(out, meta))
     for c in list(out.columns):
         flag = f"{c}_suppressed"
         if flag in out.columns:
-            label = rules.small_label if c in count_columns(out, meta) else "suppressed"
-            col = out[c].astype(object)
-            col[out[flag].to_numpy(bool)] = label
-            out[c] = col
+            is_count = c in counts
+            hide = out[flag].to_numpy(bool)
+            label = rules.small_label if is_count else "suppressed"
+            vals = []
+            for v, h in zip(out[c].tolist(), hide):
+                if h:
+                    vals.append(label)
+                elif is_count and isinstance(v, float) and v == v and v.is_integer():
+                    vals.append(int(v))
+                else:
+                    vals.append(v)
+            out[c] = pd.Series(vals, index=out.index, dtype=object)
     return out.drop(columns=[c for c in out.columns if str(c).endswith("_suppressed")])
 
 

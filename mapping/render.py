@@ -24,7 +24,7 @@ from mapping.classify import Classification, classify, classify_categories
 from mapping.palettes import BIVARIATE_3X3, SUPPRESSED_COLOR, hex_to_rgba
 
 __all__ = ["draw_layers", "render_composition", "RenderInfo", "resolve_style",
-           "polygon_paths"]
+           "polygon_paths", "surface_rgba", "layer_render_info"]
 
 
 @dataclass
@@ -205,27 +205,64 @@ def _draw_points(ax, layer, style, info):
                    linewidths=0.3, alpha=style.opacity, zorder=3)
 
 
-def _draw_surface(ax, layer, style, info):
-    surf = layer.data
+def surface_rgba(surf, style) -> tuple[np.ndarray, Classification]:
+    """Classify a surface's positive cells and return (RGBA image, classification).
+
+    Cells that are NaN or not above zero are transparent; with
+    ``style.transparent_low`` the lowest class is transparent too.  The HTML
+    map uses the same image, so both maps agree.
+    """
     v = np.asarray(surf.values, dtype=float)
     pos = np.isfinite(v) & (v > 0)
-    cls = classify(v[pos], style.scheme if style.scheme in ("quantiles", "fisher_jenks",
-                                                            "equal_interval", "std_mean",
-                                                            "manual") else "quantiles",
-                   style.k, breaks=style.breaks, palette=style.palette)
+    scheme = style.scheme if style.scheme in ("quantiles", "fisher_jenks", "equal_interval",
+                                              "std_mean", "manual") else "quantiles"
+    cls = classify(v[pos], scheme, style.k, breaks=style.breaks, palette=style.palette)
     if style.transparent_low and cls.k:
         cls.alphas = [0.0] + [style.opacity] * (cls.k - 1)
     else:
         cls.alphas = [style.opacity] * cls.k
-    rgba = np.zeros(v.shape + (4,))
-    flat = rgba.reshape(-1, 4)
     full = np.full(v.size, -1)
     full[pos.ravel()] = cls.yb
     cls_all = Classification(cls.scheme, cls.bins, cls.lower, full, cls.counts, cls.labels,
                              cls.colors, 0, alphas=cls.alphas)
-    flat[:] = cls_all.rgba(missing=(0, 0, 0, 0))
-    ax.imshow(rgba, extent=surf.extent, origin="upper", interpolation="nearest", zorder=1)
+    rgba = cls_all.rgba(missing=(0, 0, 0, 0)).reshape(v.shape + (4,))
+    return rgba, cls
+
+
+def _draw_surface(ax, layer, style, info):
+    rgba, cls = surface_rgba(layer.data, style)
+    ax.imshow(rgba, extent=layer.data.extent, origin="upper", interpolation="nearest",
+              zorder=1)
     info.classification, info.geom = cls, "raster"
+
+
+def layer_render_info(layer, overrides: dict | None = None):
+    """Return (RenderInfo, per-feature RGBA or None) without drawing: for the HTML map."""
+    style = resolve_style(layer, overrides)
+    col = _value_column(layer, style)
+    info = RenderInfo(layer.name, layer.kind, _legend_title(layer, style, col), style,
+                      units=(layer.meta or {}).get("units", ""))
+    info.n = len(layer.data) if hasattr(layer.data, "__len__") else 0
+    if layer.kind == "surface":
+        _, info.classification = surface_rgba(layer.data, style)
+        info.geom = "raster"
+        return info, None
+    gdf = layer.data
+    if layer.kind == "points":
+        info.geom = "point"
+        if col and col in gdf.columns and (style.scheme == "categorical"
+                                           or gdf[col].dtype.kind not in "fiub"):
+            info.classification = classify_categories(gdf[col].to_numpy(), style.categories)
+    else:
+        info.classification, info.bivariate = _classify_frame(layer, style, gdf, col)
+        info.missing_label = _missing_label(layer, col)
+    if info.classification is None:
+        rgba = np.tile(hex_to_rgba(style.color if style.color != "none" else "#ffffff",
+                                   style.opacity if style.color != "none" else 0.0),
+                       (len(gdf), 1))
+    else:
+        rgba = info.classification.rgba(missing=hex_to_rgba(SUPPRESSED_COLOR))
+    return info, rgba
 
 
 def draw_layers(ax, layers, *, overrides: dict | None = None) -> list[RenderInfo]:

@@ -1,0 +1,254 @@
+"""Offline interactive HTML map (folium/Leaflet) with the static map's classes and colours.
+
+The page works with no network: Leaflet 1.9.4's JavaScript and CSS (vendored
+in ``resources/vendor/leaflet-1.9.4``, BSD-2-Clause) are inlined, its images
+become data URIs, and folium's CDN links (jQuery, Bootstrap, Font Awesome) are
+dropped because nothing here needs them.  No tile layer is added unless the
+caller opts in with ``tiles=``; then the page fetches tiles from that server.
+
+Classes and colours come from :func:`mapping.render.layer_render_info`, the
+code path the static renderer uses, so the two maps agree.
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+
+from layers.atomic import atomic_write_text
+from mapping.disclosure import DisclosureRules, apply_rules, count_columns
+
+__all__ = ["export_html", "build_html", "vendored_leaflet"]
+
+VENDOR = Path(__file__).resolve().parents[1] / "resources" / "vendor" / "leaflet-1.9.4"
+
+
+def vendored_leaflet() -> tuple[str, str]:
+    """Return Leaflet's (JavaScript, CSS) with the CSS images inlined as data URIs."""
+    js = (VENDOR / "leaflet.js").read_text("utf-8")
+    css = (VENDOR / "leaflet.css").read_text("utf-8")
+
+    def inline(match):
+        f = VENDOR / match.group(1)
+        if not f.exists():
+            return "url(data:,)"
+        b64 = base64.b64encode(f.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{b64})"
+
+    css = re.sub(r"url\((images/[^)]+\.png)\)", inline, css)
+    return js, css
+
+
+def _hex(rgba) -> str:
+    r, g, b = (int(round(float(v) * 255)) for v in rgba[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _tooltip_frame(layer, gdf, info, rules):
+    """String columns for tooltips: id/name fields plus the value, '<5' where suppressed."""
+    value_col = info.style.column or (layer.meta or {}).get("value_column")
+    fields = [c for c in gdf.columns if str(c).lower() in ("code", "name", "area_code",
+                                                           "area_name", "lsoa11cd", "lsoa11nm",
+                                                           "label")][:2]
+    if value_col and value_col in gdf.columns and value_col not in fields:
+        fields.append(value_col)
+    for c in count_columns(gdf, layer.meta):
+        if c not in fields and len(fields) < 5:
+            fields.append(c)
+    out = {}
+    for c in fields:
+        flag = f"{c}_suppressed"
+        vals = gdf[c].tolist()
+        hidden = gdf[flag].to_numpy(bool) if flag in gdf.columns else np.zeros(len(gdf), bool)
+        label = rules.small_label if c in count_columns(gdf, layer.meta) else "suppressed"
+        out[f"t_{c}"] = [label if h else _fmt(v) for v, h in zip(vals, hidden)]
+    return out, fields
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "no data"
+    if isinstance(v, (float, np.floating)):
+        return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+    if isinstance(v, (int, np.integer)):
+        return f"{v:,}"
+    return str(v)
+
+
+def _surface_overlay(layer, info, fmap, group):
+    """Warp the surface's RGBA image to Web Mercator and add it as an ImageOverlay."""
+    import folium
+    import rasterio.warp
+    from matplotlib.image import imsave
+    from rasterio.transform import from_origin
+
+    from mapping.render import surface_rgba
+
+    surf = layer.data
+    rgba, _ = surface_rgba(surf, info.style)
+    ny, nx = surf.shape
+    src_tr = from_origin(surf.x0, surf.y0 + ny * surf.cell_size, surf.cell_size, surf.cell_size)
+    xmin, ymin, xmax, ymax = surf.bounds
+    dst_tr, w, h = rasterio.warp.calculate_default_transform(surf.crs, "EPSG:3857", nx, ny,
+                                                             xmin, ymin, xmax, ymax)
+    dst = np.zeros((4, h, w), dtype=np.uint8)
+    src = np.moveaxis((rgba * 255).round().astype(np.uint8), -1, 0)
+    for band in range(4):
+        rasterio.warp.reproject(src[band], dst[band], src_transform=src_tr, src_crs=surf.crs,
+                                dst_transform=dst_tr, dst_crs="EPSG:3857",
+                                resampling=rasterio.warp.Resampling.nearest)
+    buf = io.BytesIO()
+    imsave(buf, np.moveaxis(dst, 0, -1), format="png")
+    from pyproj import Transformer
+
+    t = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    west, north = t.transform(dst_tr.c, dst_tr.f)
+    east, south = t.transform(dst_tr.c + w * dst_tr.a, dst_tr.f + h * dst_tr.e)
+    uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    folium.raster_layers.ImageOverlay(uri, bounds=[[south, west], [north, east]],
+                                      opacity=1.0, interactive=False).add_to(group)
+
+
+def _legend_html(infos, notes, attribution, title) -> str:
+    from mapping.legend import legend_rows
+
+    parts = [f"<div style='font-weight:bold;font-size:14px;margin-bottom:4px'>"
+             f"{_html.escape(title)}</div>"]
+    for info in infos:
+        rows = legend_rows(info)
+        parts.append(f"<div style='font-weight:bold;margin-top:6px'>{_html.escape(info.title)}"
+                     "</div>")
+        if info.classification is not None and info.classification.scheme == "bivariate":
+            parts.append("<div>3×3 bivariate classes (tertiles), see the static map legend</div>")
+            continue
+        if not rows:
+            parts.append(f"<div><span style='display:inline-block;width:14px;height:10px;"
+                         f"border:1px solid #666;background:{info.style.color}'></span> "
+                         f"{_html.escape(info.name)}</div>")
+        for r in rows:
+            fill = "transparent" if r["alpha"] == 0 else r["color"]
+            extra = " (not shaded)" if r["alpha"] == 0 else ""
+            parts.append(f"<div><span style='display:inline-block;width:14px;height:10px;"
+                         f"border:1px solid #666;background:{fill};margin-right:4px'></span>"
+                         f"{_html.escape(r['label'] + extra)}"
+                         + ("" if info.geom == "raster" else
+                            f" <span style='color:#666'>({r['count']:,})</span>") + "</div>")
+    note_html = "<br>".join(_html.escape(n) for n in notes)
+    parts.append(f"<div style='margin-top:6px;font-size:10px;color:#333'>{note_html}</div>")
+    parts.append(f"<div style='margin-top:4px;font-size:9px;color:#555'>"
+                 f"{_html.escape(attribution)}</div>")
+    return ("<div id='hotmap-legend' style='position:absolute;bottom:12px;right:12px;"
+            "z-index:1000;background:white;padding:8px;border:1px solid #999;max-width:320px;"
+            "max-height:70%;overflow:auto;font:12px sans-serif'>" + "".join(parts) + "</div>")
+
+
+def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "hotmap map",
+               tiles: str | None = None, overrides: dict | None = None,
+               fictional: bool = False) -> str:
+    """Build the self-contained HTML page and return it as text.
+
+    Parameters
+    ----------
+    layers : iterable of Layer
+        Bottom first; hidden, disabled and table layers are skipped.
+    rules : DisclosureRules, optional
+        Applied before anything is written (on by default).
+    tiles : str, optional
+        A folium tile name or URL template; None (default) = no basemap and no
+        network requests.
+    overrides : dict, optional
+        Layer name -> style overrides, as in a map composition.
+    """
+    try:
+        import folium
+        from branca.element import Element
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError("the interactive map needs folium: pip install folium") from exc
+
+    from mapping.attribution import attribution_text
+    from mapping.render import layer_render_info
+
+    rules = rules or DisclosureRules()
+    chosen = [lyr for lyr in layers if lyr.visible and lyr.enabled and lyr.data is not None
+              and lyr.kind != "table"]
+    safe, notes = apply_rules(chosen, rules, purpose="html")
+    if fictional:
+        notes = ["FICTIONAL DATA – not real events, people or places."] + notes
+    fmap = folium.Map(location=[52.0, -1.5], zoom_start=7, tiles=None, control_scale=True)
+    fmap.default_js, fmap.default_css = [], []
+    if tiles:
+        folium.TileLayer(tiles, name="Basemap").add_to(fmap)
+    infos, bounds = [], []
+    overrides = overrides or {}
+    for lyr in safe:
+        info, rgba = layer_render_info(lyr, overrides.get(lyr.name))
+        group = folium.FeatureGroup(name=_html.escape(info.title), show=True)
+        if lyr.kind == "surface":
+            _surface_overlay(lyr, info, fmap, group)
+            xmin, ymin, xmax, ymax = lyr.bounds
+        else:
+            gdf = lyr.data
+            tips, fields = _tooltip_frame(lyr, gdf, info, rules)
+            web = gdf[[gdf.geometry.name]].copy()
+            for k, v in tips.items():
+                web[k] = v
+            web["_fill"] = [_hex(c) for c in rgba]
+            web["_op"] = [float(c[3]) for c in rgba]
+            web = web.to_crs(4326)
+            web = web.set_geometry(web.geometry.set_precision(1e-6))
+            xmin, ymin, xmax, ymax = gdf.total_bounds
+            edge = info.style.edgecolor if info.style.edgecolor != "none" else None
+            tooltip = (folium.GeoJsonTooltip(fields=list(tips), aliases=fields, sticky=True)
+                       if tips else None)
+            if lyr.kind == "points":
+                folium.GeoJson(web, marker=folium.CircleMarker(radius=4, weight=0.5),
+                               style_function=lambda f: {"fillColor": f["properties"]["_fill"],
+                                                         "color": "#ffffff", "weight": 0.5, "fill": True,
+                                                         "fillOpacity": 0.9},
+                               tooltip=tooltip).add_to(group)
+            else:
+                lw = max(0.3, float(info.style.linewidth))
+                folium.GeoJson(web, style_function=lambda f, e=edge, w=lw: {
+                    "fillColor": f["properties"]["_fill"], "fillOpacity": f["properties"]["_op"],
+                    "color": e or "#404040", "weight": w if e else 0},
+                    tooltip=tooltip).add_to(group)
+        bounds.append((xmin, ymin, xmax, ymax))
+        group.add_to(fmap)
+        infos.append(info)
+    if bounds:
+        from pyproj import Transformer
+
+        t = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+        x0, y0 = min(b[0] for b in bounds), min(b[1] for b in bounds)
+        x1, y1 = max(b[2] for b in bounds), max(b[3] for b in bounds)
+        lon0, lat0 = t.transform(x0, y0)
+        lon1, lat1 = t.transform(x1, y1)
+        fmap.fit_bounds([[lat0, lon0], [lat1, lon1]])
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    js, css = vendored_leaflet()
+    root = fmap.get_root()
+    root.header.add_child(Element(f"<style>{css}</style>\n<script>{js}</script>"),
+                          name="leaflet_inline", index=0)
+    root.title = title
+    legend = _legend_html(list(reversed(infos)), notes, attribution_text(chosen), title)
+    root.html.add_child(Element(legend), name="hotmap_legend")
+    page = root.render()
+    if not tiles:
+        ext = re.findall(r"<(?:script|link)[^>]+(?:src|href)=[\"']https?://[^\"']+", page)
+        if ext:  # pragma: no cover - guards against a folium upgrade adding CDN links
+            raise RuntimeError(f"offline map would fetch from the network: {ext[:2]}")
+    return page
+
+
+def export_html(layers, path, *, rules: DisclosureRules | None = None,
+                title: str = "hotmap map", tiles: str | None = None,
+                overrides: dict | None = None, fictional: bool = False) -> Path:
+    """Write the offline interactive map to ``path`` (atomically) and return the path."""
+    page = build_html(layers, rules=rules, title=title, tiles=tiles, overrides=overrides,
+                      fictional=fictional)
+    return atomic_write_text(path, page)
