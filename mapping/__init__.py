@@ -58,3 +58,26 @@ from mapping.render import draw_layers, render_composition  # noqa: E402
 __all__ += ["classify", "classify_categories", "scheme_names", "MapComposition",
             "DisclosureRules", "apply_rules", "display_table", "export_map", "export_all_maps",
             "draw_layers", "render_composition"]
+
+# hotspot analytics: rates, KDE, Gi*, LISA, change, composite, PAI (issue 4)
+from mapping.rates import (  # noqa: E402
+    area_rates, assign_points, byar_ci, count_points, exact_poisson_ci, wilson_ci)
+from mapping.periods import assign_periods, same_period_last_year  # noqa: E402
+from mapping.kde import KERNELS, default_bandwidth, default_cell_size, hotspot_kde, kde_exact  # noqa: E402
+from mapping.weights import SpatialWeights, build_weights, grid_weights  # noqa: E402
+from mapping.gistar import fdr_bh, gi_bins, gistar, hotspot_gistar  # noqa: E402
+from mapping.lisa import hotspot_lisa, local_moran  # noqa: E402
+from mapping.change import (  # noqa: E402
+    classify_hotspots, compare_periods, hotspot_classify, kde_difference, rate_ratio_test)
+from mapping.composite import composite_layers, composite_surfaces  # noqa: E402
+from mapping.pai import pai_areas, pai_surface  # noqa: E402
+from mapping.surface_io import read_geotiff, surface_to_cells, write_geotiff, write_surface  # noqa: E402
+
+__all__ += ["area_rates", "assign_points", "byar_ci", "count_points", "exact_poisson_ci",
+            "wilson_ci", "assign_periods", "same_period_last_year", "KERNELS",
+            "default_bandwidth", "default_cell_size", "hotspot_kde", "kde_exact",
+            "SpatialWeights", "build_weights", "grid_weights", "fdr_bh", "gi_bins", "gistar",
+            "hotspot_gistar", "hotspot_lisa", "local_moran", "classify_hotspots",
+            "compare_periods", "hotspot_classify", "kde_difference", "rate_ratio_test",
+            "composite_layers", "composite_surfaces", "pai_areas", "pai_surface",
+            "read_geotiff", "surface_to_cells", "write_geotiff", "write_surface"]
