@@ -1,0 +1,180 @@
+"""IMD readers, flags, local quintiles, vintage crosswalk, ward ranks, population and origins."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import geopandas as gpd
+from shapely.geometry import Point, box
+
+from boundaries.deprivation import (crosswalk_imd, deprivation_flags, local_quintiles, read_imd,
+                                    ward_deprivation)
+from boundaries.population import area_origins, read_population
+from layers.errors import InputError
+from conftest import shared_path
+
+CRS = "EPSG:27700"
+
+# the header of the official MHCLG IoD2019 "File 7" (first columns and the domains)
+FILE7 = ["LSOA code (2011)", "LSOA name (2011)", "Local Authority District code (2019)",
+         "Index of Multiple Deprivation (IMD) Score",
+         "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
+         "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
+         "Income Score (rate)", "Income Rank (where 1 is most deprived)",
+         "Income Decile (where 1 is most deprived 10% of LSOAs)",
+         "Employment Score (rate)", "Education, Skills and Training Score",
+         "Health Deprivation and Disability Score", "Crime Score",
+         "Barriers to Housing and Services Score", "Living Environment Score",
+         "Income Deprivation Affecting Children Index (IDACI) Score (rate)",
+         "Children and Young People Sub-domain Score",
+         "Total population: mid 2015 (excluding prisoners)"]
+
+
+def test_read_official_long_column_names(tmp_path):
+    p = tmp_path / "File_7.csv"
+    rows = [["E01000001", "City of London 001A", "E09000001", "6,208", "29,199", "9",
+             "0.007", "32831", "10", "0.01", "0.3", "-1.6", "-2.0", "29.5", "31.9", "0.006",
+             "-2.1", "1296"],
+            ["E01000002", "City of London 001B", "E09000001", "5.143", "30379", "10", "0.034",
+             "29901", "10", "0.02", "0.4", "-1.9", "-1.8", "24.4", "23.1", "0.037", "-1.9",
+             "1156"]]
+    pd.DataFrame(rows, columns=FILE7).to_csv(p, index=False)
+    imd = read_imd(p)
+    assert imd["lsoa_code"].tolist() == ["E01000001", "E01000002"]
+    assert_allclose(imd["imd_score"], [6208, 5.143])  # thousands separators tolerated
+    assert imd["imd_decile"].tolist() == [9, 10] and imd["imd_rank"].tolist() == [29199, 30379]
+    for col in ("income_score", "income_rank", "income_decile", "employment_score",
+                "education_score", "health_score", "crime_score", "housing_score",
+                "environment_score"):
+        assert col in imd.columns, col
+    assert imd.attrs["columns"]["income_score"].endswith("Income Score (rate)")  # not IDACI
+    assert_allclose(imd["income_score"], [0.007, 0.034])
+    assert not any("population" in v for v in imd.attrs["columns"].values())
+
+
+def test_read_published_files_and_agree():
+    imd = read_imd([shared_path("imd", "imd2019_england_lsoa11_deciles_ranks.csv"),
+                    shared_path("imd", "mysociety_UK_IMD_E_2019scores_all_uk.csv")])
+    assert len(imd) == 32_844
+    assert {"imd_decile", "imd_rank", "imd_score", "crime_decile", "housing_rank",
+            "environment_decile"} <= set(imd.columns)
+    assert imd.attrs["columns"]["imd_score"].endswith("overall_local_score")
+    assert imd.attrs["columns"]["imd_decile"].startswith("imd2019")  # first file wins
+    # published facts: rank 1 is the most deprived, scores fall as rank rises, 10% per decile
+    assert imd.loc[imd["imd_rank"] == 1, "imd_decile"].item() == 1
+    assert imd[["imd_rank", "imd_score"]].corr("spearman").iloc[0, 1] < -0.999
+    assert (imd["imd_decile"].value_counts() // 100).tolist() == [32] * 10
+    s15 = read_imd(shared_path("imd", "imd2015_england_lsoa11_scores.csv"))
+    assert {"imd_score", "imd_rank", "imd_decile"} <= set(s15.columns) and len(s15) == 32_844
+
+
+def test_derive_deciles_from_ranks(tmp_path):
+    p = tmp_path / "ranks.csv"
+    pd.DataFrame({"lsoa11cd": [f"E0100{i:04d}" for i in range(20)],
+                  "IMD_rank": range(1, 21)}).to_csv(p, index=False)
+    imd = read_imd(p)
+    assert imd["imd_decile"].tolist() == np.repeat(np.arange(1, 11), 2).tolist()
+    assert imd.attrs["notes"]
+
+
+def test_read_imd_errors(tmp_path):
+    p = tmp_path / "x.csv"
+    pd.DataFrame({"a": ["x"], "b": [1]}).to_csv(p, index=False)
+    with pytest.raises(InputError, match="LSOA code"):
+        read_imd(p)
+    with pytest.raises(InputError, match="not found"):
+        read_imd(tmp_path / "missing.csv")
+
+
+def test_flags_and_quintiles():
+    f = deprivation_flags([1, 2, 3, 4, 10, None])
+    assert f["most_deprived_10"].tolist() == [True, False, False, False, False, False]
+    assert f["most_deprived_20"].tolist() == [True, True, False, False, False, False]
+    assert f["most_deprived_30"].tolist() == [True, True, True, False, False, False]
+    with pytest.raises(InputError, match="outside 1-10"):
+        deprivation_flags([0, 11])
+    assert local_quintiles(range(10, 0, -1)).tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert local_quintiles([1, 2, 3, 4, 5], more_deprived="lower").tolist() == [1, 2, 3, 4, 5]
+
+
+def test_crosswalk_iod2025_onto_2011_codes():
+    # IoD 2025 on 2021 LSOAs: X21 is unchanged, Y21a/Y21b merge back into one 2011 LSOA
+    iod25 = pd.DataFrame({"lsoa_code": ["E01000021", "E01000031", "E01000032"],
+                          "imd_score": [40.0, 10.0, 30.0], "imd_decile": [1, 7, 2]})
+    lookup = pd.DataFrame({"LSOA21CD": ["E01000021", "E01000031", "E01000032"],
+                           "LSOA11CD": ["E01000011", "E01000012", "E01000012"],
+                           "pop": [1500, 1000, 3000]})
+    out = crosswalk_imd(iod25, lookup, from_field="LSOA21CD", to_field="LSOA11CD",
+                        weight_field="pop").set_index("lsoa_code")
+    assert_allclose(out.loc["E01000011", "imd_score"], 40.0)
+    assert_allclose(out.loc["E01000012", "imd_score"], (1000 * 10 + 3000 * 30) / 4000)
+    assert out.loc["E01000012", "imd_decile"] == 2  # from the larger-weight source
+    assert out.loc["E01000012", "n_sources"] == 2
+    with pytest.raises(InputError, match="no column"):
+        crosswalk_imd(iod25, lookup, from_field="nope", to_field="LSOA11CD")
+
+
+def test_ward_aggregation_by_hand():
+    lsoas = gpd.GeoDataFrame({"code": list("abcd"), "pop": [100, 300, 200, 200],
+                              "imd_score": [50.0, 10.0, 20.0, 40.0],
+                              "most_deprived_20": [True, False, False, True]},
+                             geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(10, 0, 11, 1),
+                                       box(11, 0, 12, 1)], crs=CRS)
+    wards = gpd.GeoDataFrame({"wd": ["W1", "W2"]}, geometry=[box(0, 0, 2, 1), box(10, 0, 12, 1)],
+                             crs=CRS)
+    out = ward_deprivation(lsoas, wards, lsoa_id="code", ward_id="wd", population="pop",
+                           top_share=0.5).set_index("wd")
+    # W1: (100*50 + 300*10) / 400 = 20; W2: (200*20 + 200*40) / 400 = 30 -> W2 most deprived
+    assert_allclose(out["ward_score"], [20.0, 30.0])
+    assert out["ward_rank"].tolist() == [2, 1]
+    assert out["most_deprived"].tolist() == [False, True]
+    assert_allclose(out["pop_share_most_deprived_20"], [0.25, 0.5])
+
+
+def test_bristol_wards_20pct_most_deprived():
+    from boundaries import load_boundaries
+
+    lsoa = load_boundaries(shared_path("boundaries", "bristol_lsoa2011_E06000023.geojson")).accepted
+    wards = load_boundaries(shared_path("boundaries", "bristol_wards2014_E06000023.geojson")).accepted
+    imd = read_imd([shared_path("imd", "imd2019_england_lsoa11_deciles_ranks.csv"),
+                    shared_path("imd", "mysociety_UK_IMD_E_2019scores_all_uk.csv")])
+    pop = read_population(shared_path("population", "mysociety_lsoa_population_mid2019_uk.csv"))
+    a = lsoa.merge(imd, left_on="LSOA11CD", right_on="lsoa_code").merge(
+        pop, left_on="LSOA11CD", right_on="code")
+    out = ward_deprivation(a, wards, lsoa_id="LSOA11CD", ward_id="WD13CD", population="population")
+    assert len(out) == 35 and out["most_deprived"].sum() == 7  # ceil(0.2 * 35)
+    assert (out["n_lsoas"] > 0).all() and out["population"].sum() == 463_377
+    # independent reference: assign each LSOA to the ward it overlaps most, then weight by hand
+    ov = gpd.overlay(a[["LSOA11CD", "population", "imd_score", "geometry"]],
+                     wards[["WD13CD", "geometry"]], keep_geom_type=True)
+    ov = ov.assign(area=ov.area).sort_values("area").drop_duplicates("LSOA11CD", keep="last")
+    ref = ov.groupby("WD13CD").apply(
+        lambda g: np.average(g["imd_score"], weights=g["population"]), include_groups=False)
+    assert_allclose(out.set_index("WD13CD")["ward_score"].loc[ref.index], ref, rtol=1e-9)
+    top = out.sort_values("ward_rank").head(7)
+    assert top["most_deprived"].all() and out["ward_rank"].min() == 1
+
+
+def test_read_population_grand_total_and_thousands():
+    pop = read_population(shared_path("population", "mysociety_lsoa_population_mid2019_uk.csv"))
+    assert "Grand Total" not in pop["code"].tolist()
+    lsoa = gpd.read_file(shared_path("boundaries", "bristol_lsoa2011_E06000023.geojson"))
+    assert pop.set_index("code").loc[lsoa["LSOA11CD"], "population"].sum() == 463_377
+    assert pop.attrs["value_field"] == "pop"
+
+
+def test_population_weighted_origin_by_hand():
+    areas = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[box(0, 0, 100, 100),
+                                                          box(200, 0, 300, 100)], crs=CRS)
+    units = gpd.GeoDataFrame({"n": [1, 3, 0]}, geometry=[Point(10, 10), Point(90, 50),
+                                                         Point(250, 50)], crs=CRS)
+    o = area_origins(areas, area_id="id", population=units, population_field="n").set_index("id")
+    assert_allclose(o.loc["a", ["origin_x", "origin_y"]].astype(float),
+                    [(10 + 3 * 90) / 4, (10 + 3 * 50) / 4])
+    assert o.loc["a", "origin_method"] == "population-weighted centroid"
+    # b has only a zero-population unit: representative point, inside the area
+    assert o.loc["b", "origin_method"] == "representative point"
+    assert areas.geometry.iloc[1].contains(Point(o.loc["b", "origin_x"], o.loc["b", "origin_y"]))
