@@ -25,7 +25,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-__all__ = ["chart_figure", "chart_finish", "chart_save", "chart_events", "format_n",
+__all__ = ["chart_figure", "chart_finish", "chart_save", "chart_events", "format_n", "plural",
            "trend_chart", "trend_quarter_chart", "trend_season_chart",
            "PALETTE", "CHART_FORMATS"]
 
@@ -81,6 +81,19 @@ def format_n(n) -> str:
         return "n = ?"
 
 
+def plural(word: str) -> str:
+    """English plural of a venue kind: 'pharmacy' -> 'pharmacies', 'club' -> 'clubs'."""
+    if word.endswith("y") and not word.endswith(("ay", "ey", "oy", "uy")):
+        return word[:-1] + "ies"
+    return word if word.endswith("s") else word + "s"
+
+
+def label_width_in(labels, fontsize: float = 7.8) -> float:
+    """Approximate width in inches of the longest label (for left margins)."""
+    longest = max((len(str(v)) for v in labels), default=0)
+    return 0.15 + longest * fontsize * 0.66 / 72
+
+
 def chart_figure(*, width_cm: float = 17.0, height_cm: float = 10.0, nrows: int = 1,
                  ncols: int = 1, sharex: bool = False, height_ratios=None):
     """Create a house-style figure and its axes.
@@ -124,7 +137,8 @@ def _style_axes(ax):
 
 
 def chart_finish(fig, *, title: str, subtitle: str | None = None, caption: str | None = None,
-                 source: str | None = None, wrap: int | None = None):
+                 source: str | None = None, wrap: int | None = None,
+                 legend_row: bool = True, left_in: float | None = None):
     """Add the title, subtitle (period, base n), caption (method) and source line.
 
     Parameters
@@ -141,6 +155,10 @@ def chart_finish(fig, *, title: str, subtitle: str | None = None, caption: str |
         Data attribution, printed in grey at the bottom left.
     wrap : int, optional
         Characters per caption line (default: fitted to the figure width).
+    legend_row : bool
+        Reserve a row above the plot for a legend placed by ``_legend_above``.
+    left_in : float, optional
+        Left margin in inches (e.g. for long bar labels); default 0.75.
 
     Returns
     -------
@@ -150,6 +168,10 @@ def chart_finish(fig, *, title: str, subtitle: str | None = None, caption: str |
     w, h = fig.get_size_inches()
     if wrap is None:  # characters of 7.8 pt DejaVu Sans that fit the figure width
         wrap = int((w - 0.2) * 72 / (7.8 * 0.58))
+    title_wrap = int((w - 0.2) * 72 / (11.5 * 0.62))
+    title_lines = textwrap.wrap(title, title_wrap) or [""]
+    title = "\n".join(title_lines)
+    extra = 0.24 * (len(title_lines) - 1)
     top_lines = 1 + (1 if subtitle else 0)
     cap_lines = []
     if caption:
@@ -158,12 +180,12 @@ def chart_finish(fig, *, title: str, subtitle: str | None = None, caption: str |
         cap_lines += textwrap.wrap("Source: " + source if not source.lower().startswith(
             ("source", "contains")) else source, wrap)
     line_in = 0.17  # inches per caption line at 8 pt
-    top_in = 0.55 + 0.22 * top_lines
+    top_in = (0.55 if legend_row else 0.25) + 0.22 * top_lines + extra
     bottom_in = 0.25 + line_in * len(cap_lines)
     fig.text(0.012, 1 - 0.22 / h, title, ha="left", va="top", fontsize=11.5,
              fontweight="bold", color=PALETTE["text"])
     if subtitle:
-        fig.text(0.012, 1 - 0.47 / h, subtitle, ha="left", va="top", fontsize=9,
+        fig.text(0.012, 1 - (0.47 + extra) / h, subtitle, ha="left", va="top", fontsize=9,
                  color="#444444")
     y = 0.08 / h + line_in * (len(cap_lines) - 1) / h
     n_cap = len(textwrap.wrap(caption, wrap)) if caption else 0
@@ -172,7 +194,7 @@ def chart_finish(fig, *, title: str, subtitle: str | None = None, caption: str |
         fig.text(0.012, y - i * line_in / h, line, ha="left", va="bottom",
                  fontsize=7.8, color=colour, style="normal" if i < n_cap else "italic")
     fig.subplots_adjust(top=1 - top_in / h, bottom=min(0.45, (bottom_in + 0.45) / h),
-                        left=max(0.08, 0.75 / w), right=0.98)
+                        left=min(0.6, max(0.08, (left_in or 0.75) / w)), right=0.97)
     return fig
 
 

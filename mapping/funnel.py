@@ -34,7 +34,7 @@ import pandas as pd
 
 from layers.errors import InputError
 
-__all__ = ["poisson_ci", "funnel_limits", "funnel_table", "FUNNEL_LEVELS"]
+__all__ = ["poisson_ci", "funnel_limits", "funnel_table", "funnel_chart", "FUNNEL_LEVELS"]
 
 #: Default control-limit levels: "2 sigma" (95%) and "3 sigma" (99.8%).
 FUNNEL_LEVELS = (0.95, 0.998)
@@ -254,8 +254,119 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
         "overall_rate": r * multiplier, "multiplier": multiplier, "levels": list(levels),
         "base_n": int(b["count"].sum()), "population_total": float(b["population"].sum()),
         "n_areas": int(len(b)), "n_dropped": n_dropped,
-        "n_outside": {o: int((t["outside"] == o).sum()) for o in sorted(set(outside))},
+        "n_outside": {o: int(((t["outside"] == o) & (t["group"] == "area")).sum())
+                      for o in sorted(set(outside))},
         "references": list(_REFS),
         "count_columns": ["count"],
     }
     return t
+
+
+def funnel_chart(table, *, title: str | None = None, units: str = "records",
+                 source: str | None = None, label: str = "outer", max_labels: int = 20,
+                 log_x: bool = False):
+    """Draw a funnel plot in the house style.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`funnel_table` output.
+    title : str, optional
+        Chart title (default "<units> per 10,000 by area").
+    units : str
+        What is counted, for the title and axis label.
+    source : str, optional
+        Attribution line.
+    label : {"outer", "any", "none"}
+        Label areas outside the outer limits only, outside any limit, or none.
+    max_labels : int
+        At most this many labels (the most extreme first).
+    log_x : bool
+        Logarithmic population axis (for very unequal areas).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from mapping.charts import PALETTE, chart_figure, chart_finish, format_n
+
+    meta = table.attrs.get("meta", {})
+    mult = meta.get("multiplier", 10000.0)
+    levels = meta.get("levels", list(FUNNEL_LEVELS))
+    r = meta.get("overall_rate", np.nan) / mult
+    fig, ax = chart_figure(height_cm=12.0)
+    pmin = max(1.0, float(table["population"].min()) * 0.9)
+    pmax = float(table["population"].max()) * 1.05
+    grid = np.geomspace(pmin, pmax, 160) if log_x or pmax / pmin > 50 else \
+        np.linspace(pmin, pmax, 160)
+    lim = funnel_limits(grid, r, levels=levels, multiplier=mult)
+    styles = [("--", PALETTE["grey"]), ("-", PALETTE["alert"])]
+    for (ls, colour), lv in zip(styles, sorted(levels)):
+        k = _level_key(lv)
+        ax.plot(grid, lim[f"upper_{k}"], ls=ls, color=colour, lw=1.2,
+                label=f"{lv * 100:g}% limits")
+        ax.plot(grid, lim[f"lower_{k}"], ls=ls, color=colour, lw=1.2)
+    ax.axhline(r * mult, color=PALETTE["text"], lw=1.0,
+               label=f"Overall rate {r * mult:,.1f}")
+    areas = table[table["group"] == "area"]
+    within = areas["outside"] == "within"
+    ax.scatter(areas.loc[within, "population"], areas.loc[within, "rate"], s=16,
+               color=PALETTE["sky"], edgecolor="white", lw=0.4, label="Area within limits",
+               zorder=3)
+    high = areas["outside"].str.startswith("high")
+    low = areas["outside"].str.startswith("low")
+    if high.any():
+        ax.scatter(areas.loc[high, "population"], areas.loc[high, "rate"], s=22,
+                   color=PALETTE["alert"], edgecolor="white", lw=0.4, label="Area above limits",
+                   zorder=4)
+    if low.any():
+        ax.scatter(areas.loc[low, "population"], areas.loc[low, "rate"], s=22,
+                   color=PALETTE["main"], edgecolor="white", lw=0.4, label="Area below limits",
+                   zorder=4)
+    cmp_ = table[table["group"] == "comparator"]
+    if len(cmp_):
+        ax.scatter(cmp_["population"], cmp_["rate"], s=40, marker="D",
+                   color=PALETTE["third"], edgecolor="black", lw=0.5, label="Comparator",
+                   zorder=5)
+    outer = f"{max(levels) * 100:g}%"
+    if label != "none":
+        pick = table[table["outside"] != "within"] if label == "any" else \
+            table[table["outside"].str.endswith(outer)]
+        pick = pd.concat([pick, cmp_]).drop_duplicates("label")
+        dev = (pick["rate"] - r * mult).abs() / pick["population"].pow(-0.5)
+        pick = pick.loc[dev.sort_values(ascending=False).index[:max_labels]]
+        logx = log_x or pmax / pmin > 50
+        span = (np.log(pmax) - np.log(pmin)) if logx else (pmax - pmin)
+        for i, row in enumerate(pick.itertuples(index=False)):
+            pos = ((np.log(row.population) - np.log(pmin)) if logx else
+                   (row.population - pmin)) / span if span else 0
+            right = pos > 0.8  # label to the left near the right edge
+            ax.annotate(row.label, (row.population, row.rate),
+                        xytext=(-5 if right else 5, 4 - 10 * (i % 2)),
+                        textcoords="offset points", fontsize=7.2, color=PALETTE["text"],
+                        ha="right" if right else "left", zorder=6)
+    if log_x or pmax / pmin > 50:
+        ax.set_xscale("log")
+    ax.set_xlabel("Population (denominator)")
+    ax.set_ylabel(f"rate per {mult:,.0f}")
+    ymax = float(np.nanmax(np.r_[table["rate"].to_numpy(float), r * mult * 2]))
+    ax.set_ylim(0, ymax * 1.4)  # head room for the legend above the points
+    ax.xaxis.set_major_formatter(_thousands())
+    ax.legend(loc="upper right", ncols=2, fontsize=7.8, frameon=True, framealpha=0.9,
+              edgecolor="#DDDDDD", borderaxespad=0.4)
+    n_out = sum(v for k, v in meta.get("n_outside", {}).items() if k != "within")
+    title = title or f"{units[:1].upper() + units[1:]} per {mult:,.0f} population by area"
+    sub = (f"{meta.get('n_areas', len(areas))} areas · {format_n(meta.get('base_n'))} {units} · "
+           f"population {meta.get('population_total', 0):,.0f} · {n_out} outside the limits")
+    cap = (f"Each dot is an area: its rate against its population. Lines: {', '.join(f'{v*100:g}%' for v in sorted(levels))} "
+           "control limits around the overall rate by exact Poisson (chi-squared) limits, the "
+           f"PHE funnel-plot method (Spiegelhalter 2005). Labelled: areas outside the {outer} "
+           "limits" + (" and comparators" if len(cmp_) else "") + ".")
+    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
+                        legend_row=False)
+
+
+def _thousands():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{v:,.0f}")
