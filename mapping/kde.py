@@ -337,7 +337,11 @@ def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | No
         cell_size = default_cell_size(bbox)
         notes.append(f"default cell size {cell_size:g} m (shorter side / 250, rounded down)")
     if bandwidth is None:
-        bandwidth = default_bandwidth(xy, w, cell_size)
+        inb = np.ones(len(xy), bool)
+        if bbox is not None:
+            inb = ((xy[:, 0] >= bbox[0]) & (xy[:, 0] <= bbox[2]) & (xy[:, 1] >= bbox[1])
+                   & (xy[:, 1] <= bbox[3]))
+        bandwidth = default_bandwidth(xy[inb], w[inb], cell_size)
         notes.append(f"default bandwidth {bandwidth:g} m (ArcGIS spatial Silverman rule)")
     if not (cell_size > 0 and bandwidth > 0):
         raise AnalysisError("cell size and bandwidth must be positive metres")

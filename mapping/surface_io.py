@@ -128,8 +128,11 @@ def surface_to_cells(surface, value_name: str = "value", drop_nodata: bool = Tru
 
 def write_cells(gdf, path, layer: str | None = None) -> Path:
     """Write a GeoDataFrame (e.g. grid cells) to GeoPackage atomically."""
+    import warnings
+
     path = Path(path)
-    with atomic_write_path(path) as tmp:
+    with atomic_write_path(path) as tmp, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*extension should be", category=RuntimeWarning)
         gdf.to_file(tmp, driver="GPKG", layer=layer or path.stem)
     return path
 
