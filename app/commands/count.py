@@ -10,7 +10,7 @@ from pathlib import Path
 
 NAME = "count"
 ORDER = 20
-HELP = "count points per area; with a population, rates per 10,000 with 95% Byar limits"
+HELP = "count points per area; with a population, rates per 10,000 with 95%% Byar limits"
 DESCRIPTION = """\
 Count the points of one layer (several --points files are one layer) in every
 area, including areas with none.  With a population table, add rates per
