@@ -96,7 +96,10 @@ def _join_table(gdf, table: dict, src, result):
     key = table.get("key")
     on = table.get("on") or result.info.get("code_field") or src.code_field
     opts = {k: v for k, v in table.items() if k not in ("path", "key", "on")}
-    joined = _tables.join_table(gdf, table["path"], area_field=on, table_key=key, **opts)
+    joined = _tables.join_attributes(gdf, table["path"], area_code=on, table_code=key, **opts)
+    if hasattr(joined, "data") and hasattr(joined, "unmatched_areas"):  # JoinResult
+        result.messages.extend(joined.messages)
+        return joined.data
     if hasattr(joined, "accepted"):  # a report object
         result.messages.extend(getattr(joined, "messages", []))
         return joined.accepted
