@@ -315,7 +315,8 @@ def ward_deprivation(lsoas, wards, *, lsoa_id: str, ward_id: str, population: st
     """Aggregate LSOA deprivation to wards and rank them.
 
     Method: each LSOA is assigned to one ward (from ``lookup`` when given,
-    else the ward containing the LSOA's representative point).  A ward's
+    else from an ``ward_id`` column already on the LSOA layer, else the
+    ward containing the LSOA's representative point).  A ward's
     score is the population-weighted mean of its LSOAs' IMD scores,
     ``sum(p_i s_i) / sum(p_i)``; when only national ranks are available
     (``score`` ending ``_rank``) the population-weighted mean rank is used and
@@ -352,6 +353,10 @@ def ward_deprivation(lsoas, wards, *, lsoa_id: str, ward_id: str, population: st
         raise InputError(f"ward layer has no column '{ward_id}'", column=ward_id,
                          fix="pass the ward code field")
     df = pd.DataFrame(lsoas.drop(columns="geometry", errors="ignore"))
+    how = "lookup"
+    if lookup is None and ward_id in df.columns:
+        lookup, how = df[[lsoa_id, ward_id]], f"LSOA layer's {ward_id} column"
+    df = df.drop(columns=[ward_id], errors="ignore")
     if lookup is not None:
         assign = lookup[[lsoa_id, ward_id]].drop_duplicates(lsoa_id)
     else:
@@ -361,6 +366,7 @@ def ward_deprivation(lsoas, wards, *, lsoa_id: str, ward_id: str, population: st
                                geometry=lsoas.geometry.representative_point().to_numpy(),
                                crs=lsoas.crs)
         j = gpd.sjoin(pts, wards[[ward_id, "geometry"]].to_crs(lsoas.crs), predicate="within")
+        how = "LSOA representative point in ward"
         assign = pd.DataFrame(j[[lsoa_id, ward_id]]).drop_duplicates(lsoa_id)
     df = df.merge(assign, on=lsoa_id, how="inner")
     p = pd.to_numeric(df[population], errors="coerce").fillna(0)
@@ -377,12 +383,13 @@ def ward_deprivation(lsoas, wards, *, lsoa_id: str, ward_id: str, population: st
     res["ward_rank"] = res["ward_score"].rank(ascending=lower, method="min")
     n_top = math.ceil(top_share * res["ward_score"].notna().sum() - 1e-9)
     res["most_deprived"] = res["ward_rank"] <= n_top
-    out = wards.merge(res, left_on=ward_id, right_index=True, how="left")
+    out = wards.drop(columns=[c for c in res.columns if c in wards.columns]).merge(
+        res, left_on=ward_id, right_index=True, how="left")
     out.attrs["meta"] = {
         "method": ("population-weighted mean of LSOA " + score + " per ward; wards ranked "
                    f"1 = most deprived; most_deprived = rank <= ceil({top_share} x wards)"),
         "params": {"score": score, "top_share": top_share, "n_flagged": int(n_top),
-                   "assignment": "lookup" if lookup is not None else "LSOA representative point"},
+                   "assignment": how},
         "references": [IMD_REFERENCE],
     }
     return out
