@@ -31,7 +31,8 @@ import pandas as pd
 from layers.errors import InputError
 
 __all__ = ["lifecycle_status_at", "lifecycle_operating", "lifecycle_closures",
-           "lifecycle_reopening", "kaplan_meier", "KMResult", "LIFECYCLE_STATES"]
+           "lifecycle_reopening", "kaplan_meier", "lifecycle_chart", "KMResult",
+           "LIFECYCLE_STATES"]
 
 #: Status of a premises at a date, in drawing order.
 LIFECYCLE_STATES = ("active", "closed", "reopened", "not yet open")
@@ -372,3 +373,70 @@ def lifecycle_reopening(records, *, census_date, units: str = "days", level: flo
                   "reopening recorded before closure)"],
     })
     return km
+
+
+def lifecycle_chart(km: KMResult, closures: pd.DataFrame | None = None, *,
+                    title: str | None = None, source: str | None = None):
+    """Reopening curve (1 - Kaplan-Meier) with its interval, and closures per quarter.
+
+    Parameters
+    ----------
+    km : KMResult
+        :func:`lifecycle_reopening` output.
+    closures : DataFrame, optional
+        :func:`lifecycle_closures` output, drawn as a second panel.
+    title, source : str, optional
+        Title and attribution line.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from mapping.charts import PALETTE, chart_figure, chart_finish, format_n
+
+    units = km.meta.get("params", {}).get("units", "days")
+    two = closures is not None and len(closures) > 1
+    fig, axes = chart_figure(height_cm=14.0 if two else 10.0, nrows=2 if two else 1,
+                             height_ratios=[1.6, 1] if two else None)
+    ax = axes[0] if two else axes
+    tab = km.table
+    ax.step(tab["time"], tab["cumulative"] * 100, where="post", color=PALETTE["main"], lw=2,
+            label="Reopened (Kaplan-Meier)")
+    ax.fill_between(tab["time"], (1 - tab["ci_high"]) * 100, (1 - tab["ci_low"]) * 100,
+                    step="post", color=PALETTE["sky"], alpha=0.3, lw=0, label="95% interval")
+    cens = tab[tab["censored"] > 0]
+    ax.plot(cens["time"], cens["cumulative"] * 100, "|", color=PALETTE["text"], ms=8,
+            label="Censored (still closed)")
+    for m in (3, 6, 12):
+        x = m * _DAYS_PER_MONTH if units == "days" else m
+        if x <= tab["time"].max() * 1.05:
+            ax.axvline(x, color=PALETTE["light"], lw=1, zorder=0)
+            ax.text(x, 99, f" {m} m", fontsize=7.5, color=PALETTE["grey"], va="top")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(0, max(1.0, float(tab["time"].max())) * 1.02)
+    ax.set_ylabel("% reopened")
+    ax.set_xlabel(f"{units} since closure order")
+    ax.legend(loc="lower right", frameon=True, framealpha=0.9, edgecolor="#DDDDDD", fontsize=8)
+    if two:
+        ax2 = axes[1]
+        q = closures[closures["quarter"] != "All"]
+        ax2.bar(q["quarter"], q["closures"], color=PALETTE["second"], width=0.6)
+        for i, c in enumerate(q["closures"]):
+            ax2.annotate(f"{c:,}", (i, c), xytext=(0, 2), textcoords="offset points",
+                         ha="center", fontsize=7.5)
+        ax2.set_ylabel("closure orders")
+        ax2.set_ylim(0, max(1, q["closures"].max()) * 1.25)
+        ax2.tick_params(axis="x", rotation=45 if len(q) > 8 else 0)
+        for lab in ax2.get_xticklabels():
+            lab.set_fontsize(7.5)
+    med = "not reached" if not np.isfinite(km.median) else f"{km.median:,.0f} {units}"
+    title = title or "Crack-house premises: time from closure order to reopening"
+    sub = (f"{format_n(km.n)} closures · {km.n_events:,} reopened, {km.n - km.n_events:,} still "
+           f"closed (censored) · median time to reopening {med}")
+    census = km.meta.get("params", {}).get("census_date", "")
+    cap = (f"Kaplan-Meier estimate of the share reopened, with 95% Greenwood log(-log) interval; "
+           f"premises still closed at the census date {census} are censored there."
+           + (" Lower panel: closure orders per quarter." if two else ""))
+    fig.subplots_adjust(hspace=0.45)
+    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
+                        legend_row=False)
