@@ -1,0 +1,435 @@
+"""The map canvas: a matplotlib Axes drawn by :func:`mapping.render.draw_layers`.
+
+The screen uses the same renderer as export, so what the analyst sees is
+what the exported map shows.  To stay responsive on big layers:
+
+* a full render (``draw_layers`` + Agg) is *debounced*: changes to the layer
+  stack coalesce into one render, and after a pan or zoom the full-quality
+  redraw waits until the user pauses (:attr:`MapCanvas.settle_ms`);
+* meanwhile every pan/zoom frame is drawn from a *cached snapshot* of the last
+  full render (one image, a few milliseconds whatever the feature count),
+  so dragging never waits for 34,753 polygons.
+
+Mouse: drag pans, the wheel zooms about the cursor, Shift+drag (or the zoom
+tool) zooms to a box, a click identifies the feature under the cursor and
+selects it.  The cursor position is emitted in British National Grid metres
+and latitude/longitude.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+from matplotlib.patches import Rectangle
+from PySide6.QtCore import QTimer, Signal
+
+__all__ = ["MapCanvas", "bng_to_latlon", "format_position"]
+
+_TO_WGS84 = None
+
+
+def bng_to_latlon(x: float, y: float) -> tuple[float, float]:
+    """British National Grid metres to (latitude, longitude) in degrees (WGS84)."""
+    global _TO_WGS84
+    if _TO_WGS84 is None:
+        from pyproj import Transformer
+
+        _TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    lon, lat = _TO_WGS84.transform(x, y)
+    return float(lat), float(lon)
+
+
+def format_position(x: float, y: float) -> str:
+    """Status-bar text for a position: BNG easting/northing and lat/lon."""
+    lat, lon = bng_to_latlon(x, y)
+    ns, ew = ("N" if lat >= 0 else "S"), ("E" if lon >= 0 else "W")
+    return (f"E {x:,.0f} m  N {y:,.0f} m (British National Grid)   "
+            f"{abs(lat):.5f}°{ns} {abs(lon):.5f}°{ew}")
+
+
+class MapCanvas(FigureCanvasQTAgg):
+    """The interactive map.
+
+    Signals
+    -------
+    cursor_moved(float, float)
+        Cursor position in BNG metres.
+    identified(str, object, dict)
+        Layer name, row label and attributes of the clicked feature.
+    selection_changed(str, list)
+        Layer name and selected row labels (from a click on the map).
+    rendered(float)
+        Seconds the last full render took.
+    """
+
+    cursor_moved = Signal(float, float)
+    identified = Signal(str, object, dict)
+    selection_changed = Signal(str, list)
+    rendered = Signal(float)
+
+    settle_ms = 250
+    tolerance_px = 6
+
+    def __init__(self, parent=None):
+        self.figure = Figure(figsize=(8, 6), dpi=100, facecolor="#f7f7f5")
+        super().__init__(self.figure)
+        self.setParent(parent)
+        self.ax = self.figure.add_axes([0, 0, 1, 1])
+        self._style_axes()
+        self.stack = None
+        self.render_infos: list = []
+        self.tool = "pan"  # pan | zoom | identify
+        self._press = None
+        self._rubber: Rectangle | None = None
+        self._snapshot: AxesImage | None = None
+        self._snap_extent = None
+        self._vector_artists: list = []
+        self._selection = (None, [])
+        self._selection_artist = None
+        self._have_view = False
+        self._render_timer = QTimer(self, singleShot=True, interval=30)
+        self._render_timer.timeout.connect(self.render_now)
+        self._settle_timer = QTimer(self, singleShot=True, interval=self.settle_ms)
+        self._settle_timer.timeout.connect(self.settle)
+        self.mpl_connect("button_press_event", self._on_press)
+        self.mpl_connect("motion_notify_event", self._on_motion)
+        self.mpl_connect("button_release_event", self._on_release)
+        self.mpl_connect("scroll_event", self._on_scroll)
+        self.setMinimumSize(320, 240)
+
+    # ------------------------------------------------------------ the model
+    def set_stack(self, stack) -> None:
+        """Observe a :class:`layers.model.LayerStack` and draw it."""
+        if self.stack is not None:
+            for sig in (self.stack.inserted, self.stack.removed, self.stack.moved,
+                        self.stack.layer_changed):
+                try:
+                    sig.disconnect(self._on_stack_event)
+                except (TypeError, ValueError, RuntimeError):
+                    pass
+        self.stack = stack
+        self._selection = (None, [])
+        self._have_view = False
+        for sig in (stack.inserted, stack.removed, stack.moved, stack.layer_changed):
+            sig.connect(self._on_stack_event)
+        self.schedule_render()
+
+    def _on_stack_event(self, *args) -> None:
+        if len(args) == 2 and isinstance(args[1], str) and args[1] == "name":
+            return  # a rename does not change the picture
+        self.schedule_render()
+
+    def schedule_render(self) -> None:
+        """Render soon, coalescing bursts of changes into one render."""
+        self._render_timer.start()
+
+    # -------------------------------------------------------------- drawing
+    def _style_axes(self) -> None:
+        ax = self.ax
+        ax.set_axis_off()
+        ax.set_facecolor("#f7f7f5")
+        ax.set_aspect("auto")  # equal scale is kept by _fit (the axes fill the widget)
+
+    def render_now(self) -> float:
+        """Full render of the visible layers with the shared renderer; returns seconds."""
+        from mapping.render import draw_layers
+
+        self._render_timer.stop()
+        t0 = time.perf_counter()
+        view = (self.ax.get_xlim(), self.ax.get_ylim()) if self._have_view else None
+        self.ax.clear()
+        self._style_axes()
+        self._snapshot = None
+        self._selection_artist = None
+        self._rubber = None
+        layers = self.stack.visible() if self.stack is not None else []
+        self.render_infos = draw_layers(self.ax, layers) if layers else []
+        self.ax.set_aspect("auto")
+        self._vector_artists = list(self.ax.collections) + list(self.ax.images) + \
+            list(self.ax.texts)
+        if view is not None:
+            self.ax.set_xlim(*view[0])
+            self.ax.set_ylim(*view[1])
+        else:
+            b = self.stack.bounds if self.stack is not None else None
+            if b is not None:
+                self._set_extent(b)
+                self._have_view = True
+        self.ax.set_autoscale_on(False)
+        self._draw_selection()
+        self.draw()
+        self._take_snapshot()
+        dt = time.perf_counter() - t0
+        self.rendered.emit(dt)
+        return dt
+
+    def _take_snapshot(self) -> None:
+        """Keep the full render as an image for fast pan/zoom frames."""
+        buf = np.asarray(self.buffer_rgba()).copy()
+        bbox = self.ax.bbox
+        h = buf.shape[0]
+        x0, x1 = int(round(bbox.x0)), int(round(bbox.x1))
+        y0, y1 = int(round(h - bbox.y1)), int(round(h - bbox.y0))
+        self._snap_data = buf[max(y0, 0):y1, max(x0, 0):x1]
+        xl, yl = self.ax.get_xlim(), self.ax.get_ylim()
+        self._snap_extent = (xl[0], xl[1], yl[0], yl[1])
+
+    def _preview(self) -> None:
+        """Draw the current view from the cached snapshot (fast path)."""
+        if self._snap_extent is None:
+            self.draw_idle()
+            return
+        if self._snapshot is None:
+            img = AxesImage(self.ax, interpolation="bilinear", zorder=0)
+            img.set_data(self._snap_data)
+            img.set_extent(self._snap_extent)
+            self.ax.add_image(img)
+            self._snapshot = img
+        for a in self._vector_artists:
+            a.set_visible(False)
+        self._snapshot.set_visible(True)
+        self._settle_timer.start(self.settle_ms)
+
+    def settle(self) -> None:
+        """Full-quality redraw of the current view (after the user pauses)."""
+        self._settle_timer.stop()
+        if self._snapshot is not None:
+            self._snapshot.remove()
+            self._snapshot = None
+        for a in self._vector_artists:
+            a.set_visible(True)
+        self.draw()
+        self._take_snapshot()
+
+    def redraw_view(self, sync: bool = False) -> float:
+        """Redraw after a view change through the cached path; returns seconds."""
+        t0 = time.perf_counter()
+        self._preview()
+        if sync:
+            self.draw()
+        else:
+            self.draw_idle()
+        return time.perf_counter() - t0
+
+    # ----------------------------------------------------------------- view
+    def _set_extent(self, bounds, margin: float = 0.04) -> None:
+        x0, y0, x1, y1 = bounds
+        w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+        self._fit(x0 - w * margin, y0 - h * margin, x1 + w * margin, y1 + h * margin)
+
+    def _fit(self, x0, y0, x1, y1) -> None:
+        """Show at least (x0, y0, x1, y1) with equal metres per pixel in x and y."""
+        W, H = max(self.ax.bbox.width, 1.0), max(self.ax.bbox.height, 1.0)
+        scale = max((x1 - x0) / W, (y1 - y0) / H, 1e-6)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        self.ax.set_xlim(cx - scale * W / 2, cx + scale * W / 2)
+        self.ax.set_ylim(cy - scale * H / 2, cy + scale * H / 2)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Keep the centre and the scale when the widget is resized."""
+        x0, y0, x1, y1 = self.view_extent()
+        old_w = max(self.ax.bbox.width, 1.0)
+        super().resizeEvent(event)
+        if not self._have_view:
+            return
+        scale = (x1 - x0) / old_w
+        W, H = max(self.ax.bbox.width, 1.0), max(self.ax.bbox.height, 1.0)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        self.ax.set_xlim(cx - scale * W / 2, cx + scale * W / 2)
+        self.ax.set_ylim(cy - scale * H / 2, cy + scale * H / 2)
+        self._preview()
+
+    def view_extent(self) -> tuple[float, float, float, float]:
+        """Current (xmin, ymin, xmax, ymax) in metres."""
+        (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
+        return x0, y0, x1, y1
+
+    def zoom_to_bounds(self, bounds, sync: bool = False) -> None:
+        """Show ``bounds`` (xmin, ymin, xmax, ymax)."""
+        if bounds is None:
+            return
+        self._have_view = True
+        self._set_extent(bounds)
+        self.redraw_view(sync)
+
+    def zoom_full(self) -> None:
+        """Zoom to the extent of all layers."""
+        if self.stack is not None:
+            self.zoom_to_bounds(self.stack.bounds)
+
+    def zoom_to_layer(self, layer) -> None:
+        """Zoom to one layer's extent."""
+        self.zoom_to_bounds(layer.bounds)
+
+    def zoom_by(self, factor: float, center=None, sync: bool = False) -> None:
+        """Zoom in (factor < 1) or out (factor > 1) about ``center`` (default: the middle)."""
+        x0, y0, x1, y1 = self.view_extent()
+        cx, cy = center if center is not None else ((x0 + x1) / 2, (y0 + y1) / 2)
+        self.ax.set_xlim(cx - (cx - x0) * factor, cx + (x1 - cx) * factor)
+        self.ax.set_ylim(cy - (cy - y0) * factor, cy + (y1 - cy) * factor)
+        self._have_view = True
+        self.redraw_view(sync)
+
+    def pan_by(self, dx: float, dy: float, sync: bool = False) -> None:
+        """Move the view by (dx, dy) metres."""
+        x0, y0, x1, y1 = self.view_extent()
+        self.ax.set_xlim(x0 + dx, x1 + dx)
+        self.ax.set_ylim(y0 + dy, y1 + dy)
+        self._have_view = True
+        self.redraw_view(sync)
+
+    def set_tool(self, tool: str) -> None:
+        """Choose what a left drag does: ``pan``, ``zoom`` (box) or ``identify``."""
+        if tool not in ("pan", "zoom", "identify"):
+            raise ValueError(f"unknown tool {tool!r}")
+        self.tool = tool
+
+    # ------------------------------------------------------------- selection
+    def set_selection(self, layer_name: str | None, labels, emit: bool = False) -> None:
+        """Highlight rows ``labels`` of layer ``layer_name`` (None clears)."""
+        self._selection = (layer_name, list(labels or []))
+        self._draw_selection()
+        self.draw_idle()
+        if emit:
+            self.selection_changed.emit(layer_name or "", list(labels or []))
+
+    @property
+    def selection(self) -> tuple[str | None, list]:
+        """(layer name, selected row labels)."""
+        return self._selection
+
+    def _draw_selection(self) -> None:
+        if self._selection_artist is not None:
+            try:
+                self._selection_artist.remove()
+            except (ValueError, NotImplementedError):
+                pass
+            self._selection_artist = None
+        name, labels = self._selection
+        if not name or not labels or self.stack is None or name not in self.stack:
+            return
+        layer = self.stack[name]
+        gdf = layer.data
+        if not hasattr(gdf, "geometry"):
+            return
+        sub = gdf.loc[[lab for lab in labels if lab in gdf.index]]
+        if sub.empty:
+            return
+        if layer.kind == "points":
+            self._selection_artist = self.ax.scatter(
+                sub.geometry.x, sub.geometry.y, s=90, facecolors="none",
+                edgecolors="#00e5ff", linewidths=2.0, zorder=20)
+        else:
+            from matplotlib.collections import PathCollection
+
+            from mapping.render import polygon_paths
+
+            coll = PathCollection(polygon_paths(sub.geometry.values), facecolors="none",
+                                  edgecolors="#00c8ff", linewidths=2.2, zorder=20,
+                                  transform=self.ax.transData)
+            self.ax.add_collection(coll, autolim=False)
+            self._selection_artist = coll
+
+    # ------------------------------------------------------------- identify
+    def feature_at(self, x: float, y: float):
+        """Return (layer, row label) of the topmost visible feature at (x, y), or None."""
+        import shapely
+
+        if self.stack is None:
+            return None
+        x0, _, x1, _ = self.view_extent()
+        width_px = max(self.ax.bbox.width, 1)
+        tol = self.tolerance_px * (x1 - x0) / width_px
+        for layer in reversed(self.stack.visible()):
+            gdf = layer.data
+            if not hasattr(gdf, "sindex") or len(gdf) == 0:
+                continue
+            pt = shapely.Point(x, y)
+            if layer.kind == "points":
+                idx = gdf.sindex.query(pt.buffer(tol))
+                if len(idx):
+                    d = gdf.geometry.iloc[idx].distance(pt).to_numpy()
+                    return layer, gdf.index[idx[int(np.argmin(d))]]
+            else:
+                idx = gdf.sindex.query(pt, predicate="intersects")
+                if len(idx):
+                    return layer, gdf.index[idx[-1]]
+        return None
+
+    def identify(self, x: float, y: float):
+        """Identify and select the feature at (x, y); emit :attr:`identified`."""
+        hit = self.feature_at(x, y)
+        if hit is None:
+            self.set_selection(None, [], emit=True)
+            return None
+        layer, label = hit
+        row = layer.data.loc[label]
+        attrs = {k: v for k, v in row.items() if k != layer.data.geometry.name}
+        self.set_selection(layer.name, [label], emit=True)
+        self.identified.emit(layer.name, label, attrs)
+        return layer.name, label, attrs
+
+    # ---------------------------------------------------------------- mouse
+    def _on_press(self, event) -> None:
+        if event.inaxes is not self.ax or event.button != 1:
+            return
+        shift = bool(event.key and "shift" in event.key)
+        mode = "zoom" if (self.tool == "zoom" or shift) else self.tool
+        self._press = (mode, event.x, event.y, event.xdata, event.ydata,
+                       self.ax.get_xlim(), self.ax.get_ylim(), False)
+
+    def _on_motion(self, event) -> None:
+        if event.inaxes is self.ax and event.xdata is not None:
+            self.cursor_moved.emit(float(event.xdata), float(event.ydata))
+        if self._press is None or event.x is None:
+            return
+        mode, px, py, xd, yd, xl, yl, moved = self._press
+        if not moved and abs(event.x - px) + abs(event.y - py) < 4:
+            return
+        self._press = (mode, px, py, xd, yd, xl, yl, True)
+        if mode == "pan" or mode == "identify":
+            sx = (xl[1] - xl[0]) / max(self.ax.bbox.width, 1)
+            sy = (yl[1] - yl[0]) / max(self.ax.bbox.height, 1)
+            dx, dy = (event.x - px) * sx, (event.y - py) * sy
+            self.ax.set_xlim(xl[0] - dx, xl[1] - dx)
+            self.ax.set_ylim(yl[0] - dy, yl[1] - dy)
+            self._have_view = True
+            self.redraw_view()
+        elif mode == "zoom" and event.xdata is not None:
+            if self._rubber is None:
+                self._rubber = Rectangle((xd, yd), 0, 0, fill=False, edgecolor="#d7301f",
+                                         linestyle="--", linewidth=1.2, zorder=30)
+                self.ax.add_patch(self._rubber)
+            self._rubber.set_width(event.xdata - xd)
+            self._rubber.set_height(event.ydata - yd)
+            self.draw_idle()
+
+    def _on_release(self, event) -> None:
+        if self._press is None:
+            return
+        mode, px, py, xd, yd, xl, yl, moved = self._press
+        self._press = None
+        if self._rubber is not None:
+            self._rubber.remove()
+            self._rubber = None
+        if not moved:
+            if event.xdata is not None and event.inaxes is self.ax:
+                self.identify(float(event.xdata), float(event.ydata))
+            return
+        if mode == "zoom" and event.xdata is not None:
+            xa, xb = sorted((xd, event.xdata))
+            ya, yb = sorted((yd, event.ydata))
+            if xb - xa > 1 and yb - ya > 1:
+                self.zoom_to_bounds((xa, ya, xb, yb))
+            else:
+                self.draw_idle()
+
+    def _on_scroll(self, event) -> None:
+        if event.inaxes is not self.ax or event.xdata is None:
+            return
+        factor = 0.8 if event.button == "up" else 1.25
+        self.zoom_by(factor, center=(event.xdata, event.ydata))

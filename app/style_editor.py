@@ -1,0 +1,280 @@
+"""The style editor: widgets bound to :class:`layers.style.LayerStyle` fields by name.
+
+:func:`bind_field` is the one two-way binding helper: it knows how to read
+and write each widget type, writes edits to the layer with
+``layer.update_style(field=value)`` and refreshes the widget when the layer
+announces ``changed('style')``.  The editor keeps no copy of the style.  A
+live legend preview is computed with the same classifier the renderer uses.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QDoubleSpinBox, QFormLayout,
+                               QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+__all__ = ["StyleEditorWidget", "bind_field", "legend_entries"]
+
+_NONE = "(none)"
+SCHEME_LABELS = {"quantiles": "Quantiles (equal counts)", "fisher_jenks": "Natural breaks (Jenks)",
+                 "equal_interval": "Equal intervals", "std_mean": "Standard deviations",
+                 "manual": "Manual breaks", "categorical": "Categories (unique values)",
+                 "gistar": "Gi* confidence bins", "bivariate": "Bivariate 3 × 3"}
+MARKERS = {"o": "Circle", "s": "Square", "^": "Triangle", "D": "Diamond"}
+
+
+class ColorButton(QPushButton):
+    """A push button showing a colour; clicking opens a colour chooser."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._color = "#000000"
+        self.clicked.connect(self._choose)
+        self.setMinimumWidth(90)
+        self.callback = None
+
+    def color(self) -> str:
+        """The colour as ``#rrggbb``."""
+        return self._color
+
+    def set_color(self, value: str) -> None:
+        """Show a colour (``none`` shows as a blank swatch)."""
+        self._color = value
+        text = "#000000" if value in ("none", "") else value
+        fg = "#000000" if QColor(text).lightness() > 128 else "#ffffff"
+        self.setText(value)
+        self.setStyleSheet(f"background-color: {text}; color: {fg};")
+
+    def _choose(self) -> None:
+        start = QColor(self._color) if self._color.startswith("#") else QColor("#000000")
+        c = QColorDialog.getColor(start, self, "Choose a colour")
+        if c.isValid():
+            self.set_color(c.name())
+            if self.callback:
+                self.callback(c.name())
+
+
+def _reader_writer(widget):
+    """Return (get, set, change-signal) for a widget type."""
+    if isinstance(widget, ColorButton):
+        return widget.color, widget.set_color, None
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked, widget.setChecked, widget.toggled
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        return widget.value, widget.setValue, widget.valueChanged
+    if isinstance(widget, QComboBox):
+        def get():
+            v = widget.currentData()
+            return None if v == _NONE else v
+
+        def put(value):
+            i = widget.findData(_NONE if value is None else value)
+            if i < 0 and value is not None:
+                widget.addItem(str(value), value)
+                i = widget.count() - 1
+            widget.setCurrentIndex(max(i, 0))
+        return get, put, widget.currentIndexChanged
+    if isinstance(widget, QLineEdit):
+        return widget.text, lambda v: widget.setText("" if v is None else str(v)), \
+            widget.editingFinished
+    raise TypeError(f"cannot bind a {type(widget).__name__}")
+
+
+def bind_field(widget, field: str, get_layer, *, to_model=None, from_model=None):
+    """Bind ``widget`` two ways to the style field ``field`` of ``get_layer()``.
+
+    Parameters
+    ----------
+    widget : QWidget
+        A combo box (item data = value), spin box, check box, line edit or
+        :class:`ColorButton`.
+    field : str
+        A :class:`~layers.style.LayerStyle` attribute name.
+    get_layer : callable
+        Returns the layer currently edited (or None).
+    to_model, from_model : callable, optional
+        Convert widget value to model value and back.
+
+    Returns
+    -------
+    callable
+        ``refresh()``: copy the model's value into the widget (signals blocked).
+    """
+    get, put, signal = _reader_writer(widget)
+
+    def write(*_):
+        layer = get_layer()
+        if layer is None:
+            return
+        value = get()
+        value = to_model(value) if to_model else value
+        if getattr(layer.style, field) != value:
+            layer.update_style(**{field: value})
+
+    def refresh():
+        layer = get_layer()
+        if layer is None:
+            return
+        value = getattr(layer.style, field)
+        widget.blockSignals(True)
+        try:
+            put(from_model(value) if from_model else value)
+        finally:
+            widget.blockSignals(False)
+
+    if signal is not None:
+        signal.connect(write)
+    else:
+        widget.callback = write
+    return refresh
+
+
+def legend_entries(layer) -> list[tuple[str, str]]:
+    """(colour, label) pairs the map legend will show for a layer's current style."""
+    from mapping.classify import classify, classify_categories
+    from mapping.render import resolve_style
+
+    style = resolve_style(layer)
+    data = layer.data
+    col = style.column or (layer.meta or {}).get("value_column")
+    if layer.kind == "surface":
+        import numpy as np
+
+        v = np.asarray(data.values, dtype=float).ravel()
+        c = classify(v[np.isfinite(v) & (v > 0)], style.scheme if style.scheme != "categorical"
+                     else "quantiles", style.k, breaks=style.breaks, palette=style.palette)
+        return list(zip(c.colors, c.labels))
+    if not col or not hasattr(data, "columns") or col not in data.columns:
+        return [(style.color, layer.name)]
+    s = data[col]
+    if style.scheme == "categorical" or s.dtype.kind not in "fiub":
+        c = classify_categories(s.to_numpy(), style.categories)
+        return list(zip(c.colors, c.labels))[:12]
+    c = classify(s.to_numpy(dtype=float), style.scheme, style.k, breaks=style.breaks,
+                 palette=style.palette)
+    return list(zip(c.colors, c.labels))
+
+
+class StyleEditorWidget(QWidget):
+    """Edit the style of one layer; every change is live on the map."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        from mapping.classify import scheme_names
+        from mapping.palettes import palette_names
+
+        self.layer = None
+        self.heading = QLabel("Select a layer to style it.", self)
+        self.heading.setWordWrap(True)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.color = ColorButton(self)
+        self.edgecolor = ColorButton(self)
+        self.linewidth = QDoubleSpinBox(self, minimum=0.0, maximum=10.0, singleStep=0.1,
+                                        suffix=" pt")
+        self.opacity = QDoubleSpinBox(self, minimum=0.0, maximum=1.0, singleStep=0.05)
+        self.marker = QComboBox(self)
+        for key, text in MARKERS.items():
+            self.marker.addItem(text, key)
+        self.marker_size = QDoubleSpinBox(self, minimum=1.0, maximum=400.0, singleStep=2.0,
+                                          suffix=" pt²")
+        self.column = QComboBox(self)
+        self.scheme = QComboBox(self)
+        for key in [*scheme_names(), "categorical", "gistar"]:
+            if self.scheme.findData(key) < 0:
+                self.scheme.addItem(SCHEME_LABELS.get(key, key), key)
+        self.k = QSpinBox(self, minimum=2, maximum=9)
+        self.palette = QComboBox(self)
+        for name in palette_names():
+            self.palette.addItem(name, name)
+            self.palette.addItem(f"{name} (reversed)", f"{name}_r")
+        self.label_column = QComboBox(self)
+        self.transparent_low = QCheckBox("Lowest class transparent", self)
+        self.legend_title = QLineEdit(self)
+        self.legend_title.setPlaceholderText("default: the layer title and units")
+        rows = [("Fill colour", self.color, "Colour of single-symbol areas and points"),
+                ("Outline", self.edgecolor, "Colour of area outlines and point edges"),
+                ("Outline width", self.linewidth, "Outline width in points (1/72 inch)"),
+                ("Opacity", self.opacity, "0 = invisible, 1 = solid"),
+                ("Point symbol", self.marker, "Shape of point symbols"),
+                ("Point size", self.marker_size, "Symbol area in square points"),
+                ("Classify by", self.column, "The field whose values colour the features; "
+                                             "(none) draws one colour"),
+                ("Scheme", self.scheme, "How values are split into classes"),
+                ("Classes", self.k, "Number of classes (2-9)"),
+                ("Palette", self.palette, "ColorBrewer colours, light to dark"),
+                ("Labels", self.label_column, "Field to write on each area (up to 400 areas)"),
+                ("", self.transparent_low, "For hotspot surfaces: hide the lowest class"),
+                ("Legend title", self.legend_title, "Heading of this layer in the legend")]
+        self.refreshers = []
+        for label, w, tip in rows:
+            w.setToolTip(tip)
+            form.addRow(label, w)
+        for name in ("color", "edgecolor", "linewidth", "opacity", "marker", "marker_size",
+                     "column", "scheme", "k", "palette", "label_column", "transparent_low",
+                     "legend_title"):
+            self.refreshers.append(bind_field(getattr(self, name), name, lambda: self.layer))
+        self.legend = QLabel(self)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setAccessibleName("Legend preview")
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.heading)
+        lay.addLayout(form)
+        lay.addWidget(QLabel("<b>Legend preview</b>", self))
+        lay.addWidget(self.legend)
+        lay.addStretch(1)
+        self.setEnabled(False)
+
+    def set_layer(self, layer) -> None:
+        """Edit ``layer`` (None: nothing)."""
+        if self.layer is not None:
+            try:
+                self.layer.changed.disconnect(self._on_changed)
+            except (TypeError, ValueError, RuntimeError):
+                pass
+        self.layer = layer
+        self.setEnabled(layer is not None and layer.kind not in ("table", "figure"))
+        if layer is None:
+            self.heading.setText("Select a layer to style it.")
+            self.legend.clear()
+            return
+        layer.changed.connect(self._on_changed)
+        self.heading.setText(f"<b>{layer.name}</b> ({layer.kind})")
+        cols = []
+        if hasattr(layer.data, "columns"):
+            geom = getattr(layer.data, "_geometry_column_name", None)
+            cols = [c for c in layer.data.columns if c != geom]
+        for combo in (self.column, self.label_column):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(_NONE, _NONE)
+            for c in cols:
+                combo.addItem(str(c), c)
+            combo.blockSignals(False)
+        self.refresh()
+
+    def _on_changed(self, attr: str) -> None:
+        if attr in ("style", "data"):
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Copy the layer's style into the widgets and redraw the legend preview."""
+        for r in self.refreshers:
+            r()
+        self._update_legend()
+
+    def _update_legend(self) -> None:
+        if self.layer is None:
+            return
+        try:
+            entries = legend_entries(self.layer)
+        except Exception as exc:  # noqa: BLE001 - shown in the preview, not a crash
+            self.legend.setText(f"<i>Cannot classify: {exc}</i>")
+            return
+        rows = "".join(
+            f"<tr><td style='background:{c}; border:1px solid #555; width:22px'>&nbsp;</td>"
+            f"<td>&nbsp;{lab}</td></tr>" for c, lab in entries)
+        self.legend.setText(f"<table cellspacing='2'>{rows}</table>")
+        self.entries = entries

@@ -1,0 +1,178 @@
+"""The one helper for slow work: a runnable plus a ``QObject`` of signals, on a thread pool.
+
+Core functions report progress through a plain ``progress(fraction, text)``
+callback and check a ``cancelled()`` callable between steps; they never see
+Qt.  :class:`Worker` gives them both, runs them on the thread pool and relays
+the outcome to the GUI thread through the signals of :class:`WorkerSignals`
+(queued connections, so slots always run on the GUI thread).
+
+The design is superqt's ``WorkerBase`` (a runnable plus a ``QObject`` of
+signals), but the pool is a persistent Python ``ThreadPoolExecutor`` rather
+than ``QThreadPool``: Qt pool threads get a fresh Python thread state for
+every run, so per-thread state of C extensions (pyproj's PROJ context) is
+freed between runs while objects created in it live on, and the next
+``CRS()`` on that thread segfaults (reproduced loading a project twice).
+Python pool threads keep their thread state for their whole life.
+
+Examples
+--------
+>>> worker = start_worker(run_step, ws, step, controls=True)   # doctest: +SKIP
+>>> worker.signals.returned.connect(on_result)                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Callable
+
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Signal
+
+__all__ = ["Worker", "WorkerSignals", "start_worker", "active_workers", "wait_for_workers", "pool"]
+
+_ACTIVE: set["Worker"] = set()
+_POOL: ThreadPoolExecutor | None = None
+
+
+def pool() -> ThreadPoolExecutor:
+    """The worker pool (created on first use; threads live as long as the app)."""
+    global _POOL
+    if _POOL is None:
+        import os
+
+        _POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)),
+                                   thread_name_prefix="hotmap-worker")
+    return _POOL
+
+
+class WorkerSignals(QObject):
+    """Signals a worker emits; created on (and delivered to) the GUI thread."""
+
+    started = Signal()
+    progress = Signal(float, str)
+    returned = Signal(object)
+    errored = Signal(object)  # the exception; its ``__traceback_text__`` holds the traceback
+    cancelled = Signal()
+    finished = Signal()
+
+
+class Worker:
+    """Run ``fn(*args, **kwargs)`` on the thread pool.
+
+    Parameters
+    ----------
+    fn : callable
+        The work.  With ``controls=True`` it also receives ``progress=`` and
+        ``cancelled=`` keyword arguments.
+    controls : bool
+        Pass the progress callback and cancel flag to ``fn``.
+    """
+
+    def __init__(self, fn: Callable, *args, controls: bool = False, **kwargs):
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.controls = controls
+        self.signals = WorkerSignals()
+        self._cancel = threading.Event()
+        self._done = threading.Event()
+        self.result = None
+        self.error: BaseException | None = None
+
+    # --------------------------------------------------------------- control
+    def cancel(self) -> None:
+        """Ask the work to stop at its next check; the result is then discarded."""
+        self._cancel.set()
+
+    def is_cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self._cancel.is_set()
+
+    @property
+    def done(self) -> bool:
+        """True when the work has finished (returned, failed or cancelled)."""
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the work finishes (for tests and shutdown)."""
+        return self._done.wait(timeout)
+
+    def _progress(self, fraction: float, text: str = "") -> None:
+        try:
+            self.signals.progress.emit(float(fraction), str(text))
+        except RuntimeError:  # signals object already deleted at shutdown
+            pass
+
+    # ------------------------------------------------------------------- run
+    def run(self) -> None:
+        """Run on a pool thread."""
+        sig = self.signals
+        try:
+            sig.started.emit()
+            kwargs = dict(self.kwargs)
+            if self.controls:
+                kwargs.update(progress=self._progress, cancelled=self.is_cancelled)
+            result = self.fn(*self.args, **kwargs)
+            if self.is_cancelled():
+                sig.cancelled.emit()
+            else:
+                self.result = result
+                sig.returned.emit(result)
+        except BaseException as exc:  # noqa: BLE001 - relayed to the GUI
+            exc.__traceback_text__ = traceback.format_exc()
+            self.error = exc
+            if self.is_cancelled():
+                sig.cancelled.emit()
+            else:
+                sig.errored.emit(exc)
+        finally:
+            self._done.set()
+            try:
+                sig.finished.emit()
+            except RuntimeError:
+                pass
+
+
+def _forget(worker: Worker) -> None:
+    _ACTIVE.discard(worker)
+    worker.fn = worker.args = worker.kwargs = None  # release the inputs
+
+
+def start_worker(fn: Callable, *args, controls: bool = False, report_errors: bool = True,
+                 **kwargs) -> Worker:
+    """Create a :class:`Worker` for ``fn``, start it on the pool and return it.
+
+    Parameters
+    ----------
+    fn : callable
+        The work; see :class:`Worker`.
+    controls : bool
+        Pass ``progress=`` and ``cancelled=`` to ``fn``.
+    report_errors : bool
+        Route ``errored`` to :func:`app.errors.report_exception` (the default),
+        so worker failures reach the user as a dialog like any other error.
+    """
+    worker = Worker(fn, *args, controls=controls, **kwargs)
+    if report_errors:
+        from app.errors import report_exception
+
+        worker.signals.errored.connect(report_exception)
+    worker.signals.finished.connect(lambda w=worker: _forget(w))
+    _ACTIVE.add(worker)
+    pool().submit(worker.run)
+    return worker
+
+
+def active_workers() -> list[Worker]:
+    """Workers started and not yet finished."""
+    return [w for w in _ACTIVE if not w.done]
+
+
+def wait_for_workers(timeout: float = 10.0, cancel: bool = True) -> bool:
+    """Cancel (optionally) and wait for every running worker; True if all stopped."""
+    ok = True
+    for w in list(_ACTIVE):
+        if cancel:
+            w.cancel()
+        ok = w.wait(timeout) and ok
+    return ok

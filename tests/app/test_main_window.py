@@ -1,0 +1,39 @@
+"""The main window opens the demo and draws every visible layer with the shared renderer."""
+
+from __future__ import annotations
+
+from matplotlib.collections import PathCollection
+
+
+def test_demo_opens_and_draws_each_visible_layer(demo_window):
+    win = demo_window
+    names = win.ws.layers.names()
+    assert names[:2] == ["wards", "lsoa"] and "arrests" in names
+    visible = [lyr for lyr in win.ws.layers if lyr.visible and lyr.enabled]
+    colls = [c for c in win.canvas.ax.collections if isinstance(c, PathCollection)]
+    # one collection per visible layer, in stack order, with the right feature counts
+    assert len(colls) == len(visible)
+    for coll, layer in zip(colls, visible):
+        n = len(coll.get_paths()) if layer.kind == "areas" else len(coll.get_offsets())
+        assert n == len(layer.data), layer.name
+    assert [i.name for i in win.canvas.render_infos] == [lyr.name for lyr in visible]
+    # the view covers the data
+    x0, y0, x1, y1 = win.canvas.view_extent()
+    b = win.ws.layers.bounds
+    assert x0 <= b[0] and x1 >= b[2] and y0 <= b[1] and y1 >= b[3]
+    assert "FICTIONAL" in win.windowTitle()
+
+
+def test_hiding_a_layer_in_the_panel_removes_it_from_the_map(demo_window, qtbot):
+    from PySide6.QtCore import Qt
+
+    win = demo_window
+    model = win.layer_panel.model
+    row = model.row_of(win.ws.layers["arrests"])
+    assert model.data(model.index(row), Qt.ItemDataRole.DisplayRole) == "arrests"
+    before = len(win.canvas.ax.collections)
+    model.setData(model.index(row), Qt.CheckState.Unchecked, Qt.ItemDataRole.CheckStateRole)
+    assert win.ws.layers["arrests"].visible is False
+    assert win.ws.dirty
+    win.canvas.render_now()
+    assert len(win.canvas.ax.collections) == before - 1
