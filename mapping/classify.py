@@ -18,7 +18,7 @@ from mapping.palettes import (CATEGORY_COLORS, GISTAR_CLASSES, GISTAR_COLORS, GI
                               palette_colors)
 
 __all__ = ["Classification", "classify", "classify_categories", "CLASSIFIERS", "scheme_names",
-           "format_number"]
+           "format_number", "class_labels"]
 
 
 def _quantiles(y, k, breaks):
@@ -77,6 +77,26 @@ def format_number(x: float, step: float | None = None) -> str:
     if ax >= 0.1 or ax == 0:
         return f"{x:.2f}"
     return f"{x:.2g}"
+
+
+def class_labels(lows, highs) -> list[str]:
+    """Range labels with one precision for the whole legend, from the narrowest class.
+
+    Examples
+    --------
+    >>> class_labels([0, 8], [8, 16])
+    ['0 – 8', '8 – 16']
+    """
+    bounds = np.r_[np.asarray(lows, float)[:1], np.asarray(highs, float)]
+    steps = np.diff(bounds)
+    steps = steps[steps > 0]
+    step = float(steps.min()) if len(steps) else float(abs(bounds[-1]) or 1.0)
+    dec = int(min(4, max(0, 1 - np.floor(np.log10(step))))) if step > 0 else 2
+    if np.all(np.mod(bounds, 1) == 0):
+        dec = 0
+    elif dec == 1 and step >= 10:
+        dec = 0
+    return [f"{lo:,.{dec}f} – {hi:,.{dec}f}" for lo, hi in zip(lows, highs)]
 
 
 @dataclass
@@ -163,7 +183,7 @@ def classify(values, scheme: str = "quantiles", k: int = 5, *, breaks=None,
     --------
     >>> c = classify([1, 2, 3, 4, 5, 6], "equal_interval", k=2, palette="Blues")
     >>> c.counts, c.labels
-    ([3, 3], ['1 – 3.50', '3.50 – 6'])
+    ([3, 3], ['1.0 – 3.5', '3.5 – 6.0'])
     """
     y = np.asarray(values, dtype=float)
     ok = np.isfinite(y)
@@ -192,9 +212,7 @@ def classify(values, scheme: str = "quantiles", k: int = 5, *, breaks=None,
     counts = np.bincount(yb[ok], minlength=len(bins)).tolist()
     lower = float(yy.min())
     lows = [lower] + bins[:-1].tolist()
-    step = np.min(np.diff(np.r_[lower, bins])) if len(bins) > 1 else None
-    labels = [f"{format_number(lo, step)} – {format_number(hi, step)}"
-              for lo, hi in zip(lows, bins)]
+    labels = class_labels(lows, bins)
     colors = palette_colors(palette, len(bins))
     return Classification(scheme, bins, lower, yb, counts, labels, colors,
                           int((~ok).sum()))

@@ -64,7 +64,7 @@ def draw_legend(ax, infos, *, x: float, top: float, width: float, bottom: float 
         cls = info.classification
         if cls is None:  # single symbol
             _single_row(ax, info, x, y - line / 2, sw, sh, fontsize)
-            y -= line * 1.4
+            y -= line * 1.7
             continue
         for t in _wrap(info.title, width, fontsize + 0.5):
             ax.text(x, y, t, fontsize=fontsize + 0.5, fontweight="bold", va="top")
@@ -127,7 +127,10 @@ def _bivariate(ax, info, x, y, fontsize) -> float:
 
     cell = 6.0
     biv = info.bivariate
-    ox, oy = x + 5, y - 3 * cell - 1
+    fs = fontsize - 0.5
+    xl, yl = biv.get("x_label", "x"), biv.get("y_label", "y")
+    ax.text(x, y, f"↑ {yl} (higher up)", fontsize=fs, va="top", ha="left")
+    ox, oy = x + 3, y - fs * PT_MM * 1.8 - 3 * cell
     for i in range(3):
         for j in range(3):
             ax.add_patch(Rectangle((ox + i * cell, oy + j * cell), cell, cell,
@@ -137,13 +140,10 @@ def _bivariate(ax, info, x, y, fontsize) -> float:
                             head_length=1.5, color="#333333", length_includes_head=True))
     ax.add_patch(FancyArrow(ox - 1.2, oy, 0, 3 * cell, width=0.15, head_width=1.2,
                             head_length=1.5, color="#333333", length_includes_head=True))
-    ax.text(ox + 1.5 * cell, oy - 2.2, f"{biv.get('x_label', 'x')} (higher →)",
-            fontsize=fontsize - 0.5, ha="center", va="top")
-    ax.text(ox - 2.4, oy + 1.5 * cell, f"{biv.get('y_label', 'y')} (higher →)",
-            fontsize=fontsize - 0.5, ha="right", va="center", rotation=90)
-    ax.text(ox + 3 * cell + 3, oy + 2.5 * cell, "high both", fontsize=fontsize - 1, va="center")
-    ax.text(ox + 3 * cell + 3, oy + 0.5 * cell, f"high {biv.get('x_label', 'x')} only",
-            fontsize=fontsize - 1, va="center")
-    ax.text(ox + 3 * cell + 3, oy + 1.5 * cell, "tertiles of each", fontsize=fontsize - 1.5,
+    ax.text(x, oy - 2.4, f"{xl} (higher right) →", fontsize=fs, ha="left", va="top")
+    tx = ox + 3 * cell + 2.5
+    ax.text(tx, oy + 2.5 * cell, f"high {yl} and {xl}", fontsize=fontsize - 1, va="center")
+    ax.text(tx, oy + 1.5 * cell, "classes are tertiles", fontsize=fontsize - 1.5,
             va="center", color="#555555")
-    return oy - 2.2 - fontsize * PT_MM * 2.8
+    ax.text(tx, oy + 0.5 * cell, f"high {xl} only", fontsize=fontsize - 1, va="center")
+    return oy - 2.4 - fs * PT_MM * 2.6

@@ -217,6 +217,10 @@ def surface_rgba(surf, style) -> tuple[np.ndarray, Classification]:
     scheme = style.scheme if style.scheme in ("quantiles", "fisher_jenks", "equal_interval",
                                               "std_mean", "manual") else "quantiles"
     cls = classify(v[pos], scheme, style.k, breaks=style.breaks, palette=style.palette)
+    if cls.k and cls.scheme != "manual":  # density surfaces start at zero
+        cls.lower = 0.0
+        from mapping.classify import class_labels
+        cls.labels = class_labels([0.0] + cls.bins[:-1].tolist(), cls.bins)
     if style.transparent_low and cls.k:
         cls.alphas = [0.0] + [style.opacity] * (cls.k - 1)
     else:
