@@ -55,6 +55,16 @@ from mapping.disclosure import DisclosureRules, apply_rules, display_table  # no
 from mapping.export import export_all_maps, export_map  # noqa: E402
 from mapping.render import draw_layers, render_composition  # noqa: E402
 
+from mapping.data_export import (  # noqa: E402
+    export_geojson, export_geopackage, export_geotiff, export_layer, export_shapefile_zip,
+    export_table, export_tables_xlsx)
+from mapping.html import export_html  # noqa: E402
+from mapping.outputs import default_composition, write_outputs  # noqa: E402
+from mapping.report import write_report  # noqa: E402
+
+__all__ += ["export_geojson", "export_geopackage", "export_geotiff", "export_layer",
+            "export_shapefile_zip", "export_table", "export_tables_xlsx", "export_html",
+            "default_composition", "write_outputs", "write_report"]
 __all__ += ["classify", "classify_categories", "scheme_names", "MapComposition",
             "DisclosureRules", "apply_rules", "display_table", "export_map", "export_all_maps",
             "draw_layers", "render_composition"]
