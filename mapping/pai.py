@@ -66,10 +66,10 @@ def pai_surface(surface, later, *, top_percent: float = 3.0, earlier=None) -> di
     Returns
     -------
     dict
-        ``top_percent``, ``hot_cells``, ``cells``, ``a_km2``, ``A_km2``, ``n``, ``N``,
-        ``hit_rate``, ``pai``, ``threshold`` (lowest value in the hotspot area),
-        ``outside`` (later events outside the study area), and with ``earlier``
-        ``n1``, ``N1``, ``rri``; plus ``method``.
+        ``top_percent``, ``hot_cells``, ``cells``, ``hot_km2`` (a), ``study_km2`` (A),
+        ``n_hot`` (n), ``n_total`` (N), ``hit_rate``, ``pai``, ``threshold`` (lowest
+        value in the hotspot area), ``outside`` (later events outside the study
+        area), and with ``earlier`` ``n1_hot``, ``n1_total``, ``rri``; plus ``method``.
     """
     if not 0 < top_percent <= 100:
         raise AnalysisError(f"top percent {top_percent} must be in (0, 100]", fix="e.g. 3")
@@ -89,7 +89,7 @@ def pai_surface(surface, later, *, top_percent: float = 3.0, earlier=None) -> di
     a, big_a = k * cell_km2, len(valid) * cell_km2
     hit = n_hot / n_all if n_all else float("nan")
     out = {"top_percent": top_percent, "hot_cells": k, "cells": int(len(valid)),
-           "a_km2": a, "A_km2": big_a, "n": n_hot, "N": n_all, "hit_rate": hit,
+           "hot_km2": a, "study_km2": big_a, "n_hot": n_hot, "n_total": n_all, "hit_rate": hit,
            "pai": hit / (a / big_a) if n_all else float("nan"),
            "threshold": float(vals[order[k - 1]]), "outside": int((~inside).sum()),
            "method": f"top {top_percent:g}% of cells by value; PAI = (n/N)/(a/A) "
@@ -98,7 +98,7 @@ def pai_surface(surface, later, *, top_percent: float = 3.0, earlier=None) -> di
         f1 = _cell_index(surface, earlier)
         in1 = f1 >= 0
         n1, big_n1 = int(hot[f1[in1]].sum()), int(in1.sum())
-        out.update(n1=n1, N1=big_n1)
+        out.update(n1_hot=n1, n1_total=big_n1)
         out["rri"] = ((n_hot / n1) / (n_all / big_n1)) if n1 and big_n1 and n_all else \
             float("nan")
         out["method"] += "; RRI = (n2/n1)/(N2/N1) (Levine 2008)"
@@ -128,14 +128,14 @@ def pai_areas(areas, hot, later, *, earlier=None) -> dict:
     n_all, n_hot = int(inside.sum()), int(hot[pos[inside]].sum())
     a, big_a = float(area_km2[hot].sum()), float(area_km2.sum())
     hit = n_hot / n_all if n_all else float("nan")
-    out = {"hot_areas": int(hot.sum()), "areas": len(areas), "a_km2": a, "A_km2": big_a,
-           "n": n_hot, "N": n_all, "hit_rate": hit, "pai": hit / (a / big_a),
+    out = {"hot_areas": int(hot.sum()), "areas": len(areas), "hot_km2": a, "study_km2": big_a,
+           "n_hot": n_hot, "n_total": n_all, "hit_rate": hit, "pai": hit / (a / big_a),
            "outside": int((~inside).sum()),
            "method": "hotspot areas; PAI = (n/N)/(a/A) (Chainey, Tompson & Uhlig 2008)"}
     if earlier is not None:
         p1 = assign_points(areas, earlier)
         in1 = p1 >= 0
         n1, big_n1 = int(hot[p1[in1]].sum()), int(in1.sum())
-        out.update(n1=n1, N1=big_n1, rri=((n_hot / n1) / (n_all / big_n1))
+        out.update(n1_hot=n1, n1_total=big_n1, rri=((n_hot / n1) / (n_all / big_n1))
                    if n1 and n_all else float("nan"))
     return out

@@ -15,8 +15,9 @@ later period:
   with --earlier (the events the map was made from):
   RRI = (n2/n1)/(N2/N1)  (recapture rate index, Levine 2008).
 
-output: one-row CSV with top_percent, hot_cells, cells, a_km2, A_km2, n, N,
-hit_rate, pai, [n1, N1, rri], threshold, outside; also printed.
+output: one-row CSV with top_percent, hot_cells, cells, hot_km2 (a), study_km2 (A),
+n_hot (n), n_total (N), hit_rate, pai, threshold, outside, [n1_hot, n1_total, rri];
+also printed.
 
 example:
   hotmap pai --surface drugs_2018Q4.tif --points 2019-01-street.csv \\
@@ -68,8 +69,8 @@ def run(args) -> int:
         if args.hot not in areas.columns:
             raise InputError(f"the areas have no field '{args.hot}'", column=args.hot)
         res = pai_areas(areas, areas[args.hot].astype(bool).to_numpy(), later, earlier=earlier)
-    print(f"hit rate {res['hit_rate']:.1%} ({res['n']:,} of {res['N']:,} events in "
-          f"{res['a_km2']:.2f} of {res['A_km2']:.2f} km²); PAI {res['pai']:.2f}"
+    print(f"hit rate {res['hit_rate']:.1%} ({res['n_hot']:,} of {res['n_total']:,} events in "
+          f"{res['hot_km2']:.2f} of {res['study_km2']:.2f} km²); PAI {res['pai']:.2f}"
           + (f"; RRI {res['rri']:.2f}" if "rri" in res else ""))
     if args.out:
         with atomic_write_path(args.out) as tmp:
