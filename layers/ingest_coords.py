@@ -44,8 +44,11 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     s = pd.Series(values, copy=False)
     if pd.api.types.is_numeric_dtype(s):
-        v = s.to_numpy(dtype="float64")
+        v = s.to_numpy(dtype="float64", na_value=np.nan)
         return v, np.zeros(len(v), bool)
+    fast = _arrow_numbers(s)
+    if fast is not None:
+        return fast, np.zeros(len(fast), bool)
     num = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
     blank = s.isna().to_numpy()
     bad = np.isnan(num) & ~blank
@@ -63,6 +66,22 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return num, bad
 
 
+def _arrow_numbers(s):
+    """Cast Arrow-backed text straight to float64; None if any value does not parse."""
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        out = pc.cast(pa.array(s.array), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+    v = np.array(out.to_numpy(zero_copy_only=False), dtype="float64")
+    v[~np.isfinite(v)] = np.nan
+    return v
+
+
 @functools.lru_cache(maxsize=1)
 def land_mask():
     """A prepared, coarse, generous Great Britain land polygon in EPSG:27700."""
@@ -75,14 +94,31 @@ def land_mask():
     return geom
 
 
+_CELL = 1000.0
+
+
+@functools.lru_cache(maxsize=1)
+def _land_grid():
+    """The land mask rasterised on a 1 km grid over GB_BOUNDS (a cell is land if the
+    mask covers its centre); a lookup is then one array index per point."""
+    x0, y0, x1, y1 = GB_BOUNDS
+    nx, ny = int((x1 - x0) // _CELL) + 1, int((y1 - y0) // _CELL) + 1
+    cx = x0 + (np.arange(nx) + 0.5) * _CELL
+    cy = y0 + (np.arange(ny) + 0.5) * _CELL
+    gx, gy = np.meshgrid(cx, cy)
+    grid = shapely.contains_xy(land_mask(), gx.ravel(), gy.ravel()).reshape(ny, nx)
+    return grid
+
+
 def _on_land(x, y):
+    x0, y0, x1, y1 = GB_BOUNDS
     out = np.zeros(len(x), bool)
-    ok = np.isfinite(x) & np.isfinite(y)
+    ok = np.isfinite(x) & np.isfinite(y) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
     if ok.any():
-        xy = np.column_stack([x[ok], y[ok]])
-        uniq, inv = np.unique(xy, axis=0, return_inverse=True)
-        hit = shapely.contains_xy(land_mask(), uniq[:, 0], uniq[:, 1])
-        out[ok] = hit[inv.ravel()]
+        grid = _land_grid()
+        i = np.minimum(((y[ok] - y0) // _CELL).astype(np.int64), grid.shape[0] - 1)
+        j = np.minimum(((x[ok] - x0) // _CELL).astype(np.int64), grid.shape[1] - 1)
+        out[ok] = grid[i, j]
     return out
 
 
@@ -152,24 +188,25 @@ def check_points(x, y, *, system, crs=None):
         detail[oob] = "longitude must be within ±180 and latitude within ±90"
         live &= rng
         ex[live], ny[live] = lonlat_to_bng(x[live], y[live])
-        sx = np.full(n, np.nan)
-        sy = np.full(n, np.nan)
-        rs = live & (np.abs(y) <= 180) & (np.abs(x) <= 90)
-        sx[rs], sy[rs] = lonlat_to_bng(y[rs], x[rs])
     elif system == "crs":
         t = _transformer(str(crs), "EPSG:27700")
         ex[live], ny[live] = t.transform(x[live], y[live])
-        sx = np.full(n, np.nan)
-        sy = np.full(n, np.nan)
-        sx[live], sy[live] = t.transform(y[live], x[live])
     else:
         ex[live], ny[live] = x[live], y[live]
-        sx, sy = np.where(live, y, np.nan), np.where(live, x, np.nan)
     good = live & _in_bounds(ex, ny)
     good[good] = _on_land(ex[good], ny[good])
     cand = live & ~good
     swap_ok = np.zeros(n, bool)
     if cand.any():
+        sx = np.full(n, np.nan)
+        sy = np.full(n, np.nan)
+        if system == "lonlat":
+            rs = cand & (np.abs(y) <= 180) & (np.abs(x) <= 90)
+            sx[rs], sy[rs] = lonlat_to_bng(y[rs], x[rs])
+        elif system == "crs":
+            sx[cand], sy[cand] = t.transform(y[cand], x[cand])
+        else:
+            sx[cand], sy[cand] = y[cand], x[cand]
         sw = cand & _in_bounds(sx, sy)
         sw[sw] = _on_land(sx[sw], sy[sw])
         swap_ok = sw

@@ -76,7 +76,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray, l
     s = pd.Series(values, copy=False)
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.astype("datetime64[ns]"), np.zeros(len(s), bool), np.full(len(s), ""), ["native"]
-    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
     uniq = pd.Series(uniques, dtype=object).map(lambda v: str(v).strip())
     out = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
     label = pd.Series("", index=uniq.index, dtype=object)

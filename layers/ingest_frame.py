@@ -96,18 +96,26 @@ class FrameLoader:
         finfo["coordinates"] = system
         finfo["crs"] = crs
         canon = self._canonical(frame, mapping, kind, reasons, extra, finfo)
-        ok = reasons.ok
+        ok = np.asarray(reasons.ok, bool)
+        allok = bool(ok.all())
         base = frame.drop(columns="geometry") if is_vector else frame
-        acc = pd.DataFrame(base.loc[ok]).reset_index(drop=True) if not ok.all() else \
-            pd.DataFrame(base).reset_index(drop=True)
-        acc["source_file"] = src
-        acc["source_row"] = np.flatnonzero(ok) + 1
+        data, done = {}, {}
+        for c in base.columns:
+            arr = base[c].array
+            data[c] = done[id(arr)] = arr if allok else arr[ok]
+        data["source_file"] = np.full(int(ok.sum()), src, dtype=object)
+        data["source_row"] = np.flatnonzero(ok) + 1
         for k, v in canon.items():
-            arr = v.to_numpy() if isinstance(v, pd.Series) else np.asarray(v)
-            acc[k] = arr[ok] if not ok.all() else arr
-        geom = gpd.points_from_xy(ex[ok], ny[ok], crs=WORKING_CRS)
-        acc = gpd.GeoDataFrame(acc, geometry=geom, crs=WORKING_CRS)
+            arr = v.array if isinstance(v, pd.Series) else np.asarray(v)
+            if id(arr) in done:  # a canonical copy of an original column: share it
+                data[k] = done[id(arr)]
+            else:
+                data[k] = arr if allok else arr[ok]
+        data["geometry"] = gpd.points_from_xy(ex[ok], ny[ok], crs=WORKING_CRS)
+        acc = gpd.GeoDataFrame(pd.DataFrame(data, copy=False), geometry="geometry",
+                               crs=WORKING_CRS, copy=False)
         rej = pd.DataFrame(base.loc[~ok]).reset_index(drop=True).astype(object)
+        rej = rej.where(rej.notna(), None)
         bad_idx = np.flatnonzero(~ok)
         rej.insert(0, "detail", reasons.detail[~ok])
         rej.insert(0, "reason", reasons.reason[~ok])

@@ -54,8 +54,8 @@ def police_uk_columns(frame: pd.DataFrame) -> dict:
         if canon not in out:
             out[canon] = pd.Series(None, index=frame.index, dtype=object)
     cid = out["crime_id"]
-    out["is_asb"] = pd.Series(cid.isna().to_numpy() | cid.astype(str).str.strip().eq("")
-                              .to_numpy(), index=frame.index)
+    out["is_asb"] = pd.Series(cid.isna().to_numpy() | (cid == "").to_numpy(dtype=bool),
+                              index=frame.index)
     month = frame[by["month"]]
     out["period"] = month
     mapping["period"] = by["month"]

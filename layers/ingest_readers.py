@@ -13,7 +13,6 @@ read_table
 from __future__ import annotations
 
 import csv
-import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +22,10 @@ import pandas as pd
 
 from layers.errors import InputError
 
-__all__ = ["sniff_format", "read_table", "TableRead", "VECTOR_FORMATS"]
+__all__ = ["sniff_format", "read_table", "TableRead", "VECTOR_FORMATS", "TEXT"]
 
+#: Text dtype of columns read from CSV: Arrow-backed, NaN for missing (pandas 3's "str").
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 VECTOR_FORMATS = ("gpkg", "shp", "geojson", "fgb", "zip-shp")
 _TEXT_EXT = {".csv", ".tsv", ".txt", ".tab", ".dat", ".psv"}
 _VECTOR_EXT = {".gpkg": "gpkg", ".shp": "shp", ".geojson": "geojson", ".json": "geojson",
@@ -94,6 +95,10 @@ def sniff_format(path) -> str:
             kind = "xlsx"
         elif any(n.lower().endswith(".shp") for n in names):
             kind = "zip-shp"
+        elif not names:
+            raise InputError(f"a damaged or truncated zip archive (named {ext or 'no extension'})",
+                             path=p,
+                             fix="download or export the file again; check it is the right file")
         else:
             raise InputError("a zip archive with neither a spreadsheet nor a Shapefile inside",
                              path=p, fix="unzip it and load the data file it contains")
@@ -153,19 +158,6 @@ def _decode_sample(raw: bytes, encoding):
         if exc.start >= len(raw) - 4:  # a multibyte char cut by the sample end
             return raw[:exc.start].decode("utf-8"), "utf-8"
         return raw.decode("cp1252", errors="replace"), "cp1252"
-
-
-def _full_encoding(p: Path, guess: str) -> str:
-    """Confirm UTF-8 on the whole file (cheap), else fall back to cp1252."""
-    if guess not in ("utf-8",):
-        return guess
-    with open(p, "rb") as fh:
-        data = fh.read()
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
 
 
 def _sniff_delimiter(text: str, p: Path, delimiter):
@@ -268,7 +260,6 @@ def _read_csv(p: Path, *, header, names, delimiter, encoding) -> TableRead:
         raise InputError("the file contains only blank lines", path=p,
                          fix="check it was exported correctly")
     delim = _sniff_delimiter(text, p, delimiter)
-    enc = encoding or (enc if gz else _full_encoding(p, enc))
     notes = []
     if enc == "cp1252" and not encoding:
         notes.append(f"{p.name}: not UTF-8, read as Windows-1252 (Latin-1) text")
@@ -284,25 +275,40 @@ def _read_csv(p: Path, *, header, names, delimiter, encoding) -> TableRead:
         cols = names or [f"col{i + 1}" for i in range(len(first))]
     blank = _check_columns(cols, p)
     cols = [c if c.strip() else f"unnamed_{i + 1}" for i, c in enumerate(cols)] if blank else cols
-    if header and len(cols) == 1 and len(first[0]) > 40 and any(d in first[0] for d in _DELIMS):
+    if header and len(cols) == 1 and any(d in first[0] for d in _DELIMS if d != delim):
         raise InputError(
             f"only one column found; the delimiter looks wrong (read with {delim!r})", path=p,
             fix="pass delimiter= (e.g. ';' or '\\t') matching the file")
-    ropts = pacsv.ReadOptions(column_names=cols, skip_rows=1 if header else 0,
-                              encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
-                              block_size=1 << 24)
-    popts = pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
-                               invalid_row_handler=None)
+    source = (lambda: pa.CompressedInputStream(pa.OSFile(str(p)), "gzip")) if gz else \
+        (lambda: str(p))
     copts = pacsv.ConvertOptions(column_types={c: pa.string() for c in cols},
                                  strings_can_be_null=True, null_values=[""],
                                  quoted_strings_can_be_null=True)
-    try:
-        source = pa.CompressedInputStream(pa.OSFile(str(p)), "gzip") if gz else p
-        table = pacsv.read_csv(source, read_options=ropts, parse_options=popts, convert_options=copts)
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # cp1252 has undefined bytes
-        return _read_csv_python(p, cols, header, delim, enc, notes, str(exc))
-    frame = table.to_pandas()
-    frame = _strip_text(frame)
+    newlines = False
+    table = None
+    for _attempt in range(4):
+        ropts = pacsv.ReadOptions(column_names=cols, skip_rows=1 if header else 0,
+                                  encoding="utf8" if enc in ("utf-8", "utf-8-sig") else enc,
+                                  block_size=1 << 24)
+        popts = pacsv.ParseOptions(delimiter=delim, newlines_in_values=newlines)
+        try:
+            table = pacsv.read_csv(source(), read_options=ropts, parse_options=popts,
+                                   convert_options=copts)
+            break
+        except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as exc:
+            msg = str(exc).lower()
+            if ("utf8" in msg or "utf-8" in msg or isinstance(exc, UnicodeDecodeError)) \
+                    and not encoding and enc != "latin-1":
+                enc = "cp1252" if enc in ("utf-8", "utf-8-sig") else "latin-1"
+                notes[:] = [f"{p.name}: not UTF-8, read as Windows-1252 (Latin-1) text"]
+                continue
+            if not newlines and "expected" in msg:
+                newlines = True
+                continue
+            return _read_csv_python(p, cols, header, delim, enc, notes, str(exc))
+    if table is None:
+        return _read_csv_python(p, cols, header, delim, enc, notes, "")
+    frame = table.to_pandas(types_mapper={pa.string(): TEXT, pa.large_string(): TEXT}.get)
     return TableRead(frame=frame, format="csv" if delim != "\t" else "tsv", encoding=enc,
                      delimiter=delim, header=header, notes=notes)
 
@@ -325,15 +331,11 @@ def _read_csv_python(p, cols, header, delim, enc, notes, why):
             "wrong delimiter", path=p, row=long_rows[0],
             fix="quote values that contain the delimiter, or pass delimiter=")
     rows = [r + [""] * (n - len(r)) for r in rows if r]
-    frame = pd.DataFrame(rows, columns=cols, dtype=object).replace("", None)
+    frame = pd.DataFrame(rows, columns=cols, dtype=object).replace("", None).astype(TEXT)
     notes.append(f"{p.name}: some rows had fewer fields than the header; missing fields left "
                  "blank")
-    return TableRead(frame=_strip_text(frame), format="csv", encoding=enc, delimiter=delim,
+    return TableRead(frame=frame, format="csv", encoding=enc, delimiter=delim,
                      header=header, notes=notes)
-
-
-def _strip_text(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame
 
 
 def _read_xlsx(p: Path, *, header, names, sheet) -> TableRead:
@@ -380,5 +382,3 @@ def read_text_sample(p, n=5):
     text, _ = _decode_sample(raw, None)
     return text.splitlines()[:n]
 
-
-_ = (io, np)

@@ -23,9 +23,13 @@ def list_layers(path, kind="gpkg") -> list[str]:
     """Return the layer names in a vector file (GeoPackage usually)."""
     import pyogrio
 
+    import warnings
+
     p = Path(path)
     try:
-        return [str(r[0]) for r in pyogrio.list_layers(_source(p, kind))]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return [str(r[0]) for r in pyogrio.list_layers(_source(p, kind))]
     except Exception as exc:
         raise InputError(f"cannot open the file as {kind} ({_short(exc)})", path=p,
                          fix="check the file is complete and not corrupt; export it again")\

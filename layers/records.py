@@ -205,8 +205,9 @@ def _concat_accepted(parts):
         out = parts[0]
     else:
         out = pd.concat(parts, ignore_index=True, sort=False)
-    out = gpd.GeoDataFrame(out, geometry="geometry", crs=WORKING_CRS)
-    return out.reset_index(drop=True)
+    if not isinstance(out, gpd.GeoDataFrame) or out.crs is None:
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=WORKING_CRS, copy=False)
+    return out
 
 
 def _concat_rejected(parts):
@@ -240,11 +241,12 @@ def _dedupe(accepted, rejected, info):
     dup = ids.notna().to_numpy() & ids.duplicated(keep="first").to_numpy()
     if not dup.any():
         return accepted, rejected
-    first = ids.drop_duplicates(keep="first")
-    where = pd.Series(accepted["source_file"].map(lambda s: Path(s).name).astype(str) + " row "
-                      + accepted["source_row"].astype(str)).loc[first.index]
-    lookup = pd.Series(where.to_numpy(), index=first.to_numpy())
-    detail = ("same " + col + " as " + ids[dup].map(lookup).astype(str)).to_numpy()
+    dup_vals = set(ids[dup])
+    pos = np.flatnonzero((~ids.duplicated(keep="first") & ids.isin(dup_vals)).to_numpy())
+    files = accepted["source_file"].to_numpy()[pos]
+    rows = accepted["source_row"].to_numpy()[pos]
+    lookup = {v: f"{Path(f).name} row {r}" for v, f, r in zip(ids.to_numpy()[pos], files, rows)}
+    detail = np.array([f"same {col} as {lookup[v]}" for v in ids[dup]], dtype=object)
     return _move_to_rejected(accepted, rejected, dup, "duplicate id", detail)
 
 
@@ -277,17 +279,16 @@ def _apply_study_area(accepted, rejected, area):
         return accepted, rejected
     x = accepted.geometry.x.to_numpy()
     y = accepted.geometry.y.to_numpy()
-    xy = np.column_stack([x, y])
-    uniq, inv = np.unique(xy, axis=0, return_inverse=True)
-    inside_u = shapely.contains_xy(area, uniq[:, 0], uniq[:, 1])
-    inside_u |= shapely.intersects_xy(area, uniq[:, 0], uniq[:, 1])  # on the boundary
-    inside = inside_u[inv.ravel()]
+    inv, uniq = pd.factorize(x + 1j * y)  # snap points repeat: test each place once
+    ux, uy = np.real(uniq), np.imag(uniq)
+    inside_u = shapely.intersects_xy(area, ux, uy)  # inside or on the boundary
+    inside = inside_u[inv]
     if inside.all():
         return accepted, rejected
     out_u = np.flatnonzero(~inside_u)
     dist_u = np.zeros(len(uniq))
-    dist_u[out_u] = shapely.distance(area, shapely.points(uniq[out_u]))
-    dist = dist_u[inv.ravel()][~inside]
+    dist_u[out_u] = shapely.distance(area, shapely.points(ux[out_u], uy[out_u]))
+    dist = dist_u[inv][~inside]
     detail = np.array([f"{d:,.0f} m outside the study area" for d in dist], dtype=object)
     return _move_to_rejected(accepted, rejected, ~inside, "outside study area", detail)
 
