@@ -1,0 +1,294 @@
+"""Offline by construction, and no leaks of sensitive data (issue 8 §4, §6).
+
+One ``hotmap run`` of the FICTIONAL demo project runs in-process with every
+socket connection and DNS lookup blocked and recorded; then:
+
+- zero connection attempts were made, and the run succeeded;
+- the HTML exports load no remote script or style;
+- the log file holds the run's start and end, and no coordinate, postcode or
+  identifier from a sensitive layer (arrests, needle finds, crack houses);
+- no output file (PNG metadata, SVG, PDF text, HTML, GeoPackage, DOCX, CSV,
+  XLSX, JSON) contains a raw sensitive coordinate (BNG or WGS84) or a record id.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from relhelp import run_cli
+
+from resources.demo import DEMO_DIR, DEMO_PROJECT
+
+SENSITIVE = {"arrests.csv": "arrest_id", "needle_finds.csv": "find_id",
+             "crack_houses.csv": "premises_id"}
+
+
+def _sensitive_records() -> pd.DataFrame:
+    parts = []
+    for name, idcol in SENSITIVE.items():
+        df = pd.read_csv(DEMO_DIR / "data" / name, dtype=str)
+        parts.append(pd.DataFrame({"id": df[idcol], "x": df["easting"], "y": df["northing"],
+                                   "layer": name}))
+    out = pd.concat(parts, ignore_index=True).dropna(subset=["x", "y"])
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs(27700, 4326, always_xy=True)
+    lon, lat = tr.transform(out["x"].astype(float).to_numpy(), out["y"].astype(float).to_numpy())
+    out["lon"], out["lat"] = lon, lat
+    return out
+
+
+@pytest.fixture(scope="module")
+def sensitive():
+    return _sensitive_records()
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """Run ``hotmap run`` on the demo with the network blocked; record every attempt."""
+    import socket
+
+    root = tmp_path_factory.mktemp("offline demo")
+    outdir, state = root / "out", root / "state"
+    attempts = []
+
+    def blocked(name):
+        def fake(*args, **kwargs):
+            if name in ("connect", "connect_ex") and \
+                    getattr(args[0], "family", None) == getattr(socket, "AF_UNIX", None):
+                return real[name](*args, **kwargs)
+            attempts.append((name, repr(args[1:] or kwargs)))
+            raise OSError(f"network blocked by test: {name}")
+        return fake
+
+    real = {"connect": socket.socket.connect, "connect_ex": socket.socket.connect_ex}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOTMAP_STATE_DIR", str(state))
+        mp.setattr(socket.socket, "connect", blocked("connect"))
+        mp.setattr(socket.socket, "connect_ex", blocked("connect_ex"))
+        for fn in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
+            mp.setattr(socket, fn, blocked(fn))
+        code, out, err = run_cli(["run", DEMO_PROJECT, "--out", outdir])
+    return {"code": code, "out": out, "err": err, "attempts": attempts, "outdir": outdir,
+            "log": state / "hotmap.log"}
+
+
+# ------------------------------------------------------------------------------ offline
+def test_demo_run_makes_no_connection_attempt(demo_run):
+    """`hotmap run` on the demo: succeeds, with zero connection or DNS attempts."""
+    assert demo_run["code"] == 0, demo_run["err"]
+    assert demo_run["attempts"] == [], f"connection attempts: {demo_run['attempts']}"
+    print(f"\nconnection attempts during hotmap run: {len(demo_run['attempts'])}")
+
+
+def test_network_blocker_really_blocks(no_network):
+    """The fixture used above does catch a connection attempt (so 0 means 0)."""
+    import socket
+    import urllib.request
+
+    with pytest.raises(OSError):
+        urllib.request.urlopen("http://example.com", timeout=1)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", 9))
+    assert len(no_network) == 2
+
+
+_REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+_TAG = re.compile(r"<\s*(script|link|img|iframe)\b[^>]*>", re.IGNORECASE)
+
+
+def _remote_refs(html: str) -> list[str]:
+    bad = [t.group(0) for t in _TAG.finditer(html) if _REMOTE.search(t.group(0))]
+    bad += re.findall(r"@import\s+url\(\s*['\"]?https?://[^)]*\)", html)
+    return bad
+
+
+def test_html_exports_load_nothing_remote(demo_run):
+    """Every HTML output inlines its scripts and styles: no http(s) src/href in tags."""
+    htmls = sorted(demo_run["outdir"].rglob("*.htm*"))
+    assert htmls, "the demo run wrote no HTML map"
+    for p in htmls:
+        text = p.read_text(encoding="utf-8", errors="replace")
+        assert "<script" in text.lower()
+        assert _remote_refs(text) == [], f"{p.name} loads remote resources"
+
+
+def test_remote_reference_scanner_finds_cdn_links():
+    """The scanner used above flags the usual CDN tags (so an empty result means something)."""
+    html = ('<script src="https://cdn.jsdelivr.net/npm/leaflet.js"></script>'
+            "<link rel='stylesheet' href='//code.jquery.com/x.css'/><script>var a=1</script>"
+            '<style>@import url("https://fonts.googleapis.com/css")</style>')
+    assert len(_remote_refs(html)) == 3
+
+
+# ------------------------------------------------------------------------------ log file
+def _leaks(text: str, sens: pd.DataFrame) -> list[str]:
+    """Sensitive ids, BNG pairs and WGS84 pairs (5 decimals) found in ``text``."""
+    found = []
+    ids = set(sens["id"].dropna())
+    for m in re.finditer(r"[A-Z]{2,3}-\d{3,6}", text):
+        if m.group(0) in ids:
+            found.append(f"id {m.group(0)}")
+    xs: dict[str, set] = {}
+    for x, y in zip(sens["x"], sens["y"]):
+        xs.setdefault(str(x), set()).add(str(y))
+    for m in re.finditer(r"(?<!\d)(\d{6})(?:\.\d+)?(?!\d)", text):
+        after = text[m.end():m.end() + 60]
+        for y in xs.get(m.group(1), ()):
+            if re.match(rf"\D{{0,40}}?{y}(?!\d)", after):
+                found.append(f"BNG {m.group(1)},{y}")
+    lats: dict[str, set] = {}
+    for lat, lon in zip(sens["lat"], sens["lon"]):
+        lats.setdefault(f"{lat:.7f}"[:-2], set()).add(f"{lon:.7f}"[:-2])
+    for m in re.finditer(r"(?<!\d)(5\d\.\d{5})\d*", text):
+        window = text[max(0, m.start() - 60):m.end() + 60]
+        for lon5 in lats.get(m.group(1), ()):
+            if lon5 in window:
+                found.append(f"lat/lon {m.group(1)},{lon5}")
+    return found
+
+
+def test_leak_scanner_finds_planted_values(sensitive):
+    """The scanner finds an id, a BNG pair and a lat/lon pair planted in text."""
+    r = sensitive.iloc[7]
+    text = (f"row {r['id']}: at {r['x']}, {r['y']} "
+            f"[{r['lat']:.8f}, {r['lon']:.8f}] nothing else")
+    assert len(_leaks(text, sensitive)) == 3
+    assert _leaks("E01014485 263 areas, 2022-04-01, EPSG:27700", sensitive) == []
+
+
+def test_log_has_no_sensitive_values(demo_run, sensitive):
+    """The run's log file exists, records the run, and holds no sensitive value."""
+    log = demo_run["log"]
+    assert log.exists(), "hotmap run wrote no log file in $HOTMAP_STATE_DIR"
+    text = log.read_text(encoding="utf-8")
+    assert "hotmap run: start" in text and "hotmap run: end" in text
+    assert _leaks(text, sensitive) == []
+
+
+def test_error_reports_in_the_log_are_redacted(tmp_path, monkeypatch, sensitive):
+    """An error whose text quotes a sensitive row is logged without its values."""
+    import mapping.run
+
+    r = sensitive.iloc[3]
+    secret = (f"bad row {r['id']} at {r['x']},{r['y']} ({r['lat']:.7f}, {r['lon']:.7f}) "
+              "postcode BS10 5AA")
+    state = tmp_path / "state"
+    monkeypatch.setenv("HOTMAP_STATE_DIR", str(state))
+
+    def fail(*a, **k):
+        raise RuntimeError(secret)
+
+    monkeypatch.setattr(mapping.run, "run_project", fail)
+    code, _, err = run_cli(["run", DEMO_PROJECT, "--out", tmp_path / "out"])
+    assert code == 1 and "internal error" in err
+    text = (state / "hotmap.log").read_text()
+    assert "internal error" in text and "Traceback" in text  # the report is there ...
+    assert _leaks(text, sensitive) == []                     # ... without the values
+    assert "BS10 5AA" not in text and "[postcode]" in text
+
+
+# ----------------------------------------------------------------- disclosure: outputs
+def _png_text(raw: bytes) -> str:
+    """Text of a PNG's tEXt/zTXt/iTXt chunks."""
+    out, pos = [], 8
+    while pos + 8 <= len(raw):
+        n, kind = struct.unpack(">I4s", raw[pos:pos + 8])
+        body = raw[pos + 8:pos + 8 + n]
+        if kind == b"tEXt":
+            out.append(body.decode("latin-1"))
+        elif kind == b"zTXt":
+            key, _, rest = body.partition(b"\0")
+            out.append(key.decode("latin-1") + " " + zlib.decompress(rest[1:]).decode("latin-1"))
+        elif kind == b"iTXt":
+            out.append(body.decode("utf-8", "replace"))
+        pos += 12 + n
+    return "\n".join(out)
+
+
+def _pdf_text(raw: bytes) -> str:
+    out = [raw.decode("latin-1")]
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.S):
+        try:
+            out.append(zlib.decompress(m.group(1)).decode("latin-1"))
+        except zlib.error:
+            pass
+    return "\n".join(out)
+
+
+def _file_texts(p: Path):
+    """Yield (part name, text) for everything readable inside an output file."""
+    raw = p.read_bytes()
+    ext = p.suffix.lower()
+    if ext == ".png":
+        yield "metadata", _png_text(raw)
+    elif ext == ".pdf":
+        yield "pdf", _pdf_text(raw)
+    elif ext in (".docx", ".xlsx", ".zip", ".kmz"):
+        with zipfile.ZipFile(p) as z:
+            for name in z.namelist():
+                data = z.read(name)
+                if name.lower().endswith(".png"):
+                    yield name, _png_text(data)
+                else:
+                    yield name, data.decode("utf-8", "replace")
+    elif ext in (".tif", ".tiff", ".gpkg"):
+        yield "bytes", raw.decode("latin-1")
+    else:
+        yield "text", raw.decode("utf-8", "replace")
+
+
+def test_no_output_file_leaks_sensitive_values(demo_run, sensitive):
+    """No output file contains a sensitive record's id, BNG pair or WGS84 pair as text."""
+    files = [p for p in demo_run["outdir"].rglob("*") if p.is_file()]
+    assert len(files) >= 5, f"only {len(files)} output files"
+    kinds = {p.suffix.lower() for p in files}
+    assert {".png", ".html", ".gpkg", ".docx"} <= kinds, kinds
+    leaks = {}
+    for p in files:
+        for part, text in _file_texts(p):
+            found = _leaks(text, sensitive)
+            if found:
+                leaks[f"{p.relative_to(demo_run['outdir'])}:{part}"] = found[:3]
+    assert leaks == {}, f"sensitive values in outputs: {leaks}"
+
+
+def _wkb_point_bytes(x: float, y: float) -> list[bytes]:
+    return [struct.pack("<dd", x, y), struct.pack(">dd", x, y)]
+
+
+def test_geopackage_has_no_sensitive_points(demo_run, sensitive):
+    """No GeoPackage layer holds a point within 1 m of a sensitive record, in any CRS."""
+    import pyogrio
+
+    import geopandas as gpd
+
+    sxy = sensitive[["x", "y"]].astype(float).to_numpy()
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(sxy)
+    gpkgs = sorted(demo_run["outdir"].rglob("*.gpkg"))
+    assert gpkgs
+    for g in gpkgs:
+        raw = g.read_bytes()
+        for x, y in sxy[:500]:
+            for b in _wkb_point_bytes(x, y):
+                assert b not in raw, f"{g.name} holds the raw point {x},{y}"
+        for name, _ in pyogrio.list_layers(g):
+            gdf = gpd.read_file(g, layer=name)
+            if "geometry" not in gdf or gdf.geometry.isna().all() or gdf.crs is None:
+                continue
+            pts = gdf[gdf.geom_type.isin(["Point", "MultiPoint"])]
+            if pts.empty:
+                continue
+            xy = pts.to_crs(27700).get_coordinates().to_numpy()
+            d, _ = tree.query(xy)
+            assert not np.any(d < 1.0), f"{g.name}:{name} holds {int((d < 1).sum())} " \
+                                        "sensitive points"
