@@ -1,0 +1,172 @@
+"""The deprivation, coverage, whatif and disproportion verbs, in-process and by subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import geopandas as gpd
+from shapely.geometry import Point, box
+
+from app.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+CRS = "EPSG:27700"
+X0, Y0 = 450_000, 285_000  # on land (the loaders reject points in the sea)
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """Three 100 m squares, two services, a population table and need points.
+
+    Relative to (X0, Y0): areas around (0, 0), (1000, 0), (5000, 0); S1 at (0, 600)
+    with capacity 10, S2 at (3000, 0) with capacity 5.
+    """
+    areas = gpd.GeoDataFrame({"code": ["E01000001", "E01000002", "E01000003"]},
+                             geometry=[box(X0 + x - 50, Y0 - 50, X0 + x + 50, Y0 + 50)
+                                       for x in (0, 1000, 5000)], crs=CRS)
+    areas.to_file(tmp_path / "areas.gpkg")
+    pd.DataFrame({"easting": [X0, X0 + 3000], "northing": [Y0 + 600, Y0], "capacity": [10, 5],
+                  "sid": ["S1", "S2"]}).to_csv(tmp_path / "svc.csv", index=False)
+    pd.DataFrame({"lsoa": ["E01000001", "E01000002", "E01000003", "Grand Total"],
+                  "pop": ["100", "300", "50", "450"]}).to_csv(tmp_path / "pop.csv", index=False)
+    pd.DataFrame({"easting": [X0 + 1000] * 5 + [X0 + 5000] * 9 + [X0],
+                  "northing": [Y0] * 15}).to_csv(
+        tmp_path / "need.csv", index=False)
+    return tmp_path
+
+
+def _base(t):
+    return ["--areas", str(t / "areas.gpkg"), "--area-id", "code", "--services",
+            str(t / "svc.csv"), "--services-id", "sid", "--capacity", "capacity",
+            "--population", str(t / "pop.csv"), "--population-id", "lsoa",
+            "--population-field", "pop"]
+
+
+def test_coverage_2sfca_hand_worked(tiny, capsys):
+    out = tiny / "cov.csv"
+    # catchment 10 km reaches everything: access = total capacity / total demand = 15 / 450
+    assert main(["coverage", *_base(tiny), "--method", "2sfca", "--catchment", "10000",
+                 "--need", str(tiny / "need.csv"), "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert list(df.columns[:7]) == ["code", "origin_x", "origin_y", "origin_method",
+                                    "nearest_service_m", "nearest_service",
+                                    "services_within_catchment"]
+    assert_allclose(df["access"], 15 / 450)
+    assert df["services_within_catchment"].tolist() == [2, 2, 2]
+    o = df[["origin_x", "origin_y"]].to_numpy()
+    s = np.array([[X0, Y0 + 600], [X0 + 3000, Y0]])
+    assert_allclose(df["nearest_service_m"], np.hypot(*(o[:, None] - s[None]).T).T.min(axis=1))
+    assert df["need"].tolist() == [1, 5, 9] and "gap_class" in df
+    meta = json.loads(Path(str(out) + ".meta.json").read_text())
+    assert "Luo W, Wang F (2003)" in meta["references"][0] and meta["params"]["catchment_m"] == 10000
+    assert "gap areas" in capsys.readouterr().out
+
+
+def test_coverage_nearest_catchment_counts(tiny):
+    out = tiny / "near.csv"
+    assert main(["coverage", *_base(tiny), "--catchment", "1500", "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert "access" not in df
+    assert df["services_within_catchment"].tolist() == [1, 1, 0]
+    assert df["nearest_service"].tolist() == ["S1", "S1", "S2"]
+
+
+def test_coverage_errors_exit_2(tiny, capsys):
+    args = ["coverage", "--areas", str(tiny / "areas.gpkg"), "--area-id", "code", "--services",
+            str(tiny / "svc.csv"), "--method", "2sfca", "--out", str(tiny / "x.csv")]
+    assert main(args) == 2
+    assert "needs demand" in capsys.readouterr().err
+    assert main(["coverage", *_base(tiny), "--out", str(tiny / "x.shp")]) == 2
+
+
+def test_whatif_add_and_remove(tiny, capsys):
+    out = tiny / "wi.csv"
+    assert main(["whatif", *_base(tiny), "--catchment", "1100", "--need", str(tiny / "need.csv"),
+                 "--add", f"{X0 + 5000},{Y0 + 500}", "--add-capacity", "5", "--remove", "S2",
+                 "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    # new site 500 m from area 3 (50 people, capacity 5): access 0 -> 0.1
+    assert_allclose(df["access_after"].iloc[2], 5 / 50)
+    # area 3's origin lies in its 100 m square around (5000, 0): 450-551 m from the new site
+    assert 450 <= df["nearest_after_m"].iloc[2] <= 551
+    assert 1950 <= df["nearest_before_m"].iloc[2] <= 2051  # S2 at (3000, 0), before removal
+    assert df["access_change"].iloc[2] > 0
+    printed = capsys.readouterr().out
+    assert "services_after: 2" in printed and "gap_areas_before" in printed
+
+
+def test_disproportion_verb(tmp_path, capsys):
+    pd.DataFrame({"gender": ["Female"] * 40 + ["Male"] * 160}).to_csv(tmp_path / "g.csv",
+                                                                       index=False)
+    pd.DataFrame({"gender": ["Female", "Male"], "population": ["5,100", "4,900"]}).to_csv(
+        tmp_path / "p.csv", index=False)
+    out = tmp_path / "d.csv"
+    assert main(["disproportion", "--records", str(tmp_path / "g.csv"), "--category", "gender",
+                 "--population-table", str(tmp_path / "p.csv"), "--out", str(out)]) == 0
+    df = pd.read_csv(out).set_index("category")
+    assert_allclose(df.loc["Female", "ratio"], 0.2 / 0.51)
+    assert df.loc["Female", "direction"] == "under"
+    assert "under-represented" in capsys.readouterr().out
+
+
+def test_deprivation_bristol_drugs(tmp_path, capsys, shared_data):
+    s = shared_data
+    out = tmp_path / "imd.csv"
+    police = sorted(str(p) for p in (s / "police_uk").glob("*-avon-and-somerset-street.csv"))
+    assert main(["deprivation", "--areas", str(s / "boundaries/bristol_lsoa2011_E06000023.geojson"),
+                 "--area-id", "LSOA11CD",
+                 "--imd", str(s / "imd/imd2019_england_lsoa11_deciles_ranks.csv"),
+                 str(s / "imd/mysociety_UK_IMD_E_2019scores_all_uk.csv"),
+                 "--points", *police, "--filter", "crime_type == 'Drugs'",
+                 "--population", str(s / "population/mysociety_lsoa_population_mid2019_uk.csv"),
+                 "--population-id", "lsoa", "--population-field", "pop",
+                 "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    for c in ("LSOA11CD", "imd_score", "imd_decile", "most_deprived_10", "most_deprived_20",
+              "most_deprived_30", "count"):
+        assert c in df.columns
+    assert len(df) == 263 and df["population"].sum() == 463_377
+    assert (df["most_deprived_20"] == (df["imd_decile"] <= 2)).all()
+    # independent: IMD 2019 file read with pandas
+    ref = pd.read_csv(s / "imd/imd2019_england_lsoa11_deciles_ranks.csv").set_index("lsoa_code")
+    assert (df.set_index("LSOA11CD")["imd_decile"] == ref.loc[df["LSOA11CD"], "IMD_decile"]).all()
+    printed = capsys.readouterr().out
+    share = df.loc[df["most_deprived_20"], "count"].sum() / df["count"].sum()
+    assert f"{share:.1%} of points" in printed
+    pop_share = df.loc[df["most_deprived_20"], "population"].sum() / 463_377
+    assert f"{pop_share:.1%} of population" in printed
+
+
+def test_coverage_subprocess_gpkg_bristol_pharmacies(tmp_path, shared_data):
+    s = shared_data
+    out = tmp_path / "access.gpkg"
+    exe = Path(sys.executable).with_name("hotmap")
+    r = subprocess.run(
+        [str(exe), "coverage", "--areas", str(s / "boundaries/bristol_lsoa2011_E06000023.geojson"),
+         "--area-id", "LSOA11CD", "--services", str(s / "services/nhs_ods_edispensary_2025-04.csv"),
+         "--services-no-header", "--services-columns", "id=1,name=2,postcode=10",
+         "--postcodes", str(s / "postcodes/codepoint_open_2018-08_bs.csv"),
+         "--services-filter", "col11 <= 20190131 and (col12 is null or col12 >= 20181001)",
+         "--population", str(s / "population/mysociety_lsoa_population_mid2019_uk.csv"),
+         "--population-id", "lsoa", "--population-field", "pop", "--method", "e2sfca",
+         "--imd", str(s / "imd/imd2019_england_lsoa11_deciles_ranks.csv"),
+         "--out", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr
+    g = gpd.read_file(out)
+    assert len(g) == 263 and g.crs.to_epsg() == 27700
+    assert {"access", "bivariate_class", "most_deprived_20"} <= set(g.columns)
+    assert g["bivariate_class"].between(1, 9).all()
+    md = g["most_deprived_20"].astype(bool)
+    want = f"{np.median(g.loc[md, 'nearest_service_m']):,.0f} m in the 20% most deprived"
+    assert want in r.stdout
+    assert "services: 20,932 read" in r.stdout and "198 match the filter" in r.stdout
+    assert g.geometry.contains(gpd.GeoSeries(gpd.points_from_xy(g["origin_x"], g["origin_y"]),
+                                             crs=CRS), align=False).all()
