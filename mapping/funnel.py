@@ -263,7 +263,7 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
 
 
 def funnel_chart(table, *, title: str | None = None, units: str = "records",
-                 source: str | None = None, label: str = "outer", max_labels: int = 20,
+                 source: str | None = None, label: str = "outer", max_labels: int = 12,
                  log_x: bool = False):
     """Draw a funnel plot in the house style.
 
@@ -291,6 +291,8 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
     from mapping.charts import PALETTE, chart_figure, chart_finish, format_n
 
     meta = table.attrs.get("meta", {})
+    if len(table) == 0:
+        raise InputError("the funnel table is empty", fix="check the areas and population")
     mult = meta.get("multiplier", 10000.0)
     levels = meta.get("levels", list(FUNNEL_LEVELS))
     r = meta.get("overall_rate", np.nan) / mult
@@ -308,52 +310,73 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
         ax.plot(grid, lim[f"lower_{k}"], ls=ls, color=colour, lw=1.2)
     ax.axhline(r * mult, color=PALETTE["text"], lw=1.0,
                label=f"Overall rate {r * mult:,.1f}")
+    # y range: the funnel and the bulk of the areas; far outliers are drawn at the top edge
+    outer_k = _level_key(max(levels))
+    top_lim = float(np.nanmax(lim[f"upper_{outer_k}"]))
+    rates = table["rate"].to_numpy(float)
+    ycap = max(top_lim * 1.6, float(np.nanpercentile(rates, 90)) * 1.3 if len(rates) else 0,
+               r * mult * 2)
+    if np.nanmax(rates) <= ycap * 1.25:
+        ycap = float(np.nanmax(rates)) * 1.1
+    yplot = np.minimum(rates, ycap)
+    off = rates > ycap
+    table = table.assign(yplot=yplot, offscale=off)
     areas = table[table["group"] == "area"]
-    within = areas["outside"] == "within"
-    ax.scatter(areas.loc[within, "population"], areas.loc[within, "rate"], s=16,
-               color=PALETTE["sky"], edgecolor="white", lw=0.4, label="Area within limits",
-               zorder=3)
-    high = areas["outside"].str.startswith("high")
-    low = areas["outside"].str.startswith("low")
-    if high.any():
-        ax.scatter(areas.loc[high, "population"], areas.loc[high, "rate"], s=22,
-                   color=PALETTE["alert"], edgecolor="white", lw=0.4, label="Area above limits",
-                   zorder=4)
-    if low.any():
-        ax.scatter(areas.loc[low, "population"], areas.loc[low, "rate"], s=22,
-                   color=PALETTE["main"], edgecolor="white", lw=0.4, label="Area below limits",
-                   zorder=4)
+    cats = [("within", PALETTE["sky"], "Area within limits", 14),
+            ("high", PALETTE["alert"], "Area above limits", 22),
+            ("low", PALETTE["main"], "Area below limits", 22)]
+    for key, colour, lab, size in cats:
+        sel = areas["outside"].str.startswith(key)
+        if not sel.any():
+            continue
+        on = sel & ~areas["offscale"]
+        ax.scatter(areas.loc[on, "population"], areas.loc[on, "yplot"], s=size, color=colour,
+                   edgecolor="white", lw=0.4, label=lab, zorder=3 if key == "within" else 4)
+        offs = sel & areas["offscale"]
+        if offs.any():
+            ax.scatter(areas.loc[offs, "population"], areas.loc[offs, "yplot"], s=34, marker="^",
+                       color=colour, edgecolor="black", lw=0.4, zorder=5, clip_on=False,
+                       label="Off the scale (value in label)")
     cmp_ = table[table["group"] == "comparator"]
     if len(cmp_):
-        ax.scatter(cmp_["population"], cmp_["rate"], s=40, marker="D",
+        ax.scatter(cmp_["population"], cmp_["yplot"], s=40, marker="D",
                    color=PALETTE["third"], edgecolor="black", lw=0.5, label="Comparator",
                    zorder=5)
+    logx = log_x or pmax / pmin > 50
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlim(pmin, pmax)
+    ax.set_ylim(0, ycap * 1.35)  # head room for the legend above the points
     outer = f"{max(levels) * 100:g}%"
     if label != "none":
         pick = table[table["outside"] != "within"] if label == "any" else \
             table[table["outside"].str.endswith(outer)]
         pick = pd.concat([pick, cmp_]).drop_duplicates("label")
         dev = (pick["rate"] - r * mult).abs() / pick["population"].pow(-0.5)
-        pick = pick.loc[dev.sort_values(ascending=False).index[:max_labels]]
-        logx = log_x or pmax / pmin > 50
-        span = (np.log(pmax) - np.log(pmin)) if logx else (pmax - pmin)
-        for i, row in enumerate(pick.itertuples(index=False)):
-            pos = ((np.log(row.population) - np.log(pmin)) if logx else
-                   (row.population - pmin)) / span if span else 0
-            right = pos > 0.8  # label to the left near the right edge
-            ax.annotate(row.label, (row.population, row.rate),
-                        xytext=(-5 if right else 5, 4 - 10 * (i % 2)),
+        pick = pick.loc[dev.sort_values(ascending=False).index]
+        fig.canvas.draw()  # so data -> pixel transforms are final
+        placed = []
+        n_lab = 0
+        for row in pick.itertuples(index=False):
+            if n_lab >= max_labels:
+                break
+            px, py = ax.transData.transform((row.population, row.yplot))
+            right = px > ax.bbox.x0 + 0.78 * ax.bbox.width
+            if any(abs(py - qy) < 11 and abs(px - qx) < 95 for qx, qy in placed):
+                continue  # would overlap a label already placed
+            placed.append((px, py))
+            text = row.label + (f" ({row.rate:,.0f})" if row.offscale else "")
+            ax.annotate(text, (row.population, row.yplot), xytext=(-5 if right else 5, 3),
                         textcoords="offset points", fontsize=7.2, color=PALETTE["text"],
                         ha="right" if right else "left", zorder=6)
-    if log_x or pmax / pmin > 50:
-        ax.set_xscale("log")
+            n_lab += 1
     ax.set_xlabel("Population (denominator)")
     ax.set_ylabel(f"rate per {mult:,.0f}")
-    ymax = float(np.nanmax(np.r_[table["rate"].to_numpy(float), r * mult * 2]))
-    ax.set_ylim(0, ymax * 1.4)  # head room for the legend above the points
     ax.xaxis.set_major_formatter(_thousands())
     ax.legend(loc="upper right", ncols=2, fontsize=7.8, frameon=True, framealpha=0.9,
               edgecolor="#DDDDDD", borderaxespad=0.4)
+    n_areas = max(1, int(meta.get("n_areas", len(areas))))
+    n_outer = sum(v for k, v in meta.get("n_outside", {}).items() if k.endswith(outer))
     n_out = sum(v for k, v in meta.get("n_outside", {}).items() if k != "within")
     title = title or f"{units[:1].upper() + units[1:]} per {mult:,.0f} population by area"
     sub = (f"{meta.get('n_areas', len(areas))} areas · {format_n(meta.get('base_n'))} {units} · "
@@ -361,7 +384,12 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
     cap = (f"Each dot is an area: its rate against its population. Lines: {', '.join(f'{v*100:g}%' for v in sorted(levels))} "
            "control limits around the overall rate by exact Poisson (chi-squared) limits, the "
            f"PHE funnel-plot method (Spiegelhalter 2005). Labelled: areas outside the {outer} "
-           "limits" + (" and comparators" if len(cmp_) else "") + ".")
+           "limits" + (" and comparators" if len(cmp_) else "")
+           + (f" (the {max_labels} most extreme without overlaps)" if n_outer > max_labels else "")
+           + "." + (f" {n_outer} of {n_areas} areas are outside the {outer} limits, far more than "
+                    "chance would give: the areas vary more than Poisson noise (overdispersion), "
+                    "so treat single outliers with care (Spiegelhalter 2005)."
+                    if n_outer > 0.1 * n_areas else ""))
     return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
                         legend_row=False)
 
