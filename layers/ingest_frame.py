@@ -208,7 +208,8 @@ class FrameLoader:
             xs, ys = frame[mapping[need[0]]], frame[mapping[need[1]]]
             x, xbad = parse_numbers(xs)
             y, ybad = parse_numbers(ys)
-            blank = np.isnan(x) & np.isnan(y) & ~xbad & ~ybad
+            unp = xbad | ybad
+            blank = (np.isnan(x) | np.isnan(y)) & ~unp
             if mode in ("xy", "bng") and self.crs is None and looks_lonlat(x, y):
                 system, label = "lonlat", "EPSG:4326"
                 messages.append(f"{path.name}: x/y values look like longitude/latitude; read "
@@ -220,9 +221,7 @@ class FrameLoader:
             else:
                 system, label = "crs", str(self.crs)
             done = ~blank
-            unp = xbad | ybad | (np.isnan(x) ^ np.isnan(y))
-            col = mapping[need[0]] if (xbad | (np.isnan(x) & ~np.isnan(y))).any() else \
-                mapping[need[1]]
+            col = mapping[need[0]] if xbad.any() else mapping[need[1]]
             reasons.add(unp, "unparseable coordinate",
                         f"a value in {col!r} or its pair is not a number")
             ex, ny, r, d = check_points(np.where(unp, np.nan, x), np.where(unp, np.nan, y),
