@@ -140,11 +140,8 @@ def service_pairs(origins, services, catchment: float):
     o, s = _xy(origins), _xy(services)
     if len(o) == 0 or len(s) == 0:
         return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-    hits = cKDTree(o).query_ball_tree(cKDTree(s), r=float(catchment))
-    lens = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-    i = np.repeat(np.arange(len(o)), lens)
-    j = np.fromiter((k for h in hits for k in h), dtype=np.int64, count=int(lens.sum()))
-    d = np.hypot(o[i, 0] - s[j, 0], o[i, 1] - s[j, 1])
+    m = cKDTree(o).sparse_distance_matrix(cKDTree(s), float(catchment), output_type="ndarray")
+    i, j, d = m["i"].astype(np.int64), m["j"].astype(np.int64), m["v"].astype(float)
     keep = d <= catchment
     return i[keep], j[keep], d[keep]
 
