@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -125,3 +126,47 @@ def test_greedy_sites_hand_case_and_bound():
         cc = rng.uniform(0, 3000, (8, 2))
         greedy = best_new_sites(o, ww, cc, 3, 700)["cumulative_weight"].iloc[-1]
         assert greedy >= (1 - 1 / np.e) * _exact_best(o, ww, cc, 3, 700) - 1e-9
+
+
+def test_project_steps_on_the_fictional_demo():
+    """deprivation, coverage (access, gaps, bivariate), whatif, concentration, disproportion steps."""
+    from layers.project import AnalysisStep
+    from layers.workspace import Workspace
+    from mapping.run import run_step
+
+    proj = Path(__file__).resolve().parents[2] / "resources" / "demo" / "hotmap_vale.hotmap.toml"
+    if not proj.exists():
+        pytest.skip("demo project not built")
+    ws = Workspace.open(proj)
+    lsoa = ws.layers["lsoa"].data
+    steps = [
+        AnalysisStep("deprivation", "deprivation", {"areas": "lsoa", "points": ["arrests"],
+                                                    "wards": "wards"}),
+        AnalysisStep("access", "coverage", {"areas": "lsoa", "services": "services",
+                                            "capacity": "capacity", "method": "e2sfca",
+                                            "catchment": 2000, "need": "arrests"}),
+        AnalysisStep("whatif", "whatif", {"areas": "lsoa", "services": "services",
+                                          "capacity": "capacity", "need": "arrests",
+                                          "add": [[450000, 285000]], "add_capacity": 50}),
+        AnalysisStep("conc", "concentration", {"areas": "lsoa", "layers": ["needle_finds"]}),
+        AnalysisStep("disp", "disproportion", {"records": "arrests", "category": "gender",
+                                               "population": {"Male": 49, "Female": 51}}),
+    ]
+    made = {lyr.name: lyr for st in steps for lyr in run_step(ws, st)}
+    assert {"deprivation", "deprivation_concentration", "deprivation_wards", "access",
+            "access_gaps", "access_bivariate", "access_services_in_most_deprived", "whatif",
+            "whatif_summary", "concentration", "disproportion_gender"} <= set(made)
+    dep = made["deprivation"].data
+    assert (dep["most_deprived_20"] == (lsoa["imd_decile"] <= 2).to_numpy()).all()
+    assert dep["count_arrests"].sum() > 0
+    wards = made["deprivation_wards"].data
+    assert wards["most_deprived"].sum() == int(np.ceil(0.2 * len(wards)))
+    assert set(made["access_gaps"].data["gap_class"]) <= {"gap", "watch", "covered"}
+    assert made["access_bivariate"].data["bivariate_class"].between(1, 9).all()
+    assert len(made["access_bivariate"].meta["bivariate_legend"]) == 9
+    assert made["access"].meta["value_column"] == "access"
+    assert any("Luo W, Qi Y" in r for r in made["access"].meta["references"])
+    summary = made["whatif_summary"].data.iloc[0]
+    assert summary["services_after"] == summary["services_before"] + 1
+    assert (made["whatif"].data["access_change"] >= -1e-12).any()
+    assert made["disproportion_gender"].meta["sensitive"] is True
