@@ -113,20 +113,19 @@ def palette_colors(name: str, k: int) -> list[str]:
     """
     reverse = name.endswith("_r")
     base = name[:-2] if reverse else name
+    if reverse:
+        return palette_colors(base, k)[::-1]
     if base == "gistar":
         cols = list(GISTAR_COLORS)
     elif base not in _BREWER:
         raise ValueError(f"unknown palette {name!r}; use one of {', '.join(palette_names())}")
     else:
         cols = list(_BREWER[base])
-    if reverse:
-        cols = cols[::-1]
     k = max(1, int(k))
     if k == 1:
         return [cols[len(cols) // 2]]
     if base in _BREWER and len(cols) == 9 and k <= 7:
-        # Sequential: skip the near-white first colour so class 1 is visible on white paper.
-        cols = cols[1:] if not reverse else cols[:-1]
+        cols = cols[1:]  # skip the near-white first colour so class 1 shows on white paper
     idx = np.round(np.linspace(0, len(cols) - 1, k)).astype(int)
     return [cols[i] for i in idx]
 

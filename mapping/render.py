@@ -70,6 +70,8 @@ def polygon_paths(geoms) -> list:
     geoms = np.asarray(geoms, dtype=object)
     n = len(geoms)
     parts, part_idx = shapely.get_parts(geoms, return_index=True)
+    # matplotlib fills by the non-zero winding rule: holes must wind against the shell
+    parts = shapely.orient_polygons(parts, exterior_cw=False)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
     if len(coords) == 0:
