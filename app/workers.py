@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
-__all__ = ["Worker", "WorkerSignals", "start_worker", "active_workers", "wait_for_workers", "pool"]
+__all__ = ["Worker", "WorkerSignals", "WorkerInterrupted", "start_worker", "active_workers", "wait_for_workers", "pool"]
 
 _ACTIVE: set["Worker"] = set()
 _POOL: ThreadPoolExecutor | None = None
@@ -45,6 +45,10 @@ def pool() -> ThreadPoolExecutor:
         _POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)),
                                    thread_name_prefix="hotmap-worker")
     return _POOL
+
+
+class WorkerInterrupted(BaseException):
+    """Raised inside a worker thread by :meth:`Worker.cancel` (``hard=True``)."""
 
 
 class WorkerSignals(QObject):
@@ -75,14 +79,32 @@ class Worker:
         self.controls = controls
         self.signals = WorkerSignals()
         self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._thread_id: int | None = None
+        self._in_fn = False
         self._done = threading.Event()
         self.result = None
         self.error: BaseException | None = None
 
     # --------------------------------------------------------------- control
-    def cancel(self) -> None:
-        """Ask the work to stop at its next check; the result is then discarded."""
+    def cancel(self, hard: bool = True) -> None:
+        """Stop the work; whatever it was making is discarded.
+
+        The cancel flag is set (cooperative code checks ``cancelled()``); with
+        ``hard=True`` a :class:`WorkerInterrupted` is also raised inside the
+        worker thread at its next Python bytecode, so code that never checks
+        the flag stops too.  Core functions do not mutate shared state, so
+        nothing half-made survives: the result is simply never delivered.
+        """
         self._cancel.set()
+        if not hard:
+            return
+        import ctypes
+
+        with self._lock:
+            if self._in_fn and self._thread_id is not None:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(self._thread_id), ctypes.py_object(WorkerInterrupted))
 
     def is_cancelled(self) -> bool:
         """True once :meth:`cancel` was called."""
@@ -112,7 +134,16 @@ class Worker:
             kwargs = dict(self.kwargs)
             if self.controls:
                 kwargs.update(progress=self._progress, cancelled=self.is_cancelled)
-            result = self.fn(*self.args, **kwargs)
+            with self._lock:
+                self._thread_id = threading.get_ident()
+                self._in_fn = not self.is_cancelled()
+            if not self._in_fn:
+                raise WorkerInterrupted()
+            try:
+                result = self.fn(*self.args, **kwargs)
+            finally:
+                with self._lock:
+                    self._in_fn = False
             if self.is_cancelled():
                 sig.cancelled.emit()
             else:
