@@ -92,4 +92,11 @@ def read_vector(path, kind, *, layer=None):
                              "columns")
     if kind in ("shp", "zip-shp") and gdf.crs is None:
         notes.append(f"{p.name}: the Shapefile has no .prj file, so its CRS is unknown")
+    for col in gdf.columns:  # JSON arrays/objects arrive as lists/arrays: unhashable, keep as text
+        if col != "geometry" and gdf[col].dtype == object:
+            nested = gdf[col].map(lambda v: not isinstance(v, (str, bytes)) and
+                                  hasattr(v, "__len__"))
+            if nested.any():
+                gdf[col] = gdf[col].where(~nested, gdf[col].map(
+                    lambda v: str(list(v)) if hasattr(v, "tolist") else str(v)))
     return gdf, notes
