@@ -138,7 +138,7 @@ def _style_axes(ax):
 
 def chart_finish(fig, *, title: str, subtitle: str | None = None, caption: str | None = None,
                  source: str | None = None, wrap: int | None = None,
-                 legend_row: bool = True, left_in: float | None = None):
+                 legend_row: bool | int = True, left_in: float | None = None):
     """Add the title, subtitle (period, base n), caption (method) and source line.
 
     Parameters
@@ -155,8 +155,9 @@ def chart_finish(fig, *, title: str, subtitle: str | None = None, caption: str |
         Data attribution, printed in grey at the bottom left.
     wrap : int, optional
         Characters per caption line (default: fitted to the figure width).
-    legend_row : bool
-        Reserve a row above the plot for a legend placed by ``_legend_above``.
+    legend_row : bool or int
+        Reserve one (True) or ``n`` rows above the plot for a legend placed by
+        ``_legend_above``; False for none.
     left_in : float, optional
         Left margin in inches (e.g. for long bar labels); default 0.75.
 
@@ -180,7 +181,8 @@ def chart_finish(fig, *, title: str, subtitle: str | None = None, caption: str |
         cap_lines += textwrap.wrap("Source: " + source if not source.lower().startswith(
             ("source", "contains")) else source, wrap)
     line_in = 0.17  # inches per caption line at 8 pt
-    top_in = (0.55 if legend_row else 0.25) + 0.22 * top_lines + extra
+    rows = int(legend_row)  # True = one legend row
+    top_in = 0.25 + 0.3 * rows + 0.22 * top_lines + extra
     bottom_in = 0.25 + line_in * len(cap_lines)
     fig.text(0.012, 1 - 0.22 / h, title, ha="left", va="top", fontsize=11.5,
              fontweight="bold", color=PALETTE["text"])

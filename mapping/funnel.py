@@ -336,7 +336,7 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
         if offs.any():
             ax.scatter(areas.loc[offs, "population"], areas.loc[offs, "yplot"], s=34, marker="^",
                        color=colour, edgecolor="black", lw=0.4, zorder=5, clip_on=False,
-                       label="Off the scale (value in label)")
+                       label="Off scale (value in label)")
     cmp_ = table[table["group"] == "comparator"]
     if len(cmp_):
         ax.scatter(cmp_["population"], cmp_["yplot"], s=40, marker="D",
@@ -344,9 +344,13 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
                    zorder=5)
     logx = log_x or pmax / pmin > 50
     if logx:
+        from matplotlib.ticker import LogLocator, NullFormatter
+
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlim(pmin, pmax)
-    ax.set_ylim(0, ycap * 1.35)  # head room for the legend above the points
+    ax.set_ylim(0, ycap * 1.12)
     outer = f"{max(levels) * 100:g}%"
     if label != "none":
         pick = table[table["outside"] != "within"] if label == "any" else \
@@ -355,26 +359,38 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
         dev = (pick["rate"] - r * mult).abs() / pick["population"].pow(-0.5)
         pick = pick.loc[dev.sort_values(ascending=False).index]
         fig.canvas.draw()  # so data -> pixel transforms are final
-        placed = []
+        boxes = []  # placed label boxes in pixels: (x0, y0, x1, y1)
+        ch_w, ch_h = 7.2 * fig.dpi / 72 * 0.6, 7.2 * fig.dpi / 72 * 1.25
         n_lab = 0
         for row in pick.itertuples(index=False):
             if n_lab >= max_labels:
                 break
             px, py = ax.transData.transform((row.population, row.yplot))
-            right = px > ax.bbox.x0 + 0.78 * ax.bbox.width
-            if any(abs(py - qy) < 11 and abs(px - qx) < 95 for qx, qy in placed):
-                continue  # would overlap a label already placed
-            placed.append((px, py))
             text = row.label + (f" ({row.rate:,.0f})" if row.offscale else "")
-            ax.annotate(text, (row.population, row.yplot), xytext=(-5 if right else 5, 3),
-                        textcoords="offset points", fontsize=7.2, color=PALETTE["text"],
-                        ha="right" if right else "left", zorder=6)
-            n_lab += 1
+            w = len(text) * ch_w
+            right_edge = px + 6 + w > ax.bbox.x1
+            for dx, dy in ((5, 3), (5, -11), (-5, 3), (-5, -11)):
+                if right_edge and dx > 0:
+                    continue
+                x0 = px + dx * fig.dpi / 72 - (w if dx < 0 else 0)
+                y0 = py + dy * fig.dpi / 72
+                box = (x0, y0, x0 + w, y0 + ch_h)
+                if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                           for b in boxes):
+                    boxes.append(box)
+                    ax.annotate(text, (row.population, row.yplot), xytext=(dx, dy),
+                                textcoords="offset points", fontsize=7.2,
+                                color=PALETTE["text"], ha="right" if dx < 0 else "left",
+                                va="bottom", zorder=6)
+                    n_lab += 1
+                    break
     ax.set_xlabel("Population (denominator)")
     ax.set_ylabel(f"rate per {mult:,.0f}")
     ax.xaxis.set_major_formatter(_thousands())
-    ax.legend(loc="upper right", ncols=2, fontsize=7.8, frameon=True, framealpha=0.9,
-              edgecolor="#DDDDDD", borderaxespad=0.4)
+    from mapping.charts import _legend_above
+
+    _legend_above(ax, ncols=3)
+    n_rows = -(-len(ax.get_legend_handles_labels()[0]) // 3)
     n_areas = max(1, int(meta.get("n_areas", len(areas))))
     n_outer = sum(v for k, v in meta.get("n_outside", {}).items() if k.endswith(outer))
     n_out = sum(v for k, v in meta.get("n_outside", {}).items() if k != "within")
@@ -391,7 +407,7 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
                     "so treat single outliers with care (Spiegelhalter 2005)."
                     if n_outer > 0.1 * n_areas else ""))
     return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
-                        legend_row=False)
+                        legend_row=n_rows)
 
 
 def _thousands():
