@@ -41,6 +41,15 @@ def add_arguments(parser):
     parser.add_argument("--area-id", required=True, metavar="FIELD", help="LSOA code field")
     parser.add_argument("--imd", required=True, nargs="+", metavar="FILE",
                         help="IMD file(s): deciles/ranks and/or scores (CSV or XLSX)")
+    parser.add_argument("--imd-lookup", metavar="FILE",
+                        help="LSOA code lookup to cross vintages, e.g. IoD 2025 (2021 LSOAs) onto "
+                             "2011 LSOAs: the ONS LSOA 2011 to 2021 lookup")
+    parser.add_argument("--lookup-from", metavar="FIELD",
+                        help="lookup column with the IMD file's codes (e.g. LSOA21CD)")
+    parser.add_argument("--lookup-to", metavar="FIELD",
+                        help="lookup column with the areas' codes (e.g. LSOA11CD)")
+    parser.add_argument("--lookup-weight", metavar="FIELD",
+                        help="optional lookup weight column (e.g. population); equal if omitted")
     parser.add_argument("--points", action="extend", nargs="+", metavar="FILE",
                         help="record files forming one points layer (police.uk CSV, x/y or "
                              "lon/lat CSV, XLSX, GeoPackage); counted per area")
@@ -62,7 +71,8 @@ def run(args) -> int:
     import pandas as pd
 
     from app.commands.count import check_out, load_areas, load_points, write_table
-    from boundaries.deprivation import IMD_REFERENCE, deprivation_flags, local_quintiles, read_imd
+    from boundaries.deprivation import (IMD_REFERENCE, crosswalk_imd, deprivation_flags,
+                                        local_quintiles, read_imd)
     from boundaries.population import read_population
     from layers.errors import InputError
     from mapping.concentration import concentration, count_in_areas
@@ -71,6 +81,19 @@ def run(args) -> int:
     areas = load_areas(args.areas, args.area_id)
     aid = args.area_id
     imd = read_imd(args.imd)
+    if args.imd_lookup:
+        if not (args.lookup_from and args.lookup_to):
+            raise InputError("--imd-lookup needs --lookup-from and --lookup-to",
+                             fix="name the lookup's IMD-vintage and area-vintage code columns")
+        lk = (pd.read_excel(args.imd_lookup, dtype=str)
+              if str(args.imd_lookup).lower().endswith((".xlsx", ".xls"))
+              else pd.read_csv(args.imd_lookup, dtype=str, encoding="utf-8-sig"))
+        cols = imd.attrs["columns"]
+        imd = crosswalk_imd(imd, lk, from_field=args.lookup_from, to_field=args.lookup_to,
+                            weight_field=args.lookup_weight)
+        imd.attrs["columns"] = cols
+        imd.attrs["notes"] = [f"crossed vintages with {args.imd_lookup}: score = weighted mean, "
+                              "decile from the largest-weight source LSOA"]
     codes = areas[aid].astype(str).str.strip()
     j = imd.set_index("lsoa_code").reindex(codes.to_numpy())
     missing = int(j["imd_decile"].isna().sum()) if "imd_decile" in j else len(j)

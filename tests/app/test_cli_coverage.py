@@ -170,3 +170,31 @@ def test_coverage_subprocess_gpkg_bristol_pharmacies(tmp_path, shared_data):
     assert "services: 20,932 read" in r.stdout and "198 match the filter" in r.stdout
     assert g.geometry.contains(gpd.GeoSeries(gpd.points_from_xy(g["origin_x"], g["origin_y"]),
                                              crs=CRS), align=False).all()
+
+
+def test_deprivation_iod2025_via_lookup(tiny, capsys):
+    """IoD 2025 on 2021 LSOAs moved onto the areas' 2011 codes with a lookup."""
+    iod = pd.DataFrame({
+        "LSOA code (2021)": ["E01100001", "E01100002", "E01100003", "E01100004"],
+        "Index of Multiple Deprivation (IMD) Score": [55.0, 45.0, 12.0, 8.0],
+        "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)":
+            [1, 2, 7, 9]})
+    iod.to_csv(tiny / "iod25.csv", index=False)
+    pd.DataFrame({"LSOA21CD": ["E01100001", "E01100002", "E01100003", "E01100004"],
+                  "LSOA11CD": ["E01000001", "E01000002", "E01000002", "E01000003"],
+                  "w": [1, 1, 3, 1]}).to_csv(tiny / "lookup.csv", index=False)
+    out = tiny / "d.csv"
+    assert main(["deprivation", "--areas", str(tiny / "areas.gpkg"), "--area-id", "code",
+                 "--imd", str(tiny / "iod25.csv"), "--imd-lookup", str(tiny / "lookup.csv"),
+                 "--lookup-from", "LSOA21CD", "--lookup-to", "LSOA11CD", "--lookup-weight", "w",
+                 "--population", str(tiny / "pop.csv"), "--population-id", "lsoa",
+                 "--population-field", "pop", "--points", str(tiny / "need.csv"),
+                 "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert_allclose(df["imd_score"], [55.0, (45 + 3 * 12) / 4, 8.0])
+    assert df["imd_decile"].tolist() == [1, 7, 9]  # area 2 takes the weight-3 source's decile
+    assert df["most_deprived_20"].tolist() == [True, False, False]
+    assert df["count"].tolist() == [1, 5, 9]
+    printed = capsys.readouterr().out
+    # 1 of 15 points (6.7%) and 100 of 450 people (22.2%) in the most deprived 20%
+    assert "6.7% of points (1 of 15) vs 22.2% of population" in printed
