@@ -90,6 +90,10 @@ def _check_islands(w, what="areas"):
                "rook": "use queen, knn:K or a distance band",
                "distance": "use a larger distance band (at least the largest nearest-"
                            "neighbour distance) or knn:K"}.get(kind, "use knn:K")
+        band = w.min_band_without_islands() if kind == "distance" else None
+        if band:
+            fix = (f"use distance:{band:g} or more (the largest nearest-neighbour distance), "
+                   "or knn:K")
         raise AnalysisError(
             f"{len(islands)} of {w.n} {what} have no neighbours under {w.spec} weights "
             f"(first at position {islands[0]}); Gi* would compare them only with "

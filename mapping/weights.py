@@ -61,6 +61,14 @@ class SpatialWeights:
 
     matrix: sparse.csr_matrix
     spec: str
+    coords: np.ndarray | None = None  # centroids, for distance-based advice
+
+    def min_band_without_islands(self) -> float | None:
+        """Smallest distance band (metres, rounded up to 10) giving every area a neighbour."""
+        if self.coords is None or len(self.coords) < 2:
+            return None
+        d, _ = cKDTree(self.coords).query(self.coords, k=2)
+        return float(np.ceil(d[:, 1].max() / 10) * 10)
 
     @property
     def n(self) -> int:
@@ -232,11 +240,10 @@ def build_weights(gdf, spec: str = "queen") -> SpatialWeights:
             raise AnalysisError(f"{kind} contiguity needs polygon areas (got {sorted(types)})",
                                 fix="use distance:METRES or knn:K for points")
         m = _contiguity(gdf.geometry.values, rook=(kind == "rook"))
-    elif kind == "distance":
-        m = _distance_band(_centroid_xy(gdf), value)
-    else:
-        m = _knn(_centroid_xy(gdf), value)
-    return SpatialWeights(m, spec=f"{kind}" if value is None else f"{kind}:{value:g}")
+        return SpatialWeights(m, spec=kind)
+    xy = _centroid_xy(gdf)
+    m = _distance_band(xy, value) if kind == "distance" else _knn(xy, value)
+    return SpatialWeights(m, spec=f"{kind}:{value:g}", coords=xy)
 
 
 def grid_weights(ny: int, nx: int, spec: str = "queen", valid=None,
