@@ -36,14 +36,14 @@ def _tags(surface) -> dict:
 def write_geotiff(surface, path) -> Path:
     """Write ``surface`` as a float32 GeoTIFF (EPSG:27700, nodata −9999, LZW)."""
     import rasterio
-    from rasterio.transform import from_origin
+    from affine import Affine
 
     path = Path(path)
     ny, nx = surface.shape
     data = np.asarray(surface.values, np.float32)
     data = np.where(np.isnan(data), np.float32(NODATA), data)
-    transform = from_origin(surface.x0, surface.y0 + ny * surface.cell_size,
-                            surface.cell_size, surface.cell_size)
+    cs = surface.cell_size
+    transform = Affine(cs, 0.0, surface.x0, 0.0, -cs, surface.y0 + ny * cs)
     with atomic_write_path(path) as tmp:
         with rasterio.open(tmp, "w", driver="GTiff", width=nx, height=ny, count=1,
                            dtype="float32", crs=surface.crs, transform=transform,

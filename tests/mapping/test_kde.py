@@ -1,0 +1,145 @@
+"""KDE: hand-worked quartic values, binned vs exact within the stated tolerance, units, IO."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import geopandas as gpd
+from shapely.geometry import Point, box
+
+from layers.errors import AnalysisError
+from mapping.kde import (KDE_TOLERANCE, KDE_TOLERANCE_10, KERNELS, default_bandwidth,
+                         default_cell_size, hotspot_kde, kde_grid)
+from mapping.surface_io import read_geotiff, surface_to_cells, write_surface
+
+CRS = "EPSG:27700"
+
+
+def _pts(xy, **cols):
+    xy = np.asarray(xy, float)
+    return gpd.GeoDataFrame(cols, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
+
+
+def test_exact_quartic_by_hand():
+    pts = _pts([(100, 100), (200, 100)])
+    grid = kde_grid((0, 0, 300, 200), 50)
+    s = hotspot_kde(pts, bandwidth=100, cell_size=50, grid=grid, method="exact")
+    assert s.shape == (4, 6) and (s.x0, s.y0) == (0, 0)
+    c = 1e6 * 3 / (math.pi * 100 ** 2)  # quartic constant, per km²
+    # cell centre (125, 125): north-up row 1, column 2.
+    # d1 = sqrt(25² + 25²), u² = 0.125; d2 = sqrt(75² + 25²), u² = 0.625
+    assert s.values[1, 2] == pytest.approx(c * ((1 - 0.125) ** 2 + (1 - 0.625) ** 2), rel=1e-6)
+    # cell centre (75, 75): row 2, col 1. d1² = 1250 (u² .125); d2² = 125² + 25² > 100²: 0
+    assert s.values[2, 1] == pytest.approx(c * (1 - 0.125) ** 2, rel=1e-6)
+    # cell centre (275, 175): d2² = 75² + 75² = 11250 > 100² -> 0; d1 far -> 0
+    assert s.values[0, 5] == 0
+    assert s.values.dtype == np.float32 and s.units == "events per km²"
+
+
+@pytest.fixture(scope="module")
+def clustered():
+    rng = np.random.default_rng(11)
+    xy = np.r_[rng.normal([2500, 2500], 250, (1500, 2)), rng.normal([1200, 3500], 120, (500, 2)),
+               rng.uniform(500, 4500, (1000, 2))]
+    return _pts(xy)
+
+
+@pytest.mark.parametrize("kernel", list(KERNELS))
+@pytest.mark.parametrize("cells_per_bw,tol", [(4, KDE_TOLERANCE), (10, KDE_TOLERANCE_10)])
+def test_binned_within_stated_tolerance_of_exact(clustered, kernel, cells_per_bw, tol):
+    cs, bw = 25.0, 25.0 * cells_per_bw
+    grid = kde_grid((0, 0, 5000, 5000), cs)
+    b = hotspot_kde(clustered, bandwidth=bw, cell_size=cs, kernel=kernel, grid=grid)
+    e = hotspot_kde(clustered, bandwidth=bw, cell_size=cs, kernel=kernel, grid=grid,
+                    method="exact")
+    err = np.abs(b.values.astype(float) - e.values).max() / e.values.max()
+    assert err <= tol[kernel]
+
+
+def test_units_density_sums_to_number_of_events(clustered):
+    s = hotspot_kde(clustered, bandwidth=200, cell_size=20)
+    cell_km2 = (20 / 1000) ** 2
+    assert np.nansum(s.values, dtype=float) * cell_km2 == pytest.approx(3000, rel=1e-4)
+    assert s.meta["density_total"] == pytest.approx(3000, rel=1e-4)
+    e = hotspot_kde(clustered, bandwidth=200, cell_size=20, method="exact")
+    assert np.nansum(e.values, dtype=float) * cell_km2 == pytest.approx(3000, rel=5e-3)
+
+
+def test_weights_scale_density():
+    pts = _pts([(500, 500), (700, 500)], quantity=[3, 1])
+    a = hotspot_kde(pts, bandwidth=150, cell_size=10, weight="quantity")
+    b = hotspot_kde(pts.iloc[[0, 0, 0, 1]], bandwidth=150, cell_size=10)
+    assert_allclose(a.values, b.values, rtol=1e-5, atol=1e-6)
+    assert a.meta["weighted_total"] == 4 and a.meta["base_n"] == 2
+
+
+def test_grid_aligned_and_boundary_masked():
+    pts = _pts([(1013, 2027), (1490, 2460)])
+    s = hotspot_kde(pts, bandwidth=120, cell_size=25)
+    assert s.x0 % 25 == 0 and s.y0 % 25 == 0
+    area = gpd.GeoDataFrame(geometry=[box(1000, 2000, 1300, 2500)], crs=CRS)
+    m = hotspot_kde(pts, bandwidth=120, cell_size=25, boundary=area)
+    assert (m.x0, m.y0, m.shape) == (1000, 2000, (20, 12))
+    assert not np.isnan(m.values).any()
+    tri = gpd.GeoDataFrame(geometry=[box(1000, 2000, 1300, 2500).difference(
+        box(1150, 2250, 1300, 2500))], crs=CRS)
+    t = hotspot_kde(pts, bandwidth=120, cell_size=25, boundary=tri)
+    assert np.isnan(t.values[:10, 6:]).all() and np.isfinite(t.values[10:, :]).all()
+
+
+def test_warnings_and_refusals():
+    pts = _pts([(0, 0), (300, 300)])
+    with pytest.warns(UserWarning, match="smaller than the cell size"):
+        s = hotspot_kde(pts, bandwidth=20, cell_size=50)
+    assert any("smaller than the cell size" in n for n in s.meta["notes"])
+    with pytest.raises(AnalysisError, match="below the minimum 200 m"):
+        hotspot_kde(pts, bandwidth=150, cell_size=25, min_bandwidth=200)
+    with pytest.raises(AnalysisError, match="unknown kernel"):
+        hotspot_kde(pts, bandwidth=150, cell_size=25, kernel="gaussian")
+    with pytest.raises(AnalysisError, match="geographic"):
+        hotspot_kde(pts.set_crs("EPSG:4326", allow_override=True), bandwidth=1, cell_size=1)
+
+
+def test_defaults_follow_stated_rules():
+    # ArcGIS: shorter side / 250 = 40 m -> rounded down to a round 25 m
+    assert default_cell_size((0, 0, 15000, 10000)) == 25
+    assert default_cell_size((0, 0, 60000, 50000)) == 200
+    rng = np.random.default_rng(2)
+    xy = rng.normal(0, 1000, (500, 2))
+    centre = xy.mean(0)
+    d = np.hypot(*(xy - centre).T)
+    sd = math.sqrt((d ** 2).mean())
+    dm = np.sort(d)[np.searchsorted(np.arange(1, 501), 250)]
+    h = 0.9 * min(sd, math.sqrt(1 / math.log(2)) * dm) * 500 ** -0.2
+    assert default_bandwidth(xy) == round(h / 10) * 10
+    s = hotspot_kde(_pts(xy + 5000))
+    assert any("default bandwidth" in n for n in s.meta["notes"])
+
+
+def test_geotiff_and_gpkg_outputs(tmp_path):
+    import rasterio
+
+    pts = _pts([(1013, 2027), (1200, 2300)])
+    area = gpd.GeoDataFrame(geometry=[Point(1150, 2200).buffer(200)], crs=CRS)
+    s = hotspot_kde(pts, bandwidth=150, cell_size=25, boundary=area)
+    tif = write_surface(s, tmp_path / "k.tif")
+    with rasterio.open(tif) as src:
+        assert src.dtypes[0] == "float32" and src.crs.to_epsg() == 27700
+        assert src.nodata == -9999
+        data = src.read(1)
+        assert (data == -9999).sum() == np.isnan(s.values).sum() > 0
+        assert src.tags()["units"] == "events per km²"
+    back = read_geotiff(tif)
+    assert_allclose(back.values, s.values, equal_nan=True)
+    assert (back.x0, back.y0, back.cell_size) == (s.x0, s.y0, s.cell_size)
+    assert back.meta["kernel"] == "quartic" and back.meta["bandwidth_m"] == 150
+    gp = write_surface(s, tmp_path / "k.gpkg", value_name="density")
+    cells = gpd.read_file(gp)
+    assert len(cells) == np.isfinite(s.values).sum()
+    assert cells.crs.to_epsg() == 27700 and cells.geometry.area.round(6).eq(625).all()
+    cells2 = surface_to_cells(s, "density")
+    assert cells2["density"].sum() == pytest.approx(np.nansum(s.values), rel=1e-6)

@@ -1,0 +1,78 @@
+"""Local Moran's I against esda.Moran_Local with the same weights and seed."""
+
+from __future__ import annotations
+
+import glob
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import geopandas as gpd
+from shapely.geometry import box
+
+from layers.errors import AnalysisError
+from mapping.lisa import LISA_QUADRANTS, hotspot_lisa, local_moran
+from mapping.weights import build_weights
+from conftest import shared_path
+
+CRS = "EPSG:27700"
+
+
+def _bristol():
+    lsoa = gpd.read_file(shared_path("boundaries", "bristol_lsoa2011_E06000023.geojson")) \
+        .to_crs(CRS)
+    files = sorted(glob.glob(str(shared_path("police_uk") / "*-street.csv")))
+    df = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+    counts = df[df["Crime type"] == "Drugs"]["LSOA code"].value_counts()
+    lsoa["drugs"] = counts.reindex(lsoa["LSOA11CD"]).fillna(0).to_numpy()
+    return lsoa
+
+
+@pytest.mark.parametrize("spec,seed", [("queen", 12345), ("knn:5", 7)])
+def test_equals_esda_moran_local(spec, seed):
+    import esda
+
+    lsoa = _bristol()
+    w = build_weights(lsoa, spec)
+    y = lsoa["drugs"].to_numpy(float)
+    ours = local_moran(y, w, permutations=999, seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = esda.Moran_Local(y, w.to_libpysal(), transformation="r", permutations=999,
+                               seed=seed)
+    assert_allclose(ours["I"], ref.Is, rtol=0, atol=1e-12)
+    assert (ours["q"] == ref.q).all()
+    assert_allclose(ours["p_sim"], ref.p_sim, rtol=0, atol=1e-12)
+    assert_allclose(ours["z_sim"], ref.z_sim, rtol=0, atol=1e-9)
+
+
+def test_hotspot_lisa_columns_labels_and_fdr():
+    lsoa = _bristol()
+    out = hotspot_lisa(lsoa, "drugs", id_column="LSOA11CD", seed=1)
+    assert list(out.columns) == ["LSOA11CD", "value", "lisa_i", "lisa_z_sim", "lisa_p",
+                                 "lisa_p_fdr", "lisa_quadrant", "lisa_cluster", "lisa_sig",
+                                 "geometry"]
+    assert set(out["lisa_quadrant"]) <= set(LISA_QUADRANTS.values())
+    sig = out["lisa_p_fdr"] < 0.05
+    assert (out.loc[sig, "lisa_cluster"] == out.loc[sig, "lisa_quadrant"]).all()
+    assert (out.loc[~sig, "lisa_cluster"] == "Not significant").all()
+    assert (out["lisa_p_fdr"] >= out["lisa_p"] - 1e-15).all()
+    assert "999 conditional permutations, seed 1" in out.attrs["hotmap_meta"]["method"]
+
+
+def test_quadrants_by_hand():
+    # 1 x 4 strip, rook: values 10, 9, 1, 0 -> z: +, +, -, -; lags: +, ~, ~, -
+    geoms = [box(i * 10, 0, i * 10 + 10, 10) for i in range(4)]
+    g = gpd.GeoDataFrame({"v": [10.0, 9.0, 1.0, 0.0]}, geometry=geoms, crs=CRS)
+    res = local_moran(g["v"], build_weights(g, "rook"), permutations=0)
+    # z = (v - 5) / std; lag of cell 0 = z1 > 0 -> HH; cell 3 lag = z2 < 0 -> LL
+    assert LISA_QUADRANTS[int(res["q"][0])] == "HH"
+    assert LISA_QUADRANTS[int(res["q"][3])] == "LL"
+    # cell 1: z>0, lag = (z0 + z2)/2 = (5 - 4)/2/std > 0 -> HH; cell 2: z<0, lag = (4 - 5)/2 < 0
+    assert LISA_QUADRANTS[int(res["q"][1])] == "HH"
+    assert LISA_QUADRANTS[int(res["q"][2])] == "LL"
+    with pytest.raises(AnalysisError, match="needs permutations"):
+        hotspot_lisa(g, "v", weights="rook", permutations=0)
