@@ -129,6 +129,7 @@ class Worker:
     def run(self) -> None:
         """Run on a pool thread."""
         sig = self.signals
+        outcome: tuple = ("cancelled",)
         try:
             sig.started.emit()
             kwargs = dict(self.kwargs)
@@ -144,23 +145,21 @@ class Worker:
             finally:
                 with self._lock:
                     self._in_fn = False
-            if self.is_cancelled():
-                sig.cancelled.emit()
-            else:
+            if not self.is_cancelled():
                 self.result = result
-                sig.returned.emit(result)
+                outcome = ("returned", result)
         except BaseException as exc:  # noqa: BLE001 - relayed to the GUI
             exc.__traceback_text__ = traceback.format_exc()
             self.error = exc
-            if self.is_cancelled():
-                sig.cancelled.emit()
-            else:
-                sig.errored.emit(exc)
+            if not self.is_cancelled():
+                outcome = ("errored", exc)
         finally:
+            # done is set before the outcome is announced, so slots see a finished worker
             self._done.set()
             try:
+                getattr(sig, outcome[0]).emit(*outcome[1:])
                 sig.finished.emit()
-            except RuntimeError:
+            except RuntimeError:  # the signals object was deleted at shutdown
                 pass
 
 
