@@ -20,9 +20,11 @@ access_after, access_change, nearest_before_m, nearest_after_m, gap_before,
 gap_after; the summary (gap areas, people within the catchment) is printed.
 
 --suggest K with --candidates FILE picks K new sites from candidate points
-by a GREEDY MAXIMAL-COVERING HEURISTIC (not an exact optimum; at least 63% of
-the best possible coverage): each pick covers the most still-uncovered need
-(or population) within --catchment.  The picks go to OUT with '_sites' added.
+that cover the most still-uncovered need within --catchment (maximal covering
+location problem, Church & ReVelle 1974).  --siting mclp solves it exactly
+with PySAL spopt (CBC); --siting greedy is a HEURISTIC (not exact; at least
+63% of the optimum); auto (default) uses mclp when spopt is installed and the
+problem is not huge.  The picks go to OUT with '_sites' added.
 
 example:
   hotmap whatif --areas lsoa.gpkg --area-id LSOA11CD --services services.csv \\
@@ -48,6 +50,8 @@ def add_arguments(parser):
     parser.add_argument("--suggest", type=int, default=0, metavar="K",
                         help="suggest K new sites from --candidates (greedy maximal covering)")
     parser.add_argument("--candidates", metavar="FILE", help="candidate sites for --suggest")
+    parser.add_argument("--siting", choices=["auto", "mclp", "greedy"], default="auto",
+                        help="siting method: exact MCLP (spopt) or greedy heuristic (default auto)")
     parser.add_argument("--out", required=True, metavar="OUT.csv|OUT.gpkg", help="output file")
 
 
@@ -126,12 +130,13 @@ def run(args) -> int:
         o = kw["origins"].set_index(args.area_id).loc[areas[args.area_id]]
         sites = best_new_sites(o[["origin_x", "origin_y"]].to_numpy(), need, cxy, args.suggest,
                                args.catchment,
-                               existing=np.column_stack([svc.geometry.x, svc.geometry.y]))
+                               existing=np.column_stack([svc.geometry.x, svc.geometry.y]),
+                               method=args.siting)
         spath = out_path.with_name(out_path.stem + "_sites.csv")
         meta = sites.attrs.pop("meta")
         sites.attrs["hotmap_meta"] = meta
         write_table(sites, spath)
-        print(f"suggested sites (greedy maximal covering heuristic) -> {spath}")
+        print(f"suggested sites ({meta['method']}) -> {spath}")
         for _, r in sites.iterrows():
             print(f"  candidate {int(r['candidate'])} at {r['x']:.0f},{r['y']:.0f}: "
                   f"+{r['added_weight']:,.0f} need covered (total {r['cumulative_weight']:,.0f})")

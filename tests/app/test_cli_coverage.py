@@ -198,3 +198,17 @@ def test_deprivation_iod2025_via_lookup(tiny, capsys):
     printed = capsys.readouterr().out
     # 1 of 15 points (6.7%) and 100 of 450 people (22.2%) in the most deprived 20%
     assert "6.7% of points (1 of 15) vs 22.2% of population" in printed
+
+
+@pytest.mark.parametrize("siting", ["mclp", "greedy"])
+def test_whatif_suggest_sites(tiny, capsys, siting):
+    pd.DataFrame({"easting": [X0 + 20_000, X0 + 5000], "northing": [Y0, Y0 + 100]}).to_csv(
+        tiny / "cand.csv", index=False)
+    out = tiny / "wi.csv"
+    assert main(["whatif", *_base(tiny), "--catchment", "1100", "--need", str(tiny / "need.csv"),
+                 "--suggest", "1", "--candidates", str(tiny / "cand.csv"), "--siting", siting,
+                 "--out", str(out)]) == 0
+    sites = pd.read_csv(tiny / "wi_sites.csv")
+    # the 9 need records of area 3 are uncovered and only candidate 1 reaches them
+    assert sites["candidate"].tolist() == [1] and sites["added_weight"].tolist() == [9]
+    assert ("heuristic" in capsys.readouterr().out) == (siting == "greedy")

@@ -106,26 +106,36 @@ def _exact_best(origins, w, cand, k, c):
     return best
 
 
-def test_greedy_sites_hand_case_and_bound():
+@pytest.mark.parametrize("method", ["greedy", "mclp"])
+def test_sites_hand_case(method):
     # three clusters of demand; the heaviest picked first
     origins = np.array([[0, 0], [0, 100], [5000, 0], [5000, 100], [9000, 0]], float)
     w = np.array([10, 10, 50, 50, 5], float)
     cand = np.array([[0, 50], [5000, 50], [9000, 50], [2500, 0]], float)
-    got = best_new_sites(origins, w, cand, 2, 200)
+    got = best_new_sites(origins, w, cand, 2, 200, method=method)
     assert got["candidate"].tolist() == [1, 0]
     assert got["cumulative_weight"].tolist() == [100, 120]
     # existing service already covers the west cluster: next best is the far east one
-    got2 = best_new_sites(origins, w, cand, 2, 200, existing=np.array([[0, 60.0]]))
+    got2 = best_new_sites(origins, w, cand, 2, 200, existing=np.array([[0, 60.0]]), method=method)
     assert got2["candidate"].tolist() == [1, 2]
-    assert "heuristic" in got.attrs["meta"]["method"]
-    # greedy reaches at least (1 - 1/e) of the exact optimum on random cases
+    assert got2["cumulative_weight"].iloc[-1] == 125
+    assert ("heuristic" in got.attrs["meta"]["method"]) == (method == "greedy")
+
+
+def test_greedy_bound_and_mclp_exact_against_enumeration():
+    pytest.importorskip("spopt")
     rng = np.random.default_rng(3)
     for _ in range(5):
         o = rng.uniform(0, 3000, (30, 2))
         ww = rng.integers(1, 50, 30).astype(float)
         cc = rng.uniform(0, 3000, (8, 2))
-        greedy = best_new_sites(o, ww, cc, 3, 700)["cumulative_weight"].iloc[-1]
-        assert greedy >= (1 - 1 / np.e) * _exact_best(o, ww, cc, 3, 700) - 1e-9
+        best = _exact_best(o, ww, cc, 3, 700)
+        greedy = best_new_sites(o, ww, cc, 3, 700, method="greedy")["cumulative_weight"].iloc[-1]
+        exact = best_new_sites(o, ww, cc, 3, 700, method="mclp")["cumulative_weight"].iloc[-1]
+        assert greedy >= (1 - 1 / np.e) * best - 1e-9
+        assert_allclose(exact, best)
+    with pytest.raises(InputError, match="siting method"):
+        best_new_sites(o, ww, cc, 1, 700, method="p-median")
 
 
 def test_project_steps_on_the_fictional_demo():
