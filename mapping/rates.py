@@ -128,10 +128,11 @@ def assign_points(areas, points) -> np.ndarray:
     tree = shapely.STRtree(pts[valid])
     shapely.prepare(polys)
     a_idx, p_idx = tree.query(polys, predicate="contains")
-    order = np.lexsort((a_idx, p_idx))  # first area wins for any overlap
-    a_idx, p_idx = a_idx[order], p_idx[order]
-    first = np.r_[True, p_idx[1:] != p_idx[:-1]]
-    out[idx_valid[p_idx[first]]] = a_idx[first]
+    if len(a_idx):  # (no point inside any area: nothing to assign here)
+        order = np.lexsort((a_idx, p_idx))  # first area wins for any overlap
+        a_idx, p_idx = a_idx[order], p_idx[order]
+        first = np.r_[True, p_idx[1:] != p_idx[:-1]]
+        out[idx_valid[p_idx[first]]] = a_idx[first]
     left = np.flatnonzero(out[idx_valid] < 0)
     if len(left):  # on a boundary line: covers, not contains
         sub = shapely.STRtree(pts[idx_valid[left]])
