@@ -1,0 +1,68 @@
+"""PAI, hit rate and RRI on a hand-worked case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import geopandas as gpd
+from shapely.geometry import box
+
+from layers.errors import AnalysisError
+from mapping.pai import pai_areas, pai_surface
+from mapping.surface import Surface
+
+CRS = "EPSG:27700"
+
+
+@pytest.fixture
+def surface():
+    # 10 x 10 cells of 100 m (1 km²); values rise to the north-east; one cell outside (NaN)
+    vals = np.arange(100, dtype=np.float32).reshape(10, 10)[::-1].copy()
+    vals[9, 0] = np.nan  # the south-west cell is outside the study area
+    return Surface(values=vals, x0=0, y0=0, cell_size=100)
+
+
+def _pts(xy):
+    xy = np.asarray(xy, float)
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
+
+
+def test_pai_hand_worked(surface):
+    # 99 cells with data; top 3% -> ceil(2.97) = 3 cells: values 99, 98, 97, the three most
+    # north-eastern cells of the top row: x 700-1000, y 900-1000.
+    later = _pts([(950, 950), (850, 950), (750, 950), (750, 960),   # 4 in the hotspot
+                  (50, 850), (450, 450), (550, 150), (150, 250),     # 4 elsewhere inside
+                  (50, 50),                                           # NaN cell: outside
+                  (5000, 5000)])                                      # off the grid
+    res = pai_surface(surface, later)
+    assert res["hot_cells"] == 3 and res["cells"] == 99
+    assert res["n_hot"] == 4 and res["n_total"] == 8 and res["outside"] == 2
+    assert res["hit_rate"] == pytest.approx(0.5)
+    # a = 3 cells * 0.01 km² = 0.03 km²; A = 99 * 0.01 = 0.99 km²
+    assert res["hot_km2"] == pytest.approx(0.03) and res["study_km2"] == pytest.approx(0.99)
+    assert res["pai"] == pytest.approx(0.5 / (3 / 99))
+    assert res["threshold"] == 97
+    earlier = _pts([(950, 950)] * 6 + [(450, 450)] * 6)  # n1 = 6, N1 = 12
+    res = pai_surface(surface, later, earlier=earlier)
+    assert res["rri"] == pytest.approx((4 / 6) / (8 / 12))
+
+
+def test_pai_top_percent_and_errors(surface):
+    later = _pts([(950, 950), (50, 850)])
+    res = pai_surface(surface, later, top_percent=10)
+    assert res["hot_cells"] == 10 and res["pai"] == pytest.approx(0.5 / (10 / 99))
+    with pytest.raises(AnalysisError):
+        pai_surface(surface, later, top_percent=0)
+
+
+def test_pai_areas_hand_worked():
+    areas = gpd.GeoDataFrame({"hot": [True, False, False, False]},
+                             geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100),
+                                       box(0, 100, 100, 200), box(100, 100, 200, 200)], crs=CRS)
+    later = _pts([(50, 50), (60, 60), (150, 50), (150, 150)])
+    res = pai_areas(areas, "hot", later)
+    assert (res["n_hot"], res["n_total"]) == (2, 4)
+    assert res["pai"] == pytest.approx(0.5 / 0.25)
+    with pytest.raises(AnalysisError, match="no area is marked"):
+        pai_areas(areas, [False] * 4, later)
