@@ -117,6 +117,9 @@ class FrameLoader:
         rej = pd.DataFrame(base.loc[~ok]).reset_index(drop=True).astype(object)
         rej = rej.where(rej.notna(), None)
         bad_idx = np.flatnonzero(~ok)
+        if is_vector and len(bad_idx):
+            wkt = shapely.to_wkt(frame.geometry.to_numpy()[~ok], rounding_precision=6)
+            rej["geometry_wkt"] = wkt
         rej.insert(0, "detail", reasons.detail[~ok])
         rej.insert(0, "reason", reasons.reason[~ok])
         rej.insert(0, "source_row", bad_idx + 1)

@@ -348,6 +348,9 @@ def _read_xlsx(p: Path, *, header, names, sheet) -> TableRead:
     except Exception as exc:  # corrupt workbook
         raise InputError(f"the spreadsheet cannot be read ({type(exc).__name__}: {exc})",
                          path=p, fix="open and re-save it in Excel or LibreOffice") from None
+    if frame.shape[1] == 0:
+        raise InputError(f"the worksheet {sheet if sheet is not None else 'first sheet'!r} "
+                         "is empty", path=p, fix="choose the sheet holding the data with sheet=")
     if names:
         if len(names) != frame.shape[1]:
             raise InputError(f"{len(names)} column names given for {frame.shape[1]} columns",

@@ -264,3 +264,32 @@ def test_random_bytes_never_crash(tmp_path):
             load_records(p)
         with pytest.raises(InputError, match=p.name):
             load_boundaries(p)
+
+
+def test_xlsx_duplicated_columns_header_only_and_empty(tmp_path):
+    from openpyxl import Workbook
+
+    def book(name, rows):
+        wb = Workbook()
+        for r in rows:
+            wb.active.append(r)
+        wb.save(tmp_path / name)
+        return tmp_path / name
+
+    dup = book("dup.xlsx", [["Easting", "Northing", "Easting"], [358000, 173000, 1]])
+    with pytest.raises(InputError, match=r"dup.xlsx, column 'Easting': duplicated column"):
+        load_records(dup)
+    hdr = book("hdr.xlsx", [["Easting", "Northing", "Date"]])
+    res = _reconciled(load_records(hdr))
+    assert res.rows_read == 0
+    with pytest.raises(InputError, match=r"blank.xlsx: the worksheet .* is empty"):
+        load_records(book("blank.xlsx", []))
+
+
+def test_rejected_vector_rows_keep_their_geometry_as_wkt(tmp_path):
+    p = tmp_path / "pts.geojson"
+    gpd.GeoDataFrame({"id": [1, 2]}, geometry=[Point(-2.59, 51.45), Point(2.0, 54.5)],
+                     crs="EPSG:4326").to_file(p)
+    res = _reconciled(load_records(p))
+    assert res.rejected["reason"].tolist() == ["in the sea"]
+    assert res.rejected["geometry_wkt"].iloc[0] == "POINT (2 54.5)"
