@@ -40,13 +40,13 @@ from mapping.gaps import (  # noqa: E402
 from mapping.concentration import (  # noqa: E402
     concentration, concentration_table, count_in_areas, share_ratio, wilson_interval)
 from mapping.disproportion import disproportion  # noqa: E402
-from mapping.network import build_network, network_nearest, network_pairs  # noqa: E402
+from mapping.network import build_network, network_nearest, network_pairs, read_network  # noqa: E402,E501
 
 __all__ += ["coverage", "decay_weights", "nearest_service", "service_pairs",
             "services_in_flagged_areas", "two_step_fca", "best_new_sites", "bivariate_classes",
             "bivariate_legend", "gap_classes", "terciles", "whatif_coverage", "concentration",
             "concentration_table", "count_in_areas", "share_ratio", "wilson_interval",
-            "disproportion", "build_network", "network_nearest", "network_pairs"]
+            "disproportion", "build_network", "network_nearest", "network_pairs", "read_network"]
 
 # map composition, rendering, disclosure control and export (issue 6)
 from mapping.classify import classify, classify_categories, scheme_names  # noqa: E402

@@ -25,7 +25,7 @@ from scipy.spatial import cKDTree
 
 from layers.errors import InputError
 
-__all__ = ["RoadNetwork", "build_network", "network_pairs", "network_nearest"]
+__all__ = ["RoadNetwork", "read_network", "build_network", "network_pairs", "network_nearest"]
 
 
 @dataclass
@@ -40,6 +40,30 @@ class RoadNetwork:
     def n_nodes(self) -> int:
         """Number of nodes."""
         return len(self.nodes)
+
+
+def read_network(path, *, layer=None, snap_tolerance: float = 0.5) -> RoadNetwork:
+    """Read a road centre-line file (GeoPackage, Shapefile, GeoJSON ...) into a network.
+
+    Lines are reprojected to EPSG:27700 (metres).
+
+    Raises
+    ------
+    InputError
+        If the file is missing, declares no CRS or has no lines.
+    """
+    from pathlib import Path
+
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError("road network file not found", path=path, fix="check the path")
+    lines = gpd.read_file(path, layer=layer)
+    if lines.crs is None:
+        raise InputError("the road network file has no coordinate reference system", path=path,
+                         fix="save it with its CRS (e.g. EPSG:27700)")
+    return build_network(lines.to_crs("EPSG:27700"), snap_tolerance=snap_tolerance)
 
 
 def build_network(lines, *, snap_tolerance: float = 0.5) -> RoadNetwork:

@@ -152,7 +152,6 @@ def attach_population(areas, args):
     if not args.population_field or args.population_field not in units.columns:
         raise InputError("a population layer needs --population-field naming its count column",
                          fix=f"one of: {', '.join(map(str, units.columns[:12]))}")
-    from mapping.concentration import count_in_areas  # noqa: F401  (same assignment rule)
     import geopandas as gpd
 
     pts = units.assign(geometry=units.geometry.representative_point())
@@ -202,10 +201,9 @@ def coverage_inputs(args):
             if args.sigma:
                 kw["sigma"] = args.sigma
     if args.network:
-        from boundaries.io import load_boundaries
-        from mapping.network import build_network
+        from mapping.network import read_network
 
-        kw["network"] = build_network(load_boundaries(args.network).accepted)
+        kw["network"] = read_network(args.network)
         print(f"road network: {kw['network'].n_nodes:,} nodes")
     return areas, svc, sid, kw
 

@@ -58,11 +58,21 @@ def _counts(ctx, gdf, aid, source):
     return count_in_areas(gdf, ctx.data(source), area_id=aid, snap_m=50).to_numpy()
 
 
+def _project_path(ctx, p):
+    """Resolve a path given in the project file relative to the project file's folder."""
+    from pathlib import Path
+
+    p = Path(p)
+    base = getattr(ctx.project, "path", None)
+    return p if p.is_absolute() or base is None else Path(base).parent / p
+
+
 def _with_imd(ctx, gdf, aid, imd):
     if imd:
         from boundaries.deprivation import read_imd
 
-        tab = read_imd(imd)
+        imd = [imd] if isinstance(imd, str) else list(imd)
+        tab = read_imd([_project_path(ctx, p) for p in imd])
         gdf = gdf.drop(columns=[c for c in tab.columns if c in gdf.columns and c != "lsoa_code"])
         gdf = gdf.merge(tab, left_on=aid, right_on="lsoa_code", how="left")
     return gdf
@@ -137,10 +147,9 @@ def _coverage_kw(ctx, gdf, aid, params):
                                      population=ctx.data(params["population_layer"]),
                                      population_field=params.get("population_field", "population"))
     if params.get("network"):
-        from boundaries.io import load_boundaries
-        from mapping.network import build_network
+        from mapping.network import read_network
 
-        kw["network"] = build_network(load_boundaries(params["network"]).accepted)
+        kw["network"] = read_network(_project_path(ctx, params["network"]))
     return kw
 
 
@@ -285,7 +294,7 @@ def disproportion_step(ctx, *, records: str, category: str, population,
     elif population in ctx.layers:
         pop = ctx.data(population)
     else:
-        pop = pd.read_csv(population, thousands=",")
+        pop = pd.read_csv(_project_path(ctx, population), thousands=",")
     tab = disproportion(ctx.data(records), pop, category=category,
                         population_category=population_category,
                         population_count=population_count, level=level, method=method)

@@ -212,3 +212,25 @@ def test_whatif_suggest_sites(tiny, capsys, siting):
     # the 9 need records of area 3 are uncovered and only candidate 1 reaches them
     assert sites["candidate"].tolist() == [1] and sites["added_weight"].tolist() == [9]
     assert ("heuristic" in capsys.readouterr().out) == (siting == "greedy")
+
+
+def test_coverage_with_road_network(tmp_path):
+    from shapely.geometry import LineString
+
+    areas = gpd.GeoDataFrame({"code": ["E01000001"], "pop": [100]},
+                             geometry=[box(X0 - 50, Y0 - 50, X0 + 50, Y0 + 50)], crs=CRS)
+    areas.to_file(tmp_path / "a.gpkg")
+    gpd.GeoDataFrame(geometry=[LineString([(X0, Y0), (X0 + 1000, Y0), (X0 + 1000, Y0 + 1000)])],
+                     crs=CRS).to_file(tmp_path / "roads.gpkg")
+    pd.DataFrame({"easting": [X0 + 1000], "northing": [Y0 + 1000]}).to_csv(tmp_path / "s.csv",
+                                                                          index=False)
+    base = ["coverage", "--areas", str(tmp_path / "a.gpkg"), "--area-id", "code", "--services",
+            str(tmp_path / "s.csv"), "--catchment", "1500"]
+    assert main([*base, "--out", str(tmp_path / "e.csv")]) == 0
+    assert main([*base, "--network", str(tmp_path / "roads.gpkg"),
+                 "--out", str(tmp_path / "n.csv")]) == 0
+    e, n = pd.read_csv(tmp_path / "e.csv"), pd.read_csv(tmp_path / "n.csv")
+    assert e["nearest_service_m"].item() < 1500 and e["services_within_catchment"].item() == 1
+    # along the road: snap leg (< 71 m) + 2000 m; the service sits on the end node
+    assert 2000 <= n["nearest_service_m"].item() <= 2071
+    assert n["services_within_catchment"].item() == 0
