@@ -163,7 +163,7 @@ def run(args) -> int:
 
     check_out(args.out)
     areas = load_areas(args.areas, args.area_id)
-    pts, _ = load_points(args.points, args)
+    pts, res = load_points(args.points, args)
     pop = None
     if args.population:
         if not (args.population_id and args.population_field):
@@ -174,6 +174,8 @@ def run(args) -> int:
                      confidence=args.confidence)
     a = out.attrs["assignment"]
     write_table(out, args.out)
-    print(f"records read: {a['read']:,}; assigned: {a['assigned']:,}; "
-          f"unassigned: {a['unassigned']:,}; areas: {len(out):,} -> {args.out}")
+    extra = f" ({a['read']:,} match the filter)" if args.filter else ""
+    print(f"records read: {res.rows_read:,}{extra}; assigned: {a['assigned']:,}; "
+          f"unassigned: {a['unassigned']:,} (outside every area); rejected by the loader "
+          f"(e.g. no location): {len(res.rejected):,}; areas: {len(out):,} -> {args.out}")
     return 0
