@@ -33,8 +33,9 @@ def atomic_write_path(path: str | Path):
         raise InputError(f"folder {folder} does not exist", path=path,
                          fix="create the folder or choose another output path")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp",
-                                   dir=folder)
+        # short temp name: a legal 250-byte target name must not make the temp name illegal
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.",
+                                   suffix=path.suffix[:16] + ".tmp", dir=folder)
     except OSError as exc:
         raise InputError(f"cannot write to folder {folder} ({exc.strerror})", path=path,
                          fix="choose a writable output folder") from exc
