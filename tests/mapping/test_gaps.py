@@ -158,9 +158,11 @@ def test_project_steps_on_the_fictional_demo():
         AnalysisStep("whatif", "whatif", {"areas": "lsoa", "services": "services",
                                           "capacity": "capacity", "need": "arrests",
                                           "add": [[450000, 285000]], "add_capacity": 50}),
-        AnalysisStep("conc", "concentration", {"areas": "lsoa", "layers": ["needle_finds"]}),
+        AnalysisStep("conc", "concentration", {"areas": "lsoa", "layers": ["needle_finds"],
+                                               "name": "concentration"}),
         AnalysisStep("disp", "disproportion", {"records": "arrests", "category": "gender",
-                                               "population": {"Male": 49, "Female": 51}}),
+                                               "population": {"Male": 49, "Female": 51},
+                                               "name": "disproportion_gender"}),
     ]
     made = {lyr.name: lyr for st in steps for lyr in run_step(ws, st)}
     assert {"deprivation", "deprivation_concentration", "deprivation_wards", "access",
