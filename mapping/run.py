@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from layers.errors import HotmapError, ProjectError
+from layers.errors import HotmapError, InputError, ProjectError
 from layers.model import Layer
 from layers.project import AnalysisStep
 from layers.style import LayerStyle
@@ -100,8 +100,7 @@ def write_project_outputs(ws: Workspace, outdir: str | Path, *, result_names=Non
     from mapping.disclosure import DisclosureRules
     from mapping.outputs import default_composition, write_outputs
 
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
+    outdir = _output_folder(outdir)
     proj = ws.project
     maps = [MapComposition.from_dict(m) for m in proj.maps]
     drawn = {n for m in maps for n in getattr(m, "layers", [])}
@@ -123,11 +122,24 @@ def write_project_outputs(ws: Workspace, outdir: str | Path, *, result_names=Non
                          rules=DisclosureRules(threshold=proj.suppression_threshold))
 
 
+def _output_folder(outdir) -> Path:
+    """Create the output folder, or raise a clear InputError when that is impossible."""
+    outdir = Path(outdir)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder ({exc.strerror})", path=outdir,
+                         fix="choose a writable output folder") from exc
+    return outdir
+
+
 def run_project(project_path, outdir, *, progress: Callable | None = None,
                 cancelled: Callable[[], bool] | None = None) -> RunReport:
     """Load a project, run every enabled analysis in order, and write all outputs."""
     t0 = time.perf_counter()
     ws = Workspace.open(project_path, progress=progress, cancelled=cancelled)
+    if cancelled and cancelled():
+        raise Cancelled("cancelled while loading; no outputs were written")
     report = RunReport(outdir=Path(outdir))
     for name, res in ws.results.items():
         report.loads[name] = (res.rows_read, len(res.accepted), len(res.rejected))
@@ -140,6 +152,8 @@ def run_project(project_path, outdir, *, progress: Callable | None = None,
             progress(i / max(len(steps), 1), f"Running {step.name}")
         results += [lyr.name for lyr in run_step(ws, step, progress=None, cancelled=cancelled)]
     report.layers = results
+    if cancelled and cancelled():
+        raise Cancelled("cancelled before the outputs were written; none were")
     report.written = write_project_outputs(ws, outdir, result_names=results)
     report.seconds = time.perf_counter() - t0
     return report
