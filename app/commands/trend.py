@@ -1,0 +1,189 @@
+"""``hotmap trend``: monthly counts, quarters against a year earlier, seasonal profile.
+
+This module also holds the small helpers the audit verbs share (output folder,
+CSV tables with a ``.meta.json`` sidecar, charts as PNG/SVG).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+NAME = "trend"
+ORDER = 40
+HELP = "monthly counts with a 3-month rolling mean, quarters vs a year earlier (exact test), " \
+       "seasonal profile, charts"
+DESCRIPTION = """\
+Count the records per calendar month (months with none count 0) with a
+3-month trailing rolling mean; total them per quarter and compare each
+complete quarter with the same quarter a year earlier (change, % change,
+rate ratio with exact 95% interval, and the exact conditional binomial test
+of two Poisson counts); and profile the months of the year.  Charts in the
+house style (PNG and SVG) mark the events given with --event or --events.
+
+outputs in --out FOLDER: trend_monthly.csv, trend_quarterly.csv,
+trend_seasonal.csv (each with a .meta.json stating method, units, base n),
+trend_chart.png/.svg, trend_quarter_chart.png/.svg, trend_season_chart.png/.svg.
+
+examples:
+  hotmap trend --points 2018-1*-avon-and-somerset-street.csv \\
+      --filter "crime_type == 'Drugs' and lsoa_name startswith 'Bristol '" \\
+      --units "Drugs offences" --place Bristol --event 2018-12-25=Christmas --out trend/
+"""
+
+
+# ----------------------------------------------------------------- shared helpers
+def out_folder(path) -> Path:
+    """Create (if needed) and return the output folder."""
+    from layers.errors import InputError
+
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise InputError("--out must be a folder", path=p, fix="give a folder name")
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def write_csv(df, path: Path, meta: dict | None = None) -> Path:
+    """Write a table (no geometry) atomically, with a ``.meta.json`` sidecar."""
+    from layers.atomic import atomic_write_path, atomic_write_text
+
+    with atomic_write_path(path) as tmp:
+        cols = [c for c in df.columns if c != "geometry"]
+        df[cols].to_csv(tmp, index=False)
+    meta = meta if meta is not None else df.attrs.get("meta")
+    if meta:
+        atomic_write_text(path.with_name(path.name + ".meta.json"),
+                          json.dumps(meta, indent=2, default=str, ensure_ascii=False))
+    return path
+
+
+def save_chart(fig, folder: Path, stem: str, formats=("png", "svg")) -> list[Path]:
+    """Write a chart in each format and free it."""
+    from mapping.charts import chart_save
+
+    out = [chart_save(fig, folder / f"{stem}.{fmt}") for fmt in formats]
+    fig.clear()
+    return out
+
+
+def add_output_arguments(parser):
+    """--out FOLDER, --formats and --source (attribution line on charts)."""
+    parser.add_argument("--out", required=True, metavar="FOLDER", help="output folder")
+    parser.add_argument("--formats", default="png,svg", metavar="LIST",
+                        help="chart formats: png, svg, pdf (default png,svg)")
+    parser.add_argument("--source", default=None, metavar="TEXT",
+                        help="attribution line printed under each chart")
+
+
+def formats(args) -> tuple[str, ...]:
+    """The chart formats asked for, validated."""
+    from layers.errors import InputError
+
+    fm = tuple(f.strip().lower().lstrip(".") for f in args.formats.split(",") if f.strip())
+    bad = [f for f in fm if f not in ("png", "svg", "pdf")]
+    if bad or not fm:
+        raise InputError(f"unknown chart format(s): {', '.join(bad) or 'none'}",
+                         fix="use --formats png,svg,pdf")
+    return fm
+
+
+def report(paths) -> None:
+    """Print the files written, one line."""
+    paths = [Path(p) for p in paths]
+    if paths:
+        print(f"wrote {len(paths)} files to {paths[0].parent}: "
+              + ", ".join(p.name for p in paths))
+
+
+def _events(args):
+    import pandas as pd
+
+    from layers.errors import InputError
+
+    ev = []
+    for item in args.event or []:
+        if "=" not in item:
+            raise InputError(f"--event {item!r} is not DATE=LABEL",
+                             fix="write e.g. --event 2019-12-25=Christmas or "
+                                 "--event 2019-07-01..2019-07-31=Operation")
+        when, label = item.split("=", 1)
+        if ".." in when:
+            a, b = when.split("..", 1)
+            ev.append((a, b, label))
+        else:
+            ev.append((when, label))
+    if args.events:
+        tab = pd.read_csv(args.events)
+        from mapping.trends import trend_events
+
+        ev += list(trend_events(tab).itertuples(index=False, name=None))
+    return ev or None
+
+
+# ----------------------------------------------------------------- the verb
+def add_arguments(parser):
+    """Add the verb's options."""
+    from app.commands.count import add_points_arguments
+
+    add_points_arguments(parser)
+    parser.add_argument("--date-column", default="date", metavar="COL",
+                        help="date column (default date)")
+    parser.add_argument("--area", action="append", default=None, metavar="FILE",
+                        help="keep only records inside these boundaries")
+    parser.add_argument("--area-id", default=None, metavar="FIELD",
+                        help="area code field, with --area-value to pick areas")
+    parser.add_argument("--area-value", action="append", default=None, metavar="CODE",
+                        help="area code(s) to keep (repeat)")
+    parser.add_argument("--start", default=None, metavar="YYYY-MM-DD", help="first date")
+    parser.add_argument("--end", default=None, metavar="YYYY-MM-DD", help="last date")
+    parser.add_argument("--window", type=int, default=3, help="rolling-mean months (default 3)")
+    parser.add_argument("--event", action="append", default=None, metavar="DATE=LABEL",
+                        help="mark an event (DATE or START..END); repeat")
+    parser.add_argument("--events", default=None, metavar="CSV",
+                        help="events table with date (or start, end) and label columns")
+    parser.add_argument("--units", default="records", help="what is counted, for titles")
+    parser.add_argument("--place", default=None, help="area name for titles")
+    add_output_arguments(parser)
+
+
+def run(args) -> int:
+    """Compute the trend tables and charts and write them."""
+    from app.commands.count import load_areas, load_points
+    from layers.errors import InputError
+    from mapping.charts import trend_chart, trend_quarter_chart, trend_season_chart
+    from mapping.trends import trend_analysis
+
+    folder = out_folder(args.out)
+    fm = formats(args)
+    if args.window < 1:
+        raise InputError("--window must be at least 1 month")
+    pts, _ = load_points(args.points, args)
+    area = None
+    if args.area:
+        area = load_areas(args.area, args.area_id)
+        if args.area_value:
+            if not args.area_id:
+                raise InputError("--area-value needs --area-id", fix="name the code field")
+            area = area[area[args.area_id].astype(str).isin(args.area_value)]
+            if not len(area):
+                raise InputError(f"no area with code {', '.join(args.area_value)}",
+                                 column=args.area_id, fix="check the codes")
+    res = trend_analysis(pts, date_column=args.date_column, area=area, start=args.start,
+                         end=args.end, window=args.window, events=_events(args))
+    if args.filter:
+        for t in (res.monthly, res.quarterly, res.seasonal):
+            t.attrs["meta"]["params"]["filter"] = args.filter
+            t.attrs["meta"]["selection"] = f"filter: {args.filter}"
+    written = [write_csv(res.monthly, folder / "trend_monthly.csv"),
+               write_csv(res.quarterly, folder / "trend_quarterly.csv"),
+               write_csv(res.seasonal, folder / "trend_seasonal.csv")]
+    kw = dict(units=args.units, place=args.place, source=args.source)
+    written += save_chart(trend_chart(res, **kw), folder, "trend_chart", fm)
+    written += save_chart(trend_quarter_chart(res, **kw), folder, "trend_quarter_chart", fm)
+    written += save_chart(trend_season_chart(res, **kw), folder, "trend_season_chart", fm)
+    m = res.meta
+    print(f"{m['base_n']:,} {args.units} in {len(res.monthly)} months ({m['period']}); "
+          f"{m['n_missing_date']:,} without a date")
+    report(written)
+    return 0
