@@ -50,7 +50,7 @@ class ReportEntry:
     extra_tables: list = field(default_factory=list)
 
 
-def _set_orientation(section, landscape: bool):
+def _set_orientation(section, landscape: bool, margin_cm: float = 1.5):
     from docx.enum.section import WD_ORIENT
     from docx.shared import Cm
 
@@ -58,7 +58,7 @@ def _set_orientation(section, landscape: bool):
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (h, w) if landscape else (w, h)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.5))
+        setattr(section, side, Cm(margin_cm))
 
 
 def _add_table(doc, df, max_rows: int = 40):
@@ -150,12 +150,12 @@ def write_report(path, entries, *, project_meta: dict | None = None,
     n_table = 0
     for i, e in enumerate(entries, 1):
         section = doc.add_section(WD_SECTION.NEW_PAGE)
-        _set_orientation(section, e.landscape)
+        _set_orientation(section, e.landscape, margin_cm=1.0)
         usable_w = section.page_width - section.left_margin - section.right_margin
         usable_h = section.page_height - section.top_margin - section.bottom_margin
         doc.add_heading(e.title, level=1)
         aspect = 297 / 210 if e.landscape else 210 / 297
-        width = min(usable_w, int((usable_h - Cm(3.2)) * aspect))
+        width = min(usable_w, int((usable_h - Cm(2.2)) * aspect))  # room for heading+caption
         doc.add_picture(str(e.image), width=width)
         cap = doc.add_paragraph(f"Figure {i}. {e.caption or e.title}", style="Caption")
         cap.paragraph_format.space_after = Pt(6)

@@ -1,0 +1,95 @@
+"""Offline interactive HTML map: inlined Leaflet, same classes as the static map, real Chromium."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from export_fixtures import gistar_layer, rates_layer, services_layer, surface_layer
+from mapping.compose import MapComposition
+from mapping.disclosure import apply_rules
+from mapping.html import build_html, export_html
+from mapping.render import layer_render_info, render_composition
+
+pytest.importorskip("folium")
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def page_file(tmp_path_factory):
+    p = tmp_path_factory.mktemp("html") / "map.html"
+    return export_html([rates_layer(), gistar_layer(), surface_layer(), services_layer()], p,
+                       title="Test map", fictional=True)
+
+
+def test_no_external_scripts_or_styles(page_file):
+    html = page_file.read_text("utf-8")
+    assert not re.findall(r"<(?:script|link)[^>]+(?:src|href)=[\"']https?://", html)
+    assert "cdn.jsdelivr" not in html and "code.jquery" not in html
+    assert "Leaflet 1.9.4" in html or "leaflet" in html.lower()
+    assert "url(images/" not in html  # CSS images inlined as data URIs
+    assert "tile.openstreetmap" not in html  # no basemap unless opted in
+
+
+def test_same_classes_and_colours_as_the_static_map(page_file):
+    html = page_file.read_text("utf-8")
+    # the static map draws the disclosure-safe layer; so does the HTML map
+    fig = render_composition(MapComposition(layers=["rates"]), [rates_layer()])
+    info = fig._hotmap_infos[0]
+    assert "Suppressed (<5)" == info.missing_label
+    assert "Suppressed (&lt;5)" in html
+    for label, color in zip(info.classification.labels, info.classification.colors):
+        assert label in html and color in html
+    assert "Not significant" in html and "#d9d9d9" in html
+    assert "FICTIONAL DATA" in html and "Office for National Statistics" in html
+
+
+def test_tile_basemap_only_when_opted_in():
+    html = build_html([rates_layer()], tiles="OpenStreetMap")
+    assert "tile.openstreetmap.org" in html
+
+
+@pytest.mark.browser
+def test_page_draws_offline_in_headless_chromium(page_file):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    attempted, errors = [], []
+
+    def block(route):
+        url = route.request.url
+        if url.startswith(("file:", "data:", "about:")):
+            return route.continue_()
+        attempted.append(url)
+        return route.abort()
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 700})
+            page.route("**/*", block)
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(page_file.as_uri())
+            page.wait_for_selector("path.leaflet-interactive", timeout=15000)
+            n_paths = page.locator("path.leaflet-interactive").count()
+            n_images = page.locator("img.leaflet-image-layer").count()
+            n_controls = page.locator(".leaflet-control-layers-overlays label").count()
+            legend = page.locator("#hotmap-legend").inner_text()
+            fills = page.eval_on_selector_all(
+                "path.leaflet-interactive", "els => els.map(e => e.getAttribute('fill'))")
+        finally:
+            browser.close()
+    assert attempted == []
+    assert errors == []
+    assert n_paths == 12 + 12 + 3  # rates + gistar polygons + service points
+    assert n_images == 1  # the KDE surface overlay
+    assert n_controls == 4
+    assert "Offences per 1,000 residents" in legend
+    safe, _ = apply_rules([rates_layer()])
+    info, _ = layer_render_info(safe[0])
+    assert set(info.classification.colors) <= set(fills)
+    json.dumps(fills)
