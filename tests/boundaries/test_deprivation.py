@@ -14,7 +14,7 @@ from boundaries.deprivation import (crosswalk_imd, deprivation_flags, local_quin
                                     ward_deprivation)
 from boundaries.population import area_origins, read_population
 from layers.errors import InputError
-from conftest import shared_path
+from tests.conftest import shared_path
 
 CRS = "EPSG:27700"
 

@@ -16,7 +16,7 @@ from shapely.geometry import Point, box
 from layers.errors import InputError
 from mapping.concentration import (concentration, concentration_table, count_in_areas,
                                    share_ratio, wilson_interval)
-from conftest import shared_path
+from tests.conftest import shared_path
 
 CRS = "EPSG:27700"
 
@@ -90,7 +90,7 @@ def test_concentration_missing_flag(three):
 
 def test_bristol_drugs_concentration_in_most_deprived_20():
     """Drugs offences (police.uk, Oct 2018 - Jan 2019) vs population in IMD deciles 1-2."""
-    from test_coverage import bristol_areas
+    from tests.mapping.test_coverage import bristol_areas
 
     areas = bristol_areas()
     files = sorted(glob.glob(str(shared_path("police_uk") / "*-avon-and-somerset-street.csv")))

@@ -13,7 +13,7 @@ from shapely.geometry import Point, box
 from layers.errors import InputError
 from mapping.coverage import (coverage, decay_weights, nearest_service, service_pairs,
                               services_in_flagged_areas, two_step_fca)
-from conftest import shared_path
+from tests.conftest import shared_path
 
 CRS = "EPSG:27700"
 
