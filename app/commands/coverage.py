@@ -130,6 +130,8 @@ def attach_population(areas, args):
     """Return (areas with a 'population' column or None, population units layer or None)."""
     from pathlib import Path
 
+    import geopandas as gpd
+
     from boundaries.population import read_population
     from layers.errors import InputError
 
@@ -146,13 +148,21 @@ def attach_population(areas, args):
             raise InputError("no area code matches the population table", column=args.area_id,
                              fix="check --population-id and --area-id hold the same codes")
         return areas, None
-    from boundaries.io import load_boundaries
+    import pandas as pd
 
-    units = load_boundaries(args.population).accepted
+    frames = []
+    for p in args.population:
+        if not Path(p).exists():
+            raise InputError("population file not found", path=p, fix="check the path")
+        g = gpd.read_file(p)
+        if g.crs is None:
+            raise InputError("the population layer has no coordinate reference system", path=p,
+                             fix="save it with its CRS (e.g. EPSG:27700)")
+        frames.append(g.to_crs(areas.crs))
+    units = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=areas.crs)
     if not args.population_field or args.population_field not in units.columns:
         raise InputError("a population layer needs --population-field naming its count column",
                          fix=f"one of: {', '.join(map(str, units.columns[:12]))}")
-    import geopandas as gpd
 
     pts = units.assign(geometry=units.geometry.representative_point())
     j = gpd.sjoin(pts[[args.population_field, "geometry"]], areas[[args.area_id, "geometry"]],

@@ -234,3 +234,23 @@ def test_coverage_with_road_network(tmp_path):
     # along the road: snap leg (< 71 m) + 2000 m; the service sits on the end node
     assert 2000 <= n["nearest_service_m"].item() <= 2071
     assert n["services_within_catchment"].item() == 0
+
+
+def test_coverage_population_layer_gives_weighted_origins(tiny):
+    """Postcode-like points with counts: weighted centroids and summed demand."""
+    pts = gpd.GeoDataFrame({"residents": [10, 30, 50, 5]},
+                           geometry=[Point(X0 - 40, Y0), Point(X0 + 40, Y0),
+                                     Point(X0 + 1000, Y0 + 20), Point(X0 + 5000, Y0 - 20)],
+                           crs=CRS)
+    pts.to_file(tiny / "postcodes.gpkg")
+    out = tiny / "w.csv"
+    assert main(["coverage", "--areas", str(tiny / "areas.gpkg"), "--area-id", "code",
+                 "--services", str(tiny / "svc.csv"), "--population", str(tiny / "postcodes.gpkg"),
+                 "--population-field", "residents", "--method", "2sfca", "--catchment", "10000",
+                 "--out", str(out)]) == 0
+    df = pd.read_csv(out)
+    assert (df["origin_method"] == "population-weighted centroid").all()
+    assert_allclose(df["origin_x"], [X0 + (10 * -40 + 30 * 40) / 40, X0 + 1000, X0 + 5000])
+    assert_allclose(df["origin_y"], [Y0, Y0 + 20, Y0 - 20])
+    assert df["demand"].tolist() == [40, 50, 5]
+    assert_allclose(df["access"], 2 / 95)  # two services of capacity 1 for 95 people

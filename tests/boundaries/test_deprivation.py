@@ -178,3 +178,9 @@ def test_population_weighted_origin_by_hand():
     # b has only a zero-population unit: representative point, inside the area
     assert o.loc["b", "origin_method"] == "representative point"
     assert areas.geometry.iloc[1].contains(Point(o.loc["b", "origin_x"], o.loc["b", "origin_y"]))
+    # output-area polygons are used at their representative points
+    oas = gpd.GeoDataFrame({"n": [2, 2]}, geometry=[box(0, 0, 20, 20), box(60, 60, 80, 80)],
+                           crs=CRS)
+    o2 = area_origins(areas, area_id="id", population=oas, population_field="n").set_index("id")
+    rp = oas.geometry.representative_point()
+    assert_allclose(o2.loc["a", ["origin_x", "origin_y"]].astype(float), [rp.x.mean(), rp.y.mean()])
