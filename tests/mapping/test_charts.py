@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -107,3 +108,45 @@ def test_no_pyplot_or_qt_import():
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_project_steps_on_demo(tmp_path):
+    """Every audit step runs on the demo project and returns tables, layers and figures."""
+    from tests.conftest import ROOT
+
+    project = ROOT / "resources" / "demo" / "hotmap_vale.hotmap.toml"
+    if not project.exists():
+        pytest.skip("demo project not built")
+    from layers.project import AnalysisStep
+    from layers.workspace import Workspace
+    from mapping.pipeline import step_names
+    from mapping.run import run_step
+
+    assert {"trend", "crackhouses", "needles", "venues", "funnel", "breakdown"} <= set(
+        step_names())
+    ws = Workspace.open(project)
+    steps = [
+        ("trend", dict(records="arrests", units="arrests", filter="offence == 'Possession'",
+                       events=[{"date": "2023-12-25", "label": "Christmas"}])),
+        ("crackhouses", dict(records="crack_houses", census_date="2025-03-31")),
+        ("needles", dict(records="needle_finds", areas="wards")),
+        ("venues", dict(events="arrests", venues="services", radius=250, population="lsoa")),
+        ("funnel", dict(areas="lsoa", points="arrests")),
+        ("breakdown", dict(records="arrests", by=["gender", "ethnicity"])),
+    ]
+    kinds = {}
+    for kind, params in steps:
+        out = run_step(ws, AnalysisStep(name=kind, kind=kind, params=params))
+        kinds[kind] = {lyr.name: lyr for lyr in out}
+        for lyr in out:
+            assert lyr.meta.get("method"), (kind, lyr.name)
+            assert "base_n" in lyr.meta, (kind, lyr.name)
+            if lyr.kind == "figure":
+                assert Path(lyr.data).suffix == ".png" and Path(lyr.data).exists()
+                assert Path(lyr.meta["svg"]).exists()
+    assert kinds["crackhouses"]["crackhouses_status"].sensitive
+    assert kinds["needles"]["needles_slow_areas"].kind == "areas"
+    arrests = ws.layers["arrests"].data
+    n_poss = int((arrests["offence"] == "Possession").sum())
+    assert kinds["trend"]["trend_monthly"].data["count"].sum() == n_poss
+    assert kinds["funnel"]["funnel"].meta["n_areas"] == len(ws.layers["lsoa"].data)
