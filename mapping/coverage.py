@@ -243,6 +243,12 @@ def coverage(areas, *, area_id: str, services, capacity: str | None = None,
     org = origins.set_index(area_id).loc[areas[area_id].to_numpy()]
     oxy = org[["origin_x", "origin_y"]].to_numpy(dtype=float)
     sxy = _xy(services)
+    for xy, what, ids in ((oxy, "areas", areas[area_id]), (sxy, "services", None)):
+        bad = ~np.isfinite(xy).all(axis=1)
+        if bad.any():
+            first = f" (e.g. {ids.iloc[int(np.argmax(bad))]!r})" if ids is not None else ""
+            raise InputError(f"{int(bad.sum())} {what} have an empty or invalid location{first}",
+                             fix=f"repair or remove the {what} without a geometry")
     if capacity is not None and capacity not in services.columns:
         raise InputError(f"services have no column '{capacity}'", column=capacity,
                          fix="pass --capacity naming the capacity column, or omit it")

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import geopandas as gpd
-from shapely.geometry import Point, box
+from shapely.geometry import Point, Polygon, box
 
 from layers.errors import InputError
 from mapping.coverage import (coverage, decay_weights, nearest_service, service_pairs,
@@ -100,6 +100,10 @@ def test_errors_name_the_fix(hand):
         coverage(areas, area_id="id", services=services, capacity="places")
     with pytest.raises(InputError, match="decay"):
         decay_weights([1.0], 10, "cubic")
+    broken = areas.copy()
+    broken.loc[1, "geometry"] = Polygon()
+    with pytest.raises(InputError, match=r"1 areas have an empty or invalid location \(e.g. 'b'\)"):
+        coverage(broken, area_id="id", services=services)
 
 
 def _random_case(seed, n=60, m=15):
