@@ -62,26 +62,25 @@ def poisson_ci(count, level: float = 0.95, method: str = "phe"):
     -------
     lower, upper : ndarray
         Limits for the count (divide by the population for a rate).
+
+    Notes
+    -----
+    Delegates to :func:`mapping.rates.exact_poisson_ci` and
+    :func:`mapping.rates.byar_ci`.
     """
-    from scipy.special import gammaincinv
-    from scipy.stats import norm
+    from mapping.rates import byar_ci, exact_poisson_ci
 
     if method not in ("exact", "byar", "phe"):
         raise InputError(f"unknown interval method '{method}'", fix="use exact, byar or phe")
     o = np.asarray(count, dtype=float)
     if np.any(o < 0):
         raise InputError("counts must be >= 0")
-    a = 1 - level
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ex_lo = np.where(o > 0, gammaincinv(np.maximum(o, 1e-300), a / 2), 0.0)
-        ex_hi = gammaincinv(o + 1, 1 - a / 2)
-        z = norm.ppf(1 - a / 2)
-        by_lo = np.where(o > 0, o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3, 0.0)
-        by_hi = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
+    ex_lo, ex_hi = exact_poisson_ci(o, level)
     if method == "exact":
-        return ex_lo, ex_hi
+        return np.asarray(ex_lo, float), np.asarray(ex_hi, float)
+    by_lo, by_hi = byar_ci(o, level)
     if method == "byar":
-        return np.maximum(by_lo, 0.0), by_hi
+        return np.asarray(by_lo, float), np.asarray(by_hi, float)
     small = o < 10
     return np.where(small, ex_lo, by_lo), np.where(small, ex_hi, by_hi)
 
