@@ -79,6 +79,8 @@ class FrameLoader:
         kind = "police_uk" if police and self.kind == "generic" else self.kind
         mapping = map_columns(cols, kind, overrides, path=src)
         extra = {}
+        passthrough = {}  # canonical text columns that are unchanged copies of a file column
+        finfo_pass = passthrough
         if police:
             pol = police_uk_columns(frame)
             pmap = pol.pop("_mapping")
@@ -86,8 +88,12 @@ class FrameLoader:
                 mapping.setdefault(k, v)
             mapping.setdefault("id", pmap.get("crime_id"))
             extra.update(pol)
+            del pol
+            passthrough.update({k: pmap[k] for k in extra if k in pmap and k != "period"})
+            passthrough["period"] = pmap["period"]
         reasons = _Reasons(n)
-        finfo = {"police_uk": police, "messages": messages, "date_formats": []}
+        finfo = {"police_uk": police, "messages": messages, "date_formats": [],
+                 "_pass": finfo_pass}
         if is_vector:
             ex, ny, system, crs = self._vector_points(frame, path, reasons, messages)
         else:
@@ -96,26 +102,39 @@ class FrameLoader:
         finfo["coordinates"] = system
         finfo["crs"] = crs
         canon = self._canonical(frame, mapping, kind, reasons, extra, finfo)
+        extra.clear()
         ok = np.asarray(reasons.ok, bool)
         allok = bool(ok.all())
         base = frame.drop(columns="geometry") if is_vector else frame
-        data, done = {}, {}
-        for c in base.columns:
+        rej = pd.DataFrame(base.loc[~ok]).reset_index(drop=True).astype(object)
+        rej = rej.where(rej.notna(), None)
+        # Filter column by column, dropping each original as soon as its filtered copy
+        # exists (``frame`` belongs to the loader), so peak memory stays near one copy.
+        shared = {}
+        for k, src_col in passthrough.items():
+            shared.setdefault(src_col, []).append(k)
+        data, canon_data = {}, {}
+        for c in list(base.columns):
             arr = base[c].array
-            data[c] = done[id(arr)] = arr if allok else arr[ok]
+            filt = arr if allok else arr[ok]
+            data[c] = filt
+            for k in shared.pop(c, []):
+                canon_data[k] = filt
+                canon[k] = None
+            if not allok and not is_vector:
+                del arr
+                del base[c]
         data["source_file"] = np.full(int(ok.sum()), src, dtype=object)
         data["source_row"] = np.flatnonzero(ok) + 1
         for k, v in canon.items():
+            if k in canon_data:
+                data[k] = canon_data[k]
+                continue
             arr = v.array if isinstance(v, pd.Series) else np.asarray(v)
-            if id(arr) in done:  # a canonical copy of an original column: share it
-                data[k] = done[id(arr)]
-            else:
-                data[k] = arr if allok else arr[ok]
+            data[k] = arr if allok else arr[ok]
         data["geometry"] = gpd.points_from_xy(ex[ok], ny[ok], crs=WORKING_CRS)
         acc = gpd.GeoDataFrame(pd.DataFrame(data, copy=False), geometry="geometry",
                                crs=WORKING_CRS, copy=False)
-        rej = pd.DataFrame(base.loc[~ok]).reset_index(drop=True).astype(object)
-        rej = rej.where(rej.notna(), None)
         bad_idx = np.flatnonzero(~ok)
         if is_vector and len(bad_idx):
             wkt = shapely.to_wkt(frame.geometry.to_numpy()[~ok], rounding_precision=6)
@@ -126,6 +145,7 @@ class FrameLoader:
         rej.insert(0, "source_file", src)
         rej = rej[REJECT_COLUMNS + [c for c in rej.columns if c not in REJECT_COLUMNS]]
         finfo["mapping"] = {k: v for k, v in mapping.items() if v is not None}
+        finfo.pop("_pass", None)
         return acc, rej, finfo
 
     # ----------------------------------------------------------- locations
@@ -285,8 +305,11 @@ class FrameLoader:
                 num, bad = parse_numbers(frame[src])
                 reasons.add(bad, "unparseable number", f"column {src!r} is not a number")
                 out[f] = num
+            elif src is not None:
+                out[f] = frame[src]
+                finfo["_pass"][f] = src
             else:
-                out[f] = frame[src] if src is not None else pd.Series([None] * n, dtype=object)
+                out[f] = pd.Series([None] * n, dtype=object)
         coord_keys = {"x", "y", "lon", "lat", "postcode", "id"}
         for f, src in mapping.items():
             if f in out or f in coord_keys or f in extra or src is None or src not in frame:
@@ -299,6 +322,7 @@ class FrameLoader:
                 out[f] = parsed
             else:
                 out[f] = frame[src]
+                finfo["_pass"][f] = src
         out.update(extra)
         if "period" in extra and "date" in out:
             out["date"] = pd.Series(out["date"]).dt.to_period("M").dt.start_time \

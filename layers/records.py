@@ -159,10 +159,13 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
             messages.append(f"{p.name}: no data rows (header only)")
         overrides = _normalise_overrides(columns, [str(c) for c in frame.columns
                                                    if c != "geometry"])
-        acc, rej, finfo = loader.load(frame, p, read.format, overrides)
-        messages.extend(finfo.pop("messages", []))
-        rows_read += len(frame)
         original_cols.update(str(c) for c in frame.columns if c != "geometry")
+        n_read = len(frame)
+        acc, rej, finfo = loader.load(frame, p, read.format, overrides)
+        del frame  # the loader has dropped the columns it copied
+        read.frame = None
+        messages.extend(finfo.pop("messages", []))
+        rows_read += n_read
         key = str(p)
         info["format"][key] = read.format + (f" ({read.encoding}, delimiter {read.delimiter!r})"
                                              if read.delimiter else "")
@@ -171,7 +174,7 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
         info["crs"][key] = finfo["crs"]
         info["police_uk"] = info["police_uk"] or finfo["police_uk"]
         info["date_formats"] = sorted(set(info["date_formats"]) | set(finfo["date_formats"]))
-        files[key] = {"read": len(frame), "accepted": len(acc), "rejected": len(rej)}
+        files[key] = {"read": n_read, "accepted": len(acc), "rejected": len(rej)}
         parts_acc.append(acc)
         parts_rej.append(rej)
     accepted = _concat_accepted(parts_acc)
