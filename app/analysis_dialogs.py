@@ -255,8 +255,8 @@ class AnalysisDialog(QDialog):
         for c in cols:
             w.addItem(c, c)
         want = keep if keep and keep != _NONE else p.default
-        if want is None and p.name in ("population", "demand") and "population" in cols:
-            want = "population"
+        if want is None and p.name in ("population", "demand"):
+            want = next((c for c in ("population", "pop", "Population", "POP") if c in cols), None)
         if want is None and p.name == "deprivation":
             want = next((c for c in ("imd_score", "imd_decile") if c in cols), None)
         if want is not None:

@@ -160,6 +160,9 @@ class MainWindow(ActionsMixin, QMainWindow):
         except Exception as exc:  # noqa: BLE001 - reported
             report_exception(exc, self)
             return None
+        from app.project_io import missing_files
+
+        project._relocated = bool(missing_files(project))
         if not ask_for_missing(project, self, chooser=chooser):
             self.statusBar().showMessage("Opening cancelled: data files not found", 8000)
             return None
@@ -179,6 +182,7 @@ class MainWindow(ActionsMixin, QMainWindow):
             self.statusBar().showMessage(text)
 
     def _loaded(self, ws, project) -> None:
+        apply_result_styles(ws)
         self.set_workspace(ws)
         if project.path:
             self.settings.add_recent(project.path)
@@ -188,13 +192,11 @@ class MainWindow(ActionsMixin, QMainWindow):
         counts = [f"{n}: {len(r.accepted):,} ({len(r.rejected):,} rejected)"
                   for n, r in ws.results.items()]
         self.statusBar().showMessage("Loaded " + "; ".join(counts), 15000)
-        if self.missing_after_load(ws):
-            ws.mark_dirty(True)
+        if getattr(project, "_relocated", False):
+            ws.mark_dirty(True)  # the new file locations should be saved
+        for name, exc in getattr(ws, "analysis_errors", []):
+            report_exception(exc, self)
         self.project_loaded.emit(ws)
-
-    def missing_after_load(self, ws) -> bool:
-        """True if paths were relocated while opening (the project should be re-saved)."""
-        return False
 
     def save(self) -> bool:
         """Save to the project's file (asks for one the first time)."""
@@ -217,6 +219,7 @@ class MainWindow(ActionsMixin, QMainWindow):
 
         old = self.ws.project.path
         try:
+            store_result_styles(self.ws)
             saved = self.ws.save(path)
         except Exception as exc:  # noqa: BLE001
             report_exception(exc, self)
@@ -352,6 +355,37 @@ class MainWindow(ActionsMixin, QMainWindow):
         clear_autosave(self.ws.project.path)
         self._store_geometry()
         event.accept()
+
+
+def store_result_styles(ws) -> None:
+    """Keep analysis result styles in the project's main map (``style_overrides``).
+
+    Result layers are rebuilt from their analysis steps when a project opens;
+    their styling lives with the map that shows them, so ``hotmap run`` draws
+    the exported map the same way.
+    """
+    styles = {lyr.name: lyr.style.to_dict() for lyr in ws.layers if lyr.source.get("analysis")}
+    if not styles:
+        return
+    maps = ws.project.maps
+    main = next((m for m in maps if m.get("name") == "map"), None)
+    if main is None:
+        main = {"name": "map", "title": ws.project.name, "fictional": ws.project.fictional,
+                "layers": [lyr.name for lyr in ws.layers if lyr.visible
+                           and lyr.kind not in ("table", "figure")]}
+        maps.append(main)
+    main["style_overrides"] = {**main.get("style_overrides", {}), **styles}
+
+
+def apply_result_styles(ws) -> None:
+    """Restore result-layer styles stored by :func:`store_result_styles`."""
+    from layers.style import LayerStyle
+
+    for m in ws.project.maps:
+        for name, st in (m.get("style_overrides") or {}).items():
+            if name in ws.layers and ws.layers[name].source.get("analysis"):
+                ws.layers[name].style = LayerStyle.from_dict(st)
+    ws.mark_dirty(False)
 
 
 def run_app(project_path: str | None = None) -> int:

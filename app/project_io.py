@@ -68,10 +68,29 @@ def ask_for_missing(project, parent=None, chooser=None) -> bool:
         relocate(project, path, Path(new))
 
 
-def load_workspace(project, *, progress=None, cancelled=None):
-    """Load a project's layers into a new Workspace (runs on a worker thread)."""
+def load_workspace(project, *, progress=None, cancelled=None, run_analyses: bool = True):
+    """Load a project's layers, then re-run its analyses, into a new Workspace.
+
+    Runs on a worker thread; the workspace is not shown yet, so it may be
+    changed freely.  An analysis that fails does not stop the load: its error
+    is kept in ``ws.analysis_errors`` for the window to report.
+    """
     from layers.workspace import Workspace
+    from mapping.run import run_step
 
     ws = Workspace(project)
-    ws.load(progress=progress, cancelled=cancelled)
+    ws.load(progress=(lambda f, t: progress(f * 0.7, t)) if progress else None,
+            cancelled=cancelled)
+    ws.analysis_errors = []
+    steps = [s for s in project.analyses if s.enabled] if run_analyses else []
+    for i, step in enumerate(steps):
+        if cancelled and cancelled():
+            break
+        if progress:
+            progress(0.7 + 0.3 * i / len(steps), f"Running {step.name}")
+        try:
+            run_step(ws, step, cancelled=cancelled)
+        except Exception as exc:  # noqa: BLE001 - reported after loading
+            ws.analysis_errors.append((step.name, exc))
+    ws.mark_dirty(False)
     return ws
