@@ -107,6 +107,8 @@ def sniff_format(path) -> str:
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError("this is an old Excel .xls (or other OLE) file", path=p,
                          fix="open it in Excel or LibreOffice and save as .xlsx or .csv")
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        kind = "csv"  # UTF-16 text (Excel's "Unicode Text" export)
     else:
         stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         if b"\x00" in head or _binary_fraction(head) > 0.10:
