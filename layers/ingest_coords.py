@@ -129,8 +129,6 @@ def _in_bounds(x, y):
 
 def lonlat_to_bng(lon, lat):
     """Project WGS84 longitude/latitude arrays to British National Grid."""
-    from pyproj import Transformer
-
     t = _transformer("EPSG:4326", "EPSG:27700")
     return t.transform(lon, lat)
 

@@ -9,7 +9,6 @@ day of that month).  Rows without coordinates are rejected with the reason
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from layers.ingest_schemas import norm_name
@@ -65,5 +64,3 @@ def police_uk_columns(frame: pd.DataFrame) -> dict:
     out["_mapping"] = mapping
     return out
 
-
-_ = np

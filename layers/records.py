@@ -24,11 +24,8 @@ import pandas as pd
 import geopandas as gpd
 
 from layers.errors import InputError
-from layers.ingest_coords import check_points, looks_lonlat, parse_numbers
-from layers.ingest_dates import parse_dates
-from layers.ingest_police import is_police_uk, police_uk_columns
 from layers.ingest_readers import read_table
-from layers.ingest_schemas import DATE_FIELDS, NUMERIC_FIELDS, RECORD_KINDS, map_columns
+from layers.ingest_schemas import RECORD_KINDS
 from layers.result import REJECT_COLUMNS, LoadResult
 
 __all__ = ["load_records", "RECORD_KINDS"]
@@ -295,6 +292,3 @@ def _apply_study_area(accepted, rejected, area):
     detail = np.array([f"{d:,.0f} m outside the study area" for d in dist], dtype=object)
     return _move_to_rejected(accepted, rejected, ~inside, "outside study area", detail)
 
-
-_ = (check_points, looks_lonlat, parse_numbers, parse_dates, is_police_uk, police_uk_columns,
-     DATE_FIELDS, NUMERIC_FIELDS, map_columns)
