@@ -341,7 +341,7 @@ def _coerce(series: pd.Series, value, col: str, ordered: bool):
             return parsed, ts
         raise InputError(f"filter: '<', '>' compare numbers and dates, not the text '{value}'",
                          column=col, fix="use == or in [...] for text values")
-    return series.astype("string").astype(object).where(series.notna(), None), value
+    return series, value
 
 
 def _operand(df, opnd):
@@ -366,11 +366,11 @@ def _eval(df: pd.DataFrame, node: FilterNode) -> np.ndarray:
         return isna if op == "is null" else ~isna
     if op in ("in", "not in"):
         s, c = _operand(df, node.args[0])
-        vals = []
+        vals, s2 = [], s
         for v in node.args[1]:
             s2, v2 = _coerce(s, v, c, ordered=False)
             vals.append(v2)
-        hit = (s2.isin(vals) & s2.notna()).to_numpy(dtype=bool)
+        hit = s2.isin(vals).to_numpy(dtype=bool)  # literals are never missing
         return hit if op == "in" else ~hit
     if op.endswith(("startswith", "contains")):
         s, c = _operand(df, node.args[0])
@@ -399,16 +399,16 @@ def _eval(df: pd.DataFrame, node: FilterNode) -> np.ndarray:
     fns = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
            ">": np.greater, ">=": np.greater_equal}
     try:
-        res = pd.Series(fns[op](a, b))
+        res = fns[op](a, b)
     except TypeError as exc:
         raise InputError(f"filter: cannot compare with '{op}': {exc}", fix=_FIX) from None
-    na = pd.Series(a).isna().to_numpy() if isinstance(a, pd.Series) else np.zeros(len(df), bool)
-    if isinstance(b, pd.Series):
-        na = na | b.isna().to_numpy()
-    out = res.fillna(False).to_numpy(dtype=bool)
-    if op == "!=":
-        return out | na
-    return out & ~na
+    res = pd.Series(res) if not isinstance(res, pd.Series) else res
+    if res.dtype == "boolean":  # nullable dtypes give <NA> where a value is missing
+        na = res.isna().to_numpy()
+        out = res.fillna(False).to_numpy(dtype=bool)
+        return out | na if op == "!=" else out
+    # numpy semantics already give False for NaN/NaT/None, and True for "!="
+    return res.to_numpy(dtype=bool)
 
 
 def filter_mask(df: pd.DataFrame, expr: str | None) -> np.ndarray:

@@ -294,13 +294,13 @@ def kaplan_meier(durations, events, *, level: float = 0.95, units: str = "days")
     if np.any(~np.isfinite(t)) or np.any(t < 0):
         raise InputError("durations must be finite and >= 0",
                          fix="check that end dates are not before start dates")
-    times = np.unique(np.r_[0.0, t])
-    n_at_risk, d, cens = [], [], []
-    for ti in times:
-        n_at_risk.append(int((t >= ti).sum()))
-        d.append(int(((t == ti) & e).sum()))
-        cens.append(int(((t == ti) & ~e).sum()))
-    n_at_risk, d, cens = map(np.asarray, (n_at_risk, d, cens))
+    times, inv = np.unique(np.r_[0.0, t], return_inverse=True)
+    inv = inv[1:]  # drop the added origin
+    d = np.bincount(inv, weights=e, minlength=len(times)).astype(int)
+    cens = np.bincount(inv, weights=~e, minlength=len(times)).astype(int)
+    leaving = d + cens
+    # at risk at time_i = subjects whose time is >= time_i
+    n_at_risk = len(t) - np.r_[0, np.cumsum(leaving)[:-1]]
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(n_at_risk > 0, 1 - d / n_at_risk, 1.0)
         surv = np.cumprod(factor)

@@ -137,3 +137,15 @@ def test_boolean_columns():
     df = pd.DataFrame({"is_asb": [True, False, True]})
     assert filter_mask(df, "is_asb == true").tolist() == [True, False, True]
     assert filter_mask(df, "not is_asb == true").tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_missing_values_in_nullable_and_object_columns(dtype):
+    df = pd.DataFrame({"s": pd.array(["a", None, "b"], dtype=dtype),
+                       "n": pd.array([1, None, 3], dtype="Int64")})
+    assert filter_mask(df, "s == 'a'").tolist() == [True, False, False]
+    assert filter_mask(df, "s != 'a'").tolist() == [False, True, True]
+    assert filter_mask(df, "s not in ['a']").tolist() == [False, True, True]
+    assert filter_mask(df, "n > 1").tolist() == [False, False, True]
+    assert filter_mask(df, "n != 1").tolist() == [False, True, True]
+    assert filter_mask(df, "s is null").tolist() == [False, True, False]
