@@ -9,8 +9,16 @@ Checks, in order, each giving a rejection reason:
 - ``"swapped axes"``: the pair is implausible as given but plausible with the
   axes exchanged (latitude in the longitude column, or easting/northing reversed).
 - ``"outside GB"``: outside the British National Grid extent.
-- ``"in the sea"``: inside the grid but far off the coast (a coarse land mask,
-  Natural Earth 1:110m buffered by 20 km, so coastal records are never refused).
+- ``"in the sea"``: inside the grid but far off the coast.
+
+The land mask (``gb_land_mask.geojson``, EPSG:27700) is the public-domain Natural
+Earth 1:110m United Kingdom polygon (Great Britain and Northern Ireland; the
+Republic of Ireland is excluded) buffered by 20 km, plus boxes for Shetland,
+Orkney, the Outer Hebrides, the Isles of Scilly and the Isle of Man, simplified
+to 2 km.  It is deliberately generous: every Code-Point Open BS postcode and every
+England and Wales LSOA passes (a real-data test checks this), and only points
+clearly at sea are refused.  It is looked up through a 1 km grid, so checking a
+million points costs a few array lookups.
 """
 
 from __future__ import annotations

@@ -243,3 +243,13 @@ def test_vectorised_many_rows_reconcile(tmp_path):
     bad = (df["Easting"] == "x").sum()
     assert res.reject_counts().to_dict() == {"no coordinates": blank,
                                              "unparseable coordinate": bad}
+
+
+def test_places_outside_great_britain(tmp_path):
+    p = _write(tmp_path, "ie.csv", "Longitude,Latitude,Place\n-6.26,53.35,Dublin\n"
+                                   "-5.93,54.60,Belfast\n2.35,48.86,Paris\n-2.59,51.45,Bristol\n")
+    res = _ok(load_records(p))
+    assert res.accepted["Place"].tolist() == ["Belfast", "Bristol"]  # police.uk covers PSNI
+    got = dict(zip(res.rejected["Place"], res.rejected["reason"]))
+    assert got["Dublin"] in ("in the sea", "outside GB")
+    assert got["Paris"] == "outside GB"
