@@ -90,7 +90,7 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
     postcode_table : str, Path, list, DataFrame or PostcodeTable, optional
         Code-Point Open, ONS Postcode Directory or a simple postcode CSV; rows
         without coordinates are placed by postcode.
-    study_area : GeoDataFrame, GeoSeries, geometry or path, optional
+    study_area : GeoDataFrame, GeoSeries, LoadResult, shapely geometry or path(s), optional
         Records outside the union of these areas are rejected (``outside study
         area``, with the distance in metres in ``detail``).
     header : bool
@@ -255,7 +255,9 @@ def _study_area(study_area):
         return None
     import shapely
 
-    if isinstance(study_area, (str, Path)):
+    if isinstance(study_area, LoadResult):
+        study_area = study_area.accepted
+    if isinstance(study_area, (list, tuple)) or isinstance(study_area, (str, Path)):
         from boundaries.io import load_boundaries
 
         study_area = load_boundaries(study_area).accepted

@@ -253,3 +253,16 @@ def test_places_outside_great_britain(tmp_path):
     got = dict(zip(res.rejected["Place"], res.rejected["reason"]))
     assert got["Dublin"] in ("in the sea", "outside GB")
     assert got["Paris"] == "outside GB"
+
+
+def test_study_area_from_a_boundary_file(tmp_path):
+    from boundaries.io import load_boundaries
+
+    area = tmp_path / "area.geojson"
+    gpd.GeoDataFrame({"WD13CD": ["E05000001"]}, geometry=[box(358000, 173000, 359000, 174000)],
+                     crs="EPSG:27700").to_crs(4326).to_file(area)
+    p = _write(tmp_path, "pts.csv", "Easting,Northing\n358500,173500\n360000,173500\n")
+    for sa in (area, str(area), load_boundaries(area)):
+        res = _ok(load_records(p, study_area=sa))
+        assert res.accepted["source_row"].tolist() == [1]
+        assert res.rejected["detail"].iloc[0].endswith("m outside the study area")

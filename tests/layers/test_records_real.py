@@ -52,6 +52,11 @@ def test_four_police_months_are_one_layer(police):
         c = res.info["files"][str(f)]
         assert c["accepted"] + c["rejected"] == c["read"]
     assert res.info["police_uk"]
+    # rejected rows carry the reason columns then exactly the file's own columns
+    with open(files[0], newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    assert res.rejected.columns.tolist() == ["source_file", "source_row", "reason",
+                                             "detail"] + header
     assert sorted(res.accepted["period"].unique()) == ["2018-10", "2018-11", "2018-12",
                                                        "2019-01"]
     assert res.info["time_span"][0].strftime("%Y-%m-%d") == "2018-10-01"
