@@ -30,10 +30,12 @@ __all__ = ["terciles", "gap_classes", "bivariate_classes", "bivariate_legend",
 GAP_RULE = ("need and access terciles (ties take the lower tercile): gap = need tercile 3 and "
             "access tercile 1; watch = need 3 & access 2, or need 2 & access 1; else covered")
 
-# Joshua Stevens' blue-pink 3x3 scheme; rows deprivation 1..3, columns access 1..3
-_BIVARIATE_COLOURS = [["#e8e8e8", "#b5c0da", "#6c83b5"],
-                      ["#dfb0d6", "#a5add3", "#5698b9"],
-                      ["#be64ac", "#8c62aa", "#3b4994"]]
+
+def _bivariate_colour(d: int, a: int) -> str:
+    """Colour of deprivation tercile ``d`` and access tercile ``a`` (the renderer's grid)."""
+    from mapping.palettes import BIVARIATE_3X3  # [x = access][y = deprivation]
+
+    return BIVARIATE_3X3[a - 1][d - 1]
 
 
 def terciles(values, reference=None) -> np.ndarray:
@@ -126,7 +128,8 @@ def bivariate_legend() -> pd.DataFrame:
     DataFrame
         Nine rows: ``bivariate_class``, ``deprivation_tercile``,
         ``access_tercile``, ``label``, ``colour``.  Draw it as a 3x3 grid
-        with deprivation up the vertical axis and access along the horizontal.
+        with deprivation up the vertical axis and access along the horizontal;
+        the colours are :data:`mapping.palettes.BIVARIATE_3X3`, as the map uses.
     """
     names = {1: "low", 2: "mid", 3: "high"}
     rows = []
@@ -135,7 +138,7 @@ def bivariate_legend() -> pd.DataFrame:
             rows.append({"bivariate_class": 3 * (d - 1) + a, "deprivation_tercile": d,
                          "access_tercile": a,
                          "label": f"{names[d]} deprivation, {names[a]} access",
-                         "colour": _BIVARIATE_COLOURS[d - 1][a - 1]})
+                         "colour": _bivariate_colour(d, a)})
     return pd.DataFrame(rows)
 
 

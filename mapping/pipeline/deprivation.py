@@ -175,7 +175,7 @@ def coverage_step(ctx, *, areas: str, services: str, area_id=None, capacity=None
     meta = cov.attrs["meta"]
     value = "access" if "access" in cov else "nearest_service_m"
     res = [StepOutput(name, cov, "areas", {**meta, "style": {
-        "scheme": "quantiles", "k": 5, "palette": "YlGn" if value == "access" else "YlOrRd",
+        "scheme": "quantiles", "k": 5, "palette": "YlGnBu" if value == "access" else "YlOrRd",
         "legend_title": "Access (capacity per person)" if value == "access"
         else "Distance to nearest service (m)"}})]
     if need is not None:
@@ -196,7 +196,9 @@ def coverage_step(ctx, *, areas: str, services: str, area_id=None, capacity=None
         b = bivariate_classes(gdf[deprivation].to_numpy(), cov["access"].to_numpy(),
                               more_deprived="lower" if deprivation.endswith("_rank") else "higher")
         biv = cov[[aid, "geometry", "access"]].copy()
-        biv["deprivation"] = gdf[deprivation].to_numpy()
+        # oriented so that higher = more deprived (ranks are negated)
+        sign = -1.0 if deprivation.endswith("_rank") else 1.0
+        biv["deprivation"] = sign * pd.to_numeric(gdf[deprivation], errors="coerce").to_numpy()
         for c in b.columns:
             biv[c] = b[c].to_numpy()
         leg = bivariate_legend()
@@ -206,8 +208,9 @@ def coverage_step(ctx, *, areas: str, services: str, area_id=None, capacity=None
             "method": "terciles of deprivation x terciles of access; class = 3 (dep - 1) + access",
             "params": {"deprivation": deprivation}, "references": [_IMD_REF] + meta["references"],
             "bivariate_legend": leg.to_dict("records"),
-            "style": {"scheme": "categorical", "legend_title": "Deprivation x access",
-                      "categories": dict(zip(leg["bivariate_class"].astype(str), leg["colour"]))}}))
+            # for the renderer's two-way legend: access across, deprivation up
+            "bivariate": {"x": "access", "y": "deprivation", "x_label": "Access (2SFCA)",
+                          "y_label": "Deprivation (IMD)"}}))
     flagged = gdf
     if flag not in gdf.columns and "imd_decile" in gdf.columns:
         flagged = gdf.assign(**deprivation_flags(gdf["imd_decile"]).set_index(gdf.index))
