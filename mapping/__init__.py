@@ -22,14 +22,22 @@ from mapping.needles import (  # noqa: E402
 from mapping.venues import venue_activity, venue_counts  # noqa: E402
 from mapping.funnel import funnel_limits, funnel_table, poisson_ci  # noqa: E402
 from mapping.demographics import age_bands, breakdown, breakdown_display  # noqa: E402
-from mapping.charts import chart_save, trend_chart  # noqa: E402
+from mapping.charts import (  # noqa: E402
+    chart_save, trend_chart, trend_quarter_chart, trend_season_chart)
+from mapping.lifecycle import lifecycle_chart  # noqa: E402
+from mapping.needles import needle_response_chart  # noqa: E402
+from mapping.venues import venue_chart  # noqa: E402
+from mapping.funnel import funnel_chart  # noqa: E402
+from mapping.demographics import breakdown_chart  # noqa: E402
 
 __all__ += ["trend_monthly", "trend_quarterly", "trend_seasonal", "trend_events",
             "trend_analysis", "poisson_rate_test", "lifecycle_status_at", "lifecycle_operating",
             "lifecycle_closures", "lifecycle_reopening", "kaplan_meier", "needle_response",
             "needle_response_summary", "needle_slow_areas", "needle_finds_by_area",
             "venue_activity", "venue_counts", "funnel_limits", "funnel_table", "poisson_ci",
-            "age_bands", "breakdown", "breakdown_display", "chart_save", "trend_chart"]
+            "age_bands", "breakdown", "breakdown_display", "chart_save", "trend_chart",
+            "trend_quarter_chart", "trend_season_chart", "lifecycle_chart",
+            "needle_response_chart", "venue_chart", "funnel_chart", "breakdown_chart"]
 
 # coverage, gaps, concentration, disproportion (issue 5)
 from mapping.coverage import (  # noqa: E402
