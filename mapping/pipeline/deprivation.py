@@ -31,6 +31,11 @@ from layers.errors import ProjectError
 from mapping.pipeline import StepOutput, register_step
 
 _IMD_REF = "MHCLG (2019) The English Indices of Deprivation 2019: Technical report"
+_DECILE_LABELS = {d: f"{d}" + (" (most deprived)" if d == 1 else " (least deprived)" if d == 10
+                               else "") for d in range(1, 11)}
+# ColorBrewer RdYlBu, 10 classes: red = most deprived
+_DECILE_COLOURS = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090", "#e0f3f8", "#abd9e9",
+                   "#74add1", "#4575b4", "#313695"]
 
 
 def _area_id(ctx, areas: str, area_id):
@@ -94,6 +99,8 @@ def deprivation_step(ctx, *, areas: str, area_id=None, decile: str = "imd_decile
         out["imd_score"] = gdf[score].to_numpy()
     out["imd_decile"] = gdf[decile].to_numpy()
     out = pd.concat([out.reset_index(drop=True), deprivation_flags(gdf[decile])], axis=1)
+    dec = pd.to_numeric(out["imd_decile"], errors="coerce")
+    out["decile_label"] = [_DECILE_LABELS.get(int(d), "") if pd.notna(d) else "" for d in dec]
     basis = score if score in gdf.columns else decile
     out["local_quintile"] = local_quintiles(gdf[basis],
                                             more_deprived="higher" if basis == score else "lower")
@@ -104,12 +111,12 @@ def deprivation_step(ctx, *, areas: str, area_id=None, decile: str = "imd_decile
         out[f"count_{p}"] = _counts(ctx, gdf, aid, p)
     res = [StepOutput(name, out, "areas", {
         "title": "Deprivation (IMD decile)", "units": "decile (1 = most deprived 10%)",
-        "value_column": "imd_decile", "method": "national IMD deciles; flags 1 / 1-2 / 1-3; "
+        "value_column": "decile_label", "method": "national IMD deciles; flags 1 / 1-2 / 1-3; "
         "local quintiles by rank within the study area",
         "params": {"decile": decile, "score": score, "points": points},
         "references": [_IMD_REF],
-        "style": {"scheme": "manual", "breaks": list(range(1, 11)), "palette": "RdYlBu",
-                  "legend_title": "IMD 2019 decile (1 = most deprived)"}})]
+        "style": {"scheme": "categorical", "legend_title": "IMD decile (national)",
+                  "categories": dict(zip(_DECILE_LABELS.values(), _DECILE_COLOURS))}})]
     if points and population in out.columns:
         tab = concentration_table(out, {p: f"count_{p}" for p in points}, area_id=aid,
                                   population="population")
