@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 import geopandas as gpd
 
 from layers.errors import InputError
@@ -63,7 +65,9 @@ def read_vector(path, kind, *, layer=None):
     p = Path(path)
     notes = []
     src = _source(p, kind)
-    layers = list_layers(p, kind)
+    # GeoJSON, FlatGeobuf and a loose Shapefile hold one layer: listing would parse the file
+    layers = list_layers(p, kind) if kind in ("gpkg", "zip-shp") or layer is not None \
+        else ["(single)"]
     if not layers:
         raise InputError("the file contains no layers", path=p,
                          fix="check the export; a GeoPackage must contain a feature table")
@@ -93,10 +97,11 @@ def read_vector(path, kind, *, layer=None):
     if kind in ("shp", "zip-shp") and gdf.crs is None:
         notes.append(f"{p.name}: the Shapefile has no .prj file, so its CRS is unknown")
     for col in gdf.columns:  # JSON arrays/objects arrive as lists/arrays: unhashable, keep as text
-        if col != "geometry" and gdf[col].dtype == object:
+        if col != "geometry" and gdf[col].dtype == object and \
+                pd.api.types.infer_dtype(gdf[col], skipna=True) not in ("string", "empty"):
             nested = gdf[col].map(lambda v: not isinstance(v, (str, bytes)) and
                                   hasattr(v, "__len__"))
             if nested.any():
                 gdf[col] = gdf[col].where(~nested, gdf[col].map(
-                    lambda v: str(list(v)) if hasattr(v, "tolist") else str(v)))
+                    lambda v: str(v.tolist()) if hasattr(v, "tolist") else str(v)))
     return gdf, notes

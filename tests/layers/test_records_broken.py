@@ -293,3 +293,13 @@ def test_rejected_vector_rows_keep_their_geometry_as_wkt(tmp_path):
     res = _reconciled(load_records(p))
     assert res.rejected["reason"].tolist() == ["in the sea"]
     assert res.rejected["geometry_wkt"].iloc[0] == "POINT (2 54.5)"
+
+
+def test_geojson_with_array_properties(tmp_path):
+    p = tmp_path / "arr.geojson"
+    p.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+                 '{"tags": [1, 2], "date": "2019-01-31"}, "geometry": {"type": "Point", '
+                 '"coordinates": [-2.59, 51.45]}}]}')
+    res = _reconciled(load_records(p))
+    assert res.accepted["tags"].iloc[0] == "[1, 2]"
+    assert res.accepted["date"].iloc[0] == pd.Timestamp("2019-01-31")
