@@ -89,6 +89,13 @@ def load_postcode_table(source, *, column_names=None) -> PostcodeTable:
         t = t[~t.index.duplicated(keep="last")]
         return PostcodeTable(t, "; ".join(p.source for p in parts))
     p = Path(source)
+    if p.is_dir():  # the Code-Point Open download: Data/CSV/*.csv plus Doc/ headers
+        files = sorted(f for f in p.rglob("*") if f.suffix.lower() in (".csv", ".gz")
+                       and "header" not in f.name.lower() and f.is_file())
+        if not files:
+            raise InputError("no CSV files in the postcode folder", path=p,
+                             fix="give the Code-Point Open folder (Data/CSV) or one CSV file")
+        return load_postcode_table(files, column_names=column_names)
     return _load_cached(str(p.resolve()), p.stat().st_mtime if p.exists() else 0,
                         None if column_names is None else tuple(column_names)
                         if not isinstance(column_names, (str, Path)) else str(column_names))
@@ -117,7 +124,7 @@ def _load_cached(path, mtime, column_names):
     headerless = bool(_PC.match(cell))
     names = column_names
     if headerless and names is None:
-        beside = sorted(p.parent.glob("*column_headers*.csv"))
+        beside = _headers_file(p)
         ncols = len(first.split(","))
         if beside:
             from layers.ingest_readers import _column_names
@@ -136,6 +143,19 @@ def _load_cached(path, mtime, column_names):
     if _first(read.frame.columns, ["pcds", "oseast1m"]):
         fmt = "ONS Postcode Directory"
     return _from_frame(read.frame, f"{p.name} ({fmt})", p)
+
+
+def _headers_file(p: Path):
+    """Code-Point Open's column-list file beside the data (any case), or in ../../Doc."""
+    places = [p.parent, p.parent.parent, p.parent.parent.parent / "Doc",
+              p.parent.parent / "Doc"]
+    for d in places:
+        if d.is_dir():
+            hits = sorted(f for f in d.iterdir() if "column_headers" in f.name.lower()
+                          and f.suffix.lower() == ".csv")
+            if hits:
+                return hits
+    return []
 
 
 def _from_frame(df: pd.DataFrame, label: str, path) -> PostcodeTable:

@@ -142,3 +142,18 @@ def test_dates_parse_distinct_values_once():
     assert parsed.iloc[0] == pd.Timestamp("2019-01-01")
     assert parsed.iloc[10_000] == pd.Timestamp("2019-02-01")
     assert parsed.iloc[-1] is pd.NaT
+
+
+def test_codepoint_open_download_folder(tmp_path):
+    data = tmp_path / "codepo_gb" / "Data" / "CSV"
+    doc = tmp_path / "codepo_gb" / "Doc"
+    data.mkdir(parents=True)
+    doc.mkdir()
+    (data / "bs.csv").write_text(CPO)
+    (data / "ba.csv").write_text('"BA1 1AA",10,375000,164800,"E92000001","E19000002",'
+                                 '"E18000010","","E06000022","E05001950"\n')
+    (doc / "Code-Point_Open_Column_Headers.csv").write_text(HEADERS)
+    t = load_postcode_table(tmp_path / "codepo_gb")
+    assert len(t) == 3
+    assert t.table.loc["BA11AA", ["x", "y"]].tolist() == [375000, 164800]
+    assert "Code-Point Open" in t.source
