@@ -257,7 +257,8 @@ def _compare(k: int, n: int, expected: float, label: str, binomtest) -> dict:
 
 
 def venue_chart(result: VenueResult, *, top: int = 15, title: str | None = None,
-                units: str = "events", venue_kind: str = "venue", source: str | None = None):
+                units: str = "events", venue_kind: str = "venue", source: str | None = None,
+                threshold: int = 0):
     """Ranked bar chart of events within the radius of each venue (house style).
 
     Parameters
@@ -269,6 +270,10 @@ def venue_chart(result: VenueResult, *, top: int = 15, title: str | None = None,
     title, units, venue_kind, source
         Title (default built from units, radius and venue kind), what is
         counted, what the venues are, attribution line.
+    threshold : int
+        Disclosure control for sensitive events: counts from 1 to
+        ``threshold - 1`` are drawn without a bar and labelled ``"<threshold"``
+        (0 = off).
 
     Returns
     -------
@@ -284,10 +289,13 @@ def venue_chart(result: VenueResult, *, top: int = 15, title: str | None = None,
     height = 4.5 + 0.55 * max(len(t), 3)
     fig, ax = chart_figure(height_cm=min(height, 24))
     y = np.arange(len(t))[::-1]
-    ax.barh(y, t["events"], color=PALETTE["main"], height=0.7)
-    for yi, (c, sh) in zip(y, zip(t["events"], t["share_of_events"])):
-        ax.annotate(f"{c:,} ({sh:.1f}%)", (c, yi), xytext=(3, 0), textcoords="offset points",
-                    va="center", fontsize=7.8, color=PALETTE["text"])
+    small = ((t["events"] > 0) & (t["events"] < threshold)).to_numpy()
+    ax.barh(y, np.where(small, 0, t["events"]), color=PALETTE["main"], height=0.7)
+    for yi, c, sh, sm in zip(y, t["events"], t["share_of_events"], small):
+        txt = f"<{threshold}" if sm else \
+            f"{c:,} ({'<0.1' if 0 < sh < 0.1 else f'{sh:.1f}'}%)"
+        ax.annotate(txt, (0 if sm else c, yi), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=7.8, color=PALETTE["grey"] if sm else PALETTE["text"])
     labels = [v if len(v) <= 42 else v[:40] + "…" for v in t["venue"]]
     ax.set_yticks(y, labels, fontsize=7.8)
     ax.grid(True, axis="x", color="#E5E5E5")
@@ -311,6 +319,8 @@ def venue_chart(result: VenueResult, *, top: int = 15, title: str | None = None,
                      f"{s['p_population']:.2g})")
     cap = (f"Top {len(t)} of {s['n_venues']} {kinds} by {units} within {s['radius_m']:g} m "
            "(k-d tree, inclusive); an event near two venues counts for both bars but once in "
-           "the total. " + "; ".join(parts) + ".")
+           "the total. " + "; ".join(parts) + "."
+           + (f" Counts of 1 to {threshold - 1} are shown as <{threshold} (disclosure control)."
+              if threshold > 1 and small.any() else ""))
     return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
                         legend_row=False, left_in=label_width_in(labels) + 0.1)

@@ -47,6 +47,8 @@ def add_arguments(parser):
     parser.add_argument("--population-field", default=None, metavar="FIELD")
     parser.add_argument("--units", default="events", help="what is counted, for titles")
     parser.add_argument("--top", type=int, default=15, help="venues shown in the chart")
+    parser.add_argument("--threshold", type=int, default=5,
+                        help="chart: show counts below this as '<N' (default 5; 0 = off)")
     add_output_arguments(parser)
 
 
@@ -88,7 +90,8 @@ def run(args) -> int:
                          folder / "venues_ranked.csv", res.meta),
                write_csv(pd.DataFrame([res.summary]), folder / "venues_summary.csv", res.meta)]
     written += save_chart(venue_chart(res, top=args.top, units=args.units,
-                                      venue_kind=args.venue_kind, source=args.source),
+                                      venue_kind=args.venue_kind, source=args.source,
+                                      threshold=args.threshold),
                           folder, "venues_chart", fm)
     s = res.summary
     line = (f"{s['events_near_any']:,} of {s['n_events']:,} {args.units} "

@@ -243,7 +243,7 @@ def needles_step(ctx, *, records: str, areas: str | None = None, area_id=None,
         finds = needle_finds_by_area(recs, agdf, area_code=aid)
         outs.append(StepOutput(f"{name}_finds", finds, "areas", {
             **finds.attrs["meta"], "params": {**p, "areas": areas},
-            "style": {"column": "needles", "scheme": "quantiles", "k": 5, "palette": "Reds",
+            "style": {"column": "needles", "scheme": "quantiles", "k": 5, "palette": "OrRd",
                       "legend_title": "Needles found (sum of quantity)"}}))
     fig = needle_response_chart(monthly, source=_source(ctx, records))
     outs.append(_figure(ctx, fig, f"{name}_chart", {**monthly.attrs["meta"], "params": p}))
@@ -274,8 +274,11 @@ def venues_step(ctx, *, events: str, venues: str, radius: float = 250.0,
             StepOutput(f"{name}_summary", summ, "table",
                        {**meta, "title": f"{units} in and around {venue_kind}s: observed and "
                                          "expected shares"})]
+    sensitive = bool(ctx.meta.get(events, {}).get("sensitive"))
+    thr = int(getattr(getattr(ctx, "project", None), "suppression_threshold", None) or 5) \
+        if sensitive else 0
     fig = venue_chart(res, top=top, units=units, venue_kind=venue_kind,
-                      source=_source(ctx, events, venues))
+                      source=_source(ctx, events, venues), threshold=thr)
     outs.append(_figure(ctx, fig, f"{name}_chart", meta))
     return outs
 
