@@ -6,6 +6,7 @@ The GUI runs single analyses through :func:`run_step` and exports through
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,18 +45,32 @@ class RunReport:
         return lines
 
 
-def _context(ws: Workspace, progress=None, cancelled=None) -> StepContext:
+def _context(ws: Workspace, progress=None, cancelled=None, outdir=None) -> StepContext:
     layers, meta = {}, {}
     for lyr in ws.layers:
         layers[lyr.name] = lyr.data
         meta[lyr.name] = {**lyr.meta, "kind": lyr.kind, "sensitive": lyr.sensitive}
     return StepContext(layers=layers, meta=meta, project=ws.project, progress=progress,
-                       cancelled=cancelled or (lambda: False))
+                       cancelled=cancelled or (lambda: False), outdir=outdir)
+
+
+_HINT_KEYS = {"cmap": "palette", "colormap": "palette"}
+_SCHEME_NAMES = {"categories": "categorical", "category": "categorical"}
+
+
+def _normalise_hints(hints: dict) -> dict:
+    """Map analysis style hints onto :class:`LayerStyle` field names and scheme keys."""
+    out = {_HINT_KEYS.get(k, k): v for k, v in dict(hints).items()}
+    if "scheme" in out:
+        out["scheme"] = _SCHEME_NAMES.get(out["scheme"], out["scheme"])
+    return out
 
 
 def _to_layer(out: StepOutput, step: AnalysisStep) -> Layer:
     meta = dict(out.meta)
-    style = LayerStyle.from_dict(meta.pop("style", None) or {})
+    hints = _normalise_hints(meta.get("style") or {})
+    meta["style"] = hints  # renderers fill fields the user left at their defaults from these
+    style = LayerStyle.from_dict(hints)
     if style.column is None and meta.get("value_column"):
         style.column = meta["value_column"]
     kind = out.kind if out.kind in ("areas", "points", "grid", "surface", "table", "figure") \
@@ -66,8 +81,11 @@ def _to_layer(out: StepOutput, step: AnalysisStep) -> Layer:
 
 
 def run_step(ws: Workspace, step: AnalysisStep, *, progress: Callable | None = None,
-             cancelled: Callable[[], bool] | None = None) -> list[Layer]:
+             cancelled: Callable[[], bool] | None = None, outdir=None) -> list[Layer]:
     """Run one analysis on a workspace and add (or replace) its result layers.
+
+    Charts an analysis draws are saved under ``outdir/charts`` (a temporary
+    folder when ``outdir`` is None).
 
     Raises
     ------
@@ -75,9 +93,12 @@ def run_step(ws: Workspace, step: AnalysisStep, *, progress: Callable | None = N
         Unknown analysis kind or bad parameters; :class:`Cancelled` when cancelled.
     """
     func = get_step(step.kind)
-    ctx = _context(ws, progress, cancelled)
+    ctx = _context(ws, progress, cancelled, outdir)
+    params = dict(step.params)
+    if "name" in inspect.signature(func).parameters:
+        params.setdefault("name", step.name)  # results are named after the analysis
     try:
-        outputs = func(ctx, **step.params)
+        outputs = func(ctx, **params)
     except TypeError as exc:
         if "argument" in str(exc):
             raise ProjectError(f"analysis '{step.name}' ({step.kind}): {exc}",
@@ -118,7 +139,8 @@ def write_project_outputs(ws: Workspace, outdir: str | Path, *, result_names=Non
                                    layers=[lyr.name for lyr in ws.layers if lyr.kind != "table"],
                                    fictional=proj.fictional))
     meta = {"name": proj.name, "fictional": proj.fictional, "description": proj.description}
-    return write_outputs(ws.layers, maps, outdir, project_meta=meta,
+    layers = [lyr for lyr in ws.layers if lyr.kind != "figure"]
+    return write_outputs(layers, maps, outdir, project_meta=meta,
                          rules=DisclosureRules(threshold=proj.suppression_threshold))
 
 
@@ -150,7 +172,8 @@ def run_project(project_path, outdir, *, progress: Callable | None = None,
             raise Cancelled("cancelled before all analyses ran; no outputs were written")
         if progress:
             progress(i / max(len(steps), 1), f"Running {step.name}")
-        results += [lyr.name for lyr in run_step(ws, step, progress=None, cancelled=cancelled)]
+        results += [lyr.name for lyr in run_step(ws, step, progress=None, cancelled=cancelled,
+                                                outdir=outdir)]
     report.layers = results
     if cancelled and cancelled():
         raise Cancelled("cancelled before the outputs were written; none were")

@@ -16,8 +16,60 @@ __all__ = ["DEMO_DIR", "DEMO_PROJECT", "demo_project", "write_demo_project", "FI
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_PROJECT = DEMO_DIR / "hotmap_vale.hotmap.toml"
 
+_Y2023 = "date >= '2023-01-01' and date < '2024-01-01'"
+_Y2024 = "date >= '2024-01-01' and date < '2025-01-01'"
+_AREAS = {"areas": "lsoa", "area_id": "code"}
+
 #: Analyses the demo runs (parameters as a project file states them).
-DEMO_ANALYSES: list[dict] = []
+DEMO_ANALYSES: list[dict] = [
+    {"name": "arrest_rates", "kind": "count",
+     "params": {**_AREAS, "points": ["arrests"], "population": "population"}},
+    {"name": "arrest_density", "kind": "kde",
+     "params": {"points": ["arrests"], "cell_size": 50, "bandwidth": 300, "boundary": "lsoa"}},
+    {"name": "arrest_gistar", "kind": "gistar",
+     "params": {**_AREAS, "points": ["arrests"], "weights": "queen"}},
+    {"name": "arrest_lisa", "kind": "lisa",
+     "params": {**_AREAS, "points": ["arrests"], "permutations": 999, "seed": 12345}},
+    {"name": "arrest_change", "kind": "change",
+     "params": {**_AREAS, "points": ["arrests"], "mode": "areas", "kind": "year",
+                "period_a": "2023", "period_b": "2024", "population": "population"}},
+    {"name": "hotspot_classes", "kind": "change",
+     "params": {"points": ["arrests"], "mode": "classes", "kind": "quarter", "cell_size": 400,
+                "boundary": "lsoa"}},
+    {"name": "composite", "kind": "composite",
+     "params": {"layers": {"arrests": 1.0, "needle_finds": 1.0}, "cell_size": 50,
+                "bandwidth": 300, "boundary": "lsoa"}},
+    {"name": "density_2023", "kind": "kde",
+     "params": {"points": ["arrests"], "cell_size": 50, "bandwidth": 300, "boundary": "lsoa",
+                "filter": _Y2023}},
+    {"name": "pai_2024", "kind": "pai",
+     "params": {"points": ["arrests"], "surface": "density_2023", "filter": _Y2024,
+                "top_percent": 3.0}},
+    {"name": "deprivation", "kind": "deprivation",
+     "params": {**_AREAS, "points": ["arrests", "needle_finds"], "wards": "wards",
+                "ward_id": "ward_code"}},
+    {"name": "access", "kind": "coverage",
+     "params": {**_AREAS, "services": "services", "capacity": "capacity", "method": "2sfca",
+                "catchment": 1600.0, "need": "arrests"}},
+    {"name": "whatif_east", "kind": "whatif",
+     "params": {**_AREAS, "services": "services", "need": "arrests", "capacity": "capacity",
+                "add": [[456500.0, 284000.0]], "add_capacity": 40.0}},
+    {"name": "concentration", "kind": "concentration",
+     "params": {**_AREAS, "layers": ["arrests", "needle_finds"]}},
+    {"name": "arrest_trend", "kind": "trend", "params": {"records": "arrests"}},
+    {"name": "crack_house_lifecycle", "kind": "crackhouses",
+     "params": {"records": "crack_houses", "census_date": "2025-03-31"}},
+    {"name": "needle_response", "kind": "needles",
+     "params": {"records": "needle_finds", **_AREAS}},
+    {"name": "activity_near_services", "kind": "venues",
+     "params": {"events": "arrests", "venues": "services", "radius": 250.0,
+                "study_area": "lsoa", "name_column": "name",
+                "venue_kind": "treatment service"}},
+    {"name": "arrest_funnel", "kind": "funnel",
+     "params": {**_AREAS, "population": "population", "points": "arrests"}},
+    {"name": "arrest_breakdown", "kind": "breakdown",
+     "params": {"records": "arrests", "by": ["age_band", "gender", "ethnicity"]}},
+]
 #: Maps the demo draws besides the default map of each analysis.
 DEMO_MAPS: list[dict] = []
 
