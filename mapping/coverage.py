@@ -228,7 +228,7 @@ def coverage(areas, *, area_id: str, services, capacity: str | None = None,
     GeoDataFrame
         ``area_id``, ``origin_x``, ``origin_y``, ``origin_method``,
         ``nearest_service_m``, ``nearest_service``, ``services_within_catchment``,
-        then for 2SFCA/E2SFCA ``demand`` and ``access``; ``attrs['meta']``
+        then for 2SFCA/E2SFCA ``demand``, ``access`` and ``access_per_1000``; ``attrs['meta']``
         records method, units, parameters and references.
     """
     from boundaries.population import area_origins
@@ -284,6 +284,7 @@ def coverage(areas, *, area_id: str, services, capacity: str | None = None,
         A, R = two_step_fca(D, supply, pairs, catchment, decay=decay, **decay_params)
         out["demand"] = D
         out["access"] = A
+        out["access_per_1000"] = A * 1000.0  # readable for maps: places per 1,000 demand
         params.update(decay=decay, demand=demand, **decay_params)
         refs = COVERAGE_REFERENCES[:1] if method == "2sfca" else COVERAGE_REFERENCES
         out.attrs["service_ratio"] = R.tolist()
@@ -291,8 +292,9 @@ def coverage(areas, *, area_id: str, services, capacity: str | None = None,
         out.attrs["unreachable"] = int((~np.isfinite(dist)).sum())
     out.attrs["meta"] = {
         "title": "Access to services" if method != "nearest" else "Distance to nearest service",
-        "units": "metres; access = capacity per unit demand",
-        "value_column": "access" if method != "nearest" else "nearest_service_m",
+        "units": ("access_per_1000 = capacity per 1,000 demand (access = per 1); distances in metres"
+                  if method != "nearest" else "metres"),
+        "value_column": "access_per_1000" if method != "nearest" else "nearest_service_m",
         "method": {"nearest": "nearest service by KD-tree",
                    "2sfca": "two-step floating catchment area (Luo & Wang 2003)",
                    "e2sfca": "enhanced 2SFCA with distance decay (Luo & Qi 2009)"}[method],

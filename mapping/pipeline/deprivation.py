@@ -183,7 +183,7 @@ def coverage_step(ctx, *, areas: str, services: str, area_id=None, capacity=None
     value = "access" if "access" in cov else "nearest_service_m"
     res = [StepOutput(name, cov, "areas", {**meta, "style": {
         "scheme": "quantiles", "k": 5, "palette": "YlGnBu" if value == "access" else "YlOrRd",
-        "legend_title": "Access (capacity per person)" if value == "access"
+        "legend_title": "Access (places per 1,000 people)" if value == "access"
         else "Distance to nearest service (m)"}})]
     if need is not None:
         nv = _need(ctx, gdf, aid, need)

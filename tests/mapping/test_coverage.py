@@ -56,6 +56,8 @@ def test_2sfca_by_hand(hand):
                    method="2sfca", demand="pop", capacity="cap")
     # S1 serves a (100) and b (300): R1 = 10 / 400; S2 reaches nobody within 1500 m
     assert_allclose(out["access"], [0.025, 0.025, 0.0])
+    assert_allclose(out["access_per_1000"], [25.0, 25.0, 0.0])
+    assert out.attrs["meta"]["value_column"] == "access_per_1000"
     assert any("Luo W, Wang F (2003)" in r for r in out.attrs["meta"]["references"])
 
 

@@ -176,7 +176,7 @@ def test_project_steps_on_the_fictional_demo():
     assert set(made["access_gaps"].data["gap_class"]) <= {"gap", "watch", "covered"}
     assert made["access_bivariate"].data["bivariate_class"].between(1, 9).all()
     assert len(made["access_bivariate"].meta["bivariate_legend"]) == 9
-    assert made["access"].meta["value_column"] == "access"
+    assert made["access"].meta["value_column"] == "access_per_1000"
     assert any("Luo W, Qi Y" in r for r in made["access"].meta["references"])
     summary = made["whatif_summary"].data.iloc[0]
     assert summary["services_after"] == summary["services_before"] + 1
