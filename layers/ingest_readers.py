@@ -341,35 +341,70 @@ def _read_csv_python(p, cols, header, delim, enc, notes, why):
 
 
 def _read_xlsx(p: Path, *, header, names, sheet) -> TableRead:
+    notes = []
     try:
-        frame = pd.read_excel(p, sheet_name=0 if sheet is None else sheet,
-                              header=0 if header else None, dtype=object, engine="openpyxl")
-    except ValueError as exc:
-        raise InputError(f"worksheet {sheet!r} not found ({exc})", path=p,
-                         fix="pass sheet= with one of the workbook's sheet names") from None
+        xf = pd.ExcelFile(p, engine="openpyxl")
+        sheets = xf.sheet_names
     except Exception as exc:  # corrupt workbook
         raise InputError(f"the spreadsheet cannot be read ({type(exc).__name__}: {exc})",
                          path=p, fix="open and re-save it in Excel or LibreOffice") from None
-    if frame.shape[1] == 0:
-        raise InputError(f"the worksheet {sheet if sheet is not None else 'first sheet'!r} "
-                         "is empty", path=p, fix="choose the sheet holding the data with sheet=")
-    if names:
-        if len(names) != frame.shape[1]:
-            raise InputError(f"{len(names)} column names given for {frame.shape[1]} columns",
-                             path=p, fix="give one name per column")
-        frame.columns = names
-    elif not header:
-        frame.columns = [f"col{i + 1}" for i in range(frame.shape[1])]
-    cols = [str(c) for c in frame.columns]
-    if header and any(str(c).endswith(tuple(f".{k}" for k in range(1, 9))) for c in cols):
-        base = [c.rsplit(".", 1)[0] for c in cols]
-        _check_columns(base, p)
-    frame.columns = cols
+    if sheet is None:
+        sheet = sheets[0]
+        if len(sheets) > 1:
+            notes.append(f"{p.name}: the workbook has {len(sheets)} sheets "
+                         f"({', '.join(sheets)}); read '{sheet}' (choose another with sheet=)")
+    elif isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(sheets):
+            raise InputError(f"worksheet number {sheet} not found (the workbook has "
+                             f"{len(sheets)})", path=p, fix="sheet numbers count from 0")
+        sheet = sheets[sheet]
+    elif str(sheet) not in sheets:
+        raise InputError(f"worksheet {sheet!r} not found; the sheets are {', '.join(sheets)}",
+                         path=p, fix="pass sheet= with one of the workbook's sheet names")
+    raw = xf.parse(sheet, header=None, dtype=object)
+    if raw.shape[1] == 0 or raw.shape[0] == 0:
+        raise InputError(f"the worksheet {sheet!r} is empty", path=p,
+                         fix="choose the sheet holding the data with sheet=")
+    start = 0
+    if header and not names:
+        start = _header_row(raw)
+        if start:
+            notes.append(f"{p.name}: column names found on spreadsheet row {start + 1}; the "
+                         f"{start} row(s) above (titles) were skipped")
+        cols = [str(v).strip() if pd.notna(v) and str(v).strip() else f"Unnamed: {i}"
+                for i, v in enumerate(raw.iloc[start])]
+        cols = [c[:-2] if c.endswith(".0") and c[:-2].isdigit() else c for c in cols]
+        _check_columns(cols, p)
+        frame = raw.iloc[start + 1:].reset_index(drop=True)
+        frame.columns = cols
+    else:
+        frame = raw
+        if names:
+            if len(names) != frame.shape[1]:
+                raise InputError(f"{len(names)} column names given for {frame.shape[1]} "
+                                 "columns", path=p, fix="give one name per column")
+            frame.columns = names
+        else:
+            frame.columns = [f"col{i + 1}" for i in range(frame.shape[1])]
+    # drop trailing columns that are entirely empty and unnamed (formatting only)
+    keep = [c for c in frame.columns if not (str(c).startswith("Unnamed: ")
+                                             and frame[c].isna().all())]
+    frame = frame[keep].copy()
     for c in frame.columns:
         s = frame[c]
         txt = s.map(_cell_text, na_action="ignore")
         frame[c] = txt.where(s.notna(), None).astype(object)
-    return TableRead(frame=frame, format="xlsx", header=header)
+    return TableRead(frame=frame, format="xlsx", header=header, notes=notes)
+
+
+def _header_row(raw: pd.DataFrame) -> int:
+    """Index of the header row: the first of the top 20 rows that is as full as the fullest."""
+    top = raw.iloc[:20]
+    counts = top.notna().sum(axis=1).to_numpy()
+    if counts[0] >= max(2, counts.max() * 0.6):
+        return 0
+    full = np.flatnonzero(counts == counts.max())
+    return int(full[0]) if len(full) else 0
 
 
 def _cell_text(v):

@@ -303,3 +303,32 @@ def test_geojson_with_array_properties(tmp_path):
     res = _reconciled(load_records(p))
     assert res.accepted["tags"].iloc[0] == "[1, 2]"
     assert res.accepted["date"].iloc[0] == pd.Timestamp("2019-01-31")
+
+
+def test_xlsx_title_rows_above_the_header_and_several_sheets(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Finds"
+    ws.append(["Needle finds, Q1 2019"])
+    ws.append(["Produced by the council"])
+    ws.append([])
+    ws.append(["Date Found", "Easting", "Northing", "Number"])
+    ws.append([pd.Timestamp("2019-01-31 14:05").to_pydatetime(), 358000, 173000, 3])
+    ws.append(["01/02/2019", 358100, 173100, 1])
+    wb.create_sheet("Notes").append(["nothing here"])
+    p = tmp_path / "finds.xlsx"
+    wb.save(p)
+    res = _reconciled(load_records(p, kind="needles"))
+    assert res.accepted["reported_at"].tolist() == [pd.Timestamp("2019-01-31 14:05"),
+                                                    pd.Timestamp("2019-02-01")]
+    assert res.accepted["quantity"].tolist() == [3, 1]
+    assert res.accepted["source_row"].tolist() == [1, 2]
+    assert any("spreadsheet row 4" in m for m in res.messages)
+    assert any("2 sheets" in m for m in res.messages)
+    with pytest.raises(InputError, match=r"worksheet 'Nope' not found; the sheets are Finds, "
+                                         r"Notes"):
+        load_records(p, sheet="Nope")
+    with pytest.raises(InputError, match=r"no location columns"):
+        load_records(p, sheet=1)
