@@ -107,3 +107,43 @@ def test_multilinestrings_are_split():
         geometry=[MultiLineString([[(0, 0), (10, 0)], [(10, 0), (10, 10)]])], crs=CRS))
     d, _ = network_nearest(net, np.array([[0.0, 0.0]]), np.array([[10.0, 10.0]]))
     assert_allclose(d, 20)
+
+
+def test_network_2sfca_matches_pysal_access_on_network_costs():
+    """The same network cost table given to PySAL access gives the same 2SFCA and E2SFCA."""
+    access = pytest.importorskip("access")
+    from scipy.sparse.csgraph import dijkstra
+    from scipy.spatial import cKDTree
+
+    from mapping.coverage import two_step_fca
+
+    rng = np.random.default_rng(11)
+    pts = rng.uniform(0, 6000, size=(60, 2))
+    _, nn = cKDTree(pts).query(pts, k=4)
+    net = build_network(gpd.GeoDataFrame(
+        geometry=[LineString([pts[a], pts[b]]) for a in range(60) for b in nn[a, 1:]], crs=CRS))
+    o = rng.uniform(0, 6000, size=(40, 2))
+    s = rng.uniform(0, 6000, size=(10, 2))
+    dem = rng.integers(100, 2000, 40).astype(float)
+    sup = rng.integers(1, 10, 10).astype(float)
+    so, ko = net.tree.query(o)
+    ss, ks = net.tree.query(s)
+    full = dijkstra(net.graph, directed=False)[ko][:, ks] + so[:, None] + ss[None, :]
+    ii, jj = np.nonzero(np.isfinite(full))
+    cost = pd.DataFrame({"origin": [f"o{i}" for i in ii], "dest": [f"s{j}" for j in jj],
+                         "cost": full[ii, jj]})
+    A = access.Access(demand_df=pd.DataFrame({"geoid": [f"o{i}" for i in range(40)], "pop": dem}),
+                      demand_index="geoid", demand_value="pop",
+                      supply_df=pd.DataFrame({"geoid": [f"s{j}" for j in range(10)], "cap": sup}),
+                      supply_index="geoid", supply_value="cap", cost_df=cost,
+                      cost_origin="origin", cost_dest="dest", cost_name="cost")
+    c = 2500.0
+    pairs = network_pairs(net, o, s, c)
+    ref = A.two_stage_fca(name="a", max_cost=c)["a_cap"].reindex([f"o{i}" for i in range(40)])
+    assert_allclose(two_step_fca(dem, sup, pairs, c)[0], ref.fillna(0), rtol=1e-10)
+    from access.weights import step_fn
+
+    ref_e = A.two_stage_fca(name="e", max_cost=c, weight_fn=step_fn({c / 3: 1, 2 * c / 3: 0.68,
+                                                                     c: 0.22}))
+    ref_e = ref_e["e_cap"].reindex([f"o{i}" for i in range(40)]).fillna(0)
+    assert_allclose(two_step_fca(dem, sup, pairs, c, decay="step")[0], ref_e, rtol=1e-10)
