@@ -37,6 +37,8 @@ __all__ = ["lifecycle_status_at", "lifecycle_operating", "lifecycle_closures",
 #: Status of a premises at a date, in drawing order.
 LIFECYCLE_STATES = ("active", "closed", "reopened", "not yet open")
 _DAYS_PER_MONTH = 365.25 / 12
+_LAW_REF = ("Anti-social Behaviour, Crime and Policing Act 2014, Part 4, Chapter 3 "
+            "(closure of premises associated with nuisance or disorder)")
 _KM_REFS = ["Kaplan & Meier (1958) JASA 53:457-481",
             "Greenwood (1926) variance; log(-log) interval, Kalbfleisch & Prentice (2002) s.1.4"]
 
@@ -109,6 +111,7 @@ def lifecycle_status_at(records, date, *, opened: str = "opened", closure: str =
         "period": str(d.date()), "sensitive": True,
         "value_column": "status_at",
         "notes": ["Sensitive: locations of premises are subject to disclosure rules."],
+        "references": [_LAW_REF],
     }
     return out
 
@@ -151,7 +154,8 @@ def lifecycle_operating(records, *, start=None, end=None, freq: str = "MS",
                          "method": "status of every premises at each date "
                                    "(see lifecycle_status_at)",
                          "units": "premises", "base_n": int(len(records)),
-                         "period": f"{start.date()} to {end.date()}"}
+                         "period": f"{start.date()} to {end.date()}",
+                         "references": [_LAW_REF]}
     return out
 
 
@@ -222,6 +226,7 @@ def lifecycle_closures(records, *, census_date, windows=(3, 6, 12), opened: str 
         "base_n": int(keep.sum()), "excluded": int(bad.sum()),
         "period": f"to census date {census.date()}",
         "params": {"census_date": str(census.date()), "windows": list(windows)},
+        "references": [_LAW_REF],
         "count_columns": ["closures"] + [f"{p}_{w}m" for w in windows
                                          for p in ("followed", "reopened")],
     }

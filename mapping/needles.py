@@ -96,6 +96,7 @@ def needle_response(records, *, target_hours: float = 24.0, reported: str = "rep
         "units": "hours", "base_n": int(len(records)), "sensitive": True,
         "params": {"target_hours": target_hours},
         "flags": {k: int((flag == k).sum()) for k in RESPONSE_FLAGS},
+        "references": [_REF],
     }
     return out
 
@@ -317,7 +318,8 @@ def needle_finds_by_area(records, areas, *, area_code: str | None = None,
                                    "quantity (missing or < 1 counted as 1)",
                          "units": "needles", "value_column": "needles",
                          "base_n": int(len(recs)), "n_outside_areas": int(pd.isna(key).sum()),
-                         "sensitive": True, "count_columns": ["reports", "needles"]}
+                         "sensitive": True, "count_columns": ["reports", "needles"],
+                         "references": [_REF]}
     return out
 
 

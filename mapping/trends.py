@@ -30,6 +30,10 @@ __all__ = ["trend_monthly", "trend_quarterly", "trend_seasonal", "trend_events",
            "trend_analysis", "TrendResult", "poisson_rate_test", "select_records"]
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_REF_MA = ("Hyndman RJ, Athanasopoulos G (2021) Forecasting: principles and practice, 3rd ed., "
+           "s.3.3 Moving averages")
+_REF_SEASON = ("Hyndman RJ, Athanasopoulos G (2021) Forecasting: principles and practice, "
+               "3rd ed., s.3.4 Classical decomposition (seasonal indices)")
 _REF_TEST = ("conditional binomial (exact Poisson ratio) test: given n = a + b, a ~ Binomial(n, "
              "Ea/(Ea+Eb)) under equal rates; Clopper-Pearson interval for the ratio "
              "(Armitage, Berry & Matthews 2002, s.5.3)")
@@ -163,6 +167,7 @@ def trend_monthly(records, *, date_column: str = "date", filter: str | None = No
         "period": f"{idx[0]} to {idx[-1]}" if len(idx) else "",
         "selection": sel.attrs.get("selection", ""),
         "params": {"date_column": date_column, "filter": filter, "window": window},
+        "references": [_REF_MA],
     }
     return out
 
@@ -322,6 +327,7 @@ def trend_seasonal(records, *, date_column: str = "date", filter: str | None = N
         "base_n": int(out["count"].sum()),
         "period": monthly.attrs["meta"]["period"],
         "params": {"date_column": date_column, "filter": filter},
+        "references": [_REF_SEASON],
     }
     return out
 
@@ -427,6 +433,6 @@ def trend_analysis(records, *, date_column: str = "date", filter: str | None = N
     if progress:
         progress(1.0, "done")
     meta = dict(monthly.attrs["meta"])
-    meta["references"] = quarterly.attrs["meta"]["references"]
+    meta["references"] = [_REF_MA, *quarterly.attrs["meta"]["references"], _REF_SEASON]
     return TrendResult(monthly, quarterly, seasonal, trend_events(events), meta)
 

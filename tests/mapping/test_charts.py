@@ -139,7 +139,8 @@ def test_project_steps_on_demo(tmp_path):
         out = run_step(ws, AnalysisStep(name=kind, kind=kind, params=params))
         kinds[kind] = {lyr.name: lyr for lyr in out}
         for lyr in out:
-            assert lyr.meta.get("method"), (kind, lyr.name)
+            for key in ("method", "units", "references"):
+                assert lyr.meta.get(key), (kind, lyr.name, key)
             assert "base_n" in lyr.meta, (kind, lyr.name)
             if lyr.kind == "figure":
                 assert Path(lyr.data).suffix == ".png" and Path(lyr.data).exists()
