@@ -164,6 +164,10 @@ def test_read_population_grand_total_and_thousands():
     lsoa = gpd.read_file(shared_path("boundaries", "bristol_lsoa2011_E06000023.geojson"))
     assert pop.set_index("code").loc[lsoa["LSOA11CD"], "population"].sum() == 463_377
     assert pop.attrs["value_field"] == "pop"
+    # Census 2021 TS001: the total (not the household/communal split) is picked
+    c21 = read_population(shared_path("population", "census2021_ts001_usual_residents_lsoa21_ew.csv"))
+    assert c21.attrs["value_field"].startswith("Residence type: Total")
+    assert len(c21) == 35_672 and abs(c21["population"].sum() - 59_597_542) < 1000  # E&W 2021
 
 
 def test_population_weighted_origin_by_hand():
