@@ -98,7 +98,8 @@ class ActionsMixin:
         for a in (self.act_full, self.act_zoom_in, self.act_zoom_out, self.act_zoom_layer, None,
                   self.act_pan, self.act_box, self.act_identify, None):
             v.addSeparator() if a is None else v.addAction(a)
-        for dock in (self.dock_layers, self.dock_style, self.dock_identify, self.dock_table):
+        for dock in (self.dock_layers, self.dock_style, self.dock_identify, self.dock_chart,
+                     self.dock_table):
             v.addAction(dock.toggleViewAction())
         self.act_table = self._act("Attribute &table", lambda: self._with_layer(self.show_table),
                                    "F6", "Open the selected layer's attribute table")

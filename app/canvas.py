@@ -146,8 +146,19 @@ class MapCanvas(FigureCanvasQTAgg):
         self._snapshot = None
         self._selection_artist = None
         self._rubber = None
-        layers = self.stack.visible() if self.stack is not None else []
-        self.render_infos = draw_layers(self.ax, layers) if layers else []
+        layers = [lyr for lyr in (self.stack.visible() if self.stack is not None else [])
+                  if lyr.kind not in ("table", "figure")]
+        try:
+            self.render_infos = draw_layers(self.ax, layers) if layers else []
+        except Exception:  # noqa: BLE001 - find the layer at fault and disable it
+            self.ax.clear()
+            self._style_axes()
+            self.render_infos = []
+            for lyr in layers:
+                try:
+                    self.render_infos += draw_layers(self.ax, [lyr])
+                except Exception as exc:  # noqa: BLE001
+                    lyr.disable(f"cannot draw: {type(exc).__name__}: {exc}")
         self.ax.set_aspect("auto")
         self._vector_artists = list(self.ax.collections) + list(self.ax.images) + \
             list(self.ax.texts)

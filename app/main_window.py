@@ -40,6 +40,7 @@ class MainWindow(ActionsMixin, QMainWindow):
     """
 
     project_loaded = Signal(object)
+    analyses_loaded = Signal(int)
 
     def __init__(self, settings: Settings | None = None, parent=None):
         super().__init__(parent)
@@ -48,6 +49,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.settings = settings or load_settings()
         self.ws = Workspace()
         self.loading = None
+        self.analysing = None
         self.setWindowTitle("hotmap")
         self.resize(1400, 900)
         self.canvas = MapCanvas(self)
@@ -65,6 +67,12 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.tabifyDockWidget(self.dock_style, self.dock_identify)
         self.dock_style.raise_()
         self.dock_table = self._dock("Attributes", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
+        from app.chart_view import ChartViewWidget
+
+        self.chart_view = ChartViewWidget(self)
+        self.dock_chart = self._dock("Chart", self.chart_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.dock_identify, self.dock_chart)
+        self.dock_style.raise_()
         self.resizeDocks([self.dock_layers, self.dock_style], [260, 330], Qt.Orientation.Horizontal)
         self.resizeDocks([self.dock_table], [210], Qt.Orientation.Vertical)
         self._status()
@@ -141,13 +149,23 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.setWindowTitle(f"{p.name}{where}{star} — hotmap")
 
     def _current_layer(self, layer) -> None:
+        if layer.kind == "figure":
+            if self.chart_view.set_layer(layer):
+                self.dock_chart.show()
+                self.dock_chart.raise_()
+            return
         self.style_editor.set_layer(layer)
         if self.dock_table.isVisible():
             self.table.set_layer(layer)
 
     # ---------------------------------------------------------- open/save
-    def open_project(self, path, *, chooser=None) -> object:
-        """Open a project file; layers load on a worker. Returns the worker (or None)."""
+    def open_project(self, path, *, chooser=None, run_analyses: bool = True) -> object:
+        """Open a project file; layers load on a worker. Returns the worker (or None).
+
+        The boundary and record layers are shown as soon as they load; then the
+        project's analyses re-run in the background and their result layers
+        appear one by one (``analyses_loaded`` when all are done).
+        """
         from layers.project import open_project
 
         from app.project_io import ask_for_missing, load_workspace
@@ -171,7 +189,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.progress.show()
         worker = start_worker(load_workspace, project, controls=True)
         worker.signals.progress.connect(self._on_progress)
-        worker.signals.returned.connect(lambda ws: self._loaded(ws, project))
+        worker.signals.returned.connect(lambda ws: self._loaded(ws, project, run_analyses))
         worker.signals.finished.connect(self.progress.hide)
         self.loading = worker
         return worker
@@ -181,8 +199,9 @@ class MainWindow(ActionsMixin, QMainWindow):
         if text:
             self.statusBar().showMessage(text)
 
-    def _loaded(self, ws, project) -> None:
-        apply_result_styles(ws)
+    def _loaded(self, ws, project, run_analyses: bool = True) -> None:
+        if self.analysing is not None and not self.analysing.done:
+            self.analysing.cancel()
         self.set_workspace(ws)
         if project.path:
             self.settings.add_recent(project.path)
@@ -194,9 +213,46 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.statusBar().showMessage("Loaded " + "; ".join(counts), 15000)
         if getattr(project, "_relocated", False):
             ws.mark_dirty(True)  # the new file locations should be saved
-        for name, exc in getattr(ws, "analysis_errors", []):
-            report_exception(exc, self)
         self.project_loaded.emit(ws)
+        steps = [s for s in project.analyses if s.enabled] if run_analyses else []
+        if steps:
+            self.run_project_analyses(steps)
+
+    def run_project_analyses(self, steps):
+        """Re-run the project's analyses on a worker; results are added as they arrive."""
+        from app.project_io import run_steps
+
+        ws = self.ws
+        self.progress.setValue(0)
+        self.progress.show()
+        w = start_worker(run_steps, list(ws.layers), ws.project, steps, controls=True,
+                         yields=True)
+        w.signals.progress.connect(self._on_progress)
+        w.signals.yielded.connect(lambda item, ws=ws: self._step_result(ws, item))
+        w.signals.returned.connect(self.analyses_loaded.emit)
+        w.signals.returned.connect(lambda n: self.statusBar().showMessage(
+            f"{n} of {len(steps)} analyses ready", 10000))
+        w.signals.finished.connect(self.progress.hide)
+        self.analysing = w
+        return w
+
+    def _step_result(self, ws, item) -> None:
+        if ws is not self.ws:
+            return  # another project was opened meanwhile
+        step, out = item
+        if isinstance(out, BaseException):
+            self.statusBar().showMessage(f"Analysis '{step.name}' failed: {out}", 15000)
+            report_exception(out, self)
+            return
+        was_dirty = ws.dirty
+        shown = shown_results(ws.project)
+        for lyr in out:
+            lyr._visible = lyr.name in shown  # results re-run on open show as saved
+            if lyr.name in ws.layers:
+                ws.layers.remove(lyr.name)
+            ws.layers.append(lyr)
+        apply_result_styles(ws, [lyr.name for lyr in out])
+        ws.mark_dirty(was_dirty)
 
     def save(self) -> bool:
         """Save to the project's file (asks for one the first time)."""
@@ -375,17 +431,26 @@ def store_result_styles(ws) -> None:
                            and lyr.kind not in ("table", "figure")]}
         maps.append(main)
     main["style_overrides"] = {**main.get("style_overrides", {}), **styles}
+    main["layers"] = [lyr.name for lyr in ws.layers
+                      if lyr.visible and lyr.kind not in ("table", "figure")]
 
 
-def apply_result_styles(ws) -> None:
+def shown_results(project) -> set:
+    """Result layers the project's main map shows (others re-open hidden)."""
+    main = next((m for m in project.maps if m.get("name") == "map"), None)
+    return set(main.get("layers", [])) if main else set()
+
+
+def apply_result_styles(ws, names=None) -> None:
     """Restore result-layer styles stored by :func:`store_result_styles`."""
     from layers.style import LayerStyle
 
     for m in ws.project.maps:
         for name, st in (m.get("style_overrides") or {}).items():
+            if names is not None and name not in names:
+                continue
             if name in ws.layers and ws.layers[name].source.get("analysis"):
                 ws.layers[name].style = LayerStyle.from_dict(st)
-    ws.mark_dirty(False)
 
 
 def run_app(project_path: str | None = None) -> int:

@@ -68,29 +68,49 @@ def ask_for_missing(project, parent=None, chooser=None) -> bool:
         relocate(project, path, Path(new))
 
 
-def load_workspace(project, *, progress=None, cancelled=None, run_analyses: bool = True):
-    """Load a project's layers, then re-run its analyses, into a new Workspace.
+def load_workspace(project, *, progress=None, cancelled=None):
+    """Load a project's boundary and record layers into a new Workspace (worker thread)."""
+    from layers.workspace import Workspace
 
-    Runs on a worker thread; the workspace is not shown yet, so it may be
-    changed freely.  An analysis that fails does not stop the load: its error
-    is kept in ``ws.analysis_errors`` for the window to report.
+    ws = Workspace(project)
+    ws.load(progress=progress, cancelled=cancelled)
+    return ws
+
+
+def run_steps(layers, project, steps, *, progress=None, cancelled=None, emit=None):
+    """Run analysis steps in order on a private copy of ``layers`` (worker thread).
+
+    Each step's new layers are emitted as ``(step, [Layer, ...])`` (fresh,
+    detached copies the GUI can add); a failing step emits ``(step, exc)`` and
+    the others still run, since one bad analysis must not hide the rest.
     """
+    import copy
+
+    from layers.model import Layer
     from layers.workspace import Workspace
     from mapping.run import run_step
 
-    ws = Workspace(project)
-    ws.load(progress=(lambda f, t: progress(f * 0.7, t)) if progress else None,
-            cancelled=cancelled)
-    ws.analysis_errors = []
-    steps = [s for s in project.analyses if s.enabled] if run_analyses else []
+    def clone(lyr):
+        return Layer(lyr.name, lyr.data, kind=lyr.kind, style=copy.deepcopy(lyr.style),
+                     visible=lyr.visible, source=dict(lyr.source), meta=dict(lyr.meta),
+                     sensitive=lyr.sensitive, allow_raw_export=lyr.allow_raw_export)
+
+    shadow = Workspace(copy.copy(project))
+    for lyr in layers:
+        shadow.layers.append(clone(lyr))
+    done = 0
     for i, step in enumerate(steps):
         if cancelled and cancelled():
             break
         if progress:
-            progress(0.7 + 0.3 * i / len(steps), f"Running {step.name}")
+            progress(i / max(len(steps), 1), f"Running analysis {i + 1}/{len(steps)}: {step.name}")
         try:
-            run_step(ws, step, cancelled=cancelled)
-        except Exception as exc:  # noqa: BLE001 - reported after loading
-            ws.analysis_errors.append((step.name, exc))
-    ws.mark_dirty(False)
-    return ws
+            new = run_step(shadow, step, cancelled=cancelled)
+        except Exception as exc:  # noqa: BLE001 - reported by the window
+            if emit:
+                emit((step, exc))
+            continue
+        done += 1
+        if emit:
+            emit((step, [clone(lyr) for lyr in new]))
+    return done

@@ -55,6 +55,7 @@ class WorkerSignals(QObject):
     """Signals a worker emits; created on (and delivered to) the GUI thread."""
 
     started = Signal()
+    yielded = Signal(object)  # intermediate results (``emit=`` callback of the work)
     progress = Signal(float, str)
     returned = Signal(object)
     errored = Signal(object)  # the exception; its ``__traceback_text__`` holds the traceback
@@ -74,9 +75,11 @@ class Worker:
         Pass the progress callback and cancel flag to ``fn``.
     """
 
-    def __init__(self, fn: Callable, *args, controls: bool = False, **kwargs):
+    def __init__(self, fn: Callable, *args, controls: bool = False, yields: bool = False,
+                 **kwargs):
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.controls = controls
+        self.yields = yields
         self.signals = WorkerSignals()
         self._cancel = threading.Event()
         self._lock = threading.Lock()
@@ -119,6 +122,10 @@ class Worker:
         """Block until the work finishes (for tests and shutdown)."""
         return self._done.wait(timeout)
 
+    def _emit(self, value) -> None:
+        if not self.is_cancelled():
+            self.signals.yielded.emit(value)
+
     def _progress(self, fraction: float, text: str = "") -> None:
         try:
             self.signals.progress.emit(float(fraction), str(text))
@@ -135,6 +142,8 @@ class Worker:
             kwargs = dict(self.kwargs)
             if self.controls:
                 kwargs.update(progress=self._progress, cancelled=self.is_cancelled)
+            if self.yields:
+                kwargs.update(emit=self._emit)
             with self._lock:
                 self._thread_id = threading.get_ident()
                 self._in_fn = not self.is_cancelled()
@@ -169,7 +178,7 @@ def _forget(worker: Worker) -> None:
 
 
 def start_worker(fn: Callable, *args, controls: bool = False, report_errors: bool = True,
-                 **kwargs) -> Worker:
+                 yields: bool = False, **kwargs) -> Worker:
     """Create a :class:`Worker` for ``fn``, start it on the pool and return it.
 
     Parameters
@@ -178,11 +187,13 @@ def start_worker(fn: Callable, *args, controls: bool = False, report_errors: boo
         The work; see :class:`Worker`.
     controls : bool
         Pass ``progress=`` and ``cancelled=`` to ``fn``.
+    yields : bool
+        Pass ``emit=``: each ``emit(value)`` reaches the GUI thread as ``yielded``.
     report_errors : bool
         Route ``errored`` to :func:`app.errors.report_exception` (the default),
         so worker failures reach the user as a dialog like any other error.
     """
-    worker = Worker(fn, *args, controls=controls, **kwargs)
+    worker = Worker(fn, *args, controls=controls, yields=yields, **kwargs)
     if report_errors:
         from app.errors import report_exception
 

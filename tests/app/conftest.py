@@ -61,7 +61,7 @@ def demo_window(window, qtbot):
     """The main window with the fictional demo project loaded."""
     from resources.demo import DEMO_PROJECT
 
-    worker = window.open_project(DEMO_PROJECT)
+    worker = window.open_project(DEMO_PROJECT, run_analyses=False)
     assert worker is not None
     with qtbot.waitSignal(window.project_loaded, timeout=30000):
         pass

@@ -176,3 +176,93 @@ def test_help(verb, capsys):
         main([verb, "--help"])
     assert e.value.code == 0
     assert "example" in capsys.readouterr().out
+
+
+DEMO_ANALYSES = '''
+[[analyses]]
+name = "my_rates"
+kind = "count"
+[analyses.params]
+areas = "lsoa"
+points = "arrests"
+
+[[analyses]]
+name = "my_kde"
+kind = "kde"
+[analyses.params]
+points = "arrests"
+cell_size = 50
+bandwidth = 150
+boundary = "lsoa"
+
+[[analyses]]
+name = "my_gi"
+kind = "gistar"
+[analyses.params]
+areas = "lsoa"
+points = "arrests"
+filter = "drug_class == 'A'"
+'''
+
+
+def test_demo_data_kde_gistar_rates_through_run(tmp_path):
+    """The demo's (fictional) data through ``hotmap run``: a rates table, KDE and Gi* maps."""
+    demo = ROOT / "resources" / "demo" / "data"
+    if not (demo / "areas.geojson").exists():
+        pytest.skip("demo data not built")
+    proj = tmp_path / "p.hotmap.toml"
+    proj.write_text(f"""schema_version = 1
+[project]
+name = "Hotmap Vale (FICTIONAL)"
+fictional = true
+suppression_threshold = 5
+
+[[boundaries]]
+name = "lsoa"
+paths = ["{(demo / 'areas.geojson').as_posix()}"]
+code_field = "code"
+
+[[records]]
+name = "arrests"
+kind = "arrests"
+paths = ["{(demo / 'arrests.csv').as_posix()}"]
+[records.columns]
+x = "easting"
+y = "northing"
+date = "date"
+""" + DEMO_ANALYSES)
+    out = tmp_path / "out"
+    assert main(["run", str(proj), "--out", str(out)]) == 0
+    rates = pd.read_csv(out / "tables" / "my_rates.csv")
+    assert {"code", "count", "small_number"} <= set(rates.columns) and len(rates) == 169
+    assert (out / "surfaces" / "my_kde.tif").exists()
+    assert (out / "maps" / "my_kde.png").exists() and (out / "maps" / "my_gi.png").exists()
+    gi = pd.read_csv(out / "tables" / "my_gi.csv")
+    assert {"gi_z", "gi_p_fdr", "gi_bin"} <= set(gi.columns)
+
+
+def test_steps_in_process_with_sensitive_minimum_bandwidth():
+    from mapping.pipeline import StepContext, get_step
+
+    rng = np.random.default_rng(0)
+    xy = rng.normal([X0 + 1000, Y0 + 1000], 200, (300, 2))
+    pts = gpd.GeoDataFrame({"date": pd.Timestamp("2019-01-01")},
+                           geometry=gpd.points_from_xy(*xy.T), crs=CRS)
+    areas = gpd.GeoDataFrame({"code": [f"E0{i}" for i in range(16)]},
+                             geometry=[box(X0 + c * 500, Y0 + r * 500, X0 + c * 500 + 500,
+                                           Y0 + r * 500 + 500)
+                                       for r in range(4) for c in range(4)], crs=CRS)
+    ctx = StepContext(layers={"needles": pts, "lsoa": areas},
+                      meta={"needles": {"sensitive": True}, "lsoa": {"code_field": "code"}})
+    [k] = get_step("kde")(ctx, points="needles", cell_size=25, bandwidth=100)
+    assert k.kind == "surface" and k.meta["params"]["bandwidth_m"] == 200
+    assert "raised from 100 m to 200 m" in k.meta["notes"][0] and k.meta["sensitive"]
+    [g] = get_step("gistar")(ctx, areas="lsoa", points="needles", weights="rook")
+    assert g.meta["style"]["column"] == "gi_bin" and g.data["value"].sum() == 300
+    [gg] = get_step("gistar")(ctx, points="needles", cell_size=100, name="grid_gi")
+    assert gg.kind == "grid" and gg.name == "grid_gi"
+    [c] = get_step("count")(ctx, areas="lsoa", points="needles")
+    assert c.data["count"].sum() == 300
+    [l] = get_step("lisa")(ctx, areas="lsoa", points="needles", weights="rook",
+                           permutations=99)
+    assert "lisa_cluster" in l.data.columns

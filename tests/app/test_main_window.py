@@ -37,3 +37,22 @@ def test_hiding_a_layer_in_the_panel_removes_it_from_the_map(demo_window, qtbot)
     assert win.ws.dirty
     win.canvas.render_now()
     assert len(win.canvas.ax.collections) == before - 1
+
+
+def test_opening_the_demo_reruns_its_analyses_in_the_background(window, qtbot):
+    from resources.demo import DEMO_PROJECT
+
+    with qtbot.waitSignal(window.project_loaded, timeout=60_000):
+        window.open_project(DEMO_PROJECT)
+    n_sources = len(window.ws.layers)
+    steps = [s for s in window.ws.project.analyses if s.enabled]
+    if not steps:
+        return
+    with qtbot.waitSignal(window.analyses_loaded, timeout=600_000) as blocker:
+        pass
+    assert blocker.args == [len(steps)]
+    results = [lyr for lyr in window.ws.layers if lyr.source.get("analysis")]
+    assert {lyr.source["analysis"] for lyr in results} == {s.name for s in steps}
+    assert len(window.ws.layers) == n_sources + len(results)
+    assert not window.ws.dirty  # re-running saved analyses is not a change
+    assert not any(lyr.visible for lyr in results)  # hidden until the user ticks them

@@ -166,6 +166,10 @@ def test_import_analyse_style_export_save_reopen(window, qtbot, tmp_path):
     qtbot.addWidget(win2)
     with qtbot.waitSignal(win2.project_loaded, timeout=300_000):
         win2.open_project(tmp_path / "bristol.hotmap.toml")
+    assert win2.ws.layers.names() == ["lsoa", "crime"]  # sources first, results follow
+    with qtbot.waitSignal(win2.analyses_loaded, timeout=300_000) as blocker:
+        pass
+    assert blocker.args == [2]
     ws2 = win2.ws
     assert ws2.layers.names() == ["lsoa", "crime", "drug_rates", "drug_gistar"]
     assert [a.kind for a in ws2.project.analyses] == ["count", "gistar"]
