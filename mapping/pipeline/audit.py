@@ -129,7 +129,37 @@ def trend_step(ctx, *, records: str, filter: str | None = None, date_column: str
                area: str | None = None, area_id=None, area_value=None, start=None, end=None,
                window: int = 3, events=None, units: str = "records", place: str | None = None,
                name: str = "trend"):
-    """Monthly counts with rolling mean, quarters vs a year earlier, seasonal profile, charts."""
+    """Monthly counts with rolling mean, quarters vs a year earlier, seasonal profile, charts.
+
+    Parameters
+    ----------
+    records : str
+        Record layer name.
+    filter : str, optional
+        Filter expression (:mod:`mapping.filters`).
+    date_column : str
+        Date column.
+    area, area_id, area_value : optional
+        Boundary layer to select records by (all its areas, or those whose
+        ``area_id`` equals ``area_value``).
+    start, end : str, optional
+        Period.
+    window : int
+        Rolling-mean months.
+    events : list of dict or str, optional
+        ``[{date, label}]`` / ``[{start, end, label}]`` or a CSV path.
+    units, place : str
+        Wording of chart titles.
+    name : str
+        Prefix of the outputs.
+
+    Returns
+    -------
+    list of StepOutput
+        ``<name>_monthly``, ``_quarterly``, ``_seasonal`` tables (method, units,
+        base n, references in meta) and ``_chart``, ``_quarter_chart``,
+        ``_season_chart`` figures (PNG path; ``meta['svg']``).
+    """
     from mapping.charts import trend_chart, trend_quarter_chart, trend_season_chart
     from mapping.trends import trend_analysis
 
@@ -172,7 +202,31 @@ def _census(ch, census_date):
 @register_step("crackhouses")
 def crackhouses_step(ctx, *, records: str, census_date=None, date=None, windows=(3, 6, 12),
                      filter: str | None = None, units: str = "days", name: str = "crackhouses"):
-    """Status at a date (sensitive points), operating over time, closures, Kaplan-Meier, chart."""
+    """Status at a date (sensitive points), operating over time, closures, Kaplan-Meier, chart.
+
+    Parameters
+    ----------
+    records : str
+        Crack-house record layer.
+    census_date : str, optional
+        Follow-up end (default: latest date in the data).
+    date : str, optional
+        Date of the status map (default: census date).
+    windows : sequence of int
+        Reopening windows in months.
+    filter : str, optional
+        Filter expression.
+    units : {"days", "months"}
+        Time units of the Kaplan-Meier table.
+    name : str
+        Prefix of the outputs.
+
+    Returns
+    -------
+    list of StepOutput
+        ``<name>_status`` (points, sensitive), ``_closures``, ``_reopening``
+        (Kaplan-Meier table), ``_operating`` tables and ``_chart`` figure.
+    """
     from mapping.filters import apply_filter
     from mapping.lifecycle import (lifecycle_chart, lifecycle_closures, lifecycle_operating,
                                    lifecycle_reopening, lifecycle_status_at)
@@ -210,7 +264,32 @@ def crackhouses_step(ctx, *, records: str, census_date=None, date=None, windows=
 def needles_step(ctx, *, records: str, areas: str | None = None, area_id=None,
                  target_hours: float = 24.0, filter: str | None = None, min_collected: int = 5,
                  measure: str = "median_hours", name: str = "needles"):
-    """Response-time tables by month (and area), slow areas, finds by quantity, chart."""
+    """Response-time tables by month (and area), slow areas, finds by quantity, chart.
+
+    Parameters
+    ----------
+    records : str
+        Needle record layer.
+    areas, area_id : str, optional
+        Boundary layer (and its code field) for per-area outputs.
+    target_hours : float
+        Collection target.
+    filter : str, optional
+        Filter expression.
+    min_collected : int
+        Areas with fewer collected reports are not judged.
+    measure : {"median_hours", "p90_hours"}
+        Statistic compared with the target.
+    name : str
+        Prefix of the outputs.
+
+    Returns
+    -------
+    list of StepOutput
+        ``<name>_reports`` (points with response time and flag, sensitive),
+        ``_monthly`` table, with areas ``_slow_areas`` and ``_finds`` (areas),
+        and ``_chart`` figure.
+    """
     from mapping.needles import (needle_finds_by_area, needle_response,
                                  needle_response_chart, needle_response_summary,
                                  needle_slow_areas)
@@ -256,7 +335,32 @@ def venues_step(ctx, *, events: str, venues: str, radius: float = 250.0,
                 population_column: str = "population", study_area: str | None = None,
                 name_column: str | None = None, venue_kind: str = "venue",
                 units: str = "events", top: int = 15, name: str = "venues"):
-    """Events within ``radius`` m of each venue, share of all events, expected shares, chart."""
+    """Events within ``radius`` m of each venue, share of all events, expected shares, chart.
+
+    Parameters
+    ----------
+    events, venues : str
+        Event and venue layers.
+    radius : float
+        Metres.
+    filter : str, optional
+        Filter expression on the events.
+    population : str, optional
+        Area layer with ``population_column`` for the population expectation.
+    study_area : str, optional
+        Area layer for the area expectation (default: ``population`` areas).
+    name_column, venue_kind, units, top : optional
+        Labels and chart wording.
+    name : str
+        Prefix of the outputs.
+
+    Returns
+    -------
+    list of StepOutput
+        ``<name>_ranked`` (venue points with counts and rank), ``_summary``
+        table and ``_chart`` figure (small counts shown as "<5" when the
+        events layer is sensitive).
+    """
     from mapping.venues import venue_activity, venue_chart
 
     pop = ctx.data(population) if population else None
@@ -288,7 +392,34 @@ def funnel_step(ctx, *, areas: str, population: str = "population", points: str 
                 count: str | None = None, area_id=None, label: str | None = None,
                 filter: str | None = None, multiplier: float = 10000.0, comparators=None,
                 units: str = "records", name: str = "funnel"):
-    """Area rates against population with PHE exact Poisson control limits, and the chart."""
+    """Area rates against population with PHE exact Poisson control limits, and the chart.
+
+    Parameters
+    ----------
+    areas : str
+        Boundary layer with a population column.
+    population : str
+        Its population column.
+    points, count : str
+        A record layer to count per area, or an area column of counts.
+    area_id, label : str, optional
+        Code and label fields (default: the layer's code/name fields).
+    filter : str, optional
+        Filter expression on ``points``.
+    multiplier : float
+        Rates per this many people.
+    comparators : str or DataFrame, optional
+        Comparator areas (CSV path or table with the label, count and
+        population columns).
+    units, name : str
+        Chart wording; output name.
+
+    Returns
+    -------
+    list of StepOutput
+        ``<name>`` (areas with rate, limits and ``outside`` class) and
+        ``<name>_chart`` figure.
+    """
     from mapping.funnel import funnel_chart, funnel_table
 
     gdf = ctx.data(areas)
@@ -334,7 +465,30 @@ def funnel_step(ctx, *, areas: str, population: str = "population", points: str 
 def breakdown_step(ctx, *, records: str, by=("age", "gender", "ethnicity"),
                    filter: str | None = None, population=None, population_column="population",
                    threshold: int | None = None, units: str = "records", name: str = "breakdown"):
-    """Counts, Wilson CIs, suppression, rates and disproportionality by each characteristic."""
+    """Counts, Wilson CIs, suppression, rates and disproportionality by each characteristic.
+
+    Parameters
+    ----------
+    records : str
+        Record layer.
+    by : str or list of str
+        Characteristics (age, gender, ethnicity, disability, sexuality, or columns).
+    filter : str, optional
+        Filter expression.
+    population : dict, optional
+        ``{field: CSV path or table}`` of group populations.
+    population_column : str
+        Population column of those tables.
+    threshold : int, optional
+        Suppression threshold (default: the project's, else 5).
+    units, name : str
+        Chart wording; output prefix.
+
+    Returns
+    -------
+    list of StepOutput
+        ``<name>_<field>`` tables and ``<name>_<field>_chart`` figures.
+    """
     from mapping.demographics import breakdown, breakdown_chart
 
     recs = ctx.data(records)
