@@ -27,7 +27,8 @@ Example project entries::
     points = "arrests"             # or value = "rate_per_10k" (a column of the areas layer)
     weights = "queen"
 
-Every step takes an optional ``filter`` (a :mod:`mapping.filters` expression
+Outputs are named after the analysis (``name`` in ``[[analyses]]``; a ``name`` in
+the params overrides it).  Every step takes an optional ``filter`` (a :mod:`mapping.filters` expression
 applied to the record layer(s)).  KDE of a *sensitive* layer (arrests, needle
 finds, crack houses...) uses at least ``min_bandwidth`` metres (default the
 disclosure rules' minimum, 200 m); when the requested bandwidth is raised the
@@ -38,8 +39,34 @@ from __future__ import annotations
 
 import pandas as pd
 
+import functools
+
 from layers.errors import ProjectError
-from mapping.pipeline import StepOutput, register_step
+from mapping.pipeline import StepOutput
+from mapping.pipeline import register_step as _register
+
+
+def _analysis_name(ctx, kind, params):
+    """The project's name for this analysis: the one entry of this kind with these params."""
+    analyses = getattr(getattr(ctx, "project", None), "analyses", None) or []
+    hits = [a for a in analyses if a.kind == kind and dict(a.params) == params
+            and getattr(a, "enabled", True)]
+    return hits[0].name if len(hits) == 1 else None
+
+
+def register_step(kind):
+    """Register a step; outputs are named after the project's analysis unless ``name`` is given."""
+
+    def deco(func):
+        @functools.wraps(func)
+        def step(ctx, **params):
+            if "name" not in params:
+                params = {**params, "name": _analysis_name(ctx, kind, params) or kind}
+            return func(ctx, **params)
+
+        return _register(kind)(step)
+
+    return deco
 
 
 def _names(x):
@@ -181,7 +208,7 @@ def gistar_step(ctx, *, areas=None, points=None, value=None, area_id=None, weigh
         kind = "areas"
     meta = _meta(out.attrs["hotmap_meta"], title=f"Gi* hot and cold spots: {label}",
                  period=period, sensitive=sensitive,
-                 style={"column": "gi_bin", "scheme": "categories", "cmap": "RdBu_r"})
+                 style={"column": "gi_bin", "scheme": "gistar"})
     return [StepOutput(name, out, kind, meta)]
 
 
@@ -198,7 +225,9 @@ def lisa_step(ctx, *, areas, points=None, value=None, area_id=None, weights="que
                        permutations=permutations, seed=seed, id_column=aid)
     meta = _meta(out.attrs["hotmap_meta"], title=f"LISA clusters: {label}", period=period,
                  sensitive=sensitive,
-                 style={"column": "lisa_cluster", "scheme": "categories"})
+                 style={"column": "lisa_cluster", "scheme": "categorical",
+                        "categories": {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61",
+                                       "LH": "#abd9e9", "Not significant": "#d9d9d9"}})
     return [StepOutput(name, out, "areas", meta)]
 
 
@@ -220,7 +249,9 @@ def change_step(ctx, *, points, period_a=None, period_b=None, kind: str = "quart
                                  population=population, alpha=alpha, fdr=fdr)
         meta = _meta(out.attrs["hotmap_meta"], title=f"Change in {label}: {period_a} to "
                      f"{period_b}", sensitive=sensitive,
-                     style={"column": "trend", "scheme": "categories"})
+                     style={"column": "trend", "scheme": "categorical",
+                           "categories": {"up": "#d7191c", "down": "#2c7bb6",
+                                          "no significant change": "#d9d9d9"}})
         return [StepOutput(name, out, "areas", meta)]
     if mode == "kde":
         from mapping.kde import hotspot_kde, kde_grid
@@ -248,7 +279,12 @@ def change_step(ctx, *, points, period_a=None, period_b=None, kind: str = "quart
                                     weights=weights, alpha=alpha, fdr=fdr)
         meta = _meta(cells.attrs["hotmap_meta"], title=f"Hotspot classes: {label}",
                      sensitive=sensitive,
-                     style={"column": "hotspot_class", "scheme": "categories"})
+                     style={"column": "hotspot_class", "scheme": "categorical",
+                            "categories": {"persistent hotspot": "#b2182b",
+                                           "emerging hotspot": "#ef8a62",
+                                           "intermittent hotspot": "#fddbc7",
+                                           "former hotspot": "#67a9cf",
+                                           "no pattern": "#f0f0f0"}})
         return [StepOutput(name, cells, "grid", meta)]
     raise ProjectError(f"unknown change mode '{mode}'", fix="use areas, kde or classes")
 

@@ -246,7 +246,7 @@ def test_steps_in_process_with_sensitive_minimum_bandwidth():
 
     rng = np.random.default_rng(0)
     xy = rng.normal([X0 + 1000, Y0 + 1000], 200, (300, 2))
-    pts = gpd.GeoDataFrame({"date": pd.Timestamp("2019-01-01")},
+    pts = gpd.GeoDataFrame({"date": [pd.Timestamp("2019-01-01")] * 300},
                            geometry=gpd.points_from_xy(*xy.T), crs=CRS)
     areas = gpd.GeoDataFrame({"code": [f"E0{i}" for i in range(16)]},
                              geometry=[box(X0 + c * 500, Y0 + r * 500, X0 + c * 500 + 500,
