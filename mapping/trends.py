@@ -223,7 +223,8 @@ def poisson_rate_test(count1: int, count2: int, exposure1: float = 1.0, exposure
 
 
 def trend_quarterly(records, *, date_column: str = "date", filter: str | None = None, area=None,
-                    start=None, end=None, alpha: float = 0.05) -> pd.DataFrame:
+                    start=None, end=None, alpha: float = 0.05,
+                    financial_year: bool = False) -> pd.DataFrame:
     """Quarterly totals compared with the same quarter a year earlier.
 
     Parameters
@@ -232,11 +233,14 @@ def trend_quarterly(records, *, date_column: str = "date", filter: str | None = 
         As :func:`trend_monthly`.
     alpha : float
         Significance level for the ``significant`` flag.
+    financial_year : bool
+        Use UK financial-year quarters (Q1 = April-June, labelled
+        "2019/20 Q1") instead of calendar quarters.
 
     Returns
     -------
     DataFrame
-        One row per calendar quarter: ``quarter`` ("2019 Q1"), ``quarter_start``,
+        One row per quarter: ``quarter`` ("2019 Q1" or "2019/20 Q1"), ``quarter_start``,
         ``months_covered`` (months of the quarter inside the period),
         ``complete`` (all 3 covered), ``count``, ``count_year_earlier``,
         ``change`` (count - year earlier), ``pct_change``, ``rate_ratio``,
@@ -248,10 +252,11 @@ def trend_quarterly(records, *, date_column: str = "date", filter: str | None = 
     monthly = trend_monthly(records, date_column=date_column, filter=filter, area=area,
                             start=start, end=end)
     m = monthly.copy()
-    m["q"] = m["month"].dt.to_period("Q")
+    m["q"] = m["month"].dt.to_period("Q-MAR" if financial_year else "Q")
     g = m.groupby("q").agg(count=("count", "sum"), months_covered=("count", "size"))
     out = pd.DataFrame({
-        "quarter": [f"{p.year} Q{p.quarter}" for p in g.index],
+        "quarter": [f"{p.qyear - 1}/{p.qyear % 100:02d} Q{p.quarter}" if financial_year
+                    else f"{p.year} Q{p.quarter}" for p in g.index],
         "quarter_start": g.index.to_timestamp(),
         "months_covered": g["months_covered"].to_numpy(),
         "count": g["count"].to_numpy(dtype=int),
@@ -285,7 +290,8 @@ def trend_quarterly(records, *, date_column: str = "date", filter: str | None = 
         "base_n": int(out["count"].sum()),
         "n_missing_date": monthly.attrs["meta"]["n_missing_date"],
         "period": monthly.attrs["meta"]["period"],
-        "params": {"date_column": date_column, "filter": filter, "alpha": alpha},
+        "params": {"date_column": date_column, "filter": filter, "alpha": alpha,
+                   "financial_year": financial_year},
         "references": ["Armitage, Berry & Matthews (2002) Statistical Methods in Medical "
                        "Research, 4th ed., s.5.3"],
     }
@@ -404,7 +410,7 @@ class TrendResult:
 
 def trend_analysis(records, *, date_column: str = "date", filter: str | None = None, area=None,
                    start=None, end=None, window: int = 3, events=None,
-                   progress=None) -> TrendResult:
+                   financial_year: bool = False, progress=None) -> TrendResult:
     """Run :func:`trend_monthly`, :func:`trend_quarterly` and :func:`trend_seasonal` together.
 
     Parameters
@@ -413,6 +419,8 @@ def trend_analysis(records, *, date_column: str = "date", filter: str | None = N
         As :func:`trend_monthly`.
     events : optional
         User events for the charts (:func:`trend_events`).
+    financial_year : bool
+        Financial-year quarters (April-March) in the quarterly table.
     progress : callable(float, str), optional
         Called with a fraction done and a message.
 
@@ -426,7 +434,7 @@ def trend_analysis(records, *, date_column: str = "date", filter: str | None = N
     monthly = trend_monthly(records, window=window, **kw)
     if progress:
         progress(0.4, "comparing quarters")
-    quarterly = trend_quarterly(records, **kw)
+    quarterly = trend_quarterly(records, financial_year=financial_year, **kw)
     if progress:
         progress(0.8, "seasonal profile")
     seasonal = trend_seasonal(records, **kw)

@@ -138,6 +138,8 @@ def add_arguments(parser):
     parser.add_argument("--start", default=None, metavar="YYYY-MM-DD", help="first date")
     parser.add_argument("--end", default=None, metavar="YYYY-MM-DD", help="last date")
     parser.add_argument("--window", type=int, default=3, help="rolling-mean months (default 3)")
+    parser.add_argument("--financial-year", action="store_true",
+                        help="financial-year quarters (Q1 = April-June)")
     parser.add_argument("--event", action="append", default=None, metavar="DATE=LABEL",
                         help="mark an event (DATE or START..END); repeat")
     parser.add_argument("--events", default=None, metavar="CSV",
@@ -170,7 +172,8 @@ def run(args) -> int:
                 raise InputError(f"no area with code {', '.join(args.area_value)}",
                                  column=args.area_id, fix="check the codes")
     res = trend_analysis(pts, date_column=args.date_column, area=area, start=args.start,
-                         end=args.end, window=args.window, events=_events(args))
+                         end=args.end, window=args.window, events=_events(args),
+                         financial_year=args.financial_year)
     if args.filter:
         for t in (res.monthly, res.quarterly, res.seasonal):
             t.attrs["meta"]["params"]["filter"] = args.filter

@@ -128,7 +128,7 @@ def _area_geom(ctx, area, area_id=None, area_value=None):
 def trend_step(ctx, *, records: str, filter: str | None = None, date_column: str = "date",
                area: str | None = None, area_id=None, area_value=None, start=None, end=None,
                window: int = 3, events=None, units: str = "records", place: str | None = None,
-               name: str = "trend"):
+               financial_year: bool = False, name: str = "trend"):
     """Monthly counts with rolling mean, quarters vs a year earlier, seasonal profile, charts.
 
     Parameters
@@ -146,6 +146,8 @@ def trend_step(ctx, *, records: str, filter: str | None = None, date_column: str
         Period.
     window : int
         Rolling-mean months.
+    financial_year : bool
+        April-March quarters.
     events : list of dict or str, optional
         ``[{date, label}]`` / ``[{start, end, label}]`` or a CSV path.
     units, place : str
@@ -169,7 +171,7 @@ def trend_step(ctx, *, records: str, filter: str | None = None, date_column: str
     _progress(ctx, 0.0, "trend")
     res = trend_analysis(ctx.data(records), date_column=date_column, filter=filter,
                          area=_area_geom(ctx, area, area_id, area_value), start=start, end=end,
-                         window=window, events=ev)
+                         window=window, events=ev, financial_year=financial_year)
     src = _source(ctx, records)
     base = {"params": {"records": records, "filter": filter, "window": window,
                        "area": area, "area_value": area_value}}

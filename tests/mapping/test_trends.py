@@ -138,3 +138,14 @@ def test_trend_analysis_progress_and_missing_column():
     assert res.meta["base_n"] == 2
     with pytest.raises(InputError, match="no 'when' column"):
         trend_monthly(_records(["2019-01-01"]), date_column="when")
+
+
+def test_financial_year_quarters():
+    dates = ["2018-04-10"] * 4 + ["2018-06-30"] * 2 + ["2019-05-01"] * 9 + ["2019-03-31"]
+    q = trend_quarterly(_records(dates), start="2018-04-01", end="2019-06-30",
+                        financial_year=True).set_index("quarter")
+    assert list(q.index) == ["2018/19 Q1", "2018/19 Q2", "2018/19 Q3", "2018/19 Q4",
+                             "2019/20 Q1"]
+    assert q.loc["2018/19 Q1", "count"] == 6 and q.loc["2018/19 Q4", "count"] == 1
+    assert q.loc["2019/20 Q1", "count_year_earlier"] == 6
+    assert q.loc["2019/20 Q1", "quarter_start"] == pd.Timestamp("2019-04-01")
