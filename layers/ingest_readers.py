@@ -171,14 +171,36 @@ def _sniff_delimiter(text: str, p: Path, delimiter):
                          fix="check the file is not empty or blank")
     best, best_score = ",", -1.0
     for d in _DELIMS:
-        counts = [len(next(csv.reader([ln], delimiter=d))) for ln in lines[:30]]
-        if counts[0] <= 1:
+        counts = _field_counts(lines[:30], d)
+        mode = max(set(counts), key=lambda c: (counts.count(c), c))
+        if mode <= 1:
             continue
-        same = sum(1 for c in counts if c == counts[0]) / len(counts)
-        score = same * 10 + min(counts[0], 50) / 50
+        same = sum(1 for c in counts if c == mode) / len(counts)
+        score = same * 10 + min(mode, 50) / 50
         if score > best_score:
             best, best_score = d, score
     return best
+
+
+def _field_counts(lines, d):
+    return [len(next(csv.reader([ln], delimiter=d))) for ln in lines]
+
+
+def _header_line(text: str, delim: str) -> int:
+    """Index of the header line: the first line with as many fields as most lines have."""
+    lines = text.splitlines()[:60]
+    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+    if len(nonblank) < 3:
+        return nonblank[0] if nonblank else 0
+    counts = _field_counts([lines[i] for i in nonblank], delim)
+    rest = counts[1:]
+    mode = max(set(rest), key=lambda c: (rest.count(c), c))
+    if counts[0] >= mode or mode <= 1 or rest.count(mode) < max(2, 0.6 * len(rest)):
+        return nonblank[0]
+    for i, c in zip(nonblank, counts):
+        if c == mode:
+            return i
+    return nonblank[0]
 
 
 def read_table(path, *, header=True, column_names=None, sheet=None, delimiter=None,
@@ -268,7 +290,8 @@ def _read_csv(p: Path, *, header, names, delimiter, encoding) -> TableRead:
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    first = next(csv.reader([text.splitlines()[0]], delimiter=delim))
+    start = _header_line(text, delim) if header else 0
+    first = next(csv.reader([text.splitlines()[start]], delimiter=delim))
     if header:
         cols = [c.strip() for c in first]
         if names:
@@ -281,6 +304,10 @@ def _read_csv(p: Path, *, header, names, delimiter, encoding) -> TableRead:
         raise InputError(
             f"only one column found; the delimiter looks wrong (read with {delim!r})", path=p,
             fix="pass delimiter= (e.g. ';' or '\\t') matching the file")
+    if start > 0:  # title lines above the header: the careful reader skips them
+        notes.append(f"{p.name}: column names found on line {start + 1}; the {start} line(s) "
+                     "above (titles) were skipped")
+        return _read_csv_python(p, cols, header, delim, enc, notes, "", skip=start)
     source = (lambda: pa.CompressedInputStream(pa.OSFile(str(p)), "gzip")) if gz else \
         (lambda: str(p))
     copts = pacsv.ConvertOptions(column_types={c: pa.string() for c in cols},
@@ -315,13 +342,15 @@ def _read_csv(p: Path, *, header, names, delimiter, encoding) -> TableRead:
                      delimiter=delim, header=header, notes=notes)
 
 
-def _read_csv_python(p, cols, header, delim, enc, notes, why):
-    """Slow path for ragged files: pad short rows, report long ones."""
+def _read_csv_python(p, cols, header, delim, enc, notes, why, skip=0):
+    """Slow path for ragged files and title lines: pad short rows, report long ones."""
     import gzip
 
     opener = gzip.open if open(p, "rb").read(2) == b"\x1f\x8b" else open
     with opener(p, "rt", newline="", encoding=enc, errors="replace") as fh:
         rows = list(csv.reader(fh, delimiter=delim))
+    if skip:
+        rows = rows[skip:]
     if header:
         rows = rows[1:]
     n = len(cols)
@@ -332,10 +361,12 @@ def _read_csv_python(p, cols, header, delim, enc, notes, why):
             f"(first: data row {long_rows[0]}); an unquoted delimiter inside a value or the "
             "wrong delimiter", path=p, row=long_rows[0],
             fix="quote values that contain the delimiter, or pass delimiter=")
+    short = sum(1 for r in rows if r and len(r) < n)
     rows = [r + [""] * (n - len(r)) for r in rows if r]
     frame = pd.DataFrame(rows, columns=cols, dtype=object).replace("", None).astype(TEXT)
-    notes.append(f"{p.name}: some rows had fewer fields than the header; missing fields left "
-                 "blank")
+    if short:
+        notes.append(f"{p.name}: {short} row(s) had fewer fields than the header; the missing "
+                     "fields were left blank")
     return TableRead(frame=frame, format="csv", encoding=enc, delimiter=delim,
                      header=header, notes=notes)
 

@@ -332,3 +332,19 @@ def test_xlsx_title_rows_above_the_header_and_several_sheets(tmp_path):
         load_records(p, sheet="Nope")
     with pytest.raises(InputError, match=r"no location columns"):
         load_records(p, sheet=1)
+
+
+def test_csv_title_lines_above_the_header():
+    res = _reconciled(load_records(BROKEN / "title_lines.csv"))
+    assert res.accepted["date"].tolist() == [pd.Timestamp("2019-01-31"),
+                                             pd.Timestamp("2019-02-01")]
+    assert res.accepted["source_row"].tolist() == [1, 2]
+    assert any("line 4" in m for m in res.messages)
+
+
+def test_short_rows_are_padded_with_a_note(tmp_path):
+    p = tmp_path / "short.csv"
+    p.write_text("Easting,Northing,Note\n358000,173000\n358100,173100,x\n")
+    res = _reconciled(load_records(p))
+    assert len(res.accepted) == 2
+    assert any("1 row(s) had fewer fields" in m for m in res.messages)
