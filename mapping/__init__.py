@@ -24,7 +24,7 @@ from mapping.funnel import funnel_limits, funnel_table, poisson_ci  # noqa: E402
 from mapping.demographics import age_bands, breakdown, breakdown_display  # noqa: E402
 from mapping.charts import (  # noqa: E402
     chart_save, trend_chart, trend_quarter_chart, trend_season_chart)
-from mapping.lifecycle import lifecycle_chart  # noqa: E402
+from mapping.lifecycle import lifecycle_analysis, lifecycle_chart  # noqa: E402
 from mapping.needles import needle_response_chart  # noqa: E402
 from mapping.venues import venue_chart  # noqa: E402
 from mapping.funnel import funnel_chart  # noqa: E402
@@ -36,7 +36,7 @@ __all__ += ["trend_monthly", "trend_quarterly", "trend_seasonal", "trend_events"
             "needle_response_summary", "needle_slow_areas", "needle_finds_by_area",
             "venue_activity", "venue_counts", "funnel_limits", "funnel_table", "poisson_ci",
             "age_bands", "breakdown", "breakdown_display", "chart_save", "trend_chart",
-            "trend_quarter_chart", "trend_season_chart", "lifecycle_chart",
+            "trend_quarter_chart", "trend_season_chart", "lifecycle_analysis", "lifecycle_chart",
             "needle_response_chart", "venue_chart", "funnel_chart", "breakdown_chart"]
 
 # coverage, gaps, concentration, disproportion (issue 5)

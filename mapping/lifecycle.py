@@ -31,8 +31,8 @@ import pandas as pd
 from layers.errors import InputError
 
 __all__ = ["lifecycle_status_at", "lifecycle_operating", "lifecycle_closures",
-           "lifecycle_reopening", "kaplan_meier", "lifecycle_chart", "KMResult",
-           "LIFECYCLE_STATES"]
+           "lifecycle_reopening", "lifecycle_analysis", "kaplan_meier", "lifecycle_chart",
+           "KMResult", "LifecycleResult", "LIFECYCLE_STATES"]
 
 #: Status of a premises at a date, in drawing order.
 LIFECYCLE_STATES = ("active", "closed", "reopened", "not yet open")
@@ -378,6 +378,76 @@ def lifecycle_reopening(records, *, census_date, units: str = "days", level: flo
                   "reopening recorded before closure)"],
     })
     return km
+
+
+@dataclass
+class LifecycleResult:
+    """All crack-house lifecycle outputs for one census date (see :func:`lifecycle_analysis`)."""
+
+    status: object
+    operating: pd.DataFrame
+    closures: pd.DataFrame
+    reopening: KMResult
+    census_date: pd.Timestamp
+    meta: dict = field(default_factory=dict)
+
+
+def lifecycle_analysis(records, *, census_date=None, date=None, windows=(3, 6, 12),
+                       units: str = "days", filter: str | None = None,
+                       progress=None) -> LifecycleResult:
+    """Run the whole lifecycle analysis, for a dialog or a script.
+
+    Parameters
+    ----------
+    records : GeoDataFrame
+        Crack-house records.
+    census_date : str or Timestamp, optional
+        Follow-up end (default: the latest opened/closure/reopened date).
+    date : str or Timestamp, optional
+        Date of the status map (default: the census date).
+    windows : sequence of int
+        Reopening windows in months.
+    units : {"days", "months"}
+        Kaplan-Meier time units.
+    filter : str, optional
+        Filter expression (:mod:`mapping.filters`).
+    progress : callable(float, str), optional
+        Progress callback.
+
+    Returns
+    -------
+    LifecycleResult
+        ``status`` (sensitive GeoDataFrame), ``operating``, ``closures``,
+        ``reopening`` (:class:`KMResult`); each carries method, units, base n
+        and references in its meta.
+    """
+    from mapping.filters import apply_filter
+
+    recs = apply_filter(records, filter)
+    if census_date is None:
+        o, c, r = _dates(recs)
+        alld = pd.concat([o, c, r]).dropna()
+        if not len(alld):
+            raise InputError("the crack-house records have no dates",
+                             fix="map the opened / closure_order / reopened date columns")
+        census_date = alld.max()
+    census = pd.Timestamp(census_date)
+    steps = [(0.0, "status at the date"), (0.3, "operating over time"), (0.6, "closures"),
+             (0.8, "Kaplan-Meier")]
+    out = []
+    for (f, msg), fn in zip(steps, (
+            lambda: lifecycle_status_at(recs, date if date is not None else census),
+            lambda: lifecycle_operating(recs, end=census),
+            lambda: lifecycle_closures(recs, census_date=census, windows=tuple(windows)),
+            lambda: lifecycle_reopening(recs, census_date=census, units=units))):
+        if progress:
+            progress(f, msg)
+        out.append(fn())
+    if progress:
+        progress(1.0, "done")
+    meta = {"census_date": str(census.date()), "filter": filter, "base_n": int(len(recs)),
+            "references": [_LAW_REF, *_KM_REFS]}
+    return LifecycleResult(*out, census_date=census, meta=meta)
 
 
 def lifecycle_chart(km: KMResult, closures: pd.DataFrame | None = None, *,

@@ -120,3 +120,15 @@ def test_bad_inputs(premises):
         lifecycle_reopening(premises, census_date="2017-01-01")
     with pytest.raises(InputError):
         kaplan_meier([1, -2], [1, 1])
+
+
+def test_lifecycle_analysis_wrapper(premises):
+    from mapping.lifecycle import lifecycle_analysis
+
+    calls = []
+    res = lifecycle_analysis(premises, progress=lambda f, m: calls.append(f))
+    assert res.census_date == pd.Timestamp("2019-06-01")  # latest date in the data
+    assert res.reopening.n == 4 and res.status.attrs["meta"]["sensitive"]
+    assert calls[0] == 0.0 and calls[-1] == 1.0
+    sub = lifecycle_analysis(premises, census_date="2019-03-31", filter="opened >= '2018-02-01'")
+    assert sub.meta["base_n"] == 3
