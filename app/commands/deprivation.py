@@ -4,7 +4,7 @@ from __future__ import annotations
 
 NAME = "deprivation"
 ORDER = 40
-HELP = "join IMD deciles/scores to areas, flag the most deprived 10/20/30%, and report concentration"
+HELP = "join IMD deciles/scores to areas, flag the most deprived 10/20/30%%, and report concentration"
 DESCRIPTION = """\
 Join the English Indices of Deprivation to LSOAs and flag the nationally most
 deprived 10% (decile 1), 20% (deciles 1-2) and 30% (deciles 1-3).  The IMD

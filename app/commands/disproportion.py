@@ -4,7 +4,7 @@ from __future__ import annotations
 
 NAME = "disproportion"
 ORDER = 43
-HELP = "compare a group's make-up with the population: shares, ratio, 95% interval, flag"
+HELP = "compare a group's make-up with the population: shares, ratio, 95%% interval, flag"
 DESCRIPTION = """\
 For each category of --category (e.g. ethnicity, gender, age_band) in the
 records (treatment clients, arrests), compare the group's share with the

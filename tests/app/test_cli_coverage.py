@@ -254,3 +254,16 @@ def test_coverage_population_layer_gives_weighted_origins(tiny):
     assert_allclose(df["origin_y"], [Y0, Y0 + 20, Y0 - 20])
     assert df["demand"].tolist() == [40, 50, 5]
     assert_allclose(df["access"], 2 / 95)  # two services of capacity 1 for 95 people
+
+
+@pytest.mark.parametrize("verb", ["deprivation", "coverage", "whatif", "disproportion"])
+def test_help_texts_render(verb, capsys):
+    """argparse %-formats help strings: a bare '%' would crash `hotmap --help`."""
+    import importlib
+
+    mod = importlib.import_module(f"app.commands.{verb}")
+    assert mod.HELP % () and mod.NAME == verb
+    with pytest.raises(SystemExit) as exc:
+        main([verb, "--help"])
+    assert exc.value.code == 0
+    assert "--out" in capsys.readouterr().out
