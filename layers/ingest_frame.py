@@ -250,6 +250,7 @@ class FrameLoader:
             ex, ny, r, d = check_points(np.where(unp, np.nan, x), np.where(unp, np.nan, y),
                                         system=system, crs=self.crs)
             reasons.add_array(r, d, where=done & ~unp)
+            _systematic(r[done & ~unp], path, label, mapping, need, messages)
             if police:
                 reasons.add(blank, "no location published",
                             "police.uk publishes no location for this crime")
@@ -338,3 +339,22 @@ def _is_bng(crs) -> bool:
     except Exception:
         raise InputError(f"unknown CRS {crs!r}", fix="use an EPSG code such as 'EPSG:27700'") \
             from None
+
+
+def _systematic(reason, path, label, mapping, need, messages):
+    """Add a file-level hint when most placed rows fail the same way (a CRS or column mix-up)."""
+    n = len(reason)
+    if n == 0:
+        return
+    r = pd.Series(reason, dtype=object)
+    far = r.isin(["outside GB", "in the sea"]).sum()
+    swapped = (r == "swapped axes").sum()
+    cols = f"{mapping[need[0]]!r}/{mapping[need[1]]!r}"
+    if far > n / 2:
+        messages.append(f"{path.name}: {far:,} of {n:,} rows fall outside Great Britain when "
+                        f"{cols} are read as {label}; the file probably uses another CRS (pass "
+                        "crs=) or the wrong columns were chosen (columns=)")
+    if swapped > n / 2:
+        messages.append(f"{path.name}: {swapped:,} of {n:,} rows have {cols} the wrong way "
+                        f"round; map them the other way with columns={{'{need[0]}': "
+                        f"{mapping[need[1]]!r}, '{need[1]}': {mapping[need[0]]!r}}}")

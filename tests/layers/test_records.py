@@ -266,3 +266,19 @@ def test_study_area_from_a_boundary_file(tmp_path):
         res = _ok(load_records(p, study_area=sa))
         assert res.accepted["source_row"].tolist() == [1]
         assert res.rejected["detail"].iloc[0].endswith("m outside the study area")
+
+
+def test_systematic_problems_get_a_file_level_hint(tmp_path):
+    t = Transformer.from_crs(27700, 3857, always_xy=True)
+    x, y = t.transform([358000, 358500], [173000, 173500])
+    p = _write(tmp_path, "merc.csv", "X,Y\n" + "".join(f"{a},{b}\n" for a, b in zip(x, y)))
+    res = _ok(load_records(p))
+    assert set(res.rejected["reason"]) <= {"outside GB", "in the sea"}
+    assert any("probably uses another CRS (pass crs=)" in m for m in res.messages)
+    q = _write(tmp_path, "sw.csv", "Latitude,Longitude\n-2.59,51.45\n-2.60,51.46\n")
+    res = _ok(load_records(q))
+    assert res.rejected["reason"].tolist() == ["swapped axes"] * 2
+    hint = [m for m in res.messages if "wrong way round" in m][0]
+    assert "columns={'lon': 'Latitude', 'lat': 'Longitude'}" in hint
+    fixed = _ok(load_records(q, columns={"lon": "Latitude", "lat": "Longitude"}))
+    assert len(fixed.accepted) == 2
