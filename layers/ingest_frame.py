@@ -354,7 +354,7 @@ def _systematic(reason, path, label, mapping, need, messages):
         messages.append(f"{path.name}: {far:,} of {n:,} rows fall outside Great Britain when "
                         f"{cols} are read as {label}; the file probably uses another CRS (pass "
                         "crs=) or the wrong columns were chosen (columns=)")
-    if swapped > n / 2:
+    if swapped > 0.9 * n:
         messages.append(f"{path.name}: {swapped:,} of {n:,} rows have {cols} the wrong way "
                         f"round; map them the other way with columns={{'{need[0]}': "
                         f"{mapping[need[1]]!r}, '{need[1]}': {mapping[need[0]]!r}}}")
