@@ -4,7 +4,7 @@ from __future__ import annotations
 
 NAME = "breakdown"
 ORDER = 45
-HELP = "demographic breakdown: counts, % with Wilson 95% CIs and base n, small counts " \
+HELP = "demographic breakdown: counts, %% with Wilson 95%% CIs and base n, small counts " \
        "suppressed, rates and disproportionality"
 DESCRIPTION = """\
 For each characteristic (--by age,gender,ethnicity; also disability,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 NAME = "funnel"
 ORDER = 44
-HELP = "funnel plot: area rates per 10,000 against population with 95%/99.8% exact Poisson " \
+HELP = "funnel plot: area rates per 10,000 against population with 95%%/99.8%% exact Poisson " \
        "control limits (PHE method)"
 DESCRIPTION = """\
 Count the points in each area (or take --count-field), divide by the area's
