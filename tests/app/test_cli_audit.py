@@ -143,3 +143,14 @@ def test_trend_subprocess_on_real_bristol_drugs(tmp_path):
         "Bristol ") & raw["Longitude"].notna()]
     assert m["count"].tolist() == raw.groupby("Month").size().sort_index().tolist()
     assert (out / "trend_chart.png").stat().st_size > 10000
+
+
+@pytest.mark.parametrize("verb", ["trend", "crackhouses", "needles", "venues", "funnel",
+                                  "breakdown"])
+def test_help_texts_render(verb, capsys):
+    for argv in (["--help"], [verb, "--help"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert verb in out and "--filter" in out and "--out" in out
