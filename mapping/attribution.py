@@ -61,8 +61,11 @@ def licence_keys_for(layer) -> list[str]:
     return keys
 
 
-def attribution_lines(layers, year: int | None = None) -> list[str]:
-    """Return the de-duplicated attribution sentences for the given layers, in order."""
+def attribution_lines(layers, year: int | None = None, *, fictional: bool = False) -> list[str]:
+    """Return the de-duplicated attribution sentences for the given layers, in order.
+
+    ``fictional=True`` adds the fictional-data line (demo projects).
+    """
     year = year or _dt.date.today().year
     out: list[str] = []
     for layer in layers:
@@ -70,6 +73,8 @@ def attribution_lines(layers, year: int | None = None) -> list[str]:
             line = LICENCES.get(key, key).format(year=year)
             if line not in out:
                 out.append(line)
+    if fictional and LICENCES["fictional"] not in out:
+        out.append(LICENCES["fictional"])
     # the OS line is contained in the ONS and Code-Point lines: keep only the fuller ones
     os_line = LICENCES["os"].format(year=year)
     if os_line in out and any(os_line[:-1] in ln for ln in out if ln != os_line):
@@ -77,6 +82,6 @@ def attribution_lines(layers, year: int | None = None) -> list[str]:
     return out
 
 
-def attribution_text(layers, year: int | None = None) -> str:
+def attribution_text(layers, year: int | None = None, *, fictional: bool = False) -> str:
     """All attribution sentences joined into one line."""
-    return " ".join(attribution_lines(layers, year))
+    return " ".join(attribution_lines(layers, year, fictional=fictional))

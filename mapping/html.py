@@ -186,7 +186,11 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
     infos, bounds = [], []
     overrides = overrides or {}
     for lyr in safe:
-        info, rgba = layer_render_info(lyr, overrides.get(lyr.name))
+        try:
+            info, rgba = layer_render_info(lyr, overrides.get(lyr.name))
+        except (KeyError, ValueError, TypeError) as exc:  # same policy as the static map
+            notes.append(f"'{lyr.name}' not drawn: {exc}")
+            continue
         group = folium.FeatureGroup(name=_html.escape(info.title), show=True)
         if lyr.kind == "surface":
             _surface_overlay(lyr, info, fmap, group)
@@ -207,9 +211,9 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
                        if tips else None)
             if lyr.kind == "points":
                 folium.GeoJson(web, marker=folium.CircleMarker(radius=4, weight=0.5),
-                               style_function=lambda f: {"fillColor": f["properties"]["_fill"],
-                                                         "color": "#ffffff", "weight": 0.5, "fill": True,
-                                                         "fillOpacity": 0.9},
+                               style_function=lambda f: {
+                                   "fillColor": f["properties"]["_fill"], "color": "#ffffff",
+                                   "weight": 0.5, "fill": True, "fillOpacity": 0.9},
                                tooltip=tooltip).add_to(group)
             else:
                 lw = max(0.3, float(info.style.linewidth))
@@ -235,7 +239,8 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
     root.header.add_child(Element(f"<style>{css}</style>\n<script>{js}</script>"),
                           name="leaflet_inline", index=0)
     root.title = title
-    legend = _legend_html(list(reversed(infos)), notes, attribution_text(chosen), title)
+    legend = _legend_html(list(reversed(infos)), notes,
+                          attribution_text(chosen, fictional=fictional), title)
     root.html.add_child(Element(legend), name="hotmap_legend")
     page = root.render()
     if not tiles:

@@ -215,7 +215,9 @@ def render_page(comp, layers, *, rules=None):
                 pax.text(nx + 2, ntop - 2, "Notes", fontsize=7.5, fontweight="bold", va="top")
                 _text_block(pax, body, nx + 2, ntop - 2 - 7.5 * PT_MM * 1.6, nbottom + 1, fs)
 
-    attribution = comp.attribution if comp.attribution is not None else attribution_text(chosen)
+    attribution = comp.attribution
+    if attribution is None:
+        attribution = attribution_text(chosen, fictional=comp.fictional)
     if attribution:
         chars = int((W - 2 * MARGIN) / (6 * PT_MM * 0.55))
         lines = textwrap.wrap(attribution, chars)[:3]
@@ -229,21 +231,19 @@ def render_page(comp, layers, *, rules=None):
 def _locator(fig, comp, layers, ext, map_box, W, H):
     from matplotlib.patches import Rectangle
 
+    from layers.model import Layer
+    from mapping.render import draw_layers
+
     pool = list(layers.values()) if isinstance(layers, dict) else list(layers)
     loc = [lyr for lyr in pool if lyr.name == comp.locator_layer]
-    if not loc or loc[0].bounds is None:
+    if not loc or loc[0].bounds is None or loc[0].kind == "surface":
         return
     mx, my, mw, mh = map_box
     size = min(mw, mh) * 0.26
     iax = fig.add_axes(((mx + mw - size - 2) / W, (my + 14) / H, size / W, size / H))
-    from copy import copy as _copy
-
-    outline = _copy(loc[0])
-    from layers.model import Layer
     outline = Layer("locator", loc[0].data, kind=loc[0].kind)
-    outline.style.color, outline.style.edgecolor, outline.style.linewidth = "#eeeeee", "#888888", 0.2
-    draw_layers_simple = __import__("mapping.render", fromlist=["draw_layers"]).draw_layers
-    draw_layers_simple(iax, [outline])
+    outline.update_style(color="#eeeeee", edgecolor="#888888", linewidth=0.2, column=None)
+    draw_layers(iax, [outline])
     xmin, ymin, xmax, ymax = ext
     iax.add_patch(Rectangle((xmin, ymin), xmax - xmin, ymax - ymin, facecolor="none",
                             edgecolor="#d7301f", linewidth=1.0))

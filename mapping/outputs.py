@@ -156,6 +156,8 @@ def write_outputs(layers, maps, outdir, *, project_meta: dict | None = None,
     from mapping.render import render_composition
 
     meta = dict(project_meta or {})
+    if not meta.get("title") and meta.get("name"):
+        meta["title"] = f"{meta['name']}: audit pack"
     rules = rules or DisclosureRules()
     all_layers = list(layers)
     outdir = Path(outdir)
@@ -227,6 +229,7 @@ def write_outputs(layers, maps, outdir, *, project_meta: dict | None = None,
         methods = [((lyr.meta or {}).get("title") or lyr.name, _method_text(lyr.meta or {}))
                    for lyr in all_layers if (lyr.meta or {}).get("method")]
         written.append(write_report(outdir / "audit_pack.docx", entries, project_meta=meta,
-                                    methods=methods, sources=attribution_lines(all_layers),
+                                    methods=methods,
+                                    sources=attribution_lines(all_layers, fictional=fictional),
                                     rule_lines=describe_rules(rules), fictional=fictional))
     return written

@@ -41,6 +41,16 @@ _BREWER: dict[str, list[str]] = {
                 "#a63603", "#7f2704"],
     "Greys": ["#ffffff", "#f0f0f0", "#d9d9d9", "#bdbdbd", "#969696", "#737373", "#525252",
               "#252525", "#000000"],
+    "Reds": ["#fff5f0", "#fee0d2", "#fcbba1", "#fc9272", "#fb6a4a", "#ef3b2c", "#cb181d",
+             "#a50f15", "#67000d"],
+    "RdPu": ["#fff7f3", "#fde0dd", "#fcc5c0", "#fa9fb5", "#f768a1", "#dd3497", "#ae017e",
+             "#7a0177", "#49006a"],
+    "BuPu": ["#f7fcfd", "#e0ecf4", "#bfd3e6", "#9ebcda", "#8c96c6", "#8c6bb1", "#88419d",
+             "#810f7c", "#4d004b"],
+    "GnBu": ["#f7fcf0", "#e0f3db", "#ccebc5", "#a8ddb5", "#7bccc4", "#4eb3d3", "#2b8cbe",
+             "#0868ac", "#084081"],
+    "YlGn": ["#ffffe5", "#f7fcb9", "#d9f0a3", "#addd8e", "#78c679", "#41ab5d", "#238443",
+             "#006837", "#004529"],
     "RdBu": ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0",
              "#92c5de", "#4393c3", "#2166ac", "#053061"],
     "RdYlBu": ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090", "#ffffbf", "#e0f3f8",
@@ -118,7 +128,7 @@ def palette_colors(name: str, k: int) -> list[str]:
     if base == "gistar":
         cols = list(GISTAR_COLORS)
     elif base not in _BREWER:
-        raise ValueError(f"unknown palette {name!r}; use one of {', '.join(palette_names())}")
+        return _matplotlib_palette(name, base, k)
     else:
         cols = list(_BREWER[base])
     k = max(1, int(k))
@@ -128,6 +138,21 @@ def palette_colors(name: str, k: int) -> list[str]:
         cols = cols[1:]  # skip the near-white first colour so class 1 shows on white paper
     idx = np.round(np.linspace(0, len(cols) - 1, k)).astype(int)
     return [cols[i] for i in idx]
+
+
+def _matplotlib_palette(name: str, base: str, k: int) -> list[str]:
+    """Sample a matplotlib colormap (it has every ColorBrewer name) for other palettes."""
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    try:
+        cmap = matplotlib.colormaps[base]
+    except KeyError:
+        raise ValueError(f"unknown palette {name!r}; use one of "
+                         f"{', '.join(palette_names())}") from None
+    k = max(1, int(k))
+    pos = [0.5] if k == 1 else list(np.linspace(0.12, 1.0, k))
+    return [to_hex(cmap(p)) for p in pos]
 
 
 def hex_to_rgba(color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
