@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show the full traceback when something fails")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for mod in _command_modules():
-        p = sub.add_parser(mod.NAME, help=mod.HELP,
+        # argparse %-formats help strings: accept both "95%" and "95%%" in HELP.
+        summary = mod.HELP.replace("%%", "%").replace("%", "%%")
+        p = sub.add_parser(mod.NAME, help=summary,
                            description=getattr(mod, "DESCRIPTION", mod.HELP),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
