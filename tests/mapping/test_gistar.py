@@ -18,7 +18,7 @@ from shapely.geometry import box
 from layers.errors import AnalysisError
 from mapping.gistar import fdr_bh, gi_bins, gistar, hotspot_gistar, hotspot_gistar_grid
 from mapping.weights import build_weights
-from conftest import shared_path
+from tests.conftest import shared_path
 
 CRS = "EPSG:27700"
 

@@ -16,7 +16,7 @@ from shapely.geometry import box
 from layers.errors import AnalysisError
 from mapping.lisa import LISA_QUADRANTS, hotspot_lisa, local_moran
 from mapping.weights import build_weights
-from conftest import shared_path
+from tests.conftest import shared_path
 
 CRS = "EPSG:27700"
 

@@ -18,7 +18,7 @@ from layers.errors import AnalysisError, InputError
 from mapping.periods import assign_periods, same_period_last_year
 from mapping.rates import area_rates, assign_points, byar_ci, count_points, exact_poisson_ci, \
     wilson_ci
-from conftest import shared_path
+from tests.conftest import shared_path
 
 CRS = "EPSG:27700"
 
