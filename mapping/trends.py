@@ -130,6 +130,11 @@ def trend_monthly(records, *, date_column: str = "date", filter: str | None = No
     window : int
         Months in the rolling mean (3 = the month and the two before it).
 
+    Raises
+    ------
+    InputError
+        If no record has a date and no period is given.
+
     Returns
     -------
     DataFrame
@@ -148,7 +153,11 @@ def trend_monthly(records, *, date_column: str = "date", filter: str | None = No
     hi = pd.Period(pd.Timestamp(end), "M") if end is not None else \
         (months.max() if len(months) else None)
     if lo is None or hi is None:
-        idx = pd.PeriodIndex([], freq="M")
+        what = f" matching '{filter}'" if filter else ""
+        raise InputError(f"no records with a date{what} to count ({len(sel):,} selected, "
+                         f"{n_missing:,} without a date)",
+                         fix="check the filter, the area and the date column, or give "
+                             "start and end dates")
     else:
         if hi < lo:
             raise InputError(f"the period ends ({hi}) before it starts ({lo})",

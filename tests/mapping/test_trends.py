@@ -149,3 +149,12 @@ def test_financial_year_quarters():
     assert q.loc["2018/19 Q1", "count"] == 6 and q.loc["2018/19 Q4", "count"] == 1
     assert q.loc["2019/20 Q1", "count_year_earlier"] == 6
     assert q.loc["2019/20 Q1", "quarter_start"] == pd.Timestamp("2019-04-01")
+
+
+def test_nothing_selected_is_a_clear_error():
+    g = _records(["2019-01-01"])
+    with pytest.raises(InputError, match="no records with a date matching"):
+        trend_analysis(g, filter="crime_type == 'Theft'")
+    # with an explicit period, an empty selection is a run of zero months
+    m = trend_monthly(g, filter="crime_type == 'Theft'", start="2019-01-01", end="2019-03-31")
+    assert m["count"].tolist() == [0, 0, 0]
