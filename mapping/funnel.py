@@ -317,6 +317,8 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
                r * mult * 2)
     if np.nanmax(rates) <= ycap * 1.25:
         ycap = float(np.nanmax(rates)) * 1.1
+    if not np.isfinite(ycap) or ycap <= 0:  # every rate and limit is zero
+        ycap = 1.0
     yplot = np.minimum(rates, ycap)
     off = rates > ycap
     table = table.assign(yplot=yplot, offscale=off)
