@@ -112,9 +112,11 @@ def wilson_ci(successes, n, confidence: float = 0.95):
 def assign_points(areas, points) -> np.ndarray:
     """Position of the area containing each point (−1 if none).
 
-    Uses an STR-tree of the points queried with each prepared polygon
-    (``contains``, then ``covers`` for points exactly on a boundary, which
-    go to the first area in file order).  Vectorised; no Python loop per point.
+    An STR-tree of the points is queried with each polygon's bounding box,
+    then each prepared polygon tests its candidate coordinates at once
+    (``shapely.contains_xy``).  Points exactly on a boundary are settled by a
+    second pass with ``intersects_xy`` and go to the first area in file order,
+    as do points in overlapping areas.  No Python loop per point.
     """
     import shapely
 
@@ -125,23 +127,26 @@ def assign_points(areas, points) -> np.ndarray:
         return out
     valid = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
     idx_valid = np.flatnonzero(valid)
+    xy = shapely.get_coordinates(pts[valid])
     tree = shapely.STRtree(pts[valid])
+    a_idx, p_idx = tree.query(polys)  # sorted by polygon
+    if not len(a_idx):
+        return out
     shapely.prepare(polys)
-    a_idx, p_idx = tree.query(polys, predicate="contains")
-    if len(a_idx):  # (no point inside any area: nothing to assign here)
-        order = np.lexsort((a_idx, p_idx))  # first area wins for any overlap
-        a_idx, p_idx = a_idx[order], p_idx[order]
-        first = np.r_[True, p_idx[1:] != p_idx[:-1]]
-        out[idx_valid[p_idx[first]]] = a_idx[first]
-    left = np.flatnonzero(out[idx_valid] < 0)
-    if len(left):  # on a boundary line: covers, not contains
-        sub = shapely.STRtree(pts[idx_valid[left]])
-        a2, p2 = sub.query(polys, predicate="covers")
-        if len(a2):
-            order = np.lexsort((a2, p2))
-            a2, p2 = a2[order], p2[order]
-            first = np.r_[True, p2[1:] != p2[:-1]]
-            out[idx_valid[left[p2[first]]]] = a2[first]
+    x, y = xy[:, 0], xy[:, 1]
+    sub = np.full(len(xy), -1, np.int64)
+    for test in (shapely.contains_xy, shapely.intersects_xy):
+        keep = sub[p_idx] < 0
+        aa, pp_all = a_idx[keep], p_idx[keep]
+        if not len(aa):
+            break
+        cuts = np.flatnonzero(np.r_[True, aa[1:] != aa[:-1], True])
+        for s, e in zip(cuts[:-1], cuts[1:]):
+            k = aa[s]
+            pp = pp_all[s:e]
+            hit = pp[test(polys[k], x[pp], y[pp])]
+            sub[hit[sub[hit] < 0]] = k
+    out[idx_valid] = sub
     return out
 
 
