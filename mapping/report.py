@@ -155,7 +155,7 @@ def write_report(path, entries, *, project_meta: dict | None = None,
         usable_h = section.page_height - section.top_margin - section.bottom_margin
         doc.add_heading(e.title, level=1)
         aspect = 297 / 210 if e.landscape else 210 / 297
-        width = min(usable_w, int((usable_h - Cm(2.2)) * aspect))  # room for heading+caption
+        width = min(usable_w, int((usable_h - Cm(3.0)) * aspect))  # room for heading+caption
         doc.add_picture(str(e.image), width=width)
         cap = doc.add_paragraph(f"Figure {i}. {e.caption or e.title}", style="Caption")
         cap.paragraph_format.space_after = Pt(6)
