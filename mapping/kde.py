@@ -281,6 +281,13 @@ def _points_xy(points, weight):
     return xy, np.ones(len(xy)) if weight is None else np.asarray(weight, float)
 
 
+def _period(points) -> str:
+    from mapping.periods import describe_span
+
+    return describe_span(points["date"]) if hasattr(points, "columns") and \
+        "date" in points.columns else ""
+
+
 def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | None = None,
                 kernel: str = "quartic", weight=None, boundary=None, grid: GridSpec | None = None,
                 method: str = "binned", min_bandwidth: float | None = None):
@@ -388,6 +395,7 @@ def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | No
         "tolerance": (f"binned within {KDE_TOLERANCE[kernel]:.0%} of exact peak "
                       "(bandwidth ≥ 4 cells)" if method == "binned" else "exact"),
         "edge_correction": "none",
+        "period": _period(points),
         "notes": notes,
     }
     return Surface(values=values, x0=grid.x0, y0=grid.y0, cell_size=float(cell_size),
