@@ -34,7 +34,8 @@ import pandas as pd
 
 from layers.errors import InputError
 
-__all__ = ["poisson_ci", "funnel_limits", "funnel_table", "funnel_chart", "FUNNEL_LEVELS"]
+__all__ = ["poisson_ci", "funnel_limits", "funnel_table", "funnel_chart", "funnel_overdispersion",
+           "FUNNEL_LEVELS"]
 
 #: Default control-limit levels: "2 sigma" (95%) and "3 sigma" (99.8%).
 FUNNEL_LEVELS = (0.95, 0.998)
@@ -109,7 +110,7 @@ def _count_limits(mu: np.ndarray, level: float):
 
 
 def funnel_limits(population, rate: float, *, levels=FUNNEL_LEVELS,
-                  multiplier: float = 10000.0) -> pd.DataFrame:
+                  multiplier: float = 10000.0, tau2: float = 0.0) -> pd.DataFrame:
     """Exact Poisson control limits of a rate at the given populations.
 
     Parameters
@@ -122,6 +123,11 @@ def funnel_limits(population, rate: float, *, levels=FUNNEL_LEVELS,
         Two-sided control levels, e.g. (0.95, 0.998).
     multiplier : float
         Rates are expressed per ``multiplier`` people (10,000 by default).
+    tau2 : float
+        Between-area variance of the rate (per person, squared) from
+        :func:`funnel_overdispersion`.  0 (default) gives the exact Poisson
+        limits; above 0, the additive random-effects limits of Spiegelhalter
+        (2005): ``rate ± z sqrt(rate / N + tau2)``, normal approximation.
 
     Returns
     -------
@@ -145,10 +151,64 @@ def funnel_limits(population, rate: float, *, levels=FUNNEL_LEVELS,
     mu = pop * rate
     for lv in levels:
         key = _level_key(lv)
+        if tau2 > 0:
+            from scipy.stats import norm
+
+            half = norm.ppf(0.5 + lv / 2) * np.sqrt(rate / pop + tau2)
+            out[f"lower_{key}"] = np.maximum(rate - half, 0.0) * multiplier
+            out[f"upper_{key}"] = (rate + half) * multiplier
+            continue
         lo, hi = _count_limits(mu, lv)
         out[f"lower_{key}"] = lo / pop * multiplier
         out[f"upper_{key}"] = hi / pop * multiplier
     return out
+
+
+def funnel_overdispersion(count, population, rate: float | None = None, *,
+                          winsor: float = 0.1) -> dict:
+    """Overdispersion of area rates around the overall rate (Spiegelhalter 2005).
+
+    Parameters
+    ----------
+    count, population : array-like
+        Area counts and populations.
+    rate : float, optional
+        Target rate per person (default: total count / total population).
+    winsor : float
+        Share winsorised at each tail of the z-scores (10% as recommended).
+
+    Returns
+    -------
+    dict
+        ``phi`` (overdispersion factor, 1 = Poisson), ``tau2`` (additive
+        between-area variance, 0 when ``I phi <= I - 1``), ``n_areas`` and
+        ``p_value`` (``I phi`` against chi-squared on ``I - 1`` degrees of
+        freedom).
+
+    Notes
+    -----
+    ``z_i = (y_i - r) / sqrt(r / N_i)`` with ``y_i = O_i / N_i``;
+    ``phi = mean(winsorised z^2)``; ``tau2 = (I phi - (I - 1)) /
+    (sum w - sum w^2 / sum w)`` with ``w_i = N_i / r``.
+    """
+    from scipy.stats import chi2
+
+    o = np.asarray(count, float)
+    n = np.asarray(population, float)
+    ok = (n > 0) & np.isfinite(o)
+    o, n = o[ok], n[ok]
+    r = float(o.sum() / n.sum()) if rate is None else float(rate)
+    k = len(o)
+    if k < 3 or r <= 0:
+        return {"phi": np.nan, "tau2": 0.0, "n_areas": k, "p_value": np.nan}
+    z = (o / n - r) / np.sqrt(r / n)
+    lo, hi = np.quantile(z, [winsor, 1 - winsor])
+    zw = np.clip(z, lo, hi)
+    phi = float(np.mean(zw ** 2))
+    w = n / r
+    tau2 = max(0.0, (k * phi - (k - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
+    return {"phi": phi, "tau2": float(tau2), "n_areas": k,
+            "p_value": float(chi2.sf(k * phi, k - 1))}
 
 
 def _level_key(level: float) -> str:
@@ -158,7 +218,7 @@ def _level_key(level: float) -> str:
 def funnel_table(areas, *, count: str = "count", population: str = "population",
                  name: str | None = None, multiplier: float = 10000.0, levels=FUNNEL_LEVELS,
                  comparators=None, target_rate: float | None = None,
-                 ci_method: str = "phe") -> pd.DataFrame:
+                 ci_method: str = "phe", overdispersion: bool = False) -> pd.DataFrame:
     """Area rates with their control limits and an outlier flag.
 
     Parameters
@@ -182,6 +242,11 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
         of ``areas``, total count / total population).
     ci_method : str
         Interval for each area's own rate (:func:`poisson_ci`).
+    overdispersion : bool
+        Widen the limits for between-area variation beyond Poisson noise
+        (Spiegelhalter 2005 additive random effects, :func:`funnel_overdispersion`).
+        Off by default, as in PHE's standard method; the estimate (``phi``,
+        ``tau2``) is always reported in the meta.
 
     Returns
     -------
@@ -230,7 +295,10 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
     t["rate_ci_low"] = lo / t["population"] * multiplier
     t["rate_ci_high"] = hi / t["population"] * multiplier
     t["expected"] = t["population"] * r
-    lim = funnel_limits(t["population"].to_numpy(), r, levels=levels, multiplier=multiplier)
+    od = funnel_overdispersion(b["count"], b["population"], r)
+    tau2 = od["tau2"] if overdispersion else 0.0
+    lim = funnel_limits(t["population"].to_numpy(), r, levels=levels, multiplier=multiplier,
+                        tau2=tau2)
     keys = [_level_key(lv) for lv in levels]
     for k in keys:
         t[f"lower_{k}"] = lim[f"lower_{k}"].to_numpy()
@@ -246,13 +314,18 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
         t = gpd.GeoDataFrame(t, geometry=geom.to_numpy(), crs=areas.crs)
     t.attrs["meta"] = {
         "title": f"Rates per {multiplier:,.0f} against population with control limits",
-        "method": "funnel plot: exact Poisson control limits (chi-squared form, solved for a "
-                  "continuous count) around the overall rate, PHE Fingertips method; area "
-                  f"rate intervals: {ci_method} (exact below 10, Byar from 10)",
+        "method": ("funnel plot: control limits around the overall rate widened for "
+                   "overdispersion (Spiegelhalter 2005 additive random effects, tau2 = "
+                   f"{tau2:.3g}, normal approximation)" if tau2 > 0 else
+                   "funnel plot: exact Poisson control limits (chi-squared form, solved for a "
+                   "continuous count) around the overall rate, PHE Fingertips method")
+                  + f"; area rate intervals: {ci_method} (exact below 10, Byar from 10)",
         "units": f"per {multiplier:,.0f} population", "value_column": "rate",
         "overall_rate": r * multiplier, "multiplier": multiplier, "levels": list(levels),
         "base_n": int(b["count"].sum()), "population_total": float(b["population"].sum()),
         "n_areas": int(len(b)), "n_dropped": n_dropped,
+        "overdispersion": {**od, "adjusted": bool(overdispersion and tau2 > 0)},
+        "tau2": tau2,
         "n_outside": {o: int(((t["outside"] == o) & (t["group"] == "area")).sum())
                       for o in sorted(set(outside))},
         "references": list(_REFS),
@@ -300,7 +373,8 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
     pmax = float(table["population"].max()) * 1.05
     grid = np.geomspace(pmin, pmax, 160) if log_x or pmax / pmin > 50 else \
         np.linspace(pmin, pmax, 160)
-    lim = funnel_limits(grid, r, levels=levels, multiplier=mult)
+    tau2 = float(meta.get("tau2", 0.0) or 0.0)
+    lim = funnel_limits(grid, r, levels=levels, multiplier=mult, tau2=tau2)
     styles = [("--", PALETTE["grey"]), ("-", PALETTE["alert"])]
     for (ls, colour), lv in zip(styles, sorted(levels)):
         k = _level_key(lv)
@@ -353,6 +427,7 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
     ax.set_xlim(pmin, pmax)
     ax.set_ylim(0, ycap * 1.12)
     outer = f"{max(levels) * 100:g}%"
+    n_lab = n_pick = 0
     if label != "none":
         pick = table[table["outside"] != "within"] if label == "any" else \
             table[table["outside"].str.endswith(outer)]
@@ -362,7 +437,7 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
         fig.canvas.draw()  # so data -> pixel transforms are final
         boxes = []  # placed label boxes in pixels: (x0, y0, x1, y1)
         ch_w, ch_h = 7.2 * fig.dpi / 72 * 0.6, 7.2 * fig.dpi / 72 * 1.25
-        n_lab = 0
+        n_pick = len(pick)
         for row in pick.itertuples(index=False):
             if n_lab >= max_labels:
                 break
@@ -398,15 +473,18 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
     title = title or f"{units[:1].upper() + units[1:]} per {mult:,.0f} population by area"
     sub = (f"{meta.get('n_areas', len(areas))} areas · {format_n(meta.get('base_n'))} {units} · "
            f"population {meta.get('population_total', 0):,.0f} · {n_out} outside the limits")
+    how = ("widened for overdispersion (Spiegelhalter 2005 random effects)" if tau2 > 0 else
+           "by exact Poisson (chi-squared) limits, the PHE funnel-plot method (Spiegelhalter "
+           "2005)")
     cap = (f"Each dot is an area: its rate against its population. Lines: {', '.join(f'{v*100:g}%' for v in sorted(levels))} "
-           "control limits around the overall rate by exact Poisson (chi-squared) limits, the "
-           f"PHE funnel-plot method (Spiegelhalter 2005). Labelled: areas outside the {outer} "
+           f"control limits around the overall rate {how}. Labelled: areas outside the {outer} "
            "limits" + (" and comparators" if len(cmp_) else "")
-           + (f" (the {max_labels} most extreme without overlaps)" if n_outer > max_labels else "")
+           + (f" ({n_lab} of {n_pick}, the most extreme whose labels do not overlap)"
+              if n_lab < n_pick else "")
            + "." + (f" {n_outer} of {n_areas} areas are outside the {outer} limits, far more than "
                     "chance would give: the areas vary more than Poisson noise (overdispersion), "
                     "so treat single outliers with care (Spiegelhalter 2005)."
-                    if n_outer > 0.1 * n_areas else ""))
+                    if n_outer > 0.1 * n_areas and tau2 == 0 else ""))
     return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
                         legend_row=n_rows)
 

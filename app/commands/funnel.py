@@ -47,6 +47,9 @@ def add_arguments(parser):
                         help="comparator areas: CSV with name, count and population columns")
     parser.add_argument("--multiplier", type=float, default=10000.0,
                         help="rate per this many people (default 10,000)")
+    parser.add_argument("--overdispersion", action="store_true",
+                        help="widen the limits for between-area variation beyond Poisson "
+                             "noise (Spiegelhalter 2005); off by default, as in PHE's method")
     parser.add_argument("--units", default="records", help="what is counted, for titles")
     parser.add_argument("--title", default=None, help="chart title")
     add_output_arguments(parser)
@@ -94,7 +97,7 @@ def run(args) -> int:
                                     cols["count"]: count, cols["population"]: popcol})
     t = funnel_table(areas, count=count, population=popcol,
                      name=args.name_field or args.area_id, multiplier=args.multiplier,
-                     comparators=cmp_)
+                     comparators=cmp_, overdispersion=args.overdispersion)
     t[args.area_id] = [areas.loc[i, args.area_id] if g == "area" else None
                        for i, g in zip(t.index, t["group"])]
     meta = {**t.attrs["meta"], "params": {**t.attrs["meta"].get("params", {}),
@@ -107,8 +110,11 @@ def run(args) -> int:
     written += save_chart(funnel_chart(t, units=args.units, title=args.title,
                                        source=args.source), folder, "funnel_chart", fm)
     n_out = {k: v for k, v in meta["n_outside"].items() if k != "within"}
+    od = meta["overdispersion"]
     print(f"{meta['n_areas']} areas, {meta['base_n']:,} {args.units}, overall rate "
           f"{meta['overall_rate']:.2f} per {args.multiplier:,.0f}; outside the limits: "
-          + (", ".join(f"{v} {k}" for k, v in n_out.items()) or "none"))
+          + (", ".join(f"{v} {k}" for k, v in n_out.items()) or "none")
+          + f"; overdispersion phi = {od['phi']:.2f}"
+          + (" (limits widened)" if od["adjusted"] else ""))
     report(written)
     return 0

@@ -393,7 +393,7 @@ def venues_step(ctx, *, events: str, venues: str, radius: float = 250.0,
 def funnel_step(ctx, *, areas: str, population: str = "population", points: str | None = None,
                 count: str | None = None, area_id=None, label: str | None = None,
                 filter: str | None = None, multiplier: float = 10000.0, comparators=None,
-                units: str = "records", name: str = "funnel"):
+                overdispersion: bool = False, units: str = "records", name: str = "funnel"):
     """Area rates against population with PHE exact Poisson control limits, and the chart.
 
     Parameters
@@ -413,6 +413,8 @@ def funnel_step(ctx, *, areas: str, population: str = "population", points: str 
     comparators : str or DataFrame, optional
         Comparator areas (CSV path or table with the label, count and
         population columns).
+    overdispersion : bool
+        Widen the limits for overdispersion (Spiegelhalter 2005).
     units, name : str
         Chart wording; output name.
 
@@ -445,7 +447,7 @@ def funnel_step(ctx, *, areas: str, population: str = "population", points: str 
     if label not in work.columns:
         label = aid
     t = funnel_table(work, count=count, population=population, name=label,
-                     multiplier=multiplier, comparators=cmp_)
+                     multiplier=multiplier, comparators=cmp_, overdispersion=overdispersion)
     t[aid] = list(work.loc[t.index[t["group"] == "area"], aid]) + \
         [None] * int((t["group"] != "area").sum())
     p = {"areas": areas, "points": points, "filter": filter, "multiplier": multiplier}

@@ -170,3 +170,31 @@ def test_real_bristol_lsoa_drugs_funnel(tmp_path):
     assert ((ft["outside"] == "high 99.8%").to_numpy() == (lo > mu)).all()
     out = chart_save(funnel_chart(ft, units="Drugs offences"), tmp_path / "funnel.png")
     assert out.stat().st_size > 20000
+
+
+def test_overdispersion_hand_worked_and_adjusted_limits():
+    from scipy.stats import norm
+
+    from mapping.funnel import funnel_overdispersion
+
+    # ten areas of 10,000 people: counts far more spread than Poisson around 10
+    counts = np.array([2, 4, 6, 8, 10, 10, 12, 14, 16, 28])
+    pops = np.full(10, 10000.0)
+    od = funnel_overdispersion(counts, pops, winsor=0.1)
+    r = counts.sum() / pops.sum()
+    z = (counts / pops - r) / np.sqrt(r / pops)
+    lo, hi = np.quantile(z, [0.1, 0.9])
+    phi = np.mean(np.clip(z, lo, hi) ** 2)
+    w = pops / r
+    tau2 = (10 * phi - 9) / (w.sum() - (w ** 2).sum() / w.sum())
+    assert_allclose(od["phi"], phi) and phi > 1
+    assert_allclose(od["tau2"], tau2)
+    t = funnel_table(pd.DataFrame({"count": counts, "population": pops}), overdispersion=True)
+    half = norm.ppf(0.999) * np.sqrt(r / 10000 + tau2)
+    assert_allclose(t["upper_99_8"].iloc[0], (r + half) * 10000)
+    assert t.attrs["meta"]["overdispersion"]["adjusted"]
+    plain = funnel_table(pd.DataFrame({"count": counts, "population": pops}))
+    assert (t["upper_99_8"] > plain["upper_99_8"]).all()
+    assert (plain["outside"] != "within").sum() >= (t["outside"] != "within").sum()
+    # Poisson-like data: no extra variance
+    assert funnel_overdispersion([10, 10, 10, 10], [1e4] * 4)["tau2"] == 0.0
