@@ -20,7 +20,8 @@ from mapping.lifecycle import (  # noqa: E402
 from mapping.needles import (  # noqa: E402
     needle_finds_by_area, needle_response, needle_response_summary, needle_slow_areas)
 from mapping.venues import venue_activity, venue_counts  # noqa: E402
-from mapping.funnel import funnel_limits, funnel_table, poisson_ci  # noqa: E402
+from mapping.funnel import (  # noqa: E402
+    funnel_limits, funnel_overdispersion, funnel_table, poisson_ci)
 from mapping.demographics import age_bands, breakdown, breakdown_display  # noqa: E402
 from mapping.charts import (  # noqa: E402
     chart_save, trend_chart, trend_quarter_chart, trend_season_chart)
@@ -35,6 +36,7 @@ __all__ += ["trend_monthly", "trend_quarterly", "trend_seasonal", "trend_events"
             "lifecycle_closures", "lifecycle_reopening", "kaplan_meier", "needle_response",
             "needle_response_summary", "needle_slow_areas", "needle_finds_by_area",
             "venue_activity", "venue_counts", "funnel_limits", "funnel_table", "poisson_ci",
+            "funnel_overdispersion",
             "age_bands", "breakdown", "breakdown_display", "chart_save", "trend_chart",
             "trend_quarter_chart", "trend_season_chart", "lifecycle_analysis", "lifecycle_chart",
             "needle_response_chart", "venue_chart", "funnel_chart", "breakdown_chart"]
