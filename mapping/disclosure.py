@@ -31,9 +31,15 @@ __all__ = ["DisclosureRules", "apply_rules", "describe_rules", "suppress_counts"
            "is_sensitive"]
 
 _COUNT_NAMES = {"count", "n", "events", "n_events", "n_points", "incidents", "crimes",
-                "offences", "arrests", "finds", "records", "observed", "cases"}
+                "offences", "arrests", "finds", "records", "observed", "cases", "needles",
+                "needle_finds", "crack_houses", "seizures", "clients", "residents_in_treatment"}
+# Whole-number columns that are not counts of people or events.
+_NOT_COUNT_RE = re.compile(r"(year|month|quarter|week|day|date|rank|decile|quintile|tercile|"
+                           r"terc|class|bin|row|col|_id|^id|code|index|order|period|population|"
+                           r"^pop|capacity|places|seed|lag|k$|^k_|neighbo|cluster|bivariate)",
+                           re.IGNORECASE)
 _RATE_RE = re.compile(r"(rate|per_1000|per_10k|per_100k|ci_low|ci_high|ci_lower|ci_upper|"
-                      r"lcl|ucl|lower_ci|upper_ci|ratio|expected|share|pct|percent)",
+                      r"lcl|ucl|lower_ci|upper_ci|ratio|expected|share|pct|percent|change|diff)",
                       re.IGNORECASE)
 
 
@@ -98,18 +104,39 @@ def describe_rules(rules: DisclosureRules) -> list[str]:
     return lines
 
 
+def _whole_non_negative(s) -> bool:
+    v = s.to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    return bool(len(v)) and bool(np.all(v >= 0)) and bool(np.all(v == np.round(v)))
+
+
 def count_columns(df, meta: dict | None = None) -> list[str]:
-    """Columns holding counts of records (declared in meta, or recognised by name)."""
+    """Columns holding counts of records.
+
+    Declared ones (``meta["count_columns"]``) win.  Otherwise a column is a
+    count if its name says so (``count``, ``n_*``, ``*_count``, a record kind
+    such as ``needles`` or ``arrests``), if it is the ``value`` column of an
+    analysis whose ``params["value"]`` is a count, or - for a *sensitive*
+    layer - if it holds whole non-negative numbers and is not a key, rank,
+    class or calendar field.
+    """
     meta = meta or {}
     if meta.get("count_columns") is not None:
         return [c for c in meta["count_columns"] if c in df.columns]
+    value_is_count = "count" in str((meta.get("params") or {}).get("value", "")).lower()
+    sensitive = bool(meta.get("sensitive"))
     out = []
     for c in df.columns:
         lc = str(c).lower()
-        if c == "geometry" or df[c].dtype.kind not in "iuf":
+        if c == "geometry" or df[c].dtype.kind not in "iuf" or df[c].dtype.kind == "b":
             continue
-        if (lc in _COUNT_NAMES or lc.endswith("_count") or lc.startswith("count_")
-                or lc.startswith("n_")) and not _RATE_RE.search(lc):
+        if _RATE_RE.search(lc):
+            continue
+        named = (lc in _COUNT_NAMES or lc.endswith("_count") or lc.startswith("count_")
+                 or lc.startswith("n_"))
+        if named or (lc == "value" and value_is_count):
+            out.append(c)
+        elif sensitive and not _NOT_COUNT_RE.search(lc) and _whole_non_negative(df[c]):
             out.append(c)
     return out
 
@@ -162,11 +189,11 @@ def display_table(df, rules: DisclosureRules, meta: dict | None = None):
         return out
     if not any(str(c).endswith("_suppressed") for c in out.columns):
         out = suppress_counts(out, count_columns(out, meta), rate_columns(out, meta), rules)
-    counts = set(count_columns(out, meta))
+    rates = set(rate_columns(out, meta))
     for c in list(out.columns):
         flag = f"{c}_suppressed"
         if flag in out.columns:
-            is_count = c in counts
+            is_count = c not in rates
             hide = out[flag].to_numpy(bool)
             label = rules.small_label if is_count else "suppressed"
             vals = []
@@ -258,8 +285,9 @@ def apply_rules(layers, rules: DisclosureRules | None = None, *, purpose: str = 
             safe.append(lyr)
             continue
         if data is not None and hasattr(data, "columns"):
-            counts = count_columns(data, lyr.meta)
-            rates = rate_columns(data, lyr.meta)
+            meta = {**(lyr.meta or {}), "sensitive": is_sensitive(lyr)}
+            counts = count_columns(data, meta)
+            rates = rate_columns(data, meta)
             if counts:
                 new = suppress_counts(data, counts, rates, rules)
                 if new.shape[1] != data.shape[1]:

@@ -189,3 +189,17 @@ def test_scan_detects_coordinates_when_raw_export_is_allowed(tmp_path):
     assert "ARE included" in html.decode("utf-8")
     gpkg = export_geopackage([secret_points_layer(allow=True)], tmp_path / "a.gpkg").read_bytes()
     assert any(tok in gpkg for tok in binary)
+
+
+def test_counts_recognised_from_analysis_meta_and_sensitivity():
+    df = pd.DataFrame({"code": ["a", "b"], "value": [3.0, 40.0], "gi_bin": [0, 3],
+                       "needles": [2, 9], "closed": [1, 7], "month_of_year": [1, 2],
+                       "imd_decile": [1, 2], "gi_z": [0.1, 2.5]})
+    # Gi*/LISA tables: 'value' is a count when the analysis says params.value = count
+    assert count_columns(df, {"params": {"value": "count"}}) == ["value", "needles"]
+    assert count_columns(df, {}) == ["needles"]
+    # a sensitive layer: every whole-number column that is not a key/class/calendar field
+    assert count_columns(df, {"sensitive": True}) == ["value", "needles", "closed"]
+    out = display_table(df, RULES, {"sensitive": True})
+    # 1 is small; 7 goes too (secondary), or the total would reveal the 1
+    assert out["closed"].tolist() == ["<5", "<5"] and out["imd_decile"].tolist() == [1, 2]
