@@ -414,7 +414,8 @@ def trend_quarter_chart(result, *, title: str | None = None, place: str | None =
     ax.set_ylim(0, top * 1.3)
     ax.set_ylabel(f"{units} per quarter")
     _legend_above(ax)
-    title = title or f"{units[:1].upper() + units[1:]} per quarter" + (f", {place}" if place else "")
+    title = title or (f"{units[:1].upper() + units[1:]} per quarter"
+                      + (f", {place}" if place else ""))
     sub = f"{_period_text(meta)} · {format_n(meta.get('base_n', q['count'].sum()))} {units}"
     if not has_prev.any():
         sub += " · no complete quarter a year earlier in the data"

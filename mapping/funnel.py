@@ -476,7 +476,8 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
     how = ("widened for overdispersion (Spiegelhalter 2005 random effects)" if tau2 > 0 else
            "by exact Poisson (chi-squared) limits, the PHE funnel-plot method (Spiegelhalter "
            "2005)")
-    cap = (f"Each dot is an area: its rate against its population. Lines: {', '.join(f'{v*100:g}%' for v in sorted(levels))} "
+    lv_text = ", ".join(f"{v * 100:g}%" for v in sorted(levels))
+    cap = (f"Each dot is an area: its rate against its population. Lines: {lv_text} "
            f"control limits around the overall rate {how}. Labelled: areas outside the {outer} "
            "limits" + (" and comparators" if len(cmp_) else "")
            + (f" ({n_lab} of {n_pick}, the most extreme whose labels do not overlap)"
