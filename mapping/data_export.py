@@ -73,6 +73,13 @@ def _only(layer, rules, purpose="data"):
     return safe[0], notes
 
 
+def _has_table(layer) -> bool:
+    """True for layers whose data can be written (frames and surfaces, not chart paths)."""
+    return layer.data is not None and (hasattr(layer.data, "columns")
+                                       or layer.kind == "surface" and hasattr(layer.data,
+                                                                              "values"))
+
+
 def layer_frame(layer):
     """Return the layer's data as a GeoDataFrame in EPSG:27700 (surfaces as cell polygons)."""
     import geopandas as gpd
@@ -113,7 +120,7 @@ def export_geopackage(layers, path, *, rules: DisclosureRules | None = None) -> 
     with atomic_write_path(path) as tmp:
         first = True
         for lyr in safe:
-            if lyr.data is None:
+            if not _has_table(lyr):
                 continue
             try:
                 frame = layer_frame(lyr)
@@ -246,7 +253,7 @@ def export_tables_xlsx(layers, path, *, rules: DisclosureRules | None = None) ->
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             used = set()
             for lyr in safe:
-                if lyr.kind == "surface" or not hasattr(lyr.data, "columns"):
+                if lyr.kind == "surface" or not _has_table(lyr):
                     continue
                 name = _safe_name(lyr.name, 28)
                 while name in used:

@@ -175,7 +175,8 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
 
     rules = rules or DisclosureRules()
     chosen = [lyr for lyr in layers if lyr.visible and lyr.enabled and lyr.data is not None
-              and lyr.kind != "table"]
+              and lyr.kind != "table" and (hasattr(lyr.data, "geometry")
+                                           or lyr.kind == "surface")]
     safe, notes = apply_rules(chosen, rules, purpose="html")
     if fictional:
         notes = ["FICTIONAL DATA – not real events, people or places."] + notes
@@ -188,7 +189,7 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
     for lyr in safe:
         try:
             info, rgba = layer_render_info(lyr, overrides.get(lyr.name))
-        except (KeyError, ValueError, TypeError) as exc:  # same policy as the static map
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:  # as the static map
             notes.append(f"'{lyr.name}' not drawn: {exc}")
             continue
         group = folium.FeatureGroup(name=_html.escape(info.title), show=True)

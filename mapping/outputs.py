@@ -193,7 +193,8 @@ def write_outputs(layers, maps, outdir, *, project_meta: dict | None = None,
                                    extra_tables=extra))
         fig.clear()
 
-    exportable = [lyr for lyr in all_layers if lyr.data is not None]
+    exportable = [lyr for lyr in all_layers if lyr.data is not None
+                  and (hasattr(lyr.data, "columns") or lyr.kind == "surface")]
     written.append(export_geopackage(exportable, outdir / "layers.gpkg", rules=rules))
     for lyr in exportable:
         try:

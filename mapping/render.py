@@ -306,7 +306,7 @@ def draw_layers(ax, layers, *, overrides: dict | None = None) -> list[RenderInfo
                 _draw_points(ax, layer, style, info)
             else:
                 _draw_areas(ax, layer, style, info)
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
             layer.disable(f"cannot draw: {exc}")
             continue
         info.n = len(layer.data) if hasattr(layer.data, "__len__") else 0

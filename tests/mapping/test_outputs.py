@@ -81,3 +81,13 @@ def test_audit_pack_has_each_map_with_caption_notes_and_tables(run):
     assert [r.cells[1].text for r in gi.rows[1:]][3] == "Not significant"
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "quartic KDE" in text and "Office for National Statistics" in text
+
+
+def test_layers_without_a_table_are_skipped_not_crashed(tmp_path):
+    chart = Layer("chart", "charts/trend.png", kind="table")  # e.g. a saved figure's path
+    broken = Layer("broken", "not a frame", kind="areas")
+    files = write_outputs([rates_layer(), chart, broken],
+                          [default_composition(rates_layer())], tmp_path, report=False)
+    assert (tmp_path / "layers.gpkg") in files
+    assert [n for n, _ in pyogrio.list_layers(tmp_path / "layers.gpkg")] == ["rates",
+                                                                              "hotmap_notes"]
