@@ -86,7 +86,7 @@ def rate_ratio_test(count_a, count_b, exposure_a=1.0, exposure_b=1.0,
     return pd.DataFrame({"rate_ratio": rr, "rr_lcl": rr_lcl, "rr_ucl": rr_ucl, "p_exact": p})
 
 
-def compare_periods(areas, points, area_id: str, *, period_a: str, period_b: str,
+def compare_periods(areas, points, area_id: str, *, period_a: str | None, period_b: str,
                     kind: str = "quarter", date_column: str = "date", population=None,
                     alpha: float = 0.05, fdr: bool = True, per: int = 10_000):
     """Per-area comparison of two periods (e.g. 2019Q1 vs 2018Q1).
@@ -96,7 +96,8 @@ def compare_periods(areas, points, area_id: str, *, period_a: str, period_b: str
     areas, points : GeoDataFrame
     area_id : str
     period_a, period_b : str
-        Earlier and later period labels (``2018Q1``, ``2018``, ``2018-11``, ``2018/19``).
+        Earlier and later period labels (``2018Q1``, ``2018``, ``2018-11``, ``2018/19``);
+        ``period_a=None`` means the same period a year before ``period_b``.
     kind : {"month", "quarter", "year", "financial_year"}
     date_column : str
         Date of each record.
@@ -121,7 +122,10 @@ def compare_periods(areas, points, area_id: str, *, period_a: str, period_b: str
     if date_column not in points.columns:
         raise AnalysisError(f"the records have no '{date_column}' column", column=date_column,
                             fix="load records with a date column")
-    pa, pb = period_label(period_a, kind), period_label(period_b, kind)
+    from mapping.periods import same_period_last_year
+
+    pb = period_label(period_b, kind)
+    pa = period_label(period_a, kind) if period_a else same_period_last_year(pb, kind)
     labels = assign_periods(points[date_column], kind)
     n_undated = int(labels.isna().sum())
     counts = {}

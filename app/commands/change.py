@@ -47,7 +47,8 @@ def add_arguments(parser):
     parser.add_argument("--period", default="quarter",
                         choices=["month", "quarter", "year", "financial_year"],
                         help="period kind (default quarter)")
-    parser.add_argument("--period-a", metavar="LABEL", help="earlier period, e.g. 2018Q1")
+    parser.add_argument("--period-a", metavar="LABEL",
+                        help="earlier period, e.g. 2018Q1 (default: --period-b a year earlier)")
     parser.add_argument("--period-b", metavar="LABEL", help="later period, e.g. 2019Q1")
     parser.add_argument("--population", default=None, metavar="FILE",
                         help="population table (areas mode), for rates per 10,000")
@@ -83,7 +84,7 @@ def run(args) -> int:
     if args.mode == "areas":
         from mapping.change import compare_periods
 
-        _need(args, "areas", "area-id", "period-a", "period-b")
+        _need(args, "areas", "area-id", "period-b")
         check_out(args.out)
         areas = load_areas(args.areas, args.area_id)
         pop = None

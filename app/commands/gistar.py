@@ -19,12 +19,14 @@ Refused: geographic (degree) coordinates, and areas with no neighbour
 ("islands") under the chosen weights, each with the fix.
 
 output columns: <area id>, value, gi_z, gi_p, [gi_p_sim], gi_p_fdr, gi_bin, gi_sig
+(grid cells: cell_id, row, col, value, ... when --cell-size replaces --areas)
 
 examples:
   hotmap gistar --areas bristol_lsoa.geojson --area-id LSOA11CD \\
       --points 2019-0*-street.csv --filter "crime_type == 'Drugs'" --out drugs_gi.gpkg
   hotmap gistar --areas lsoa_rates.gpkg --area-id LSOA11CD --value rate_per_10k \\
       --weights knn:8 --permutations 999 --seed 1 --out gi.csv
+  hotmap gistar --cell-size 200 --points drugs.csv --boundary bristol.geojson --out gi_grid.gpkg
 """
 
 
@@ -32,9 +34,9 @@ def add_analysis_arguments(parser, permutations_default=0):
     """Options shared by gistar and lisa."""
     from app.commands.count import add_record_options
 
-    parser.add_argument("--areas", required=True, action="append", metavar="FILE",
+    parser.add_argument("--areas", action="append", metavar="FILE",
                         help="area boundaries (or grid cells) in a projected CRS")
-    parser.add_argument("--area-id", required=True, metavar="FIELD", help="area id field")
+    parser.add_argument("--area-id", metavar="FIELD", help="area id field")
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--points", action="append", metavar="FILE",
                        help="record files: the value is the count per area")
@@ -56,6 +58,11 @@ def add_analysis_arguments(parser, permutations_default=0):
 def add_arguments(parser):
     """Add the verb's options."""
     add_analysis_arguments(parser, permutations_default=0)
+    parser.add_argument("--cell-size", type=float, default=None, metavar="M",
+                        help="instead of --areas: count --points in square cells of M metres "
+                             "(edges on multiples of M) and analyse the cells")
+    parser.add_argument("--boundary", action="append", metavar="FILE",
+                        help="with --cell-size: analyse only cells whose centre is inside")
 
 
 def areas_with_value(args):
@@ -65,6 +72,9 @@ def areas_with_value(args):
     from mapping.rates import count_points
 
     check_out(args.out)
+    if not (args.areas and args.area_id):
+        raise InputError("give --areas FILE and --area-id FIELD",
+                         fix="or, for gistar, --cell-size M with --points")
     areas = load_areas(args.areas, args.area_id)
     if args.points:
         pts, _ = load_points(args.points, args)
@@ -82,13 +92,24 @@ def areas_with_value(args):
 
 def run(args) -> int:
     """Run Gi* and write the table."""
-    from app.commands.count import write_table
-    from mapping.gistar import hotspot_gistar
+    from app.commands.count import load_areas, load_points, write_table
+    from layers.errors import InputError
+    from mapping.gistar import hotspot_gistar, hotspot_gistar_grid
 
-    areas, col = areas_with_value(args)
-    out = hotspot_gistar(areas, col, weights=args.weights, alpha=args.alpha,
-                         fdr=not args.no_fdr, permutations=args.permutations, seed=args.seed,
-                         id_column=args.area_id)
+    if args.cell_size:
+        if not args.points or args.areas:
+            raise InputError("--cell-size analyses grid cells of --points, not --areas",
+                             fix="drop --areas (use --boundary for the study area)")
+        pts, _ = load_points(args.points, args)
+        out = hotspot_gistar_grid(pts, cell_size=args.cell_size,
+                                  boundary=load_areas(args.boundary) if args.boundary else None,
+                                  weights=args.weights, alpha=args.alpha, fdr=not args.no_fdr,
+                                  permutations=args.permutations, seed=args.seed)
+    else:
+        areas, col = areas_with_value(args)
+        out = hotspot_gistar(areas, col, weights=args.weights, alpha=args.alpha,
+                             fdr=not args.no_fdr, permutations=args.permutations,
+                             seed=args.seed, id_column=args.area_id)
     write_table(out, args.out)
     meta = out.attrs["hotmap_meta"]
     print(f"gistar: {meta['params']['weights_detail']}; FDR {meta['params']['fdr']}; "

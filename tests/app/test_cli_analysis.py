@@ -136,6 +136,16 @@ def test_gistar_contract_and_options(files):
     assert "gi_p_sim" in t2.columns
 
 
+def test_gistar_grid_cells(files):
+    out = files / "gg.gpkg"
+    assert main(["gistar", "--cell-size", "250", "--points", str(files / "p.csv"),
+                 "--boundary", str(files / "areas.gpkg"), "--out", str(out)]) == 0
+    g = gpd.read_file(out)
+    assert len(g) == 64 and g["value"].sum() == 60
+    assert list(g.columns)[:4] == ["cell_id", "row", "col", "value"]
+    assert main(["gistar", "--points", str(files / "p.csv"), "--out", str(out)]) == 2
+
+
 def test_gistar_refusals_exit_2(files, capsys):
     code = main(["gistar", "--areas", str(files / "areas.gpkg"), "--area-id", "code",
                  "--points", str(files / "p.csv"), "--weights", "distance:10",

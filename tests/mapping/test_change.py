@@ -68,6 +68,8 @@ def test_compare_periods(areas_and_points):
     assert out["rate_b"].tolist() == [300.0, 20.0]
     assert out.attrs["hotmap_meta"]["period"] == "2018Q1 vs 2019Q1"
     assert "1 records without a date" in out.attrs["hotmap_meta"]["notes"][0]
+    same = compare_periods(areas, pts, "code", period_a=None, period_b="2019Q1")
+    assert same.attrs["hotmap_meta"]["period"] == "2018Q1 vs 2019Q1"
     with pytest.raises(AnalysisError, match="no records in period 2017Q1"):
         compare_periods(areas, pts, "code", period_a="2017Q1", period_b="2019Q1")
 
