@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from layers.errors import AnalysisError
 
@@ -55,6 +54,8 @@ def rate_ratio_test(count_a, count_b, exposure_a=1.0, exposure_b=1.0,
     DataFrame
         ``rate_ratio``, ``rr_lcl``, ``rr_ucl``, ``p_exact`` (two-sided).
     """
+    from scipy import stats
+
     a = np.asarray(count_a, np.int64)
     b = np.asarray(count_b, np.int64)
     ea = np.broadcast_to(np.asarray(exposure_a, float), a.shape)

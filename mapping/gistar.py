@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
 
 from layers.errors import AnalysisError
 
@@ -189,7 +189,9 @@ def gistar(values, weights, *, permutations: int = 0, seed=None) -> dict:
                             fix="check the value column or the points counted")
     lag = ws @ y
     z = (lag - xbar * wi) / (s * np.sqrt((n * s1i - wi ** 2) / (n - 1)))
-    out = {"G": lag / y.sum(), "z": z, "p": 2 * stats.norm.sf(np.abs(z)),
+    from scipy.special import ndtr
+
+    out = {"G": lag / y.sum(), "z": z, "p": 2 * ndtr(-np.abs(z)),
            "EG": wi / n, "VG": None}
     out["VG"] = wi * (n - wi) / (n - 1) / n ** 2 * (s / xbar) ** 2
     if permutations:

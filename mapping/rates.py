@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from layers.errors import AnalysisError, InputError
 
@@ -44,7 +43,9 @@ def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise AnalysisError(f"confidence level {confidence} is not between 0 and 1",
                             fix="use e.g. 0.95")
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + confidence / 2))
 
 
 def byar_ci(count, confidence: float = 0.95):
@@ -80,6 +81,8 @@ def byar_ci(count, confidence: float = 0.95):
 
 def exact_poisson_ci(count, confidence: float = 0.95):
     """Exact Poisson limits from the chi-squared distribution (Garwood 1936)."""
+    from scipy import stats
+
     o = np.asarray(count, float)
     a = 1 - (confidence / 100 if confidence > 1 else confidence)
     lower = np.where(o == 0, 0.0, stats.chi2.ppf(a / 2, 2 * o) / 2)
