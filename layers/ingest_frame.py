@@ -295,9 +295,7 @@ class FrameLoader:
                     continue
                 parsed, bad, detail, fmts = parse_dates(frame[src])
                 finfo["date_formats"].extend(fmts)
-                reasons.add(bad, "unparseable date", np.array(
-                    [f"column {src!r}: {d}" if d else "" for d in detail], dtype=object)
-                    if bad.any() else "")
+                reasons.add(bad, "unparseable date", _prefixed(detail, bad, src))
                 out[f] = parsed
             elif f in NUMERIC_FIELDS:
                 if src is None:
@@ -318,8 +316,7 @@ class FrameLoader:
             if f in DATE_FIELDS or f.endswith(("_date", "_at")):
                 parsed, bad, detail, fmts = parse_dates(frame[src])
                 finfo["date_formats"].extend(fmts)
-                reasons.add(bad, "unparseable date", np.array(
-                    [f"column {src!r}: {d}" if d else "" for d in detail], dtype=object))
+                reasons.add(bad, "unparseable date", _prefixed(detail, bad, src))
                 out[f] = parsed
             else:
                 out[f] = frame[src]
@@ -358,3 +355,12 @@ def _systematic(reason, path, label, mapping, need, messages):
         messages.append(f"{path.name}: {swapped:,} of {n:,} rows have {cols} the wrong way "
                         f"round; map them the other way with columns={{'{need[0]}': "
                         f"{mapping[need[1]]!r}, '{need[1]}': {mapping[need[0]]!r}}}")
+
+
+def _prefixed(detail, bad, src):
+    """Prefix the column name to the details of bad rows only (no loop over good rows)."""
+    out = np.full(len(detail), "", dtype=object)
+    idx = np.flatnonzero(bad)
+    if len(idx):
+        out[idx] = f"column {src!r}: " + pd.Series(detail[idx], dtype=object)
+    return out

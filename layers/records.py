@@ -290,7 +290,8 @@ def _apply_study_area(accepted, rejected, area):
     out_u = np.flatnonzero(~inside_u)
     dist_u = np.zeros(len(uniq))
     dist_u[out_u] = shapely.distance(area, shapely.points(ux[out_u], uy[out_u]))
-    dist = dist_u[inv][~inside]
-    detail = np.array([f"{d:,.0f} m outside the study area" for d in dist], dtype=object)
+    text_u = np.full(len(uniq), "", dtype=object)  # format each distinct place once
+    text_u[out_u] = [f"{d:,.0f} m outside the study area" for d in dist_u[out_u]]
+    detail = text_u[inv][~inside]
     return _move_to_rejected(accepted, rejected, ~inside, "outside study area", detail)
 
