@@ -18,19 +18,24 @@ Kernels (u = distance / bandwidth, zero for u ≥ 1; normalised in 2-D)
 
 Defaults
 --------
-*Cell size*: ArcGIS Kernel Density uses the shorter side of the extent
-divided by 250; sfhotspot aims at about 50 cells along the shorter side.
-hotmap uses ArcGIS's 1/250 (a smooth map at report size), rounded **down**
-to a round number (1, 2, 2.5 or 5 × 10ᵏ m) so cells line up with the
-British National Grid, and at least 5 m.
+*Cell size*: ArcGIS Kernel Density uses the shorter side of the output
+extent divided by 250; sfhotspot's ``hotspot_kde`` sets 50 cells on the
+shorter side (rounded when the data are in metres).  hotmap uses ArcGIS's
+1/250 (50 cells are coarse at report size), rounded **down** to a round
+number (1, 2, 2.5 or 5 × 10ᵏ m) so cell edges fall on round British National
+Grid coordinates, and at least 5 m.
 *Bandwidth*: ArcGIS uses a spatial variant of Silverman's rule,
 ``0.9 × min(SD, sqrt(1/ln 2) × Dm) × n^-0.2`` (SD = standard distance,
-Dm = median distance to the mean centre), which resists outlying points;
-sfhotspot uses a normal-reference rule of thumb.  hotmap uses ArcGIS's rule,
-rounded to 10 m, never below 2 cells.  Both defaults are written to the
+Dm = median distance to the mean centre); sfhotspot uses
+``MASS::bandwidth.nrd`` on the coordinates (a normal-reference rule made
+for Gaussian kernels, and sensitive to outlying points).  hotmap uses
+ArcGIS's rule — it is the one analysts' other tool reports, it is defined
+for a bounded kernel's radius and its median term resists outliers — computed
+on the events inside the study area, rounded to 10 m, never below 2 cells.  Both defaults are written to the
 metadata; analysts should normally state a bandwidth that matches the
 question (e.g. 250 m for street-level drug markets).  A bandwidth smaller
-than the cell size triggers a warning: the map would show single cells.
+than the cell size triggers a warning (as in sfhotspot): the map would show
+single cells.
 
 Computation
 -----------
