@@ -85,7 +85,7 @@ from mapping.rates import (  # noqa: E402
 from mapping.periods import assign_periods, same_period_last_year  # noqa: E402
 from mapping.kde import KERNELS, default_bandwidth, default_cell_size, hotspot_kde, kde_exact  # noqa: E402
 from mapping.weights import SpatialWeights, build_weights, grid_weights  # noqa: E402
-from mapping.gistar import fdr_bh, gi_bins, gistar, hotspot_gistar  # noqa: E402
+from mapping.gistar import fdr_bh, gi_bins, gistar, hotspot_gistar, hotspot_gistar_grid  # noqa: E402
 from mapping.lisa import hotspot_lisa, local_moran  # noqa: E402
 from mapping.change import (  # noqa: E402
     classify_hotspots, compare_periods, hotspot_classify, kde_difference, rate_ratio_test)
@@ -97,7 +97,7 @@ __all__ += ["area_rates", "assign_points", "byar_ci", "count_points", "exact_poi
             "wilson_ci", "assign_periods", "same_period_last_year", "KERNELS",
             "default_bandwidth", "default_cell_size", "hotspot_kde", "kde_exact",
             "SpatialWeights", "build_weights", "grid_weights", "fdr_bh", "gi_bins", "gistar",
-            "hotspot_gistar", "hotspot_lisa", "local_moran", "classify_hotspots",
+            "hotspot_gistar", "hotspot_gistar_grid", "hotspot_lisa", "local_moran", "classify_hotspots",
             "compare_periods", "hotspot_classify", "kde_difference", "rate_ratio_test",
             "composite_layers", "composite_surfaces", "pai_areas", "pai_surface",
             "read_geotiff", "surface_to_cells", "write_geotiff", "write_surface"]
