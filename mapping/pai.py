@@ -5,7 +5,8 @@ later period, the *hotspot area* is the top ``top_percent`` (default 3%, as
 in Chainey, Tompson & Uhlig 2008) of the study area's cells by value.
 Counting the later events:
 
-* **hit rate** = n / N — the share of later events inside the hotspot area;
+* **hit rate** = n / N — the share of later events inside the hotspot area,
+  with 95% Wilson score limits (``hit_rate_lcl``, ``hit_rate_ucl``);
 * **PAI** (Chainey et al. 2008, after Chainey & Ratcliffe) = (n/N) / (a/A),
   where a is the hotspot area and A the study area (cells with data);
 * **RRI**, the recapture rate index (Levine 2008) = (n₂/n₁) / (N₂/N₁): the
@@ -30,6 +31,16 @@ import numpy as np
 from layers.errors import AnalysisError
 
 __all__ = ["pai_surface", "pai_areas"]
+
+
+def _wilson(n, total):
+    """95% Wilson score limits of the hit rate (NaN when there are no events)."""
+    if not total:
+        return float("nan"), float("nan")
+    from mapping.rates import wilson_ci
+
+    lo, hi = wilson_ci(n, total)
+    return float(lo), float(hi)
 
 
 def _cell_index(surface, points):
@@ -88,8 +99,10 @@ def pai_surface(surface, later, *, top_percent: float = 3.0, earlier=None) -> di
     n_hot = int(hot[flat[inside]].sum())
     a, big_a = k * cell_km2, len(valid) * cell_km2
     hit = n_hot / n_all if n_all else float("nan")
+    lo, hi = _wilson(n_hot, n_all)
     out = {"top_percent": top_percent, "hot_cells": k, "cells": int(len(valid)),
            "hot_km2": a, "study_km2": big_a, "n_hot": n_hot, "n_total": n_all, "hit_rate": hit,
+           "hit_rate_lcl": lo, "hit_rate_ucl": hi,
            "pai": hit / (a / big_a) if n_all else float("nan"),
            "threshold": float(vals[order[k - 1]]), "outside": int((~inside).sum()),
            "method": f"top {top_percent:g}% of cells by value; PAI = (n/N)/(a/A) "
@@ -128,8 +141,10 @@ def pai_areas(areas, hot, later, *, earlier=None) -> dict:
     n_all, n_hot = int(inside.sum()), int(hot[pos[inside]].sum())
     a, big_a = float(area_km2[hot].sum()), float(area_km2.sum())
     hit = n_hot / n_all if n_all else float("nan")
+    lo, hi = _wilson(n_hot, n_all)
     out = {"hot_areas": int(hot.sum()), "areas": len(areas), "hot_km2": a, "study_km2": big_a,
-           "n_hot": n_hot, "n_total": n_all, "hit_rate": hit, "pai": hit / (a / big_a),
+           "n_hot": n_hot, "n_total": n_all, "hit_rate": hit, "hit_rate_lcl": lo,
+           "hit_rate_ucl": hi, "pai": hit / (a / big_a),
            "outside": int((~inside).sum()),
            "method": "hotspot areas; PAI = (n/N)/(a/A) (Chainey, Tompson & Uhlig 2008)"}
     if earlier is not None:

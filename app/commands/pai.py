@@ -16,7 +16,7 @@ later period:
   RRI = (n2/n1)/(N2/N1)  (recapture rate index, Levine 2008).
 
 output: one-row CSV with top_percent, hot_cells, cells, hot_km2 (a), study_km2 (A),
-n_hot (n), n_total (N), hit_rate, pai, threshold, outside, [n1_hot, n1_total, rri];
+n_hot (n), n_total (N), hit_rate (with 95% Wilson limits hit_rate_lcl/ucl), pai, threshold, outside, [n1_hot, n1_total, rri];
 also printed.
 
 example:

@@ -39,6 +39,11 @@ def test_pai_hand_worked(surface):
     assert res["hot_cells"] == 3 and res["cells"] == 99
     assert res["n_hot"] == 4 and res["n_total"] == 8 and res["outside"] == 2
     assert res["hit_rate"] == pytest.approx(0.5)
+    # Wilson limits for 4/8 by hand: (2r + z² ± z sqrt(z² + 4r(1 - p))) / (2(n + z²))
+    z = 1.959963984540054
+    half = z * np.sqrt(z * z + 4 * 4 * 0.5)
+    assert res["hit_rate_lcl"] == pytest.approx((8 + z * z - half) / (2 * (8 + z * z)))
+    assert res["hit_rate_ucl"] == pytest.approx((8 + z * z + half) / (2 * (8 + z * z)))
     # a = 3 cells * 0.01 km² = 0.03 km²; A = 99 * 0.01 = 0.99 km²
     assert res["hot_km2"] == pytest.approx(0.03) and res["study_km2"] == pytest.approx(0.99)
     assert res["pai"] == pytest.approx(0.5 / (3 / 99))
