@@ -72,8 +72,7 @@ class ActionsMixin:
         self.rebuild_recent()
 
         self.analysis_menu = mb.addMenu("&Analysis")
-        self.analysis_menu.aboutToShow.connect(self.rebuild_analysis_menu)
-        self.rebuild_analysis_menu()
+        self.analysis_menu.aboutToShow.connect(self.rebuild_analysis_menu)  # filled on demand
 
         v = mb.addMenu("&View")
         self.act_full = self._act("Zoom to &full extent", self.canvas.zoom_full, "Ctrl+0",

@@ -10,7 +10,6 @@ linked to the map through row labels.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionModel, \
     QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QPushButton,
@@ -22,6 +21,8 @@ __all__ = ["DataFrameModel", "AttributeTableWidget"]
 def _fmt(v) -> str:
     if v is None:
         return ""
+    import pandas as pd  # imported lazily: the window shows before pandas loads
+
     if isinstance(v, float):
         if v != v:
             return ""
@@ -42,7 +43,7 @@ class DataFrameModel(QAbstractTableModel):
     positions; sorting and filtering only replace it.
     """
 
-    def __init__(self, frame: pd.DataFrame | None = None, parent=None):
+    def __init__(self, frame=None, parent=None):
         super().__init__(parent)
         self._frame = None
         self._columns: list[str] = []
@@ -52,7 +53,7 @@ class DataFrameModel(QAbstractTableModel):
         if frame is not None:
             self.set_frame(frame)
 
-    def set_frame(self, frame: pd.DataFrame | None) -> None:
+    def set_frame(self, frame) -> None:
         """Show another frame (all rows, unsorted)."""
         self.beginResetModel()
         self._frame = frame
@@ -111,6 +112,8 @@ class DataFrameModel(QAbstractTableModel):
         except TypeError:
             pos = None
         if pos is None or col.isna().any():
+            import pandas as pd  # noqa: F401 - loaded by now (a frame is shown)
+
             s = col.reset_index(drop=True)
             if s.dtype == object:
                 s = s.astype(str).where(s.notna(), None)
@@ -211,7 +214,7 @@ class AttributeTableWidget(QWidget):
         """Show a layer's attributes (None clears)."""
         self.layer = layer
         data = getattr(layer, "data", None)
-        frame = data if isinstance(data, pd.DataFrame) else None
+        frame = data if hasattr(data, "columns") and hasattr(data, "iloc") else None
         self.model.set_frame(frame)
         self.filter.clear()
         self.title.setText(f"<b>{layer.name}</b>" if layer is not None else "No layer")

@@ -44,10 +44,11 @@ class MainWindow(ActionsMixin, QMainWindow):
 
     def __init__(self, settings: Settings | None = None, parent=None):
         super().__init__(parent)
-        from layers.workspace import Workspace
-
-        self.settings = settings or load_settings()
-        self.ws = Workspace()
+        # Settings are validated against hotmap's registries (palettes ...), which import
+        # the analysis packages; when not given they load just after the window shows.
+        self._settings_loaded = settings is not None
+        self.settings = settings if settings is not None else Settings()
+        self._ws = None  # an empty workspace is made on first use (after the window shows)
         self.loading = None
         self.analysing = None
         self.setWindowTitle("hotmap")
@@ -78,11 +79,28 @@ class MainWindow(ActionsMixin, QMainWindow):
         self._status()
         self.build_actions()
         self._wire()
-        self.set_workspace(self.ws)
         self._autosave_timer = QTimer(self, interval=AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.autosave)
         self._autosave_timer.start()
         self._restore_geometry()
+        # the heavy analysis packages import on a worker while the window is already up
+        self._warm = start_worker(_warm_up, report_errors=False)
+        self._warm.signals.returned.connect(self._warmed)
+
+    def _warmed(self, settings) -> None:
+        if not self._settings_loaded:
+            self._load_settings(settings)
+        self.ws  # noqa: B018 - make the empty workspace now that its modules are loaded
+
+    def _load_settings(self, loaded: Settings | None = None) -> None:
+        if self._settings_loaded:
+            return
+        recent = list(self.settings.recent_files)
+        self.settings = loaded if loaded is not None else load_settings()
+        for p in reversed(recent):  # anything opened before the settings arrived
+            self.settings.add_recent(p)
+        self._settings_loaded = True
+        self.rebuild_recent()
 
     # ------------------------------------------------------------ building
     def _dock(self, title, widget, area) -> QDockWidget:
@@ -121,15 +139,24 @@ class MainWindow(ActionsMixin, QMainWindow):
             lambda name, labels: c.set_selection(name, labels))
 
     # ----------------------------------------------------------- workspace
+    @property
+    def ws(self):
+        """The open :class:`layers.workspace.Workspace` (an empty one until a project opens)."""
+        if self._ws is None:
+            from layers.workspace import Workspace
+
+            self.set_workspace(Workspace())
+        return self._ws
+
     def set_workspace(self, ws) -> None:
         """Show a workspace: its layers on the map, in the panel and in the table."""
-        old = self.ws
+        old = self._ws
         if old is not None and old is not ws:
             try:
                 old.dirty_changed.disconnect(self._update_title)
             except (TypeError, ValueError, RuntimeError):
                 pass
-        self.ws = ws
+        self._ws = ws
         ws.dirty_changed.connect(self._update_title)
         self.layer_panel.set_stack(ws.layers)
         self.canvas.set_stack(ws.layers)
@@ -302,6 +329,8 @@ class MainWindow(ActionsMixin, QMainWindow):
             self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
 
     def _save_settings(self) -> None:
+        if not self._settings_loaded:
+            self._load_settings()
         try:
             save_settings(self.settings)
         except OSError as exc:
@@ -411,6 +440,14 @@ class MainWindow(ActionsMixin, QMainWindow):
         clear_autosave(self.ws.project.path)
         self._store_geometry()
         event.accept()
+
+
+def _warm_up():
+    """Import the core packages and read the settings (worker thread, at start-up)."""
+    import layers.workspace  # noqa: F401
+    import mapping.render  # noqa: F401
+
+    return load_settings()
 
 
 def store_result_styles(ws) -> None:

@@ -74,6 +74,8 @@ def load_workspace(project, *, progress=None, cancelled=None):
 
     ws = Workspace(project)
     ws.load(progress=progress, cancelled=cancelled)
+    import mapping.render  # noqa: F401 - import here, not on the GUI thread at first draw
+
     return ws
 
 

@@ -161,9 +161,6 @@ class StyleEditorWidget(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        from mapping.classify import scheme_names
-        from mapping.palettes import palette_names
-
         self.layer = None
         self.heading = QLabel("Select a layer to style it.", self)
         self.heading.setWordWrap(True)
@@ -181,14 +178,9 @@ class StyleEditorWidget(QWidget):
                                           suffix=" pt²")
         self.column = QComboBox(self)
         self.scheme = QComboBox(self)
-        for key in [*scheme_names(), "categorical", "gistar"]:
-            if self.scheme.findData(key) < 0:
-                self.scheme.addItem(SCHEME_LABELS.get(key, key), key)
         self.k = QSpinBox(self, minimum=2, maximum=9)
         self.palette = QComboBox(self)
-        for name in palette_names():
-            self.palette.addItem(name, name)
-            self.palette.addItem(f"{name} (reversed)", f"{name}_r")
+        self._registries_loaded = False
         self.label_column = QComboBox(self)
         self.transparent_low = QCheckBox("Lowest class transparent", self)
         self.legend_title = QLineEdit(self)
@@ -227,6 +219,25 @@ class StyleEditorWidget(QWidget):
         lay.addStretch(1)
         self.setEnabled(False)
 
+    def _load_registries(self) -> None:
+        """Fill the scheme and palette lists from the renderer's registries (on first use)."""
+        if self._registries_loaded:
+            return
+        from mapping.classify import scheme_names
+        from mapping.palettes import palette_names
+
+        self.scheme.blockSignals(True)
+        self.palette.blockSignals(True)
+        for key in [*scheme_names(), "categorical", "gistar"]:
+            if self.scheme.findData(key) < 0:
+                self.scheme.addItem(SCHEME_LABELS.get(key, key), key)
+        for name in palette_names():
+            self.palette.addItem(name, name)
+            self.palette.addItem(f"{name} (reversed)", f"{name}_r")
+        self.scheme.blockSignals(False)
+        self.palette.blockSignals(False)
+        self._registries_loaded = True
+
     def set_layer(self, layer) -> None:
         """Edit ``layer`` (None: nothing)."""
         if self.layer is not None:
@@ -240,6 +251,7 @@ class StyleEditorWidget(QWidget):
             self.heading.setText("Select a layer to style it.")
             self.legend.clear()
             return
+        self._load_registries()
         layer.changed.connect(self._on_changed)
         self.heading.setText(f"<b>{layer.name}</b> ({layer.kind})")
         cols = []

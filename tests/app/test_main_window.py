@@ -56,3 +56,13 @@ def test_opening_the_demo_reruns_its_analyses_in_the_background(window, qtbot):
     assert len(window.ws.layers) == n_sources + len(results)
     assert not window.ws.dirty  # re-running saved analyses is not a change
     assert not any(lyr.visible for lyr in results)  # hidden until the user ticks them
+
+
+def test_selecting_layers_does_not_change_them(demo_window):
+    win = demo_window
+    before = {lyr.name: lyr.style.to_dict() for lyr in win.ws.layers}
+    for lyr in win.ws.layers:
+        win.layer_panel.select_layer(lyr)
+        win.edit_style(lyr)
+    assert {lyr.name: lyr.style.to_dict() for lyr in win.ws.layers} == before
+    assert not win.ws.dirty
