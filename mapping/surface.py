@@ -61,3 +61,12 @@ class Surface:
         xs = self.x0 + (np.arange(nx) + 0.5) * self.cell_size
         ys = self.y0 + (ny - np.arange(ny) - 0.5) * self.cell_size
         return xs, ys
+
+    @property
+    def cell_area_km2(self) -> float:
+        """Area of one cell in km²."""
+        return (self.cell_size / 1000.0) ** 2
+
+    def total(self) -> float:
+        """Sum of the values × cell area: the number of events for a density in per km²."""
+        return float(np.nansum(self.values, dtype=np.float64) * self.cell_area_km2)
