@@ -311,7 +311,8 @@ def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | No
         Column (or array) of event weights, e.g. needle quantity.
     boundary : GeoDataFrame or shapely geometry, optional
         Study area: the grid covers its bounds and cells whose centre is
-        outside are NaN (no data).
+        outside are NaN (no data).  Events just outside still add density to
+        cells inside within the bandwidth (filter them first if unwanted).
     grid : GridSpec, optional
         Use exactly this grid (e.g. to put several layers on one grid).
     method : {"binned", "exact"}
