@@ -114,6 +114,54 @@ def _surface_overlay(layer, info, fmap, group):
                                       opacity=1.0, interactive=False).add_to(group)
 
 
+def _vector_layer(lyr, info, rgba, outline, rules, group):
+    """Add a polygon or point layer (GeoJSON in EPSG:4326) with tooltips to ``group``."""
+    import folium
+
+    gdf = lyr.data
+    tips, fields = _tooltip_frame(lyr, gdf, info, rules)
+    web = gdf[[gdf.geometry.name]].copy()
+    for k, v in tips.items():
+        web[k] = v
+    web["_fill"] = [_hex(c) for c in rgba]
+    web["_op"] = [float(c[3]) for c in rgba]
+    web = web.to_crs(4326)
+    web = web.set_geometry(web.geometry.set_precision(1e-6))
+    tooltip = (folium.GeoJsonTooltip(fields=list(tips), aliases=fields, sticky=True)
+               if tips and not outline else None)
+    if lyr.kind == "points":
+        folium.GeoJson(web, marker=folium.CircleMarker(radius=4, weight=0.5),
+                       style_function=lambda f: {
+                           "fillColor": f["properties"]["_fill"], "color": "#ffffff",
+                           "weight": 0.5, "fill": True, "fillOpacity": 0.9},
+                       tooltip=tooltip).add_to(group)
+    else:
+        edge = info.style.edgecolor if info.style.edgecolor != "none" else None
+        lw = max(0.3, float(info.style.linewidth)) * (2 if outline else 1)
+        folium.GeoJson(web, interactive=not outline,
+                       style_function=lambda f, e=edge, w=lw, o=outline: {
+                           "fillColor": f["properties"]["_fill"],
+                           "fillOpacity": 0 if o else f["properties"]["_op"], "fill": not o,
+                           "color": e or "#404040", "weight": w if e else 0},
+                       tooltip=tooltip).add_to(group)
+    return tuple(gdf.total_bounds)
+
+
+def _bivariate_html(info) -> str:
+    from mapping.palettes import BIVARIATE_3X3
+
+    b = info.bivariate
+    rows = []
+    for j in (2, 1, 0):  # y high at the top
+        cells = "".join(f"<td style='width:16px;height:16px;background:{BIVARIATE_3X3[i][j]}'>"
+                        "</td>" for i in range(3))
+        rows.append(f"<tr>{cells}</tr>")
+    return (f"<div>↑ {_html.escape(str(b.get('y_label', 'y')))} (higher up)</div>"
+            f"<table style='border-collapse:collapse;margin:2px 0 2px 4px'>{''.join(rows)}"
+            f"</table><div>{_html.escape(str(b.get('x_label', 'x')))} (higher right) →"
+            "<br><span style='color:#666'>classes are tertiles</span></div>")
+
+
 def _legend_html(infos, notes, attribution, title) -> str:
     from mapping.legend import legend_rows
 
@@ -124,7 +172,7 @@ def _legend_html(infos, notes, attribution, title) -> str:
         parts.append(f"<div style='font-weight:bold;margin-top:6px'>{_html.escape(info.title)}"
                      "</div>")
         if info.classification is not None and info.classification.scheme == "bivariate":
-            parts.append("<div>3×3 bivariate classes (tertiles), see the static map legend</div>")
+            parts.append(_bivariate_html(info))
             continue
         if not rows:
             parts.append(f"<div><span style='display:inline-block;width:14px;height:10px;"
@@ -186,42 +234,30 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
         folium.TileLayer(tiles, name="Basemap").add_to(fmap)
     infos, bounds = [], []
     overrides = overrides or {}
+    rendered = []
     for lyr in safe:
         try:
             info, rgba = layer_render_info(lyr, overrides.get(lyr.name))
         except (KeyError, ValueError, TypeError, AttributeError) as exc:  # as the static map
             notes.append(f"'{lyr.name}' not drawn: {exc}")
             continue
-        group = folium.FeatureGroup(name=_html.escape(info.title), show=True)
+        outline = (info.classification is None and lyr.kind != "points"
+                   and (info.style.color == "none" or info.style.opacity == 0))
+        rendered.append((lyr, info, rgba, outline))
+    # filled layers first, then outlines and points on top; only the first filled layer is
+    # switched on, so the page opens on one readable map (others are in the layer control)
+    rendered.sort(key=lambda r: (r[3] or r[0].kind == "points"))
+    first_filled = True
+    for lyr, info, rgba, outline in rendered:
+        show = outline or lyr.kind == "points" or first_filled
+        if not (outline or lyr.kind == "points"):
+            first_filled = False
+        group = folium.FeatureGroup(name=_html.escape(info.title), show=show)
         if lyr.kind == "surface":
             _surface_overlay(lyr, info, fmap, group)
             xmin, ymin, xmax, ymax = lyr.bounds
         else:
-            gdf = lyr.data
-            tips, fields = _tooltip_frame(lyr, gdf, info, rules)
-            web = gdf[[gdf.geometry.name]].copy()
-            for k, v in tips.items():
-                web[k] = v
-            web["_fill"] = [_hex(c) for c in rgba]
-            web["_op"] = [float(c[3]) for c in rgba]
-            web = web.to_crs(4326)
-            web = web.set_geometry(web.geometry.set_precision(1e-6))
-            xmin, ymin, xmax, ymax = gdf.total_bounds
-            edge = info.style.edgecolor if info.style.edgecolor != "none" else None
-            tooltip = (folium.GeoJsonTooltip(fields=list(tips), aliases=fields, sticky=True)
-                       if tips else None)
-            if lyr.kind == "points":
-                folium.GeoJson(web, marker=folium.CircleMarker(radius=4, weight=0.5),
-                               style_function=lambda f: {
-                                   "fillColor": f["properties"]["_fill"], "color": "#ffffff",
-                                   "weight": 0.5, "fill": True, "fillOpacity": 0.9},
-                               tooltip=tooltip).add_to(group)
-            else:
-                lw = max(0.3, float(info.style.linewidth))
-                folium.GeoJson(web, style_function=lambda f, e=edge, w=lw: {
-                    "fillColor": f["properties"]["_fill"], "fillOpacity": f["properties"]["_op"],
-                    "color": e or "#404040", "weight": w if e else 0},
-                    tooltip=tooltip).add_to(group)
+            xmin, ymin, xmax, ymax = _vector_layer(lyr, info, rgba, outline, rules, group)
         bounds.append((xmin, ymin, xmax, ymax))
         group.add_to(fmap)
         infos.append(info)

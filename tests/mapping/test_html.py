@@ -75,17 +75,26 @@ def test_page_draws_offline_in_headless_chromium(page_file):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(page_file.as_uri())
             page.wait_for_selector("path.leaflet-interactive", timeout=15000)
+            # the page opens on the first filled layer (rates) plus the points
+            n_first = page.locator("path.leaflet-interactive").count()
+            boxes = page.locator(".leaflet-control-layers-overlays input")
+            n_controls = boxes.count()
+            for i in range(n_controls):  # switch every layer on
+                if not boxes.nth(i).is_checked():
+                    boxes.nth(i).check()
+            page.wait_for_timeout(300)
             n_paths = page.locator("path.leaflet-interactive").count()
             n_images = page.locator("img.leaflet-image-layer").count()
-            n_controls = page.locator(".leaflet-control-layers-overlays label").count()
             legend = page.locator("#hotmap-legend").inner_text()
             fills = page.eval_on_selector_all(
                 "path.leaflet-interactive", "els => els.map(e => e.getAttribute('fill'))")
+            page.screenshot(path=str(page_file.with_suffix(".png")))
         finally:
             browser.close()
     assert attempted == []
     assert errors == []
-    assert n_paths == 12 + 12 + 3  # rates + gistar polygons + service points
+    assert n_first == 12 + 3  # rates polygons + service points
+    assert n_paths == 12 + 12 + 3  # + the Gi* polygons
     assert n_images == 1  # the KDE surface overlay
     assert n_controls == 4
     assert "Offences per 1,000 residents" in legend
