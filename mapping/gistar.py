@@ -25,7 +25,7 @@ holds each area's value and redraws its neighbours' values from the others
 without replacement (Anselin 1995), with the same random draws and folded
 pseudo p-value as esda (``gi_p_sim``); when used, bins and FDR use
 ``gi_p_sim``.  A pseudo p-value cannot be below 1/(N+1), so the 99% bins
-need N ≥ 999 (ArcGIS uses 499 at most for its permutation option).
+need N ≥ 999.
 
 References: Getis A, Ord JK (1992) Geogr Anal 24:189; Ord JK, Getis A (1995)
 Geogr Anal 27:286; Benjamini Y, Hochberg Y (1995) JRSS B 57:289.
