@@ -100,8 +100,7 @@ def _cached_paths(layer, gdf):
 
 
 def _value_column(layer, style):
-    col = style.column or (layer.meta or {}).get("value_column")
-    return col
+    return style.column or (layer.meta or {}).get("value_column")
 
 
 def _legend_title(layer, style, col):
@@ -137,10 +136,13 @@ def _classify_frame(layer, style, gdf, col) -> tuple[Classification | None, dict
                            int((yb < 0).sum()), categorical=True)
         meta = layer.meta.get("bivariate", {}) if layer.meta else {}
         return c, {"x": xcol, "y": ycol, "x_label": meta.get("x_label", xcol),
-                   "y_label": meta.get("y_label", ycol), "x": cx, "y": cy}
+                   "y_label": meta.get("y_label", ycol), "x_classes": cx, "y_classes": cy}
     if col not in gdf.columns:
         return None, {}
     s = gdf[col]
+    if style.scheme == "gistar":
+        import pandas as pd
+        return classify(pd.to_numeric(s, errors="coerce").to_numpy(float), "gistar"), {}
     if style.scheme == "categorical" or not (s.dtype.kind in "fiub"):
         return classify_categories(s.to_numpy(), style.categories), {}
     vals = s.to_numpy(dtype=float)
