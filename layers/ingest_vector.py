@@ -23,19 +23,22 @@ def _source(p: Path, kind: str) -> str:
 
 def list_layers(path, kind="gpkg") -> list[str]:
     """Return the layer names in a vector file (GeoPackage usually)."""
-    import pyogrio
-
     import warnings
+
+    import pyogrio
 
     p = Path(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            return [str(r[0]) for r in pyogrio.list_layers(_source(p, kind))]
+            rows = pyogrio.list_layers(_source(p, kind))
     except Exception as exc:
         raise InputError(f"cannot open the file as {kind} ({_short(exc)})", path=p,
                          fix="check the file is complete and not corrupt; export it again")\
             from None
+    spatial = [str(r[0]) for r in rows if r[1] is not None]
+    # attribute-only tables (no geometry) in a GeoPackage are not layers to choose from
+    return spatial if spatial else [str(r[0]) for r in rows]
 
 
 def _short(exc) -> str:

@@ -126,3 +126,18 @@ def test_wrong_declared_crs_is_caught(tmp_path):
     _areas(["E01000001"]).set_crs(3857, allow_override=True).to_file(p)
     with pytest.raises(InputError, match=r"outside Great Britain.*Fix: .*crs="):
         load_boundaries(p)
+
+
+def test_geopackage_attribute_tables_are_not_layers(tmp_path):
+    import sqlite3
+
+    p = tmp_path / "with_table.gpkg"
+    _areas(["E01000001"]).to_file(p, layer="lsoa")
+    con = sqlite3.connect(p)
+    con.execute("create table notes (id integer primary key, txt text)")
+    con.execute("insert into gpkg_contents (table_name, data_type, identifier) "
+                "values ('notes', 'attributes', 'notes')")
+    con.commit()
+    con.close()
+    res = load_boundaries(p)
+    assert res.accepted["LSOA11CD"].tolist() == ["E01000001"]
