@@ -80,6 +80,8 @@ def read_vector(path, kind, *, layer=None):
     if layer is not None and str(layer) not in layers:
         raise InputError(f"no layer {layer!r}; the file has {', '.join(layers)}", path=p,
                          fix="pass one of those names as layer=")
+    if layer is None and kind in ("gpkg", "zip-shp"):
+        layer = layers[0]  # the only spatial layer (never a default attribute table)
     if kind == "shp" and not p.with_suffix(".shx").exists() and not p.with_suffix(".SHX").exists():
         raise InputError("the Shapefile's .shx index file is missing", path=p,
                          fix="copy the .shp together with its .shx, .dbf and .prj files")
