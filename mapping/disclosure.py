@@ -113,7 +113,7 @@ def _whole_non_negative(s) -> bool:
 def count_columns(df, meta: dict | None = None) -> list[str]:
     """Columns holding counts of records.
 
-    Declared ones (``meta["count_columns"]``) win.  Otherwise a column is a
+    Declared ones (``meta["count_columns"]``) come first.  Any other column is a
     count if its name says so (``count``, ``n_*``, ``*_count``, a record kind
     such as ``needles`` or ``arrests``), if it is the ``value`` column of an
     analysis whose ``params["value"]`` is a count, or - for a *sensitive*
@@ -121,8 +121,7 @@ def count_columns(df, meta: dict | None = None) -> list[str]:
     class or calendar field.
     """
     meta = meta or {}
-    if meta.get("count_columns") is not None:
-        return [c for c in meta["count_columns"] if c in df.columns]
+    declared = [c for c in (meta.get("count_columns") or []) if c in df.columns]
     value_is_count = "count" in str((meta.get("params") or {}).get("value", "")).lower()
     sensitive = bool(meta.get("sensitive"))
     out = []
@@ -132,13 +131,15 @@ def count_columns(df, meta: dict | None = None) -> list[str]:
             continue
         if _RATE_RE.search(lc):
             continue
+        if c in declared:
+            continue
         named = (lc in _COUNT_NAMES or lc.endswith("_count") or lc.startswith("count_")
                  or lc.startswith("n_"))
         if named or (lc == "value" and value_is_count):
             out.append(c)
         elif sensitive and not _NOT_COUNT_RE.search(lc) and _whole_non_negative(df[c]):
             out.append(c)
-    return out
+    return declared + out
 
 
 def rate_columns(df, meta: dict | None = None) -> list[str]:

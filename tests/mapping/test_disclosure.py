@@ -52,7 +52,9 @@ def test_column_recognition():
                        "rate_per_1000": [0.1], "ci_low": [0.0], "name": ["x"]})
     assert count_columns(df) == ["n_events", "offence_count"]
     assert rate_columns(df) == ["rate_per_1000", "ci_low"]
-    assert count_columns(df, {"count_columns": ["population"]}) == ["population"]
+    # declared columns come first; name-recognised counts are still protected
+    assert count_columns(df, {"count_columns": ["population"]}) == ["population", "n_events",
+                                                                    "offence_count"]
 
 
 def test_apply_rules_withholds_sensitive_points_and_thin_kde():
