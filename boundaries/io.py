@@ -114,8 +114,14 @@ def load_boundaries(paths, *, layer=None, code_field=None, name_field=None, crs=
         try:
             acc = acc.to_crs(WORKING_CRS)
         except Exception as exc:
-            raise InputError(f"cannot reproject from {acc.crs} ({exc})", path=p,
-                             fix="pass the file's real CRS with crs=") from None
+            if crs is None:
+                name = acc.crs.name if acc.crs is not None else "?"
+                raise InputError(f"the file's CRS ({name}) cannot be converted to British "
+                                 f"National Grid ({_first_line(exc)})", path=p,
+                                 fix="pass the file's real CRS with crs= (e.g. 'EPSG:27700'); "
+                                     "it then replaces the declared one") from None
+            acc = acc.set_crs(crs, allow_override=True).to_crs(WORKING_CRS)
+            messages.append(f"{p.name}: declared CRS {src_crs.name!r} replaced by {crs}")
         _check_gb_extent(acc, p)
         fcode = code_field or detect_code_field(acc)
         if fcode is None or fcode not in acc.columns:
@@ -253,3 +259,8 @@ def _refuse_duplicates(gdf, code):
                          f"in {where})", column=code,
                          fix="remove the overlapping file or features, or pass "
                              "allow_duplicate_codes=True")
+
+
+def _first_line(exc) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:150] if text else type(exc).__name__

@@ -183,6 +183,13 @@ class FrameLoader:
         from pyproj import CRS
 
         c = CRS.from_user_input(crs)
+        if c.is_engineering or not (c.is_geographic or c.is_projected):
+            if self.crs is None:
+                raise InputError(f"the file's CRS ({c.name}) cannot be converted to British "
+                                 "National Grid", path=path,
+                                 fix="pass the real CRS with crs=; it replaces the declared one")
+            c = CRS.from_user_input(self.crs)
+            messages.append(f"{path.name}: declared CRS replaced by {self.crs}")
         if c.equals(CRS.from_epsg(27700)):
             system, label = "bng", "EPSG:27700"
         elif c.equals(CRS.from_epsg(4326)) or c.equals(CRS.from_epsg(4258)) or \

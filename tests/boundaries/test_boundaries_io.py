@@ -141,3 +141,15 @@ def test_geopackage_attribute_tables_are_not_layers(tmp_path):
     con.close()
     res = load_boundaries(p)
     assert res.accepted["LSOA11CD"].tolist() == ["E01000001"]
+
+
+def test_unknown_declared_crs_and_override(tmp_path):
+    shp = tmp_path / "local.shp"
+    _areas(["E01000001"]).to_file(shp)
+    shp.with_suffix(".prj").write_text('LOCAL_CS["local",UNIT["metre",1]]')
+    with pytest.raises(InputError, match=r"local.shp: the file's CRS \(local\) cannot be "
+                                         r"converted.*Fix: pass the file's real CRS"):
+        load_boundaries(shp)
+    res = load_boundaries(shp, crs="EPSG:27700")
+    assert_allclose(res.accepted.total_bounds, (358000, 173000, 359000, 174000))
+    assert any("replaced by EPSG:27700" in m for m in res.messages)

@@ -348,3 +348,14 @@ def test_short_rows_are_padded_with_a_note(tmp_path):
     res = _reconciled(load_records(p))
     assert len(res.accepted) == 2
     assert any("1 row(s) had fewer fields" in m for m in res.messages)
+
+
+def test_points_with_an_unconvertible_crs(tmp_path):
+    shp = tmp_path / "pts.shp"
+    gpd.GeoDataFrame({"id": [1]}, geometry=[Point(358000, 173000)], crs="EPSG:27700") \
+        .to_file(shp)
+    shp.with_suffix(".prj").write_text('LOCAL_CS["local",UNIT["metre",1]]')
+    with pytest.raises(InputError, match=r"pts.shp: the file's CRS .* cannot be converted"):
+        load_records(shp)
+    res = _reconciled(load_records(shp, crs="EPSG:27700"))
+    assert res.accepted.geometry.iloc[0].coords[0] == (358000, 173000)
