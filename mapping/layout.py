@@ -60,7 +60,8 @@ def composition_notes(comp, layers, rule_lines=()) -> str:
             if m.get("vintage"):
                 bits.append(f"data vintage: {m['vintage']}")
             if m.get("notes"):
-                bits.append(str(m["notes"]))
+                n = m["notes"]
+                bits.append("; ".join(map(str, n)) if isinstance(n, (list, tuple)) else str(n))
             parts.append(f"{m.get('title') or lyr.name}. " + "; ".join(bits) + ".")
     if comp.extra_notes:
         parts.append(comp.extra_notes)

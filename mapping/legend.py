@@ -66,7 +66,8 @@ def draw_legend(ax, infos, *, x: float, top: float, width: float, bottom: float 
             _single_row(ax, info, x, y - line / 2, sw, sh, fontsize)
             y -= line * 1.7
             continue
-        for t in _wrap(info.title, width, fontsize + 0.5):
+        # bold text is wider; keep clear of the right-hand "n areas" column
+        for t in _wrap(info.title, (width - 14) * 0.9, fontsize + 0.5):
             ax.text(x, y, t, fontsize=fontsize + 0.5, fontweight="bold", va="top")
             y -= line * 1.05
         y -= line * 0.2

@@ -109,6 +109,8 @@ def _legend_title(layer, style, col):
     meta = layer.meta or {}
     title = meta.get("legend_title") or meta.get("title") or layer.name
     units = meta.get("units") or getattr(layer.data, "units", "")
+    if style.scheme in ("gistar", "categorical", "bivariate"):
+        units = ""  # classes, not measurements
     return f"{title} ({units})" if units and units not in title else title
 
 
