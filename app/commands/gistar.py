@@ -110,6 +110,8 @@ def run(args) -> int:
         out = hotspot_gistar(areas, col, weights=args.weights, alpha=args.alpha,
                              fdr=not args.no_fdr, permutations=args.permutations,
                              seed=args.seed, id_column=args.area_id)
+    if args.points:
+        out.attrs["hotmap_meta"]["base_n"] = int(out["value"].sum())
     write_table(out, args.out)
     meta = out.attrs["hotmap_meta"]
     print(f"gistar: {meta['params']['weights_detail']}; FDR {meta['params']['fdr']}; "

@@ -40,6 +40,8 @@ def run(args) -> int:
     seed = 12345 if args.seed is None else args.seed
     out = hotspot_lisa(areas, col, weights=args.weights, alpha=args.alpha, fdr=not args.no_fdr,
                        permutations=args.permutations, seed=seed, id_column=args.area_id)
+    if args.points:
+        out.attrs["hotmap_meta"]["base_n"] = int(out["value"].sum())
     write_table(out, args.out)
     meta = out.attrs["hotmap_meta"]
     print(f"lisa: {meta['params']['weights_detail']}; {args.permutations} permutations, seed "

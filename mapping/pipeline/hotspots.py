@@ -186,6 +186,14 @@ def _area_values(ctx, areas, area_id, points, value, filt):
     return gdf, aid, "count", sensitive, f"{label} count", _period(pts)
 
 
+def _events_base(out, points):
+    """When the value is a count of records, the base n is the number of events counted."""
+    if points is not None:
+        m = out.attrs["hotmap_meta"]
+        m["notes"] = list(m.get("notes", [])) + [f"{m['base_n']} areas or cells"]
+        m["base_n"] = int(out["value"].sum())
+
+
 @register_step("gistar")
 def gistar_step(ctx, *, areas=None, points=None, value=None, area_id=None, weights="queen",
                 alpha: float = 0.05, fdr: bool = True, permutations: int = 0, seed=None,
@@ -206,6 +214,7 @@ def gistar_step(ctx, *, areas=None, points=None, value=None, area_id=None, weigh
         out = hotspot_gistar(gdf, col, weights=weights, alpha=alpha, fdr=fdr,
                              permutations=permutations, seed=seed, id_column=aid)
         kind = "areas"
+    _events_base(out, points)
     meta = _meta(out.attrs["hotmap_meta"], title=f"Gi* hot and cold spots: {label}",
                  period=period, sensitive=sensitive,
                  style={"column": "gi_bin", "scheme": "gistar"})
@@ -223,6 +232,7 @@ def lisa_step(ctx, *, areas, points=None, value=None, area_id=None, weights="que
                                                            filter)
     out = hotspot_lisa(gdf, col, weights=weights, alpha=alpha, fdr=fdr,
                        permutations=permutations, seed=seed, id_column=aid)
+    _events_base(out, points)
     meta = _meta(out.attrs["hotmap_meta"], title=f"LISA clusters: {label}", period=period,
                  sensitive=sensitive,
                  style={"column": "lisa_cluster", "scheme": "categorical",

@@ -269,6 +269,7 @@ def test_steps_in_process_with_sensitive_minimum_bandwidth():
     assert "raised from 100 m to 200 m" in k.meta["notes"][0] and k.meta["sensitive"]
     [g] = get_step("gistar")(ctx, areas="lsoa", points="needles", weights="rook")
     assert g.meta["style"]["column"] == "gi_bin" and g.data["value"].sum() == 300
+    assert g.meta["base_n"] == 300 and "16 areas or cells" in g.meta["notes"]
     [gg] = get_step("gistar")(ctx, points="needles", cell_size=100, name="grid_gi")
     assert gg.kind == "grid" and gg.name == "grid_gi"
     [c] = get_step("count")(ctx, areas="lsoa", points="needles")
