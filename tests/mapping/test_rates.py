@@ -5,7 +5,6 @@ from __future__ import annotations
 import glob
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
