@@ -15,7 +15,7 @@ import copy
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QProgressBar, QScrollArea, QVBoxLayout, QWidget)
 
 from app.analysis_forms import form_for, parse_literal, validate_params
@@ -83,6 +83,13 @@ def _default_layer(ws, p):
     if "areas" in p.layer_kinds:  # prefer the finest boundary layer (LSOA rather than wards)
         bnd = [lyr for lyr in layers if lyr.source.get("boundaries")] or layers
         return max(bnd, key=lambda lyr: len(lyr.data) if hasattr(lyr.data, "__len__") else 0)
+    if "points" in p.layer_kinds:  # prefer imported records over analysis results
+        recs = [lyr for lyr in layers if lyr.source.get("records")]
+        if p.name == "services":
+            svc = [lyr for lyr in recs if (lyr.meta or {}).get("record_kind") == "services"]
+            return (svc or recs or layers)[0]
+        recs = [lyr for lyr in recs if (lyr.meta or {}).get("record_kind") != "services"] or recs
+        return (recs or layers)[0]
     return layers[-1]
 
 
@@ -136,16 +143,13 @@ class AnalysisDialog(QDialog):
         il = QVBoxLayout(inner)
         il.addLayout(main)
         if adv.rowCount():
-            self.more = QGroupBox("More options", inner)
-            self.more.setCheckable(True)
-            self.more.setChecked(False)
-            body = QWidget(self.more)
+            self.more = QCheckBox("Show more options", inner)
+            body = QWidget(inner)
             body.setLayout(adv)
-            gl = QVBoxLayout(self.more)
-            gl.addWidget(body)
-            self.more.toggled.connect(body.setVisible)
             body.setVisible(False)
+            self.more.toggled.connect(body.setVisible)
             il.addWidget(self.more)
+            il.addWidget(body)
         il.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -173,8 +177,17 @@ class AnalysisDialog(QDialog):
         bottom.addWidget(self.progress)
         lay.addLayout(bottom)
         lay.addWidget(self.buttons)
-        self.resize(660, min(820, 220 + 74 * len([p for p in self.spec.params
-                                                   if not p.advanced])))
+        self._inner = inner
+        self.resize(680, 600)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Fit the height to the form (help texts wrap, so ask for the height at this width)."""
+        super().showEvent(event)
+        lay = self._inner.layout()
+        h = lay.heightForWidth(self.width() - 40) if lay.hasHeightForWidth() else -1
+        if h <= 0:
+            h = self._inner.sizeHint().height()
+        self.resize(self.width(), max(380, min(860, h + 170)))
 
     # -------------------------------------------------------------- widgets
     def _make_widget(self, p):

@@ -81,6 +81,7 @@ class MapCanvas(FigureCanvasQTAgg):
         self.ax = self.figure.add_axes([0, 0, 1, 1])
         self._style_axes()
         self.stack = None
+        self.fictional = False  # label the map FICTIONAL (the demo)
         self.render_infos: list = []
         self.tool = "pan"  # pan | zoom | identify
         self._press = None
@@ -171,6 +172,11 @@ class MapCanvas(FigureCanvasQTAgg):
                 self._set_extent(b)
                 self._have_view = True
         self.ax.set_autoscale_on(False)
+        if self.fictional:
+            self.ax.text(0.01, 0.01, "FICTIONAL DATA – not real events, people or places",
+                         transform=self.ax.transAxes, fontsize=9, color="#b2182b",
+                         ha="left", va="bottom", zorder=40,
+                         bbox={"boxstyle": "square,pad=0.3", "fc": "white", "ec": "#b2182b"})
         self._draw_selection()
         self.draw()
         self._take_snapshot()

@@ -153,7 +153,7 @@ class _MappingPage(QWizardPage):
                          "column.")
         self.kind = QComboBox(self)
         self.form = QFormLayout()
-        top = QFormLayout()
+        top = self.form
         if wiz.what == "records":
             from layers.ingest_schemas import RECORD_KINDS
 
@@ -162,11 +162,13 @@ class _MappingPage(QWizardPage):
                     self.kind.addItem(k.replace("_", " "), k)
             self.kind.currentIndexChanged.connect(lambda *_: self._build())
             top.addRow("Kind of records", self.kind)
+        self._fixed_rows = self.form.rowCount()
         lay = QVBoxLayout(self)
-        lay.addLayout(top)
         lay.addLayout(self.form)
         self.tables = QListWidget(self)
+        self.tables.hide()
         if wiz.what == "boundaries":
+            self.tables.show()
             self.tables.setMaximumHeight(90)
             add = QPushButton("Add table…", self)
             add.clicked.connect(self._add_table)
@@ -197,8 +199,8 @@ class _MappingPage(QWizardPage):
         self._build()
 
     def _build(self):
-        while self.form.rowCount():
-            self.form.removeRow(0)
+        while self.form.rowCount() > self._fixed_rows:
+            self.form.removeRow(self._fixed_rows)
         self.combos.clear()
         cols = [str(c) for c in self.wiz.preview.columns]
         if self.wiz.what == "boundaries":
@@ -347,6 +349,8 @@ class _ResultPage(QWizardPage):
         self.reasons.resizeColumnsToContents()
         self.rejected_model.set_frame(result.rejected)
         self.save.setEnabled(n_j > 0)
+        if n_j == 0:
+            self.summary.setText(self.summary.text() + "<br>No rows were rejected.")
         self.completeChanged.emit()
 
     def show_error(self, message):

@@ -26,6 +26,19 @@ def layer_icon(layer, size: int = 16) -> QIcon:
     p = QPainter(pm)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     st = layer.style
+    if layer.kind in ("table", "figure"):
+        p.setPen(QColor("#555555"))
+        p.setBrush(QColor("#ffffff"))
+        p.drawRect(1, 2, size - 3, size - 5)
+        if layer.kind == "table":  # a grid
+            for y in (6, 10):
+                p.drawLine(1, y, size - 2, y)
+            p.drawLine(size // 2, 2, size // 2, size - 3)
+        else:  # bars
+            for i, h in enumerate((5, 9, 7)):
+                p.fillRect(3 + i * 4, size - 3 - h, 3, h, QColor("#4575b4"))
+        p.end()
+        return QIcon(pm)
     edge = QColor(st.edgecolor) if st.edgecolor not in ("none", "") else QColor("#888888")
     if st.column or layer.kind == "surface":
         try:

@@ -159,6 +159,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self._ws = ws
         ws.dirty_changed.connect(self._update_title)
         self.layer_panel.set_stack(ws.layers)
+        self.canvas.fictional = bool(ws.project.fictional)
         self.canvas.set_stack(ws.layers)
         self.style_editor.set_layer(None)
         self.table.set_layer(None)

@@ -286,7 +286,7 @@ class StyleEditorWidget(QWidget):
             self.legend.setText(f"<i>Cannot classify: {exc}</i>")
             return
         rows = "".join(
-            f"<tr><td style='background:{c}; border:1px solid #555; width:22px'>&nbsp;</td>"
-            f"<td>&nbsp;{lab}</td></tr>" for c, lab in entries)
-        self.legend.setText(f"<table cellspacing='2'>{rows}</table>")
+            f"<tr><td width='28' bgcolor='{c}' style='border:1px solid #555'>&nbsp;&nbsp;&nbsp;"
+            f"&nbsp;&nbsp;</td><td>&nbsp;{lab}</td></tr>" for c, lab in entries)
+        self.legend.setText(f"<table cellspacing='3' cellpadding='2'>{rows}</table>")
         self.entries = entries
