@@ -73,6 +73,13 @@ def load_points(paths, args, *, quiet: bool = False):
     return pts, res
 
 
+def period_of(pts) -> str:
+    """The records' time span for metadata (empty when they have no dates)."""
+    from mapping.periods import describe_span
+
+    return describe_span(pts["date"]) if "date" in pts.columns else ""
+
+
 def load_areas(paths, area_id=None):
     """Read boundary files (EPSG:27700) and check the id field."""
     from boundaries.io import load_boundaries
@@ -173,6 +180,7 @@ def run(args) -> int:
     out = area_rates(areas, pts, args.area_id, population=pop, small_number=args.small_number,
                      confidence=args.confidence)
     a = out.attrs["assignment"]
+    out.attrs["hotmap_meta"]["period"] = period_of(pts)
     write_table(out, args.out)
     extra = f" ({a['read']:,} match the filter)" if args.filter else ""
     print(f"records read: {res.rows_read:,}{extra}; assigned: {a['assigned']:,}; "

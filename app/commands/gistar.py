@@ -83,6 +83,9 @@ def areas_with_value(args):
         areas["count"] = counts["count"].to_numpy()
         print(f"counted {int((pos >= 0).sum()):,} of {len(pos):,} records into "
               f"{len(areas):,} areas")
+        from app.commands.count import period_of
+
+        args.period_text = period_of(pts)
         return areas, "count"
     if args.value not in areas.columns:
         raise InputError(f"the areas have no field '{args.value}'", column=args.value,
@@ -112,6 +115,7 @@ def run(args) -> int:
                              seed=args.seed, id_column=args.area_id)
     if args.points:
         out.attrs["hotmap_meta"]["base_n"] = int(out["value"].sum())
+        out.attrs["hotmap_meta"]["period"] = getattr(args, "period_text", "")
     write_table(out, args.out)
     meta = out.attrs["hotmap_meta"]
     print(f"gistar: {meta['params']['weights_detail']}; FDR {meta['params']['fdr']}; "

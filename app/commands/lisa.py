@@ -42,6 +42,7 @@ def run(args) -> int:
                        permutations=args.permutations, seed=seed, id_column=args.area_id)
     if args.points:
         out.attrs["hotmap_meta"]["base_n"] = int(out["value"].sum())
+        out.attrs["hotmap_meta"]["period"] = getattr(args, "period_text", "")
     write_table(out, args.out)
     meta = out.attrs["hotmap_meta"]
     print(f"lisa: {meta['params']['weights_detail']}; {args.permutations} permutations, seed "

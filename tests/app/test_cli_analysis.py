@@ -69,7 +69,11 @@ def test_count_contract(files, capsys):
     assert t["population"].tolist() == [1500, 1200, 2000, 900]
     line = capsys.readouterr().out.splitlines()[-1]
     assert "records read: 61" in line and "assigned: 60" in line and "unassigned: 1" in line
-    assert (out.parent / "c.csv.meta.json").exists()
+    import json
+
+    meta = json.loads((out.parent / "c.csv.meta.json").read_text())
+    assert meta["period"].startswith("Jan 2018") and meta["base_n"] == 60
+    assert "Byar" in meta["method"] and meta["units"] == "events per 10,000 residents"
 
 
 def test_count_keeps_zero_areas_and_filters(files):
