@@ -197,12 +197,9 @@ def _kernel_matrix(cell_size, bandwidth, kernel):
     return k, r
 
 
-def _binned(xy, w, grid: GridSpec, bandwidth, kernel):
-    """Linear binning + FFT convolution; returns (ny, nx) south-up, per m²."""
-    from scipy import fft
-
-    kmat, r = _kernel_matrix(grid.cell_size, bandwidth, kernel)
-    pad = r + 1
+def _linear_bin(xy, w, grid: GridSpec, pad: int):
+    """Share each event's weight among its 4 nearest cell centres of the grid padded by
+    ``pad`` cells on every side; returns the (ny + 2 pad, nx + 2 pad) south-up array."""
     pnx, pny = grid.nx + 2 * pad, grid.ny + 2 * pad
     cs = grid.cell_size
     fx = (xy[:, 0] - (grid.x0 - pad * cs + cs / 2)) / cs
@@ -218,15 +215,27 @@ def _binned(xy, w, grid: GridSpec, bandwidth, kernel):
     grid_w += np.bincount(base + 1, wk * tx * (1 - ty), minlength=size)
     grid_w += np.bincount(base + pnx, wk * (1 - tx) * ty, minlength=size)
     grid_w += np.bincount(base + pnx + 1, wk * tx * ty, minlength=size)
-    grid_w = grid_w.reshape(pny, pnx)
-    ky, kx = kmat.shape
+    return grid_w.reshape(pny, pnx)
+
+
+def _fft_convolve(grid_w, kmat):
+    """'same'-size linear convolution by real FFTs (scipy.fft, all cores)."""
+    from scipy import fft
+
+    (pny, pnx), (ky, kx) = grid_w.shape, kmat.shape
     sy, sx = fft.next_fast_len(pny + ky - 1, real=True), fft.next_fast_len(pnx + kx - 1, real=True)
     spec = fft.rfft2(grid_w, (sy, sx), workers=-1) * fft.rfft2(kmat, (sy, sx), workers=-1)
     full = fft.irfft2(spec, (sy, sx), workers=-1)
-    # 'same'-aligned crop of the padded grid, then drop the pad
-    out = full[r + pad:r + pad + grid.ny, r + pad:r + pad + grid.nx]
-    out = np.where(out < kmat.max() * 1e-12 * max(1.0, np.abs(wk).sum()), 0.0, out)
-    return out
+    return full[ky // 2:ky // 2 + pny, kx // 2:kx // 2 + pnx]
+
+
+def _binned(xy, w, grid: GridSpec, bandwidth, kernel):
+    """Linear binning + FFT convolution; returns (ny, nx) south-up, per m²."""
+    kmat, r = _kernel_matrix(grid.cell_size, bandwidth, kernel)
+    pad = r + 1
+    same = _fft_convolve(_linear_bin(xy, w, grid, pad), kmat)
+    out = same[pad:pad + grid.ny, pad:pad + grid.nx]
+    return np.where(out < kmat.max() * 1e-12 * max(1.0, np.abs(w).sum()), 0.0, out)
 
 
 def kde_exact(xy, grid: GridSpec, bandwidth: float, kernel: str = "quartic", weights=None,
