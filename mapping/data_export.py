@@ -4,8 +4,8 @@ Every writer applies disclosure control first (:func:`mapping.disclosure.apply_r
 and writes atomically.  Formats live in :data:`DATA_EXPORTERS`, keyed by
 file suffix, so the GUI's "Export layer" dialog binds to the keys.
 
-* GeoPackage: all layers in one file, EPSG:27700; surfaces as cell polygons
-  (cells with a value above zero); a ``hotmap_notes`` table states the rules.
+* GeoPackage: all layers in one file, EPSG:27700; surfaces as float32 raster
+  tables; a ``hotmap_notes`` table states the rules.
 * GeoJSON: EPSG:4326, as RFC 7946 requires.
 * Shapefile: zipped (``.shp.zip``); field names cut to 10 characters.
 * GeoTIFF: surfaces, float32, EPSG:27700.
@@ -106,39 +106,63 @@ def layer_frame(layer):
 def export_geopackage(layers, path, *, rules: DisclosureRules | None = None) -> Path:
     """Write all layers (and tables) into one GeoPackage in EPSG:27700.
 
+    Vector layers and tables become feature/attribute tables; surfaces become
+    float32 raster tables (GeoPackage tiled gridded coverage, nodata -9999)
+    in the same file, readable as ``GPKG:<file>:<surface name>`` by GDAL and
+    QGIS.  A ``hotmap_notes`` table states the disclosure rules applied.
+
     Returns
     -------
     Path
     """
     import pandas as pd
-    import pyogrio
 
     rules = rules or DisclosureRules()
     safe, notes = apply_rules(list(layers), rules, purpose="data")
     path = Path(path)
     used: set[str] = set()
+
+    def unique(name):
+        name = base = _safe_name(name)
+        i = 2
+        while name in used:
+            name, i = f"{base}_{i}", i + 1
+        used.add(name)
+        return name
+
+    surfaces = [lyr for lyr in safe if lyr.kind == "surface" and _has_table(lyr)]
     with atomic_write_path(path) as tmp:
         first = True
         for lyr in safe:
-            if not _has_table(lyr):
+            if not _has_table(lyr) or lyr.kind == "surface":
                 continue
-            try:
-                frame = layer_frame(lyr)
-            except InputError as exc:
-                notes.append(str(exc))
-                continue
-            name = _safe_name(lyr.name)
-            base, i = name, 2
-            while name in used:
-                name, i = f"{base}_{i}", i + 1
-            used.add(name)
-            _write(_writable(frame), tmp, layer=name, driver="GPKG",
-                                    append=not first)
+            _write(_writable(layer_frame(lyr)), tmp, layer=unique(lyr.name), driver="GPKG",
+                   append=not first)
             first = False
-        note_df = pd.DataFrame({"note": notes})
-        _write(note_df, tmp, layer="hotmap_notes", driver="GPKG",
-                                append=not first)
+        _write(pd.DataFrame({"note": notes}), tmp, layer="hotmap_notes", driver="GPKG",
+               append=not first)
+        for lyr in surfaces:
+            _write_gpkg_raster(lyr.data, tmp, unique(lyr.name))
     return path
+
+
+def _write_gpkg_raster(surface, path, table: str) -> None:
+    """Append a surface to a GeoPackage as a float32 raster table."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    ny, nx = surface.shape
+    data = np.asarray(surface.values, np.float32)
+    data = np.where(np.isfinite(data), data, np.float32(-9999.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with rasterio.open(path, "w", driver="GPKG", width=nx, height=ny, count=1,
+                           dtype="float32", crs=surface.crs, nodata=-9999.0,
+                           transform=from_origin(surface.x0, surface.y0 + ny * surface.cell_size,
+                                                 surface.cell_size, surface.cell_size),
+                           RASTER_TABLE=table, APPEND_SUBDATASET="YES", TILE_FORMAT="TIFF",
+                           RASTER_DESCRIPTION=surface.units or "") as dst:
+            dst.write(data, 1)
 
 
 def export_geojson(layer, path, *, rules: DisclosureRules | None = None) -> Path:

@@ -7,7 +7,7 @@ analysis result when the project file declares none.
 Output folder layout::
 
     maps/<map>.png|.svg|.pdf   one page per map composition
-    layers.gpkg                all layers, EPSG:27700 (surfaces as cell grids)
+    layers.gpkg                all layers, EPSG:27700 (surfaces as raster tables)
     tables/<layer>.csv         attribute tables ("<5" for suppressed counts)
     tables/tables.xlsx         the same tables as one workbook
     surfaces/<layer>.tif       KDE and other surfaces, EPSG:27700

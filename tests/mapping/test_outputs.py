@@ -65,7 +65,11 @@ def test_pngs_are_300_dpi_and_gpkg_holds_the_layers(run):
     out, _ = run
     assert Image.open(out / "maps" / "rates.png").info["dpi"][0] == pytest.approx(300, abs=0.05)
     names = [n for n, _ in pyogrio.list_layers(out / "layers.gpkg")]
-    assert names == ["wards", "rates", "gistar", "kde", "services", "hotmap_notes"]
+    assert names == ["wards", "rates", "gistar", "services", "hotmap_notes"]
+    import rasterio
+
+    with rasterio.open(f"GPKG:{out / 'layers.gpkg'}:kde") as src:  # surfaces as rasters
+        assert src.crs.to_epsg() == 27700
 
 
 def test_audit_pack_has_each_map_with_caption_notes_and_tables(run):
