@@ -25,6 +25,9 @@ from mapping.disclosure import DisclosureRules, apply_rules, count_columns
 
 __all__ = ["export_html", "build_html", "vendored_leaflet"]
 
+#: Grid layers with more cells than this are drawn as one image, not as paths.
+GRID_AS_IMAGE = 5000
+
 VENDOR = Path(__file__).resolve().parents[1] / "resources" / "vendor" / "leaflet-1.9.4"
 
 
@@ -81,31 +84,50 @@ def _fmt(v) -> str:
 
 
 def _surface_overlay(layer, info, fmap, group):
-    """Warp the surface's RGBA image to Web Mercator and add it as an ImageOverlay."""
-    import folium
-    import rasterio.warp
-    from matplotlib.image import imsave
-    from rasterio.transform import from_origin
-
+    """Add a surface as an ImageOverlay coloured exactly as on the static map."""
     from mapping.render import surface_rgba
 
     surf = layer.data
     rgba, _ = surface_rgba(surf, info.style)
-    ny, nx = surf.shape
-    src_tr = from_origin(surf.x0, surf.y0 + ny * surf.cell_size, surf.cell_size, surf.cell_size)
-    xmin, ymin, xmax, ymax = surf.bounds
-    dst_tr, w, h = rasterio.warp.calculate_default_transform(surf.crs, "EPSG:3857", nx, ny,
-                                                             xmin, ymin, xmax, ymax)
+    _rgba_overlay(rgba, surf.x0, surf.y0, surf.cell_size, surf.crs, group)
+
+
+def _grid_overlay(layer, rgba_per_cell, group) -> None:
+    """Rasterise a large grid-cell layer to one image (a page of 40,000 paths is too slow)."""
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+
+    gdf = layer.data
+    cell = float(np.sqrt(np.median(gdf.geometry.area)))
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    nx, ny = int(np.ceil((xmax - xmin) / cell)), int(np.ceil((ymax - ymin) / cell))
+    idx = rasterize(((g, i + 1) for i, g in enumerate(gdf.geometry)), out_shape=(ny, nx),
+                    transform=from_origin(xmin, ymin + ny * cell, cell, cell), fill=0,
+                    dtype="int32")
+    table = np.vstack([np.zeros((1, 4)), np.asarray(rgba_per_cell, float)])
+    _rgba_overlay(table[idx], xmin, ymin, cell, "EPSG:27700", group)
+
+
+def _rgba_overlay(rgba, x0, y0, cell, crs, group) -> None:
+    """Warp a north-up RGBA image (BNG cells) to Web Mercator; add it as an ImageOverlay."""
+    import folium
+    import rasterio.warp
+    from matplotlib.image import imsave
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+
+    ny, nx = rgba.shape[:2]
+    src_tr = from_origin(x0, y0 + ny * cell, cell, cell)
+    dst_tr, w, h = rasterio.warp.calculate_default_transform(
+        crs, "EPSG:3857", nx, ny, x0, y0, x0 + nx * cell, y0 + ny * cell)
     dst = np.zeros((4, h, w), dtype=np.uint8)
     src = np.moveaxis((rgba * 255).round().astype(np.uint8), -1, 0)
     for band in range(4):
-        rasterio.warp.reproject(src[band], dst[band], src_transform=src_tr, src_crs=surf.crs,
+        rasterio.warp.reproject(src[band], dst[band], src_transform=src_tr, src_crs=crs,
                                 dst_transform=dst_tr, dst_crs="EPSG:3857",
                                 resampling=rasterio.warp.Resampling.nearest)
     buf = io.BytesIO()
     imsave(buf, np.moveaxis(dst, 0, -1), format="png")
-    from pyproj import Transformer
-
     t = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     west, north = t.transform(dst_tr.c, dst_tr.f)
     east, south = t.transform(dst_tr.c + w * dst_tr.a, dst_tr.f + h * dst_tr.e)
@@ -256,6 +278,11 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
         if lyr.kind == "surface":
             _surface_overlay(lyr, info, fmap, group)
             xmin, ymin, xmax, ymax = lyr.bounds
+        elif lyr.kind == "grid" and len(lyr.data) > GRID_AS_IMAGE:
+            _grid_overlay(lyr, rgba, group)
+            xmin, ymin, xmax, ymax = lyr.bounds
+            notes.append(f"'{lyr.name}': {len(lyr.data):,} grid cells shown as an image "
+                         "(no tooltips); the GeoPackage has the values.")
         else:
             xmin, ymin, xmax, ymax = _vector_layer(lyr, info, rgba, outline, rules, group)
         bounds.append((xmin, ymin, xmax, ymax))

@@ -102,3 +102,27 @@ def test_page_draws_offline_in_headless_chromium(page_file):
     info, _ = layer_render_info(safe[0])
     assert set(info.classification.colors) <= set(fills)
     json.dumps(fills)
+
+
+def test_large_grid_is_drawn_as_one_image_with_the_same_colours(tmp_path, monkeypatch):
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    import mapping.html as mh
+    from layers.model import Layer
+
+    monkeypatch.setattr(mh, "GRID_AS_IMAGE", 5)
+    g = rates_layer().data.copy()
+    grid = Layer("grid", g, kind="grid", meta={"title": "Cells"})
+    grid.update_style(column="population", palette="Blues", k=3)
+    html = build_html([grid])
+    assert html.count('"type": "Feature"') == 0  # no vector features for the grid
+    uri = re.search(r'"data:image/png;base64,([^"]+)"', html).group(1)
+    img = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri))).convert("RGBA"))
+    info, _ = layer_render_info(grid)
+    colours = {tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in info.classification.colors}
+    seen = {tuple(px[:3]) for px in img.reshape(-1, 4) if px[3] == 255}
+    assert colours <= seen
