@@ -260,11 +260,14 @@ class AnalysisDialog(QDialog):
             if hasattr(data, "columns"):
                 geom = getattr(data, "_geometry_column_name", None)
                 cols = [str(c) for c in data.columns if c != geom]
-        keep = w.currentText()
+        keep = w.currentData() if w.currentData() is not None else w.currentText()
         w.blockSignals(True)
         w.clear()
         if p.optional:
             w.addItem(_NONE, None)
+        for lyr in self.ws.layers if p.also_layers else []:
+            if lyr.kind in p.also_layers and lyr.source.get("records"):
+                w.addItem(f"{lyr.name} (records counted per area)", lyr.name)
         for c in cols:
             w.addItem(c, c)
         want = keep if keep and keep != _NONE else p.default
@@ -315,7 +318,7 @@ class AnalysisDialog(QDialog):
             v = self.values()[p.name]
             if v is None or v == [] and p.optional:
                 continue
-            if v == p.default and p.name != "name" and p.optional:
+            if v == p.default and p.name != "name":
                 continue
             out[p.name] = v
         return out

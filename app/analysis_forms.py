@@ -66,6 +66,7 @@ class Param:
     optional: bool = True
     default: Any = None
     advanced: bool = False
+    also_layers: tuple = ()  # for ``column``: layers of these kinds are offered too
 
 
 @dataclass
@@ -152,8 +153,9 @@ COMMON: dict[str, Param] = {p.name: p for p in [
           optional=False),
     Param("demand", "Demand field", "column", "People who need the service in each area "
           "(usually the population).", of="areas", optional=False),
-    Param("need", "Need field", "column", "The field measuring need in each area (e.g. an "
-          "IMD score or arrest rate).", of="areas", optional=False),
+    Param("need", "Need", "column", "What measures need in each area: a record layer "
+          "(counted per area, e.g. arrests) or a field of the areas (e.g. an IMD score).",
+          of="areas", optional=False, also_layers=("points",)),
     Param("surface", "Hotspot surface", "layer", "A KDE result to evaluate.",
           layer_kinds=("surface",)),
     Param("top_percent", "Top share of the area", "number", "The hottest share of the map "
@@ -253,8 +255,9 @@ FORMS: dict[str, FormSpec] = {
                                 "within the catchment.", choices=("none", "step", "gaussian")),
                           Param("deprivation", "Deprivation field", "column", "Used for the "
                                 "IMD x access map.", of="areas", optional=False),
-                          Param("need", "Need field", "column", "Optional field for the gap "
-                                "map (blank: deprivation).", of="areas")]),
+                          Param("need", "Need (for the gap map)", "column", "A record layer "
+                                "counted per area (e.g. arrests) or a field of the areas. "
+                                "(none): no gap map.", of="areas", also_layers=("points",))]),
     "whatif": FormSpec("whatif", "What-if: add or remove a service site",
                        "Recomputes access if a service opens at a place (x, y in metres) or "
                        "closes, and maps the change per area.",
@@ -355,6 +358,8 @@ def validate_params(spec: FormSpec, values: dict, layers) -> list[str]:
                                     "(EPSG:27700, metres).")
         if p.kind == "column" and p.of:
             lname = values.get(p.of)
+            if p.also_layers and v in names and layers[v].kind in p.also_layers:
+                continue
             if isinstance(lname, str) and lname in names:
                 data = layers[lname].data
                 if hasattr(data, "columns") and v not in data.columns:

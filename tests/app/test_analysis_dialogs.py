@@ -91,3 +91,49 @@ def test_count_run_adds_a_styled_rate_layer_and_records_the_step(demo_window, qt
     assert ws.dirty
     demo_window.canvas.render_now()
     assert "count" in [i.name for i in demo_window.canvas.render_infos]
+
+
+def _run_dialog(win, qtbot, kind, **choices):
+    from PySide6.QtWidgets import QComboBox
+
+    dlg = win.open_analysis(kind)
+    qtbot.addWidget(dlg)
+    for key, value in choices.items():
+        w = dlg.widgets[key]
+        if isinstance(w, QComboBox):
+            w.setCurrentIndex(w.findData(value))
+        else:
+            w.setText(str(value))
+    assert dlg.validate() == []
+    with qtbot.waitSignal(dlg.finished_layers, timeout=300_000) as blocker:
+        assert dlg.run() is not None
+    return blocker.args[0]
+
+
+def test_kde_and_coverage_maps_from_the_dialogs(demo_window, qtbot):
+    """The KDE hotspot map, the IMD x access bivariate map and the gap map, from the GUI."""
+    import numpy as np
+
+    from mapping.kde import hotspot_kde
+
+    win = demo_window
+    (kde,) = _run_dialog(win, qtbot, "kde", points="arrests", cell_size="100",
+                         bandwidth="400", name="arrest_kde")
+    assert kde.kind == "surface"
+    ref = hotspot_kde(win.ws.layers["arrests"].data, cell_size=100, bandwidth=400)
+    np.testing.assert_allclose(kde.data.values, ref.values, rtol=1e-6)  # same core function
+    step = win.ws.project.analyses[-1]
+    assert step.params == {"points": "arrests", "cell_size": 100.0, "bandwidth": 400.0,
+                           "name": "arrest_kde"}
+    out = _run_dialog(win, qtbot, "coverage", areas="lsoa", services="services",
+                      need="arrests", name="access_gui")
+    names = [lyr.name for lyr in out]
+    assert len(out) >= 2, names
+    kinds = {lyr.meta.get("value_column") for lyr in out}
+    assert "gap_class" in kinds, kinds  # the gap map
+    biv = [lyr for lyr in out if "bivariate" in lyr.name or
+           lyr.style.scheme == "bivariate" or "," in str(lyr.style.column)]
+    assert biv, names  # the IMD x access bivariate map
+    win.canvas.render_now()
+    drawn = [i.name for i in win.canvas.render_infos]
+    assert "arrest_kde" in drawn and any(n in drawn for n in names)
