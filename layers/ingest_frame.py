@@ -106,8 +106,10 @@ class FrameLoader:
         ok = np.asarray(reasons.ok, bool)
         allok = bool(ok.all())
         base = frame.drop(columns="geometry") if is_vector else frame
-        rej = pd.DataFrame(base.loc[~ok]).reset_index(drop=True).astype(object)
-        rej = rej.where(rej.notna(), None)
+        rej = pd.DataFrame(base.loc[~ok]).reset_index(drop=True)
+        other = [c for c in rej.columns if not isinstance(rej[c].dtype, pd.StringDtype)]
+        if other:  # text stays Arrow text; anything else (vector attributes) becomes objects
+            rej[other] = rej[other].astype(object).where(rej[other].notna(), None)
         # Filter column by column, dropping each original as soon as its filtered copy
         # exists (``frame`` belongs to the loader), so peak memory stays near one copy.
         shared = {}

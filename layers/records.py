@@ -219,11 +219,16 @@ def _concat_rejected(parts):
     return out[cols].reset_index(drop=True)
 
 
+def _is_text(s) -> bool:
+    return isinstance(s.dtype, pd.StringDtype)
+
+
 def _move_to_rejected(accepted, rejected, mask, reason, detail):
     keep = accepted.attrs.get("original_columns")
-    bad = pd.DataFrame(accepted.loc[mask].drop(columns="geometry"))
-    if keep is not None:
-        bad = bad[[c for c in bad.columns if c in keep or c in REJECT_COLUMNS]].astype(object)
+    cols = [c for c in accepted.columns if c != "geometry" and
+            (keep is None or c in keep or c in REJECT_COLUMNS)]
+    bad = pd.DataFrame(accepted.loc[mask, cols])
+    bad = bad.astype({c: object for c in cols if not _is_text(bad[c])})
     bad["reason"] = reason
     bad["detail"] = detail
     rejected = _concat_rejected([rejected, bad])
@@ -274,6 +279,28 @@ def _study_area(study_area):
     return geom
 
 
+#: Spacing (m) of the boundary vertices used for distances outside the study area.
+_DIST_STEP = 5.0
+
+
+def _distance_to_area(area, x, y):
+    """Distance (m) from points outside ``area`` to its boundary, to within 2.5 m.
+
+    Exact point-to-polygon distance costs a scan of every boundary vertex per point
+    (minutes for a million points); instead the boundary is densified to one vertex
+    every 5 m and the nearest vertex is found with a KD-tree.
+    """
+    import shapely
+    from scipy.spatial import cKDTree
+
+    if len(x) < 2_000:  # exact for small counts
+        return shapely.distance(area, shapely.points(x, y))
+    rings = shapely.get_rings(shapely.get_parts(area))
+    verts = shapely.get_coordinates(shapely.segmentize(rings, _DIST_STEP))
+    d, _ = cKDTree(verts).query(np.column_stack([x, y]))
+    return d
+
+
 def _apply_study_area(accepted, rejected, area):
     import shapely
 
@@ -289,7 +316,7 @@ def _apply_study_area(accepted, rejected, area):
         return accepted, rejected
     out_u = np.flatnonzero(~inside_u)
     dist_u = np.zeros(len(uniq))
-    dist_u[out_u] = shapely.distance(area, shapely.points(ux[out_u], uy[out_u]))
+    dist_u[out_u] = _distance_to_area(area, ux[out_u], uy[out_u])
     text_u = np.full(len(uniq), "", dtype=object)  # format each distinct place once
     text_u[out_u] = [f"{d:,.0f} m outside the study area" for d in dist_u[out_u]]
     detail = text_u[inv][~inside]

@@ -282,3 +282,18 @@ def test_systematic_problems_get_a_file_level_hint(tmp_path):
     assert "columns={'lon': 'Latitude', 'lat': 'Longitude'}" in hint
     fixed = _ok(load_records(q, columns={"lon": "Latitude", "lat": "Longitude"}))
     assert len(fixed.accepted) == 2
+
+
+def test_study_area_distances_for_many_points_match_exact_within_3m():
+    import shapely
+
+    from layers.records import _distance_to_area
+
+    rng = np.random.default_rng(3)
+    area = shapely.Polygon([(0, 0), (1000, 0), (1300, 700), (400, 1200), (-200, 600)])
+    x = rng.uniform(-5000, 5000, 5000)
+    y = rng.uniform(-5000, 5000, 5000)
+    out = ~shapely.intersects_xy(area, x, y)
+    approx = _distance_to_area(area, x[out], y[out])
+    exact = shapely.distance(area, shapely.points(x[out], y[out]))
+    assert np.abs(approx - exact).max() <= 2.6
