@@ -152,6 +152,17 @@ def main(argv=None) -> int:
               f"{'met' if th2 < 5 else 'NOT met'}")
     else:
         print(f"national LSOA layer: skipped ({NATIONAL} not found)")
+    bristol = SHARED / "boundaries" / "bristol_lsoa2011_E06000023.geojson"
+    if bristol.exists():
+        from boundaries.io import load_boundaries
+        from layers.records import load_records
+
+        area = load_boundaries(bristol).accepted
+        t = time.perf_counter()
+        rs = load_records(path, study_area=area)
+        ts = time.perf_counter() - t
+        print(f"  with a study area (Bristol LSOAs; {len(rs.rejected):,} rejected with a "
+              f"distance): {ts:.2f} s -> ratio {ts / tb:.2f}x baseline (informational)")
     mb = _peak_rss_child("baseline_points", path)
     mh = _peak_rss_child("hotmap_points", path)
     print(f"peak memory, {args.rows:,} records (VmHWM of a fresh process):")
