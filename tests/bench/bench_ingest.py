@@ -161,8 +161,9 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         rs = load_records(path, study_area=area)
         ts = time.perf_counter() - t
-        print(f"  with a study area (Bristol LSOAs; {len(rs.rejected):,} rejected with a "
-              f"distance): {ts:.2f} s -> ratio {ts / tb:.2f}x baseline (informational)")
+        print(f"records with a study area (Bristol LSOAs; {len(rs.rejected):,} rejected, each "
+              f"with its distance): {ts:.2f} s -> ratio {ts / tb:.2f}x the records baseline "
+              "(informational)")
     mb = _peak_rss_child("baseline_points", path)
     mh = _peak_rss_child("hotmap_points", path)
     print(f"peak memory, {args.rows:,} records (VmHWM of a fresh process):")
