@@ -31,6 +31,9 @@ AREAS = gpd.GeoDataFrame(
                        (450000, 282000)])],
     crs="EPSG:27700")
 UNION = shapely.union_all(AREAS.geometry.values)
+#: Property tests here check exact outcomes, so fewer examples suffice (100 in CI).
+NL = settings(FUZZ, max_examples=max(100, FUZZ.max_examples // 5))
+pytestmark = pytest.mark.fuzz
 
 _coord = st.one_of(st.integers(449000, 453000), st.sampled_from([450000, 451000, 452000]))
 _row = st.one_of(
@@ -49,7 +52,7 @@ def _write_csv(rows, name="records.csv", start=0):
     return p
 
 
-@FUZZ
+@NL
 @given(rows=st.lists(_row, max_size=40))
 def test_study_area_rejections_are_exact(rows):
     """Outside-study-area rejections are exactly the points outside the area, with distance."""
@@ -78,7 +81,7 @@ def test_study_area_rejections_are_exact(rows):
     assert acc_rows == set(range(1, len(rows) + 1)) - outside_expected - blank_expected
 
 
-@FUZZ
+@NL
 @given(a=st.lists(_row, max_size=15), b=st.lists(_row, max_size=15))
 def test_several_files_one_layer_reconcile_per_file(a, b):
     """Two files as one layer: per-file counts add up and every row keeps its own file."""
@@ -98,7 +101,7 @@ def test_several_files_one_layer_reconcile_per_file(a, b):
         assert sorted(mine) == list(range(1, len(rows) + 1))
 
 
-@settings(FUZZ, max_examples=max(100, FUZZ.max_examples // 5))
+@NL
 @given(pts=st.lists(st.tuples(st.floats(449000, 453000), st.floats(279000, 283000)),
                     max_size=60), holes=st.booleans())
 def test_count_per_area_accounts_for_every_point(pts, holes):
@@ -123,7 +126,7 @@ def test_count_per_area_accounts_for_every_point(pts, holes):
     assert list(out["code"]) == list(areas["code"])  # every area appears, even with 0
 
 
-@FUZZ
+@NL
 @given(dates=st.lists(st.one_of(st.none(), st.datetimes(min_value=pd.Timestamp("1990-01-01"),
                                                             max_value=pd.Timestamp("2040-12-31"))),
                       max_size=30),
@@ -165,3 +168,27 @@ def test_count_step_reports_unassigned_records(tmp_path):
     assign = out.data.attrs.get("assignment") or out.meta.get("assignment")
     assert assign == {"read": 3, "assigned": 2, "unassigned": 1}
     _ = pytest
+
+
+@NL
+@given(dates=st.lists(st.one_of(st.none(), st.datetimes(min_value=pd.Timestamp("2019-01-01"),
+                                                            max_value=pd.Timestamp("2023-12-31"))),
+                      min_size=1, max_size=40))
+def test_monthly_trend_counts_every_dated_record_and_reports_the_rest(dates):
+    """trend_monthly: counted + 'n_missing_date' == records; undated ones are reported."""
+    from layers.errors import InputError
+    from mapping.trends import trend_monthly
+
+    df = pd.DataFrame({"date": pd.Series(pd.to_datetime(pd.Series(dates, dtype=object)),
+                                         dtype="datetime64[ns]"),
+                       "source_row": np.arange(1, len(dates) + 1)})
+    n_missing = int(df["date"].isna().sum())
+    if n_missing == len(df):
+        with pytest.raises(InputError, match=f"{n_missing:,} without a date"):
+            trend_monthly(df)
+        return
+    out = trend_monthly(df)
+    meta = out.attrs["meta"]
+    assert meta["n_missing_date"] == n_missing
+    assert meta["base_n"] + meta["n_missing_date"] == len(df)
+    assert int(out["count"].sum()) == len(df) - n_missing
