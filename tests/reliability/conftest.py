@@ -39,3 +39,16 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "gethostbyname", _blocked("gethostbyname"))
     monkeypatch.setattr(socket, "gethostbyname_ex", _blocked("gethostbyname_ex"))
     yield attempts
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many fuzzed inputs each loader was given (for the closing note)."""
+    import sys
+
+    relhelp = sys.modules.get("relhelp")
+    tried = getattr(relhelp, "TRIED", None)
+    if tried:
+        total = sum(tried.values())
+        terminalreporter.write_sep("-", f"hotmap fuzz: {total:,} inputs tried")
+        for target, n in sorted(tried.items()):
+            terminalreporter.write_line(f"  {target:28s} {n:7,}")
