@@ -157,10 +157,12 @@ class ActionsMixin:
     # ------------------------------------------------------------- actions
     def new_project(self) -> None:
         """Start an empty, untitled project."""
+        from layers.project import Project
         from layers.workspace import Workspace
 
         if self.maybe_discard():
-            self.set_workspace(Workspace())
+            self.set_workspace(Workspace(Project(
+                suppression_threshold=self.settings.suppression_threshold)))
 
     def open_dialog(self) -> None:
         """Ask for a project file and open it."""

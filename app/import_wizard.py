@@ -256,6 +256,11 @@ class _CrsPage(QWizardPage):
         for code, text in CRS_CHOICES:
             self.crs.addItem(text, code)
         self.crs.setToolTip("Type any EPSG code (e.g. EPSG:27700) if yours is not listed")
+        default = getattr(wiz.settings, "default_crs", "EPSG:27700")
+        if default not in ("EPSG:27700", None):  # the user's own default from the settings
+            if self.crs.findData(default) < 0:
+                self.crs.addItem(f"{default} (your default)", default)
+            self.crs.setCurrentIndex(self.crs.findData(default))
         self.postcodes = QLineEdit(self)
         self.postcodes.setPlaceholderText("optional: Code-Point Open or ONSPD file")
         browse = QPushButton("Browse…", self)

@@ -230,3 +230,23 @@ def test_layout_dialog_preview_and_page_options(demo_window, qtbot):
         dlg.refresh_preview()
     assert dlg._pixmap.height() > dlg._pixmap.width()
     assert dlg.composition().title == "Arrests"
+
+
+def test_window_state_is_remembered_and_new_projects_use_settings(qtbot):
+    from app.main_window import MainWindow
+    from app.settings import Settings
+
+    win = MainWindow(settings=Settings(suppression_threshold=10))
+    qtbot.addWidget(win)
+    win.show()
+    win.resize(900, 640)
+    win.dock_table.hide()
+    size = (win.width(), win.height())
+    win.new_project()
+    assert win.ws.project.suppression_threshold == 10
+    win.close()
+    win2 = MainWindow(settings=Settings())
+    qtbot.addWidget(win2)
+    win2.show()
+    assert (win2.width(), win2.height()) == size != (1400, 900)
+    assert not win2.dock_table.isVisible()
