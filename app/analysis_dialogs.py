@@ -11,86 +11,17 @@ returns; Cancel stops the worker and nothing is added.  On success the
 
 from __future__ import annotations
 
-import copy
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QProgressBar, QScrollArea, QVBoxLayout, QWidget)
 
 from app.analysis_forms import form_for, parse_literal, validate_params
+from app.analysis_run import _default_layer, add_results, run_analysis, unique_name
 
 __all__ = ["AnalysisDialog", "run_analysis", "unique_name"]
 
 _NONE = "(none)"
-
-
-def run_analysis(ws, step, *, progress=None, cancelled=None) -> list:
-    """Run ``step`` on a shadow copy of ``ws`` and return the new, detached layers.
-
-    Runs on a worker thread: it never touches ``ws.layers`` (only reads data).
-    """
-    from layers.model import Layer
-    from layers.workspace import Workspace
-    from mapping.run import run_step
-
-    shadow = Workspace(copy.copy(ws.project))
-    for lyr in ws.layers:
-        shadow.layers.append(Layer(lyr.name, lyr.data, kind=lyr.kind,
-                                   style=copy.deepcopy(lyr.style), visible=lyr.visible,
-                                   source=dict(lyr.source), meta=dict(lyr.meta),
-                                   sensitive=lyr.sensitive,
-                                   allow_raw_export=lyr.allow_raw_export))
-    new = run_step(shadow, step, progress=progress, cancelled=cancelled)
-    for lyr in new:
-        shadow.layers.remove(lyr)
-    return new
-
-
-def add_results(ws, step, layers, default_palette: str | None = None) -> None:
-    """Put result layers into the document (GUI thread) and record the step in the project."""
-    from layers.style import LayerStyle
-
-    for lyr in layers:
-        hints = (lyr.meta or {}).get("style") or {}
-        if lyr.style.palette == LayerStyle().palette:
-            pal = hints.get("palette") or hints.get("cmap") or default_palette
-            if pal:
-                lyr.style.palette = pal
-        if lyr.name in ws.layers:
-            ws.layers.remove(lyr.name)
-        ws.layers.append(lyr)
-    analyses = [a for a in ws.project.analyses if a.name != step.name]
-    ws.project.analyses = analyses + [step]
-    ws.mark_dirty(True)
-
-
-def unique_name(ws, base: str) -> str:
-    """``base``, or ``base_2``, ``base_3`` ... not yet used by a layer, source or analysis."""
-    p = ws.project
-    used = set(ws.layers.names()) | {s.name for s in [*p.boundaries, *p.records]} | \
-        {a.name for a in p.analyses}
-    name, i = base, 2
-    while name in used:
-        name, i = f"{base}_{i}", i + 1
-    return name
-
-
-def _default_layer(ws, p):
-    layers = [lyr for lyr in ws.layers if not p.layer_kinds or lyr.kind in p.layer_kinds]
-    if not layers:
-        return None
-    if "areas" in p.layer_kinds:  # prefer the finest boundary layer (LSOA rather than wards)
-        bnd = [lyr for lyr in layers if lyr.source.get("boundaries")] or layers
-        return max(bnd, key=lambda lyr: len(lyr.data) if hasattr(lyr.data, "__len__") else 0)
-    if "points" in p.layer_kinds:  # prefer imported records over analysis results
-        recs = [lyr for lyr in layers if lyr.source.get("records")]
-        if p.name == "services":
-            svc = [lyr for lyr in recs if (lyr.meta or {}).get("record_kind") == "services"]
-            return (svc or recs or layers)[0]
-        recs = [lyr for lyr in recs if (lyr.meta or {}).get("record_kind") != "services"] or recs
-        return (recs or layers)[0]
-    return layers[-1]
 
 
 class AnalysisDialog(QDialog):
