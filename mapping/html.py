@@ -184,13 +184,35 @@ def _bivariate_html(info) -> str:
             "<br><span style='color:#666'>classes are tertiles</span></div>")
 
 
-def _legend_html(infos, notes, attribution, title) -> str:
+def _legend_toggle_script(fmap, infos) -> None:
+    """Show a layer's legend block only while the layer is switched on in the layer control."""
+    import json
+
+    from branca.element import Element
+
+    names = json.dumps({_html.escape(i.title): k for k, i in enumerate(infos)})
+    # runs on window load: folium renders the map's own script after this element
+    js = ("window.addEventListener('load',function(){var idx=" + names +
+          ";function set(n,on){var k=idx[n];"
+          "if(k===undefined)return;document.querySelectorAll('.hm-leg').forEach(function(d){"
+          "if(d.dataset.idx==String(k)){d.style.display=on?'':'none';}});}"
+          f"{fmap.get_name()}.on('overlayadd',function(e){{set(e.name,true);}});"
+          f"{fmap.get_name()}.on('overlayremove',function(e){{set(e.name,false);}});}});")
+    fmap.get_root().script.add_child(Element(js), name="hotmap_legend_toggle")
+
+
+def _legend_html(infos, notes, attribution, title, shown=None) -> str:
+    """The legend box; each layer's block is tagged so the page can hide switched-off layers."""
     from mapping.legend import legend_rows
 
     parts = [f"<div style='font-weight:bold;font-size:14px;margin-bottom:4px'>"
              f"{_html.escape(title)}</div>"]
-    for info in infos:
+    for k, info in enumerate(infos):
         rows = legend_rows(info)
+        hide = "" if shown is None or info.name in shown else "display:none;"
+        if k:
+            parts.append("</div>")
+        parts.append(f"<div class='hm-leg' data-idx='{k}' style='{hide}'>")
         parts.append(f"<div style='font-weight:bold;margin-top:6px'>{_html.escape(info.title)}"
                      "</div>")
         if info.classification is not None and info.classification.scheme == "bivariate":
@@ -208,6 +230,8 @@ def _legend_html(infos, notes, attribution, title) -> str:
                          f"{_html.escape(r['label'] + extra)}"
                          + ("" if info.geom == "raster" else
                             f" <span style='color:#666'>({r['count']:,})</span>") + "</div>")
+    if infos:
+        parts.append("</div>")
     note_html = "<br>".join(_html.escape(n) for n in notes)
     parts.append(f"<div style='margin-top:6px;font-size:10px;color:#333'>{note_html}</div>")
     parts.append(f"<div style='margin-top:4px;font-size:9px;color:#555'>"
@@ -256,7 +280,7 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
         folium.TileLayer(tiles, name="Basemap").add_to(fmap)
     infos, bounds = [], []
     overrides = overrides or {}
-    rendered = []
+    rendered, shown = [], set()
     for lyr in safe:
         try:
             info, rgba = layer_render_info(lyr, overrides.get(lyr.name))
@@ -275,6 +299,8 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
         if not (outline or lyr.kind == "points"):
             first_filled = False
         group = folium.FeatureGroup(name=_html.escape(info.title), show=show)
+        if show:
+            shown.add(lyr.name)
         if lyr.kind == "surface":
             _surface_overlay(lyr, info, fmap, group)
             xmin, ymin, xmax, ymax = lyr.bounds
@@ -297,14 +323,17 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
         lon0, lat0 = t.transform(x0, y0)
         lon1, lat1 = t.transform(x1, y1)
         fmap.fit_bounds([[lat0, lon0], [lat1, lon1]])
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(collapsed=len(infos) > 6).add_to(fmap)
     js, css = vendored_leaflet()
     root = fmap.get_root()
     root.header.add_child(Element(f"<style>{css}</style>\n<script>{js}</script>"),
                           name="leaflet_inline", index=0)
     root.title = title
-    legend = _legend_html(list(reversed(infos)), notes,
-                          attribution_text(chosen, fictional=fictional), title)
+    legend_infos = list(reversed(infos))
+    _legend_toggle_script(fmap, legend_infos)
+    legend = _legend_html(legend_infos, notes,
+                          attribution_text(chosen, fictional=fictional), title,
+                          shown=shown)
     root.html.add_child(Element(legend), name="hotmap_legend")
     page = root.render()
     if not tiles:

@@ -77,6 +77,7 @@ def test_page_draws_offline_in_headless_chromium(page_file):
             page.wait_for_selector("path.leaflet-interactive", timeout=15000)
             # the page opens on the first filled layer (rates) plus the points
             n_first = page.locator("path.leaflet-interactive").count()
+            legend_first = page.locator("#hotmap-legend").inner_text()
             boxes = page.locator(".leaflet-control-layers-overlays input")
             n_controls = boxes.count()
             for i in range(n_controls):  # switch every layer on
@@ -97,7 +98,9 @@ def test_page_draws_offline_in_headless_chromium(page_file):
     assert n_paths == 12 + 12 + 3  # + the Gi* polygons
     assert n_images == 1  # the KDE surface overlay
     assert n_controls == 4
-    assert "Offences per 1,000 residents" in legend
+    assert "Offences per 1,000 residents" in legend_first
+    assert "Not significant" not in legend_first  # legend follows the layer switches
+    assert "Not significant" in legend and "Offences per 1,000 residents" in legend
     safe, _ = apply_rules([rates_layer()])
     info, _ = layer_render_info(safe[0])
     assert set(info.classification.colors) <= set(fills)
