@@ -51,14 +51,29 @@ class DocumentMixin:
             self.statusBar().showMessage("Opening cancelled: data files not found", 8000)
             return None
         self.statusBar().showMessage(f"Loading {project.name} …")
-        self.progress.setValue(0)
-        self.progress.show()
+        self._busy(True)
         worker = start_worker(load_workspace, project, controls=True)
         worker.signals.progress.connect(self._on_progress)
         worker.signals.returned.connect(lambda ws: self._loaded(ws, project, run_analyses))
-        worker.signals.finished.connect(self.progress.hide)
+        worker.signals.finished.connect(lambda: self._busy(self._background_running()))
         self.loading = worker
         return worker
+
+    def _busy(self, on: bool) -> None:
+        if on and not self.progress.isVisible():
+            self.progress.setValue(0)
+        self.progress.setVisible(on)
+        self.progress_cancel.setVisible(on)
+
+    def _background_running(self) -> bool:
+        return any(w is not None and not w.done for w in (self.loading, self.analysing))
+
+    def cancel_background(self) -> None:
+        """Stop the project load or the re-run of its analyses (nothing half-made is kept)."""
+        for w in (self.loading, self.analysing):
+            if w is not None and not w.done:
+                w.cancel()
+        self.statusBar().showMessage("Cancelled", 8000)
 
     def _on_progress(self, fraction: float, text: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -89,8 +104,7 @@ class DocumentMixin:
         from app.project_io import run_steps
 
         ws = self.ws
-        self.progress.setValue(0)
-        self.progress.show()
+        self._busy(True)
         w = start_worker(run_steps, list(ws.layers), ws.project, steps, controls=True,
                          yields=True)
         w.signals.progress.connect(self._on_progress)
@@ -98,7 +112,7 @@ class DocumentMixin:
         w.signals.returned.connect(self.analyses_loaded.emit)
         w.signals.returned.connect(lambda n: self.statusBar().showMessage(
             f"{n} of {len(steps)} analyses ready", 10000))
-        w.signals.finished.connect(self.progress.hide)
+        w.signals.finished.connect(lambda: self._busy(self._background_running()))
         self.analysing = w
         return w
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QTreeWidget, QTreeWidgetItem)
+                               QProgressBar, QToolButton, QTreeWidget, QTreeWidgetItem)
 
 from app.actions import ActionsMixin
 from app.attribute_table import AttributeTableWidget
@@ -118,10 +118,16 @@ class MainWindow(DocumentMixin, ActionsMixin, QMainWindow):
         self.progress.setMaximumWidth(220)
         self.progress.setRange(0, 1000)
         self.progress.hide()
+        self.progress_cancel = QToolButton(self)
+        self.progress_cancel.setText("Cancel")
+        self.progress_cancel.setToolTip("Stop loading or re-running the analyses")
+        self.progress_cancel.clicked.connect(self.cancel_background)
+        self.progress_cancel.hide()
         self.render_label = QLabel("", self)
         sb.addWidget(self.pos_label, 1)
         sb.addPermanentWidget(self.render_label)
         sb.addPermanentWidget(self.progress)
+        sb.addPermanentWidget(self.progress_cancel)
 
     def _wire(self) -> None:
         c = self.canvas

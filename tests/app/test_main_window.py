@@ -66,3 +66,24 @@ def test_selecting_layers_does_not_change_them(demo_window):
         win.edit_style(lyr)
     assert {lyr.name: lyr.style.to_dict() for lyr in win.ws.layers} == before
     assert not win.ws.dirty
+
+
+def test_cancel_in_the_status_bar_stops_the_analyses_rerun(window, qtbot):
+    from resources.demo import DEMO_PROJECT
+
+    with qtbot.waitSignal(window.project_loaded, timeout=60_000):
+        window.open_project(DEMO_PROJECT)
+    w = window.analysing
+    if w is None:
+        return
+    assert window.progress_cancel.isVisibleTo(window)
+    n_before = len(window.ws.layers)
+    window.progress_cancel.click()
+    qtbot.waitUntil(lambda: w.done, timeout=60_000)
+    qtbot.wait(100)
+    assert not window.progress_cancel.isVisibleTo(window)
+    steps = [s for s in window.ws.project.analyses if s.enabled]
+    results = [lyr for lyr in window.ws.layers if lyr.source.get("analysis")]
+    assert len({lyr.source["analysis"] for lyr in results}) < len(steps)  # it really stopped
+    assert len(window.ws.layers) >= n_before  # what had arrived stays, complete
+    assert w.result is None  # cancelled: no final result delivered
