@@ -336,3 +336,55 @@ def test_geopackage_scanner_finds_raw_points(tmp_path, sensitive):
     csv = tmp_path / "raw.csv"
     pts.assign(x=pts.geometry.x, y=pts.geometry.y).drop(columns="geometry").to_csv(csv)
     assert len(_leaks(csv.read_text(), sensitive)) >= 20
+
+
+_SITECUSTOMIZE = '''
+import os, socket
+_LOG = os.environ["HOTMAP_NET_LOG"]
+with open(_LOG, "a") as fh:
+    fh.write("blocker active\\n")
+_real = {"connect": socket.socket.connect, "connect_ex": socket.socket.connect_ex}
+
+def _blocked(name):
+    def fake(*args, **kwargs):
+        if name in _real and getattr(args[0], "family", None) == getattr(socket, "AF_UNIX", None):
+            return _real[name](*args, **kwargs)
+        with open(_LOG, "a") as fh:
+            fh.write(f"ATTEMPT {name} {args[1:]!r}\\n")
+        raise OSError("network blocked by test")
+    return fake
+
+socket.socket.connect = _blocked("connect")
+socket.socket.connect_ex = _blocked("connect_ex")
+for _fn in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
+    setattr(socket, _fn, _blocked(_fn))
+'''
+
+
+def test_console_script_run_is_offline(tmp_path):
+    """The real `hotmap` console script (a fresh process, sockets blocked from interpreter
+    start by a sitecustomize) runs a project with zero connection attempts."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    netlog = tmp_path / "net.log"
+    proj = tmp_path / "proj"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "projects" / "v1", proj)
+    exe = Path(sys.executable).with_name("hotmap")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "app.cli"]
+    env = {**os.environ, "PYTHONPATH": str(site), "HOTMAP_NET_LOG": str(netlog),
+           "HOTMAP_STATE_DIR": str(tmp_path / "state"), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run(cmd + ["run", str(proj / "project.hotmap.toml"), "--out",
+                                 str(tmp_path / "out")], capture_output=True, text=True,
+                          env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    lines = netlog.read_text().splitlines()
+    assert "blocker active" in lines, "the socket blocker did not load"
+    attempts = [ln for ln in lines if ln.startswith("ATTEMPT")]
+    assert attempts == [], attempts
+    assert any((tmp_path / "out").rglob("*.html"))
