@@ -267,6 +267,9 @@ def apply_rules(layers, rules: DisclosureRules | None = None, *, purpose: str = 
         bn = (lyr.meta or {}).get("base_n")
         if isinstance(bn, (int, float, np.integer)) and 0 < bn < rules.threshold:
             meta_up["base_n"] = rules.small_label
+        elif isinstance(bn, dict):
+            meta_up["base_n"] = {k: rules.small_label if isinstance(v, (int, float, np.integer))
+                                 and 0 < v < rules.threshold else v for k, v in bn.items()}
         if lyr.kind == "points" and is_sensitive(lyr):
             if not lyr.allow_raw_export:
                 notes.append(f"'{lyr.name}': sensitive point locations withheld "

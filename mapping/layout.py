@@ -55,8 +55,7 @@ def composition_notes(comp, layers, rule_lines=()) -> str:
             if m.get("period"):
                 bits.append(f"period: {m['period']}")
             if m.get("base_n") is not None:
-                bn = m["base_n"]
-                bits.append(f"base n = {bn:,}" if isinstance(bn, int) else f"base n = {bn}")
+                bits.append(f"base n = {_fmt_n(m['base_n'])}")
             if m.get("vintage"):
                 bits.append(f"data vintage: {m['vintage']}")
             if m.get("notes"):
@@ -67,6 +66,15 @@ def composition_notes(comp, layers, rule_lines=()) -> str:
         parts.append(comp.extra_notes)
     parts.extend(rule_lines)
     return "\n".join(p for p in parts if p)
+
+
+def _fmt_n(bn) -> str:
+    """``3,200`` or ``arrests 3,200, needle_finds 720`` for per-layer bases."""
+    if isinstance(bn, dict):
+        return ", ".join(f"{k} {_fmt_n(v)}" for k, v in bn.items())
+    if isinstance(bn, (int, float)) and float(bn).is_integer():
+        return f"{int(bn):,}"
+    return str(bn)
 
 
 def _frame(comp, layers, w, h):

@@ -205,3 +205,14 @@ def test_counts_recognised_from_analysis_meta_and_sensitivity():
     out = display_table(df, RULES, {"sensitive": True})
     # 1 is small; 7 goes too (secondary), or the total would reveal the 1
     assert out["closed"].tolist() == ["<5", "<5"] and out["imd_decile"].tolist() == [1, 2]
+
+
+def test_small_base_n_per_layer_is_hidden_and_notes_format_it():
+    from mapping.layout import composition_notes
+
+    lyr = rates_layer()
+    lyr.meta["base_n"] = {"arrests": 3200, "crack_houses": 4}
+    safe, lines = apply_rules([lyr], RULES)
+    assert safe[0].meta["base_n"] == {"arrests": 3200, "crack_houses": "<5"}
+    text = composition_notes(MapComposition(), safe, lines)
+    assert "base n = arrests 3,200, crack_houses <5" in text
