@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.errors import report_error, report_exception
@@ -108,8 +109,19 @@ class ActionsMixin:
         h.addAction(self._act("&About hotmap", self.show_about, K.HelpContents,
                               "Version, licences and data attribution"))
 
+        icons = {self.act_open: "open", self.act_save: "save",
+                 self.act_import_b: "import_boundaries", self.act_import_r: "import_records",
+                 self.act_pan: "pan", self.act_box: "zoom_box", self.act_identify: "identify",
+                 self.act_full: "full_extent", self.act_zoom_layer: "zoom_layer",
+                 self.act_export_map: "export_map"}
+        folder = Path(__file__).resolve().parents[1] / "resources" / "icons"
+        for act, name in icons.items():
+            if (folder / f"{name}.svg").exists():
+                act.setIcon(QIcon(str(folder / f"{name}.svg")))
         tb = self.addToolBar("Main")
         tb.setObjectName("toolbar_main")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.setIconSize(QSize(20, 20))
         for a in (self.act_open, self.act_save, None, self.act_import_b, self.act_import_r, None,
                   self.act_pan, self.act_box, self.act_identify, self.act_full, self.act_zoom_layer,
                   None, self.act_export_map):

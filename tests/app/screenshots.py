@@ -69,9 +69,16 @@ def main(out: Path) -> int:
     if win.ws.project.analyses:
         wait(app, lambda: done)
     lsoa = win.ws.layers["lsoa"]
-    win.show_table(lsoa)
-    win.layer_panel.select_layer(lsoa)
-    win.edit_style(lsoa)
+    shown = lsoa
+    if "arrest_gistar" in win.ws.layers:  # show one result, styled by default
+        shown = win.ws.layers["arrest_gistar"]
+        shown.visible = True
+        win.ws.layers["arrests"].visible = False
+        win.ws.layers["needle_finds"].visible = False
+    win.show_table(shown)
+    win.layer_panel.select_layer(shown)
+    win.layer_panel.view.scrollTo(win.layer_panel.view.currentIndex())
+    win.edit_style(shown)
     win.canvas.render_now()
     settle(app, 1.0)
     win.canvas.mouseMoveEvent  # noqa: B018
