@@ -147,6 +147,8 @@ def write_report(path, entries, *, project_meta: dict | None = None,
         run.font.color.rgb = RGBColor(0xB2, 0x18, 0x2B)
     doc.add_paragraph(f"Contents: {len(entries)} map(s) with notes and summary tables; "
                       "methods; data sources and licences; disclosure control.")
+    for i, e in enumerate(entries, 1):
+        doc.add_paragraph(f"Figure {i}. {e.title}", style="List Number")
     n_table = 0
     for i, e in enumerate(entries, 1):
         section = doc.add_section(WD_SECTION.NEW_PAGE)
