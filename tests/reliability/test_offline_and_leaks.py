@@ -388,3 +388,57 @@ def test_console_script_run_is_offline(tmp_path):
     attempts = [ln for ln in lines if ln.startswith("ATTEMPT")]
     assert attempts == [], attempts
     assert any((tmp_path / "out").rglob("*.html"))
+
+
+_COUNT_COL = re.compile(r"^(count|n|records|display_count)$|^count_|_count$", re.IGNORECASE)
+
+
+def _small_counts(frame: pd.DataFrame, threshold: int) -> dict:
+    out = {}
+    for c in frame.columns:
+        if _COUNT_COL.search(str(c).strip()):
+            v = pd.to_numeric(frame[c].astype(str).str.replace(",", ""), errors="coerce")
+            n = int(((v > 0) & (v < threshold)).sum())
+            if n:
+                out[str(c)] = n
+    return out
+
+
+def test_no_table_shows_a_count_below_the_threshold(demo_run):
+    """CSV, XLSX and the audit pack's DOCX tables show no count of 1 to threshold-1."""
+    from docx import Document
+
+    from layers.project import open_project
+
+    threshold = open_project(DEMO_PROJECT).suppression_threshold
+    outdir = demo_run["outdir"]
+    bad, seen = {}, 0
+    for p in sorted(outdir.rglob("*.csv")):
+        seen += 1
+        if small := _small_counts(pd.read_csv(p, dtype=str), threshold):
+            bad[p.name] = small
+    for p in sorted(outdir.rglob("*.xlsx")):
+        for sheet, frame in pd.read_excel(p, sheet_name=None, dtype=str).items():
+            seen += 1
+            if small := _small_counts(frame, threshold):
+                bad[f"{p.name}:{sheet}"] = small
+    for p in sorted(outdir.rglob("*.docx")):
+        for i, table in enumerate(Document(p).tables):
+            rows = [[c.text for c in r.cells] for r in table.rows]
+            if len(rows) < 2:
+                continue
+            seen += 1
+            frame = pd.DataFrame(rows[1:], columns=[f"{h}" if h else f"c{j}"
+                                                    for j, h in enumerate(rows[0])])
+            frame = frame.loc[:, ~frame.columns.duplicated()]
+            if small := _small_counts(frame, threshold):
+                bad[f"{p.name}:table {i + 1}"] = small
+    assert seen >= 3, "too few tables found to check"
+    assert bad == {}, f"counts below {threshold} shown: {bad}"
+
+
+def test_small_count_scanner_flags_small_values():
+    """Positive control: a table with a 3 in a count column is flagged, '<5' is not."""
+    frame = pd.DataFrame({"area": ["a", "b", "c"], "count": ["12", "<5", "3"],
+                          "count_2022Q1": ["0", "7", "<5"]})
+    assert _small_counts(frame, 5) == {"count": 1}
