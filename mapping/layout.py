@@ -259,7 +259,7 @@ def _locator(fig, comp, layers, ext, map_box, W, H):
     b = loc[0].bounds
     iax.set_xlim(min(b[0], xmin), max(b[2], xmax))
     iax.set_ylim(min(b[1], ymin), max(b[3], ymax))
-    iax.set_aspect("equal", adjustable="datalim")
+    iax.set_aspect("equal", adjustable="box")
     iax.set_xticks([])
     iax.set_yticks([])
     iax.set_facecolor("white")
