@@ -92,7 +92,8 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
         without coordinates are placed by postcode.
     study_area : GeoDataFrame, GeoSeries, LoadResult, shapely geometry or path(s), optional
         Records outside the union of these areas are rejected (``outside study
-        area``, with the distance in metres in ``detail``).
+        area``, with the distance in metres in ``detail``; exact for small counts,
+        within 2.5 m above 2,000 distinct places).  Points on the boundary are inside.
     header : bool
         Whether CSV/XLSX files have a header row (default True).  Headerless
         columns are named ``col1``, ``col2`` ... unless ``column_names`` is given.
