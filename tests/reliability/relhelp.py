@@ -8,11 +8,13 @@ than the default draws fresh random inputs each time.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import itertools
 import json
 import os
+import shutil
 import signal
 import tempfile
 from pathlib import Path
@@ -40,6 +42,7 @@ TRIED: dict[str, int] = {}
 
 _counter = itertools.count()
 _TMP = Path(tempfile.mkdtemp(prefix="hotmap-fuzz-"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 
 
 class Hang(Exception):
