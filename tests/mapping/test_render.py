@@ -158,3 +158,27 @@ def test_locator_inset_and_labels_and_portrait():
     assert len(fig.axes) == 3  # map, inset, panel
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert "<5" in labels and not {"1", "2", "3", "4"} & set(labels)
+
+
+def test_rendering_touches_neither_pyplot_nor_qt():
+    """The GUI embeds our Figures/Axes; export must not use pyplot's figure state or Qt."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys; sys.path[:0] = [%r, %r]\n"
+        "from export_fixtures import rates_layer\n"
+        "from mapping.compose import MapComposition\n"
+        "from mapping.render import render_composition\n"
+        "fig = render_composition(MapComposition(layers=['rates']), [rates_layer()])\n"
+        "fig.savefig(__import__('io').BytesIO(), format='png', dpi=50)\n"
+        "bad = [m for m in sys.modules if m.startswith('PySide6')]\n"
+        "plt = sys.modules.get('matplotlib.pyplot')  # mapclassify imports it, unused\n"
+        "bad += ['pyplot figures'] if plt is not None and plt.get_fignums() else []\n"
+        "print(bad)\n") % (str(root), str(Path(__file__).parent))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, env={"MPLBACKEND": "Agg", "PATH": ""})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
