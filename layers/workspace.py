@@ -97,17 +97,11 @@ def _join_table(gdf, table: dict, src, result):
     on = table.get("on") or result.info.get("code_field") or src.code_field
     opts = {k: v for k, v in table.items() if k not in ("path", "key", "on")}
     joined = _tables.join_attributes(gdf, table["path"], area_code=on, table_code=key, **opts)
-    if hasattr(joined, "data") and hasattr(joined, "unmatched_areas"):  # JoinResult
-        result.messages.extend(joined.messages)
-        return joined.data
-    if hasattr(joined, "accepted"):  # a report object
-        result.messages.extend(getattr(joined, "messages", []))
-        return joined.accepted
-    if isinstance(joined, tuple):
-        joined, report = joined
-        result.messages.extend(getattr(report, "messages", []) or [])
-    return joined
-
+    result.messages.extend(joined.messages)
+    if joined.unmatched_areas:
+        result.messages.append(f"{len(joined.unmatched_areas)} areas of '{src.name}' have no "
+                               f"row in {table['path']}")
+    return joined.data
 
 class Workspace:
     """A project plus its loaded layers.
