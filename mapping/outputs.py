@@ -113,6 +113,46 @@ def summary_tables(layer, info, rules: DisclosureRules):
     return class_table, top
 
 
+def _chart_files(layer, outdir: Path) -> list[Path]:
+    """Copy a chart's PNG and SVG into ``outdir/charts`` (unless an analysis wrote them there)."""
+    import shutil
+
+    from layers.atomic import atomic_write_path
+
+    out = []
+    for src in {Path(layer.data), *(Path(p) for p in ((layer.meta or {}).get("svg"),) if p)}:
+        dest = outdir / "charts" / src.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if src.exists() and src.resolve() != dest.resolve():
+            with atomic_write_path(dest) as tmp:
+                shutil.copyfile(src, tmp)
+        out.append(dest)
+    return out
+
+
+def _chart_entry(layer, all_layers, outdir: Path, rules: DisclosureRules, used: set):
+    """An audit-pack entry for a chart, with its analysis's tables (each table used once)."""
+    from matplotlib.image import imread
+
+    from mapping.report import ReportEntry
+
+    meta = layer.meta or {}
+    image = outdir / "charts" / Path(layer.data).name
+    height, width = imread(str(image)).shape[:2]
+    analysis = layer.source.get("analysis")
+    tables = [t for t in all_layers if t.kind == "table" and t.name not in used
+              and analysis and t.source.get("analysis") == analysis]
+    used.update(t.name for t in tables)
+    safe = [(t.meta.get("title") or t.name, display_table(t.data, rules, t.meta).head(40))
+            for t in tables if hasattr(t.data, "columns")]
+    first = safe[0] if safe else ("", None)
+    return ReportEntry(title=meta.get("title") or layer.name, image=image,
+                       caption=str(meta.get("caption") or meta.get("title") or layer.name),
+                       notes=_method_text(meta), table=first[1], table_title=first[0],
+                       landscape=width >= height, extra_tables=safe[1:],
+                       aspect=width / height)
+
+
 def _method_text(meta) -> str:
     bits = [str(meta.get("method") or "")]
     params = meta.get("params") or {}
@@ -193,6 +233,11 @@ def write_outputs(layers, maps, outdir, *, project_meta: dict | None = None,
                                    extra_tables=extra))
         fig.clear()
 
+    used: set = set()
+    for lyr in all_layers:
+        if lyr.kind == "figure":
+            written += _chart_files(lyr, outdir)
+            entries.append(_chart_entry(lyr, all_layers, outdir, rules, used))
     exportable = [lyr for lyr in all_layers if lyr.data is not None
                   and (hasattr(lyr.data, "columns") or lyr.kind == "surface")]
     written.append(export_geopackage(exportable, outdir / "layers.gpkg", rules=rules))

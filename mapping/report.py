@@ -48,6 +48,7 @@ class ReportEntry:
     table_title: str = "Summary table"
     landscape: bool = True
     extra_tables: list = field(default_factory=list)
+    aspect: float | None = None  # image width / height; default: the page orientation's
 
 
 def _set_orientation(section, landscape: bool, margin_cm: float = 1.5):
@@ -156,7 +157,7 @@ def write_report(path, entries, *, project_meta: dict | None = None,
         usable_w = section.page_width - section.left_margin - section.right_margin
         usable_h = section.page_height - section.top_margin - section.bottom_margin
         doc.add_heading(e.title, level=1)
-        aspect = 297 / 210 if e.landscape else 210 / 297
+        aspect = e.aspect or (297 / 210 if e.landscape else 210 / 297)
         width = min(usable_w, int((usable_h - Cm(3.0)) * aspect))  # room for heading+caption
         doc.add_picture(str(e.image), width=width)
         cap = doc.add_paragraph(f"Figure {i}. {e.caption or e.title}", style="Caption")

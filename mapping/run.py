@@ -139,8 +139,7 @@ def write_project_outputs(ws: Workspace, outdir: str | Path, *, result_names=Non
                                    layers=[lyr.name for lyr in ws.layers if lyr.kind != "table"],
                                    fictional=proj.fictional))
     meta = {"name": proj.name, "fictional": proj.fictional, "description": proj.description}
-    layers = [lyr for lyr in ws.layers if lyr.kind != "figure"]
-    return write_outputs(layers, maps, outdir, project_meta=meta,
+    return write_outputs(ws.layers, maps, outdir, project_meta=meta,
                          rules=DisclosureRules(threshold=proj.suppression_threshold))
 
 

@@ -56,7 +56,7 @@ DEMO_ANALYSES: list[dict] = [
                 "add": [[456500.0, 284000.0]], "add_capacity": 40.0}},
     {"name": "concentration", "kind": "concentration",
      "params": {**_AREAS, "layers": ["arrests", "needle_finds"]}},
-    {"name": "arrest_trend", "kind": "trend", "params": {"records": "arrests"}},
+    {"name": "arrest_trend", "kind": "trend", "params": {"records": "arrests", "units": "arrests"}},
     {"name": "crack_house_lifecycle", "kind": "crackhouses",
      "params": {"records": "crack_houses", "census_date": "2025-03-31"}},
     {"name": "needle_response", "kind": "needles",
@@ -66,9 +66,11 @@ DEMO_ANALYSES: list[dict] = [
                 "study_area": "lsoa", "name_column": "name",
                 "venue_kind": "treatment service"}},
     {"name": "arrest_funnel", "kind": "funnel",
-     "params": {**_AREAS, "population": "population", "points": "arrests"}},
+     "params": {**_AREAS, "population": "population", "points": "arrests",
+                "units": "arrests"}},
     {"name": "arrest_breakdown", "kind": "breakdown",
-     "params": {"records": "arrests", "by": ["age_band", "gender", "ethnicity"]}},
+     "params": {"records": "arrests", "by": ["age_band", "gender", "ethnicity"],
+                "units": "arrests"}},
 ]
 #: Maps the demo draws besides the default map of each analysis.
 DEMO_MAPS: list[dict] = []
