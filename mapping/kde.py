@@ -380,6 +380,13 @@ def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | No
         if bbox is None:
             raise AnalysisError("no points and no boundary, so no grid")
         grid = kde_grid(bbox, cell_size, pad=0 if boundary is not None else bandwidth)
+    # refuse a grid that would not fit in memory (with the FFT's kernel padding), before
+    # anything is allocated: also covers a GridSpec the caller passed in
+    from mapping.limits import check_grid_size
+
+    r = int(math.ceil(bandwidth / grid.cell_size))
+    check_grid_size(grid.nx + 4 * r + 3, grid.ny + 4 * r + 3, bytes_per_cell=64,
+                    cell_size=grid.cell_size, what="KDE grid (with kernel padding)")
     if method == "binned":
         dens = _binned(xy, w, grid, bandwidth, kernel) if len(xy) else \
             np.zeros((grid.ny, grid.nx))
