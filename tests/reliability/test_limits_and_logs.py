@@ -142,3 +142,26 @@ def test_filter_survives_bad_format_args():
     rec = logging.LogRecord("hotmap", logging.INFO, __file__, 1, "%d items at %s", ("x",), None)
     assert RedactionFilter().filter(rec)
     assert "items" in rec.getMessage()
+
+
+def test_hotspot_kde_refuses_caller_grid_and_huge_bandwidth():
+    """A caller-supplied 10^9-cell GridSpec, or a kernel wider than memory, is refused
+    with a suggested cell size, before any allocation."""
+    from mapping.kde import GridSpec, hotspot_kde
+
+    xy = np.array([[450000.0, 280000.0], [451000.0, 281000.0]])
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResourceLimitError, match=r"cells.*Fix: use a cell size of at least"):
+            hotspot_kde(xy, grid=GridSpec(400000, 200000, 31623, 31623, 1.0), bandwidth=50.0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000
+    from shapely.geometry import box
+
+    with pytest.raises(ResourceLimitError, match="kernel padding"):
+        hotspot_kde(xy, cell_size=1.0, bandwidth=200_000.0,
+                    boundary=box(449000, 279000, 452000, 282000))
+    small = hotspot_kde(xy, cell_size=10.0, bandwidth=100.0)  # ordinary jobs still run
+    assert small.values.ndim == 2 and np.nansum(small.values) > 0
