@@ -199,8 +199,15 @@ class FrameLoader:
             system, label = "lonlat", "EPSG:4326"
         else:
             system, label = "crs", c.to_string()
-        ex, ny, r, d = check_points(x, y, system=system, crs=c.to_wkt() if system == "crs"
-                                    else None)
+        from pyproj.exceptions import ProjError
+
+        try:
+            ex, ny, r, d = check_points(x, y, system=system,
+                                        crs=c.to_wkt() if system == "crs" else None)
+        except ProjError as exc:  # a damaged .prj can parse yet not transform
+            raise InputError(f"the file's CRS ({c.name}) cannot be converted to British "
+                             f"National Grid ({exc})", path=path,
+                             fix="pass the real CRS with crs=, or repair the .prj file") from None
         reasons.add_array(r, d, where=live)
         return ex, ny, f"geometry ({label})", label
 

@@ -89,8 +89,8 @@ def sniff_format(path) -> str:
     elif head.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(p).namelist()
-        except zipfile.BadZipFile:
-            names = []
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
+            names = []  # a damaged archive (e.g. 'zip file version' from a corrupt header)
         if any(n.startswith("xl/") for n in names):
             kind = "xlsx"
         elif any(n.lower().endswith(".shp") for n in names):
