@@ -11,6 +11,9 @@ import importlib
 
 #: module -> public names it provides
 _EXPORTS: dict[str, list[str]] = {
+    "mapping.limits": [
+        "available_memory", "check_grid_size", "check_memory", "suggest_cell_size",
+    ],
     "mapping.filters": [
         "apply_filter", "filter_columns", "filter_mask", "parse_filter",
     ],
