@@ -249,13 +249,7 @@ def hotspot_classify(points, *, cell_size: float, kind: str = "quarter",
     xy = shapely.get_coordinates(np.asarray(points.geometry.values))
     bbox = boundary.total_bounds if boundary is not None else (*xy.min(0), *xy.max(0))
     g = kde_grid(bbox, cell_size)
-    valid = np.ones((g.ny, g.nx), bool)
-    if boundary is not None:
-        u = boundary.union_all()
-        shapely.prepare(u)
-        xs, ys = g.centres()
-        gx, gy = np.meshgrid(xs, ys[::-1])
-        valid = shapely.contains_xy(u, gx, gy)
+    valid = np.ones((g.ny, g.nx), bool) if boundary is None else g.inside(boundary)[::-1]
     w = grid_weights(g.ny, g.nx, weights, valid=valid, cell_size=cell_size)
     extra, hot = {}, []
     for per in periods:

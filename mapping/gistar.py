@@ -313,13 +313,7 @@ def hotspot_gistar_grid(points, *, cell_size: float, boundary=None, weights: str
     else:
         raise AnalysisError("no points and no boundary, so no grid")
     g = kde_grid(bbox, cell_size)
-    valid = np.ones((g.ny, g.nx), bool)
-    if boundary is not None:
-        u = boundary.union_all()
-        shapely.prepare(u)
-        xs, ys = g.centres()
-        gx, gy = np.meshgrid(xs, ys[::-1])
-        valid = shapely.contains_xy(u, gx, gy)
+    valid = np.ones((g.ny, g.nx), bool) if boundary is None else g.inside(boundary)[::-1]
     counts, _, _ = np.histogram2d(xy[:, 1], xy[:, 0], bins=[g.ny, g.nx],
                                   range=[[g.y0, g.y0 + g.ny * cell_size],
                                          [g.x0, g.x0 + g.nx * cell_size]])

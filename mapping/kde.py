@@ -129,6 +129,19 @@ class GridSpec:
         ys = self.y0 + (np.arange(self.ny) + 0.5) * self.cell_size
         return xs, ys
 
+    def inside(self, area) -> np.ndarray:
+        """Boolean (ny, nx) mask, row 0 *south*: True where a cell centre lies in ``area``.
+
+        ``area`` is a shapely geometry or a GeoDataFrame/GeoSeries (its union).
+        """
+        import shapely
+
+        geom = area.union_all() if hasattr(area, "union_all") else area
+        shapely.prepare(geom)
+        xs, ys = self.centres()
+        gx, gy = np.meshgrid(xs, ys)
+        return shapely.contains_xy(geom, gx, gy)
+
 
 def _nice_down(v: float) -> float:
     e = 10 ** math.floor(math.log10(v))
@@ -396,13 +409,7 @@ def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | No
         raise AnalysisError(f"unknown KDE method '{method}'", fix="use binned or exact")
     dens = dens * 1e6  # per m² -> per km²
     if boundary is not None:
-        import shapely
-
-        shapely.prepare(bgeom)
-        xs, ys = grid.centres()
-        gx, gy = np.meshgrid(xs, ys)
-        inside = shapely.contains_xy(bgeom, gx, gy)
-        dens = np.where(inside, dens, np.nan)
+        dens = np.where(grid.inside(bgeom), dens, np.nan)
     values = np.ascontiguousarray(dens[::-1]).astype(np.float32)
     cell_km2 = (cell_size / 1000) ** 2
     total = float(np.nansum(values, dtype=np.float64) * cell_km2)
