@@ -66,8 +66,20 @@ def _normalise_hints(hints: dict) -> dict:
     return out
 
 
-def _to_layer(out: StepOutput, step: AnalysisStep) -> Layer:
+def _referenced(params, names) -> set:
+    """Layer names a step's parameters refer to (strings, lists and table keys)."""
+    found = set()
+    for v in params.values():
+        items = v if isinstance(v, (list, tuple)) else list(v) if isinstance(v, dict) else [v]
+        found.update(i for i in items if isinstance(i, str) and i in names)
+    return found
+
+
+def _to_layer(out: StepOutput, step: AnalysisStep, inputs_sensitive: bool = False) -> Layer:
     meta = dict(out.meta)
+    # Anything made from a sensitive layer is sensitive unless the analysis says otherwise,
+    # so disclosure control treats its small counts and raw locations as such.
+    meta.setdefault("sensitive", inputs_sensitive)
     hints = _normalise_hints(meta.get("style") or {})
     meta["style"] = hints  # renderers fill fields the user left at their defaults from these
     style = LayerStyle.from_dict(hints)
@@ -107,7 +119,9 @@ def run_step(ws: Workspace, step: AnalysisStep, *, progress: Callable | None = N
         raise
     if cancelled and cancelled():
         raise Cancelled("cancelled: no result was added")
-    new = [_to_layer(o, step) for o in outputs]
+    names = set(ws.layers.names())
+    sensitive = any(ws.layers[n].sensitive for n in _referenced(step.params, names))
+    new = [_to_layer(o, step, sensitive) for o in outputs]
     for lyr in new:
         if lyr.name in ws.layers:
             ws.layers.remove(lyr.name)
