@@ -39,34 +39,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-import functools
-
 from layers.errors import ProjectError
 from mapping.pipeline import StepOutput
-from mapping.pipeline import register_step as _register
-
-
-def _analysis_name(ctx, kind, params):
-    """The project's name for this analysis: the one entry of this kind with these params."""
-    analyses = getattr(getattr(ctx, "project", None), "analyses", None) or []
-    hits = [a for a in analyses if a.kind == kind and dict(a.params) == params
-            and getattr(a, "enabled", True)]
-    return hits[0].name if len(hits) == 1 else None
-
-
-def register_step(kind):
-    """Register a step; outputs are named after the project's analysis unless ``name`` is given."""
-
-    def deco(func):
-        @functools.wraps(func)
-        def step(ctx, **params):
-            if "name" not in params:
-                params = {**params, "name": _analysis_name(ctx, kind, params) or kind}
-            return func(ctx, **params)
-
-        return _register(kind)(step)
-
-    return deco
+from mapping.pipeline import register_step
 
 
 def _names(x):
