@@ -26,8 +26,8 @@ example:
 
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_points_arguments
-    from app.commands.trend import add_output_arguments
+    from app.commands._common import add_points_arguments
+    from app.commands._common import add_output_arguments
 
     add_points_arguments(parser)
     parser.add_argument("--by", default="age,gender,ethnicity", metavar="LIST",
@@ -46,8 +46,8 @@ def run(args) -> int:
     """Compute and write each breakdown."""
     import pandas as pd
 
-    from app.commands.count import load_points
-    from app.commands.trend import formats, out_folder, report, save_chart, write_csv
+    from app.commands._common import load_points
+    from app.commands._common import formats, out_folder, report, save_chart, write_csv
     from layers.errors import InputError
     from mapping.demographics import breakdown, breakdown_chart, breakdown_display
 

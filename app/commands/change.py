@@ -37,7 +37,7 @@ examples:
 
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_points_arguments
+    from app.commands._common import add_points_arguments
 
     parser.add_argument("--mode", choices=["areas", "kde", "classes"], default="areas",
                         help="what to compare (default areas)")
@@ -77,8 +77,7 @@ def _need(args, *names):
 
 def run(args) -> int:
     """Run the chosen comparison and write it."""
-    from app.commands.count import (check_out, load_areas, load_points, read_population,
-                                    write_table)
+    from app.commands._common import check_out, load_areas, load_points, read_population, write_table
 
     pts, _ = load_points(args.points, args)
     if args.mode == "areas":

@@ -61,7 +61,7 @@ def run(args) -> int:
     """Build the composite and write it."""
     import argparse
 
-    from app.commands.count import check_out, load_areas, load_points
+    from app.commands._common import check_out, load_areas, load_points
     from mapping.composite import composite_layers
     from mapping.surface_io import write_cells, write_geotiff
 

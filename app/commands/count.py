@@ -1,12 +1,9 @@
-"""``hotmap count``: events per area, with rates per 10,000 and Byar confidence limits.
-
-This module also holds the small helpers the other analysis verbs share
-(reading points and areas, writing CSV / GeoPackage tables).
-"""
+"""``hotmap count``: events per area, with rates per 10,000 and Byar confidence limits."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from app.commands._common import (add_points_arguments, check_out, load_areas, load_points,
+                                  period_of, read_population, write_table)
 
 NAME = "count"
 ORDER = 20
@@ -27,120 +24,6 @@ examples:
       --population lsoa_population.csv --population-id LSOA11CD --population-field All_Ages \\
       --out drugs_rates.csv
 """
-
-
-# ----------------------------------------------------------------- shared helpers
-def add_points_arguments(parser, required: bool = True, flag: str = "--points"):
-    """Options for one points layer: files, record kind, column mapping, filter."""
-    parser.add_argument(flag, action="append", required=required, metavar="FILE",
-                        dest=flag.strip("-").replace("-", "_"),
-                        help="record file (police.uk CSV, x/y or lon/lat CSV, XLSX, GeoPackage); "
-                             "repeat for several files forming one layer")
-    add_record_options(parser)
-
-
-def add_record_options(parser):
-    """--kind, --columns and --filter (shared by every points layer of the verb)."""
-    if any(a.dest == "kind" for a in parser._actions):
-        return
-    parser.add_argument("--kind", default="generic",
-                        help="record kind: generic, arrests, needles, crack_houses, services, "
-                             "seizures (police.uk files are recognised automatically)")
-    parser.add_argument("--columns", default=None, metavar="K=COL,...",
-                        help="column mapping, e.g. x=EAST,y=NORTH,date=Occurred")
-    parser.add_argument("--filter", default=None, metavar="EXPR",
-                        help="keep only records matching EXPR, e.g. \"crime_type == 'Drugs'\"")
-
-
-def load_points(paths, args, *, quiet: bool = False):
-    """Read record files as one layer, apply --filter, print a one-line summary."""
-    from app.commands.inspect import _parse_columns
-    from layers.records import load_records
-
-    res = load_records(list(paths), kind=getattr(args, "kind", "generic"),
-                       columns=_parse_columns(getattr(args, "columns", None)))
-    pts = res.accepted
-    expr = getattr(args, "filter", None)
-    n_loaded = len(pts)
-    if expr:
-        from mapping.filters import apply_filter
-
-        pts = apply_filter(pts, expr)
-    if not quiet:
-        extra = f", {len(pts):,} match the filter" if expr else ""
-        print(f"records: {res.rows_read:,} read, {n_loaded:,} with a location, "
-              f"{len(res.rejected):,} rejected{extra}")
-    return pts, res
-
-
-def period_of(pts) -> str:
-    """The records' time span for metadata (empty when they have no dates)."""
-    from mapping.periods import describe_span
-
-    return describe_span(pts["date"]) if "date" in pts.columns else ""
-
-
-def load_areas(paths, area_id=None):
-    """Read boundary files (EPSG:27700) and check the id field."""
-    from boundaries.io import load_boundaries
-    from layers.errors import InputError
-
-    res = load_boundaries(paths if isinstance(paths, list) else [paths], code_field=area_id)
-    areas = res.accepted
-    if area_id and area_id not in areas.columns:
-        raise InputError(f"the areas have no field '{area_id}'", column=area_id,
-                         fix=f"choose one of: {', '.join(map(str, areas.columns[:15]))}")
-    return areas
-
-
-def check_out(path, allowed=(".csv", ".gpkg")):
-    """Refuse an output extension the verb cannot write."""
-    from layers.errors import InputError
-
-    suffix = Path(path).suffix.lower()
-    if suffix not in allowed:
-        raise InputError(f"cannot write '{suffix or path}'", path=path,
-                         fix=f"use one of: {', '.join(allowed)}")
-    return Path(path)
-
-
-def write_table(gdf, path) -> Path:
-    """Write a result: CSV (no geometry) or GeoPackage (with polygons), atomically."""
-    import json
-
-    from layers.atomic import atomic_write_path, atomic_write_text
-
-    from mapping.surface_io import write_cells
-
-    path = check_out(path)
-    if path.suffix.lower() == ".csv":
-        with atomic_write_path(path) as tmp:
-            cols = [c for c in gdf.columns if c != "geometry"]
-            gdf[cols].to_csv(tmp, index=False)
-    else:
-        write_cells(gdf, path)
-    meta = gdf.attrs.get("hotmap_meta")
-    if meta:
-        atomic_write_text(path.with_name(path.name + ".meta.json"),
-                          json.dumps(meta, indent=2, default=str, ensure_ascii=False))
-    return path
-
-
-def read_population(path, id_field, value_field):
-    """Population table keyed by area code (CSV/XLSX, thousands separators handled)."""
-    try:
-        from boundaries.population import read_population as _read
-
-        df = _read(path, code_field=id_field, value_field=value_field)
-        return df.set_index(df.columns[0])[df.columns[1]]
-    except ImportError:  # pragma: no cover - before the ingest module existed
-        import pandas as pd
-
-        if str(path).lower().endswith((".xlsx", ".xls")):
-            df = pd.read_excel(path, dtype={id_field: str})
-        else:
-            df = pd.read_csv(path, thousands=",", dtype={id_field: str})
-        return pd.to_numeric(df.set_index(id_field)[value_field], errors="coerce")
 
 
 # ----------------------------------------------------------------- the verb

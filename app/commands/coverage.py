@@ -44,7 +44,7 @@ example (pharmacies open Oct 2018 - Jan 2019, geocoded by postcode):
 
 def add_service_arguments(parser):
     """Options shared by coverage and whatif: areas, services, population, need, distance."""
-    from app.commands.count import add_record_options
+    from app.commands._common import add_record_options
 
     parser.add_argument("--areas", required=True, action="append", metavar="FILE",
                         help="area boundary file (repeat to merge several)")
@@ -100,11 +100,11 @@ def add_arguments(parser):
 
 def load_services(args):
     """Read, geocode and filter the service layer."""
-    from app.commands.inspect import _parse_columns
+    from app.commands._common import parse_columns
     from layers.errors import InputError
     from layers.records import load_records
 
-    cols = _parse_columns(args.services_columns) or {}
+    cols = parse_columns(args.services_columns) or {}
     res = load_records(list(args.services), kind="services", columns=cols,
                        header=not args.services_no_header, postcode_table=args.postcodes,
                        dedupe=False)
@@ -173,7 +173,7 @@ def attach_population(areas, args):
 
 def attach_need(areas, args):
     """Need per area: a field of the areas, or points counted per area."""
-    from app.commands.count import load_points
+    from app.commands._common import load_points
     from mapping.concentration import count_in_areas
 
     if not args.need:
@@ -189,7 +189,7 @@ def attach_need(areas, args):
 
 def coverage_inputs(args):
     """Everything coverage and whatif need: areas, services, keywords for mapping.coverage."""
-    from app.commands.count import load_areas
+    from app.commands._common import load_areas
     from boundaries.population import area_origins
     from layers.errors import InputError
 
@@ -223,7 +223,7 @@ def run(args) -> int:
     import numpy as np
     import pandas as pd
 
-    from app.commands.count import check_out, write_table
+    from app.commands._common import check_out, write_table
     from mapping.coverage import coverage, services_in_flagged_areas
     from mapping.gaps import GAP_RULE, bivariate_classes, bivariate_legend, gap_classes
 

@@ -29,8 +29,8 @@ example:
 
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_points_arguments
-    from app.commands.trend import add_output_arguments
+    from app.commands._common import add_points_arguments
+    from app.commands._common import add_output_arguments
 
     add_points_arguments(parser)
     parser.set_defaults(kind="crack_houses")
@@ -53,8 +53,8 @@ def run(args) -> int:
     """Compute the lifecycle tables and chart and write them."""
     import pandas as pd
 
-    from app.commands.count import load_points
-    from app.commands.trend import formats, out_folder, report, save_chart, write_csv
+    from app.commands._common import load_points
+    from app.commands._common import formats, out_folder, report, save_chart, write_csv
     from layers.errors import InputError
     from mapping.lifecycle import (lifecycle_chart, lifecycle_closures, lifecycle_operating,
                                    lifecycle_reopening, lifecycle_status_at)

@@ -34,7 +34,7 @@ example:
 
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_record_options
+    from app.commands._common import add_record_options
 
     parser.add_argument("--areas", required=True, action="append", metavar="FILE",
                         help="LSOA boundary file (repeat to merge several)")
@@ -70,7 +70,7 @@ def run(args) -> int:
     """Join, flag, count, write and print the shares."""
     import pandas as pd
 
-    from app.commands.count import check_out, load_areas, load_points, write_table
+    from app.commands._common import check_out, load_areas, load_points, write_table
     from boundaries.deprivation import (IMD_REFERENCE, crosswalk_imd, deprivation_flags,
                                         local_quintiles, read_imd)
     from boundaries.population import read_population

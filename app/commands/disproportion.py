@@ -26,7 +26,7 @@ example:
 
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_record_options
+    from app.commands._common import add_record_options
 
     parser.add_argument("--records", required=True, action="extend", nargs="+", metavar="FILE",
                         help="record files (one layer) or a plain CSV table of people")
@@ -47,7 +47,7 @@ def add_arguments(parser):
 def _read_group(args):
     import pandas as pd
 
-    from app.commands.count import load_points
+    from app.commands._common import load_points
     from layers.errors import HotmapError
 
     try:
@@ -69,7 +69,7 @@ def run(args) -> int:
     """Compare, write and print the table."""
     import pandas as pd
 
-    from app.commands.count import check_out, write_table
+    from app.commands._common import check_out, write_table
     from mapping.disproportion import disproportion
 
     check_out(args.out, allowed=(".csv",))

@@ -26,8 +26,8 @@ example:
 
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_points_arguments
-    from app.commands.trend import add_output_arguments
+    from app.commands._common import add_points_arguments
+    from app.commands._common import add_output_arguments
 
     parser.add_argument("--areas", required=True, action="append", metavar="FILE",
                         help="area boundaries")
@@ -59,8 +59,8 @@ def run(args) -> int:
     """Compute the funnel table and chart and write them."""
     import pandas as pd
 
-    from app.commands.count import load_areas, load_points, read_population, write_table
-    from app.commands.trend import formats, out_folder, report, save_chart, write_csv
+    from app.commands._common import load_areas, load_points, read_population, write_table
+    from app.commands._common import formats, out_folder, report, save_chart, write_csv
     from layers.errors import InputError
     from mapping.concentration import count_in_areas
     from mapping.funnel import funnel_chart, funnel_table

@@ -32,7 +32,7 @@ examples:
 
 def add_analysis_arguments(parser, permutations_default=0):
     """Options shared by gistar and lisa."""
-    from app.commands.count import add_record_options
+    from app.commands._common import add_record_options
 
     parser.add_argument("--areas", action="append", metavar="FILE",
                         help="area boundaries (or grid cells) in a projected CRS")
@@ -67,7 +67,7 @@ def add_arguments(parser):
 
 def areas_with_value(args):
     """Load the areas and the analysed column (point counts or --value)."""
-    from app.commands.count import check_out, load_areas, load_points
+    from app.commands._common import check_out, load_areas, load_points
     from layers.errors import InputError
     from mapping.rates import count_points
 
@@ -83,7 +83,7 @@ def areas_with_value(args):
         areas["count"] = counts["count"].to_numpy()
         print(f"counted {int((pos >= 0).sum()):,} of {len(pos):,} records into "
               f"{len(areas):,} areas")
-        from app.commands.count import period_of
+        from app.commands._common import period_of
 
         args.period_text = period_of(pts)
         return areas, "count"
@@ -95,7 +95,7 @@ def areas_with_value(args):
 
 def run(args) -> int:
     """Run Gi* and write the table."""
-    from app.commands.count import load_areas, load_points, write_table
+    from app.commands._common import load_areas, load_points, write_table
     from layers.errors import InputError
     from mapping.gistar import hotspot_gistar, hotspot_gistar_grid
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.commands._common import parse_columns
+
 from pathlib import Path
 
 NAME = "inspect"
@@ -46,22 +48,6 @@ def add_arguments(parser):
     parser.add_argument("--code-field", default=None, help="boundary code field")
 
 
-def _parse_columns(text):
-    from layers.errors import InputError
-
-    if not text:
-        return None
-    out = {}
-    for part in text.split(","):
-        if "=" not in part:
-            raise InputError(f"--columns item {part!r} is not KEY=COLUMN",
-                             fix="write e.g. --columns x=EAST,y=NORTH")
-        k, v = part.split("=", 1)
-        v = v.strip()
-        out[k.strip()] = int(v) if v.isdigit() else v
-    return out
-
-
 def _is_polygon_file(path) -> bool:
     try:
         import pyogrio
@@ -97,7 +83,7 @@ def run(args) -> int:
 
         study = load_boundaries(args.study_area).accepted
     sheet = int(args.sheet) if args.sheet and args.sheet.isdigit() else args.sheet
-    res = load_records(files, kind=args.kind, columns=_parse_columns(args.columns),
+    res = load_records(files, kind=args.kind, columns=parse_columns(args.columns),
                        crs=args.crs, postcode_table=args.postcodes, study_area=study,
                        header=not args.no_header, column_names=names, sheet=sheet,
                        layer=args.layer, delimiter=args.delimiter, encoding=args.encoding)

@@ -27,7 +27,7 @@ examples:
 
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_points_arguments
+    from app.commands._common import add_points_arguments
 
     add_points_arguments(parser)
     parser.add_argument("--cell-size", type=float, default=None, metavar="M",
@@ -52,7 +52,7 @@ def run(args) -> int:
     """Compute the KDE and write it."""
     import warnings
 
-    from app.commands.count import check_out, load_areas, load_points
+    from app.commands._common import check_out, load_areas, load_points
     from mapping.kde import hotspot_kde
     from mapping.surface_io import write_surface
 

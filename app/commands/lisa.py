@@ -32,7 +32,7 @@ def add_arguments(parser):
 
 def run(args) -> int:
     """Run LISA and write the table."""
-    from app.commands.count import write_table
+    from app.commands._common import write_table
     from app.commands.gistar import areas_with_value
     from mapping.lisa import hotspot_lisa
 

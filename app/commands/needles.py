@@ -26,8 +26,8 @@ example:
 
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_points_arguments
-    from app.commands.trend import add_output_arguments
+    from app.commands._common import add_points_arguments
+    from app.commands._common import add_output_arguments
 
     add_points_arguments(parser)
     parser.set_defaults(kind="needles")
@@ -48,8 +48,8 @@ def run(args) -> int:
     """Compute and write the response tables and chart."""
     import pandas as pd
 
-    from app.commands.count import load_areas, load_points, write_table
-    from app.commands.trend import formats, out_folder, report, save_chart, write_csv
+    from app.commands._common import load_areas, load_points, write_table
+    from app.commands._common import formats, out_folder, report, save_chart, write_csv
     from mapping.needles import (needle_finds_by_area, needle_response, needle_response_chart,
                                  needle_response_summary, needle_slow_areas)
 

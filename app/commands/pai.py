@@ -27,7 +27,7 @@ example:
 
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_points_arguments
+    from app.commands._common import add_points_arguments
 
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument("--surface", metavar="FILE.tif", help="hotspot surface (GeoTIFF)")
@@ -45,7 +45,7 @@ def run(args) -> int:
     """Evaluate and print (and write) the figures."""
     import pandas as pd
 
-    from app.commands.count import check_out, load_areas, load_points
+    from app.commands._common import check_out, load_areas, load_points
     from layers.atomic import atomic_write_path
     from layers.errors import InputError
 

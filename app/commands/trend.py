@@ -1,13 +1,9 @@
-"""``hotmap trend``: monthly counts, quarters against a year earlier, seasonal profile.
-
-This module also holds the small helpers the audit verbs share (output folder,
-CSV tables with a ``.meta.json`` sidecar, charts as PNG/SVG).
-"""
+"""``hotmap trend``: monthly counts, quarters against a year earlier, seasonal profile."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from app.commands._common import (add_output_arguments, formats, out_folder, report,
+                                  save_chart, write_csv)
 
 NAME = "trend"
 ORDER = 40
@@ -30,70 +26,6 @@ examples:
       --filter "crime_type == 'Drugs' and lsoa_name startswith 'Bristol '" \\
       --units "Drugs offences" --place Bristol --event 2018-12-25=Christmas --out trend/
 """
-
-
-# ----------------------------------------------------------------- shared helpers
-def out_folder(path) -> Path:
-    """Create (if needed) and return the output folder."""
-    from layers.errors import InputError
-
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise InputError("--out must be a folder", path=p, fix="give a folder name")
-    p.mkdir(parents=True, exist_ok=True)
-    return p
-
-
-def write_csv(df, path: Path, meta: dict | None = None) -> Path:
-    """Write a table (no geometry) atomically, with a ``.meta.json`` sidecar."""
-    from layers.atomic import atomic_write_path, atomic_write_text
-
-    with atomic_write_path(path) as tmp:
-        cols = [c for c in df.columns if c != "geometry"]
-        df[cols].to_csv(tmp, index=False)
-    meta = meta if meta is not None else df.attrs.get("meta")
-    if meta:
-        atomic_write_text(path.with_name(path.name + ".meta.json"),
-                          json.dumps(meta, indent=2, default=str, ensure_ascii=False))
-    return path
-
-
-def save_chart(fig, folder: Path, stem: str, formats=("png", "svg")) -> list[Path]:
-    """Write a chart in each format and free it."""
-    from mapping.charts import chart_save
-
-    out = [chart_save(fig, folder / f"{stem}.{fmt}") for fmt in formats]
-    fig.clear()
-    return out
-
-
-def add_output_arguments(parser):
-    """--out FOLDER, --formats and --source (attribution line on charts)."""
-    parser.add_argument("--out", required=True, metavar="FOLDER", help="output folder")
-    parser.add_argument("--formats", default="png,svg", metavar="LIST",
-                        help="chart formats: png, svg, pdf (default png,svg)")
-    parser.add_argument("--source", default=None, metavar="TEXT",
-                        help="attribution line printed under each chart")
-
-
-def formats(args) -> tuple[str, ...]:
-    """The chart formats asked for, validated."""
-    from layers.errors import InputError
-
-    fm = tuple(f.strip().lower().lstrip(".") for f in args.formats.split(",") if f.strip())
-    bad = [f for f in fm if f not in ("png", "svg", "pdf")]
-    if bad or not fm:
-        raise InputError(f"unknown chart format(s): {', '.join(bad) or 'none'}",
-                         fix="use --formats png,svg,pdf")
-    return fm
-
-
-def report(paths) -> None:
-    """Print the files written, one line."""
-    paths = [Path(p) for p in paths]
-    if paths:
-        print(f"wrote {len(paths)} files to {paths[0].parent}: "
-              + ", ".join(p.name for p in paths))
 
 
 def _events(args):
@@ -124,7 +56,7 @@ def _events(args):
 # ----------------------------------------------------------------- the verb
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_points_arguments
+    from app.commands._common import add_points_arguments
 
     add_points_arguments(parser)
     parser.add_argument("--date-column", default="date", metavar="COL",
@@ -151,7 +83,7 @@ def add_arguments(parser):
 
 def run(args) -> int:
     """Compute the trend tables and charts and write them."""
-    from app.commands.count import load_areas, load_points
+    from app.commands._common import load_areas, load_points
     from layers.errors import InputError
     from mapping.charts import trend_chart, trend_quarter_chart, trend_season_chart
     from mapping.trends import trend_analysis

@@ -26,8 +26,8 @@ example:
 
 def add_arguments(parser):
     """Add the verb's options."""
-    from app.commands.count import add_points_arguments
-    from app.commands.trend import add_output_arguments
+    from app.commands._common import add_points_arguments
+    from app.commands._common import add_output_arguments
 
     add_points_arguments(parser)
     parser.add_argument("--venues", action="append", required=True, metavar="FILE",
@@ -56,9 +56,9 @@ def run(args) -> int:
     """Count, compare and write."""
     import pandas as pd
 
-    from app.commands.count import load_areas, load_points, read_population
-    from app.commands.inspect import _parse_columns
-    from app.commands.trend import formats, out_folder, report, save_chart, write_csv
+    from app.commands._common import load_areas, load_points, read_population
+    from app.commands._common import parse_columns
+    from app.commands._common import formats, out_folder, report, save_chart, write_csv
     from layers.errors import InputError
     from layers.records import load_records
     from mapping.venues import venue_activity, venue_chart
@@ -69,7 +69,7 @@ def run(args) -> int:
         raise InputError("--radius must be >= 0 metres")
     pts, _ = load_points(args.points, args)
     vres = load_records(list(args.venues), kind="services",
-                        columns=_parse_columns(args.venue_columns))
+                        columns=parse_columns(args.venue_columns))
     venues = vres.accepted
     print(f"venues: {vres.rows_read:,} read, {len(venues):,} located")
     study = pop_areas = None

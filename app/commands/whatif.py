@@ -95,7 +95,7 @@ def run(args) -> int:
     """Compute before/after, write, print the summary; optionally suggest sites."""
     import numpy as np
 
-    from app.commands.count import check_out, write_table
+    from app.commands._common import check_out, write_table
     from app.commands.coverage import attach_need, coverage_inputs
     from layers.errors import InputError
     from mapping.gaps import best_new_sites, whatif_coverage
