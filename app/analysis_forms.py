@@ -278,6 +278,97 @@ FORMS: dict[str, FormSpec] = {
                                Param("population", "Population table", "literal", "The "
                                      "population by group: a table layer name or "
                                      "{group = count, ...}.", optional=False)]),
+    "trend": FormSpec("trend", "Trend over time",
+                      "Monthly counts with a rolling mean, each quarter against the same "
+                      "quarter a year earlier (with an exact test), and the seasonal profile. "
+                      "Charts and tables state the base n.",
+                      [Param("window", "Rolling mean (months)", "int", "Months averaged in the "
+                             "trend line; 3 smooths out month-to-month noise.", minimum=1,
+                             maximum=24, optional=False),
+                       Param("start", "From", "text", "First date to include, e.g. 2023-04-01. "
+                             "Blank: the first record."),
+                       Param("end", "To", "text", "Last date to include. Blank: the last record."),
+                       Param("events", "Marked events", "literal", "Dates to mark on the chart, "
+                             "e.g. {\"2024-08-24\" = \"Festival\"}.", advanced=True),
+                       Param("units", "What is counted", "text", "Word used on the charts, "
+                             "e.g. arrests or offences.", optional=False)]),
+    "crackhouses": FormSpec("crackhouses", "Crack-house lifecycle",
+                            "Premises operating at a date, closures per quarter, the share of "
+                            "closed premises reopened within 3, 6 and 12 months, and time to "
+                            "reopening (Kaplan-Meier, allowing for premises still closed).",
+                            [Param("census_date", "Census date", "text", "Date the records run "
+                                   "to, e.g. 2025-03-31; premises not reopened by then count as "
+                                   "still closed. Blank: the latest date in the records."),
+                             Param("date", "Map status at", "text", "Date for the map of open, "
+                                   "closed and reopened premises. Blank: the census date."),
+                             Param("windows", "Reopening windows (months)", "literal",
+                                   "e.g. [3, 6, 12].", advanced=True),
+                             Param("units", "Time unit", "choice", "Units of the Kaplan-Meier "
+                                   "table and chart.", choices=("days", "months"),
+                                   optional=False)]),
+    "needles": FormSpec("needles", "Needle collection response times",
+                        "Median and 90th-percentile time from report to collection, by month "
+                        "and area, the share collected within the target, and slow areas. "
+                        "Reports with no collection time are flagged, not dropped.",
+                        [Param("areas", "Areas", "layer", "Boundary layer for the per-area "
+                               "tables and the slow-areas map (optional).",
+                               layer_kinds=("areas",)),
+                         Param("target_hours", "Target", "number", "Collection target in hours "
+                               "(24 by default).", minimum=0.5, maximum=720, unit=" h",
+                               optional=False),
+                         Param("min_collected", "Fewest collections per area", "int", "Areas "
+                               "with fewer collected finds are not ranked (too few to judge).",
+                               minimum=1, maximum=100, optional=False),
+                         Param("measure", "Slow-area measure", "choice", "Rank areas by the "
+                               "median or the 90th percentile response time.",
+                               choices=("median_hours", "p90_hours"), optional=False)]),
+    "venues": FormSpec("venues", "Activity around venues",
+                       "Records within a distance of each venue (clubs, schools, hostels, "
+                       "services), their share of all records, and the share expected if "
+                       "records were spread by area or by population.",
+                       [Param("venues", "Venues", "layer", "Venue locations (points).",
+                              layer_kinds=("points",), optional=False),
+                        Param("radius", "Distance", "number", "Records this close to a venue "
+                              "count as 'around' it, in metres.", minimum=10, maximum=5000,
+                              unit=" m", optional=False),
+                        Param("study_area", "Study area", "layer", "Boundary layer for the "
+                              "expected share by area.", layer_kinds=("areas",)),
+                        Param("population", "Population areas", "layer", "Areas with a "
+                              "population field, for the expected share by population.",
+                              layer_kinds=("areas",)),
+                        Param("population_column", "Population field", "column", "Residents "
+                              "per area.", of="population"),
+                        Param("name_column", "Venue name field", "column", "Names shown in "
+                              "the ranked table.", of="venues"),
+                        Param("venue_kind", "Kind of venue", "text", "Word used in titles, "
+                              "e.g. club or pharmacy.", optional=False)]),
+    "funnel": FormSpec("funnel", "Funnel plot",
+                       "Each area's rate per 10,000 against its population, with 95% and "
+                       "99.8% exact Poisson control limits around the overall rate (PHE "
+                       "method). Areas outside the limits are labelled: this is the fair way "
+                       "to say which areas stand out given their size.",
+                       [Param("points", "Records", "layer", _REC, layer_kinds=("points",)),
+                        Param("count", "Count field", "column", "Use this field of the areas "
+                              "as the count instead of counting records.", of="areas"),
+                        Param("label", "Label field", "column", "Area names for the labels.",
+                              of="areas"),
+                        Param("multiplier", "Rate per", "number", "10,000 = rate per 10,000 "
+                              "residents.", minimum=1, maximum=1e6, optional=False),
+                        Param("comparators", "Comparator areas", "literal", "A table layer or "
+                              "CSV path with name, count and population of peer areas.",
+                              advanced=True)]),
+    "breakdown": FormSpec("breakdown", "Breakdown by age, gender and ethnicity",
+                          "Counts and percentages with their base n and Wilson 95% "
+                          "intervals for each group; counts below the threshold show as <5.",
+                          [Param("by", "Break down by", "literal", "Fields to break down by, "
+                                 "e.g. [\"age_band\", \"gender\", \"ethnicity\"].",
+                                 optional=False),
+                           Param("population", "Group populations", "literal", "Optional: a "
+                                 "table layer or CSV with the population of each group, for "
+                                 "rates per 10,000 and disproportionality.", advanced=True),
+                           Param("threshold", "Suppress counts below", "int", "Blank: the "
+                                 "project's suppression threshold (5).", minimum=1,
+                                 maximum=100)]),
 }
 
 
