@@ -146,10 +146,10 @@ def write_report(path, entries, *, project_meta: dict | None = None,
                         "fictional demonstration data, not real events, people or places.")
         run.bold = True
         run.font.color.rgb = RGBColor(0xB2, 0x18, 0x2B)
-    doc.add_paragraph(f"Contents: {len(entries)} map(s) with notes and summary tables; "
+    doc.add_paragraph(f"Contents: {len(entries)} maps and charts with notes and summary tables; "
                       "methods; data sources and licences; disclosure control.")
     for i, e in enumerate(entries, 1):
-        doc.add_paragraph(f"Figure {i}. {e.title}", style="List Number")
+        doc.add_paragraph(f"Figure {i}. {e.title}")
     n_table = 0
     for i, e in enumerate(entries, 1):
         section = doc.add_section(WD_SECTION.NEW_PAGE)
