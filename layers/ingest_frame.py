@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sys
+
 import numpy as np
 import pandas as pd
-
-import geopandas as gpd
-import shapely
 
 from layers.errors import InputError
 from layers.ingest_coords import check_points, looks_lonlat, parse_numbers
@@ -21,42 +20,86 @@ from layers.ingest_police import is_police_uk, police_uk_columns
 from layers.ingest_schemas import DATE_FIELDS, NUMERIC_FIELDS, RECORD_KINDS, map_columns
 from layers.result import REJECT_COLUMNS
 
-__all__ = ["FrameLoader"]
+__all__ = ["FrameLoader", "XY_COLUMNS"]
 
 WORKING_CRS = "EPSG:27700"
+#: Coordinate columns (British National Grid metres) of a coordinate-only layer.
+XY_COLUMNS = ("bng_x", "bng_y")
+
+
+def _is_geoframe(frame) -> bool:
+    """A GeoDataFrame, without importing geopandas when no reader has done so."""
+    gpd = sys.modules.get("geopandas")
+    return gpd is not None and isinstance(frame, gpd.GeoDataFrame)
+
+
+def xy_names(taken) -> tuple[str, str]:
+    """Names for the coordinate columns that no file column already uses."""
+    taken = set(map(str, taken))
+    names, k = XY_COLUMNS, 0
+    while names[0] in taken or names[1] in taken:
+        k += 1
+        names = (f"{XY_COLUMNS[0]}_{k}", f"{XY_COLUMNS[1]}_{k}")
+    return names
 
 
 class _Reasons:
-    """First-reason-wins rejection bookkeeping for one file."""
+    """First-reason-wins rejection bookkeeping for one file.
+
+    The reason and detail arrays are allocated on the first rejection, and a
+    boolean mask tracks which rows already have one, so a clean million-row
+    file costs no object arrays and no scans of them.
+    """
 
     def __init__(self, n):
-        self.reason = np.full(n, None, dtype=object)
-        self.detail = np.full(n, "", dtype=object)
+        self.n = n
+        self.taken = np.zeros(n, bool)
+        self._reason = None
+        self._detail = None
+
+    def _arrays(self):
+        if self._reason is None:
+            self._reason = np.full(self.n, None, dtype=object)
+            self._detail = np.full(self.n, "", dtype=object)
+        return self._reason, self._detail
 
     def add(self, mask, reason, detail=""):
-        mask = np.asarray(mask, bool) & pd.isna(self.reason)
-        self.reason[mask] = reason
-        if isinstance(detail, np.ndarray):
-            self.detail[mask] = detail[mask]
-        else:
-            self.detail[mask] = detail
+        mask = np.asarray(mask, bool) & ~self.taken
+        if not mask.any():
+            return
+        r, d = self._arrays()
+        r[mask] = reason
+        d[mask] = detail[mask] if isinstance(detail, np.ndarray) else detail
+        self.taken |= mask
 
     def add_array(self, reason_arr, detail_arr, where=None):
-        m = pd.notna(reason_arr) & pd.isna(self.reason)
+        m = pd.notna(reason_arr) & ~self.taken
         if where is not None:
             m &= where
-        self.reason[m] = reason_arr[m]
-        self.detail[m] = detail_arr[m]
+        if not m.any():
+            return
+        r, d = self._arrays()
+        r[m] = reason_arr[m]
+        d[m] = detail_arr[m]
+        self.taken |= m
 
     @property
     def ok(self):
-        return pd.isna(self.reason)
+        return ~self.taken
+
+    @property
+    def reason(self):
+        return self._arrays()[0]
+
+    @property
+    def detail(self):
+        return self._arrays()[1]
 
 
 class FrameLoader:
     """Shared settings for the files of one record layer."""
 
-    def __init__(self, *, kind, crs, pc_table, coordinates):
+    def __init__(self, *, kind, crs, pc_table, coordinates, geometry=True):
         if kind not in RECORD_KINDS:
             raise InputError(f"unknown record kind {kind!r}",
                              fix=f"use one of {', '.join(sorted(RECORD_KINDS))}")
@@ -67,13 +110,14 @@ class FrameLoader:
         self.crs = crs
         self.pc_table = pc_table
         self.coordinates = coordinates
+        self.geometry = geometry
 
     # ------------------------------------------------------------------ main
     def load(self, frame, path: Path, fmt: str, overrides: dict):
         n = len(frame)
         messages = []
         src = str(path)
-        is_vector = isinstance(frame, gpd.GeoDataFrame)
+        is_vector = _is_geoframe(frame)
         cols = [c for c in frame.columns if c != "geometry"] if is_vector else list(frame.columns)
         police = (not is_vector) and is_police_uk(cols)
         kind = "police_uk" if police and self.kind == "generic" else self.kind
@@ -126,7 +170,9 @@ class FrameLoader:
             if not allok and not is_vector:
                 del arr
                 del base[c]
-        data["source_file"] = np.full(int(ok.sum()), src, dtype=object)
+        # one category instead of a million copies of the path (fast, small, and
+        # compares with == like text)
+        data["source_file"] = pd.Categorical.from_codes(np.zeros(int(ok.sum()), np.int8), [src])
         data["source_row"] = np.flatnonzero(ok) + 1
         for k, v in canon.items():
             if k in canon_data:
@@ -134,15 +180,29 @@ class FrameLoader:
                 continue
             arr = v.array if isinstance(v, pd.Series) else np.asarray(v)
             data[k] = arr if allok else arr[ok]
-        data["geometry"] = gpd.points_from_xy(ex[ok], ny[ok], crs=WORKING_CRS)
-        acc = gpd.GeoDataFrame(pd.DataFrame(data, copy=False), geometry="geometry",
-                               crs=WORKING_CRS, copy=False)
+        if self.geometry:
+            import geopandas as gpd
+
+            data["geometry"] = gpd.points_from_xy(ex[ok], ny[ok], crs=WORKING_CRS)
+            acc = gpd.GeoDataFrame(pd.DataFrame(data, copy=False), geometry="geometry",
+                                   crs=WORKING_CRS, copy=False)
+        else:  # coordinate-only: no shapely points are built (see load_records)
+            xn, yn = xy_names(data)
+            data[xn], data[yn] = (ex, ny) if allok else (ex[ok], ny[ok])
+            acc = pd.DataFrame(data, copy=False)
+            acc.attrs["xy_columns"] = (xn, yn)
         bad_idx = np.flatnonzero(~ok)
         if is_vector and len(bad_idx):
+            import shapely
+
             wkt = shapely.to_wkt(frame.geometry.to_numpy()[~ok], rounding_precision=6)
             rej["geometry_wkt"] = wkt
-        rej.insert(0, "detail", reasons.detail[~ok])
-        rej.insert(0, "reason", reasons.reason[~ok])
+        if allok:
+            rej.insert(0, "detail", np.array([], dtype=object))
+            rej.insert(0, "reason", np.array([], dtype=object))
+        else:
+            rej.insert(0, "detail", reasons.detail[~ok])
+            rej.insert(0, "reason", reasons.reason[~ok])
         rej.insert(0, "source_row", bad_idx + 1)
         rej.insert(0, "source_file", src)
         rej = rej[REJECT_COLUMNS + [c for c in rej.columns if c not in REJECT_COLUMNS]]
@@ -152,6 +212,8 @@ class FrameLoader:
 
     # ----------------------------------------------------------- locations
     def _vector_points(self, gdf, path, reasons, messages):
+        import shapely
+
         geoms = gdf.geometry.to_numpy()
         crs = gdf.crs
         if crs is None:

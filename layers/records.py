@@ -16,12 +16,11 @@ Rejection reasons: ``no coordinates``, ``unparseable coordinate``,
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-import geopandas as gpd
 
 from layers.errors import InputError
 from layers.ingest_readers import read_table
@@ -61,7 +60,7 @@ def _normalise_overrides(columns, frame_cols):
 def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_table=None,
                  study_area=None, header=True, column_names=None, sheet=None, layer=None,
                  delimiter=None, encoding=None, postcode_columns=None, coordinates="auto",
-                 dedupe=True) -> LoadResult:
+                 dedupe=True, geometry=True) -> LoadResult:
     """Load record files as one point layer in EPSG:27700, rejecting nothing silently.
 
     Every keyword can be given in a project file's ``[records.options]`` table.
@@ -113,11 +112,21 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
         Force where locations come from (default: detect).
     dedupe : bool
         Reject repeated non-blank ids (``duplicate id``) after the first.
+    geometry : bool
+        ``True`` (default): ``accepted`` is a GeoDataFrame of shapely points.
+        ``False``: a coordinate-only layer for analyses that need nothing but
+        coordinates (e.g. ``hotmap kde``): a plain DataFrame whose British
+        National Grid eastings and northings are the float columns named in
+        ``accepted.attrs["xy_columns"]`` (``bng_x``, ``bng_y`` unless the file
+        already uses those names).  Building a million shapely points costs
+        about half a second; the checks, rejections and counts are identical.
+        :func:`layers.points.points_xy` reads the coordinates of either form.
 
     Returns
     -------
     LoadResult
-        ``accepted``: GeoDataFrame of points in EPSG:27700 with the original
+        ``accepted``: GeoDataFrame of points in EPSG:27700 (or, with
+        ``geometry=False``, the coordinate-only DataFrame above) with the original
         columns, ``source_file``, ``source_row``, ``date`` and the kind's
         canonical columns.  ``rejected``: ``source_file, source_row, reason,
         detail`` and the original fields.  ``info``: ``format`` (per file),
@@ -140,7 +149,8 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
 
         pc_table = load_postcode_table(postcode_table, column_names=postcode_columns)
     area = _study_area(study_area)
-    loader = FrameLoader(kind=kind, crs=crs, pc_table=pc_table, coordinates=coordinates)
+    loader = FrameLoader(kind=kind, crs=crs, pc_table=pc_table, coordinates=coordinates,
+                         geometry=geometry)
     parts_acc, parts_rej, files, messages = [], [], {}, []
     rows_read = 0
     original_cols = set()
@@ -175,7 +185,7 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
         files[key] = {"read": n_read, "accepted": len(acc), "rejected": len(rej)}
         parts_acc.append(acc)
         parts_rej.append(rej)
-    accepted = _concat_accepted(parts_acc)
+    accepted = _concat_accepted(parts_acc, geometry)
     accepted.attrs["original_columns"] = original_cols
     rejected = _concat_rejected(parts_rej)
     if dedupe:
@@ -200,8 +210,21 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
                       messages=messages, info=info).check()
 
 
-def _concat_accepted(parts):
+def _concat_accepted(parts, geometry=True):
     parts = [p for p in parts if len(p)] or parts[:1]
+    if not geometry:
+        from layers.ingest_frame import xy_names
+
+        # files may name their coordinate columns differently (a file with its own
+        # bng_x column): put every part's coordinates under names free in all of them
+        names = xy_names(set().union(*(set(p.columns) - set(p.attrs["xy_columns"])
+                                       for p in parts)))
+        parts = [p.rename(columns=dict(zip(p.attrs["xy_columns"], names))) for p in parts]
+        out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True, sort=False)
+        out.attrs["xy_columns"] = names
+        return out
+    import geopandas as gpd
+
     if len(parts) == 1:
         out = parts[0]
     else:
@@ -226,7 +249,8 @@ def _is_text(s) -> bool:
 
 def _move_to_rejected(accepted, rejected, mask, reason, detail):
     keep = accepted.attrs.get("original_columns")
-    cols = [c for c in accepted.columns if c != "geometry" and
+    xy = accepted.attrs.get("xy_columns", ())
+    cols = [c for c in accepted.columns if c != "geometry" and c not in xy and
             (keep is None or c in keep or c in REJECT_COLUMNS)]
     bad = pd.DataFrame(accepted.loc[mask, cols])
     bad = bad.astype({c: object for c in cols if not _is_text(bad[c])})
@@ -267,7 +291,8 @@ def _study_area(study_area):
         from boundaries.io import load_boundaries
 
         study_area = load_boundaries(study_area).accepted
-    if isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+    gpd = sys.modules.get("geopandas")
+    if gpd is not None and isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
         gs = study_area.geometry if isinstance(study_area, gpd.GeoDataFrame) else study_area
         if gs.crs is None:
             raise InputError("the study area has no CRS", fix="load it with load_boundaries")
@@ -307,8 +332,9 @@ def _apply_study_area(accepted, rejected, area):
 
     if len(accepted) == 0:
         return accepted, rejected
-    x = accepted.geometry.x.to_numpy()
-    y = accepted.geometry.y.to_numpy()
+    from layers.points import points_xy
+
+    x, y = points_xy(accepted).T
     inv, uniq = pd.factorize(x + 1j * y)  # snap points repeat: test each place once
     ux, uy = np.real(uniq), np.imag(uniq)
     inside_u = shapely.intersects_xy(area, ux, uy)  # inside or on the boundary

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-import geopandas as gpd
+if TYPE_CHECKING:  # geopandas is imported only by the loaders that build geometries
+    import geopandas as gpd
 
 __all__ = ["LoadResult", "REJECT_COLUMNS", "empty_rejected"]
 
@@ -31,7 +33,8 @@ class LoadResult:
     Attributes
     ----------
     accepted : GeoDataFrame
-        Accepted records or areas in EPSG:27700.  Record layers carry
+        Accepted records or areas in EPSG:27700 (a coordinate-only DataFrame for
+        ``load_records(..., geometry=False)``).  Record layers carry
         ``source_file`` and ``source_row`` (1-based data row) columns.
     rejected : DataFrame
         One row per rejected input row: ``source_file``, ``source_row``,
@@ -45,7 +48,7 @@ class LoadResult:
         Detected format, CRS, column mapping, per-file counts, time span.
     """
 
-    accepted: gpd.GeoDataFrame
+    accepted: gpd.GeoDataFrame | pd.DataFrame
     rejected: pd.DataFrame = field(default_factory=empty_rejected)
     rows_read: int = 0
     messages: list[str] = field(default_factory=list)

@@ -231,14 +231,32 @@ def _linear_bin(xy, w, grid: GridSpec, pad: int):
     return grid_w.reshape(pny, pnx)
 
 
-def _fft_convolve(grid_w, kmat):
-    """'same'-size linear convolution by real FFTs (scipy.fft, all cores)."""
-    from scipy import fft
+def _fast_len(n: int) -> int:
+    """Smallest 5-smooth integer (2^a 3^b 5^c) ≥ n: a size pocketfft transforms fast."""
+    best = 1 << max(0, (n - 1).bit_length())
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35
+            while m < n:
+                m *= 2
+            best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
 
+
+def _fft_convolve(grid_w, kmat):
+    """'same'-size linear convolution by real FFTs (numpy's pocketfft).
+
+    numpy.fft rather than scipy.fft: on a grid of a million cells it is a few
+    milliseconds slower, but importing scipy.fft costs a command ~0.15 s.
+    """
     (pny, pnx), (ky, kx) = grid_w.shape, kmat.shape
-    sy, sx = fft.next_fast_len(pny + ky - 1, real=True), fft.next_fast_len(pnx + kx - 1, real=True)
-    spec = fft.rfft2(grid_w, (sy, sx), workers=-1) * fft.rfft2(kmat, (sy, sx), workers=-1)
-    full = fft.irfft2(spec, (sy, sx), workers=-1)
+    sy, sx = _fast_len(pny + ky - 1), _fast_len(pnx + kx - 1)
+    spec = np.fft.rfft2(grid_w, (sy, sx)) * np.fft.rfft2(kmat, (sy, sx))
+    full = np.fft.irfft2(spec, (sy, sx))
     return full[ky // 2:ky // 2 + pny, kx // 2:kx // 2 + pnx]
 
 
@@ -280,32 +298,37 @@ def kde_exact(xy, grid: GridSpec, bandwidth: float, kernel: str = "quartic", wei
 
 
 def _points_xy(points, weight):
-    if hasattr(points, "geometry"):
-        from mapping.weights import check_projected
+    """Event coordinates and weights from points (GeoDataFrame, coordinate-only layer)
+    or an (n, 2) array; rows without a location are dropped."""
+    from layers.points import is_xy_frame, points_xy
+
+    if not (hasattr(points, "geometry") or is_xy_frame(points)):
+        xy = np.asarray(points, float).reshape(-1, 2)
+        return xy, np.ones(len(xy)) if weight is None else np.asarray(weight, float)
+    if not is_xy_frame(points):  # a coordinate-only layer is British National Grid
+        from mapping.crs import check_projected
 
         check_projected(points, "the points")
-        geoms = points.geometry.values
-        good = ~(geoms.isna() | geoms.is_empty)
-        import shapely
+    xy = points_xy(points)
+    good = np.isfinite(xy).all(axis=1)
+    allgood = bool(good.all())
+    if not allgood:
+        xy = xy[good]
+    if weight is None:
+        return xy, np.ones(len(xy))
+    if weight not in points.columns:
+        raise InputError(f"no weight column '{weight}'", column=weight,
+                         fix="choose a numeric column such as quantity")
+    import pandas as pd
 
-        xy = shapely.get_coordinates(np.asarray(geoms[good]))
-        if weight is not None:
-            if weight not in points.columns:
-                raise InputError(f"no weight column '{weight}'", column=weight,
-                                 fix="choose a numeric column such as quantity")
-            import pandas as pd
-
-            w = pd.to_numeric(points[weight], errors="coerce").to_numpy(float)[good]
-            bad = np.isnan(w) | (w < 0)
-            if bad.any():
-                warnings.warn(f"{int(bad.sum())} events have a missing or negative "
-                              f"'{weight}' and count as 0", UserWarning, stacklevel=3)
-                w[bad] = 0.0
-        else:
-            w = np.ones(len(xy))
-        return xy, w
-    xy = np.asarray(points, float).reshape(-1, 2)
-    return xy, np.ones(len(xy)) if weight is None else np.asarray(weight, float)
+    w = pd.to_numeric(points[weight], errors="coerce").to_numpy(float)
+    w = w if allgood else w[good]
+    bad = np.isnan(w) | (w < 0)
+    if bad.any():
+        warnings.warn(f"{int(bad.sum())} events have a missing or negative "
+                      f"'{weight}' and count as 0", UserWarning, stacklevel=3)
+        w[bad] = 0.0
+    return xy, w
 
 
 def _period(points) -> str:

@@ -34,6 +34,7 @@ from scipy.spatial import cKDTree
 import shapely
 
 from layers.errors import AnalysisError
+from mapping.crs import check_projected  # noqa: F401  (re-exported)
 
 __all__ = ["SpatialWeights", "build_weights", "grid_weights", "parse_weights_spec",
            "check_projected", "WEIGHT_KINDS"]
@@ -124,27 +125,6 @@ def parse_weights_spec(spec: str) -> tuple[str, float | None]:
         raise AnalysisError(f"weights '{spec}': the value must be a positive "
                             f"{'whole number' if kind == 'knn' else 'distance in metres'}", fix=fix)
     return kind, (int(value) if kind == "knn" else value)
-
-
-def check_projected(gdf, what: str = "the areas") -> None:
-    """Refuse geographic (degree) coordinates, where distances would be nonsense.
-
-    Raises
-    ------
-    AnalysisError
-        If ``gdf.crs`` is geographic, or missing while the coordinates look like degrees.
-    """
-    crs = getattr(gdf, "crs", None)
-    fix = ("reproject to British National Grid (EPSG:27700) first; hotmap's loaders do this "
-           "when the file declares its CRS")
-    if crs is not None and crs.is_geographic:
-        raise AnalysisError(f"{what} are in a geographic CRS ({crs.to_string()}), so "
-                            "distances would be in degrees, not metres", fix=fix)
-    if crs is None and len(gdf):
-        xmin, ymin, xmax, ymax = gdf.total_bounds
-        if -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90:
-            raise AnalysisError(f"{what} have no CRS and their coordinates look like "
-                                "degrees", fix=fix)
 
 
 def _from_pairs(i, j, n) -> sparse.csr_matrix:

@@ -36,12 +36,17 @@ def add_record_options(parser):
                         help="keep only records matching EXPR, e.g. \"crime_type == 'Drugs'\"")
 
 
-def load_points(paths, args, *, quiet: bool = False):
-    """Read record files as one layer, apply --filter, print a one-line summary."""
+def load_points(paths, args, *, quiet: bool = False, geometry: bool = True):
+    """Read record files as one layer, apply --filter, print a one-line summary.
+
+    ``geometry=False`` gives a coordinate-only layer (no shapely points), for verbs
+    that need only coordinates; see :func:`layers.records.load_records`.
+    """
     from layers.records import load_records
 
     res = load_records(list(paths), kind=getattr(args, "kind", "generic"),
-                       columns=parse_columns(getattr(args, "columns", None)))
+                       columns=parse_columns(getattr(args, "columns", None)),
+                       geometry=geometry)
     pts = res.accepted
     expr = getattr(args, "filter", None)
     n_loaded = len(pts)

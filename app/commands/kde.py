@@ -57,7 +57,7 @@ def run(args) -> int:
     from mapping.surface_io import write_surface
 
     check_out(args.out, (".tif", ".tiff", ".gpkg"))
-    pts, _ = load_points(args.points, args)
+    pts, _ = load_points(args.points, args, geometry=False)  # coordinates are all KDE needs
     boundary = load_areas(args.boundary) if args.boundary else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

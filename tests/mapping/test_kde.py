@@ -143,3 +143,52 @@ def test_geotiff_and_gpkg_outputs(tmp_path):
     assert cells.crs.to_epsg() == 27700 and cells.geometry.area.round(6).eq(625).all()
     cells2 = surface_to_cells(s, "density")
     assert cells2["density"].sum() == pytest.approx(np.nansum(s.values), rel=1e-6)
+
+
+def test_coordinate_only_layer_gives_the_same_surface(tmp_path):
+    """hotmap kde reads a coordinate-only layer (no shapely points): same surface,
+    same weights, and rows without a location are left out in both forms."""
+    from layers.records import load_records
+
+    p = tmp_path / "needles.csv"
+    p.write_text("Easting,Northing,quantity\n358000,173000,3\n358150,173020,1\n"
+                 "358040,172950,\n358100,173100,2\n", encoding="utf-8")
+    pts = load_records(p).accepted
+    xy = load_records(p, geometry=False).accepted
+    for weight in (None, "quantity"):
+        with pytest.warns(UserWarning) if weight else _no_warning():
+            a = hotspot_kde(pts, bandwidth=200, cell_size=10, weight=weight)
+        with pytest.warns(UserWarning) if weight else _no_warning():
+            b = hotspot_kde(xy, bandwidth=200, cell_size=10, weight=weight)
+        assert (a.x0, a.y0, a.shape) == (b.x0, b.y0, b.shape)
+        assert_allclose(a.values, b.values, rtol=0, atol=0)
+        assert a.meta == b.meta
+    # the blank quantity counts as 0: the weighted total is 3 + 1 + 2
+    assert b.meta["weighted_total"] == 6 and b.meta["base_n"] == 4
+    # a point layer with a missing geometry: that row is dropped, not placed at NaN
+    g = _pts([(358000, 173000), (358100, 173100)])
+    g.loc[1, "geometry"] = None
+    assert hotspot_kde(g, bandwidth=200, cell_size=10).meta["base_n"] == 1
+
+
+def _no_warning():
+    import contextlib
+    import warnings
+
+    @contextlib.contextmanager
+    def ctx():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            yield
+    return ctx()
+
+
+def test_fft_sizes_are_the_fast_sizes_scipy_chooses():
+    """Our 5-smooth size search (numpy.fft needs no scipy import) picks what
+    scipy.fft.next_fast_len(real=True) picks."""
+    from scipy.fft import next_fast_len
+
+    from mapping.kde import _fast_len
+
+    for n in list(range(1, 3000)) + [4099, 10007, 65537, 131073]:
+        assert _fast_len(n) == next_fast_len(n, real=True), n
