@@ -39,12 +39,12 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _command_modules():
+def _command_modules(only: str | None = None):
     import app.commands as pkg
 
     mods = []
     for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name.startswith("_"):
+        if info.name.startswith("_") or (only is not None and info.name != only):
             continue
         mod = importlib.import_module(f"app.commands.{info.name}")
         if hasattr(mod, "NAME") and hasattr(mod, "run"):
@@ -52,8 +52,20 @@ def _command_modules():
     return sorted(mods, key=lambda m: (getattr(m, "ORDER", 50), m.NAME))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with every discovered verb."""
+def _verb_in(argv: list[str]) -> str | None:
+    """The verb the command line names (its first word that is not an option)."""
+    import app.commands as pkg
+
+    word = next((a for a in argv if not a.startswith("-")), None)
+    if word is None or word.startswith("_"):
+        return None
+    names = {info.name for info in pkgutil.iter_modules(pkg.__path__)}
+    return word if word in names else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser with every discovered verb (or just the verb ``only``,
+    which is all a command needs and spares it importing the other verbs)."""
     parser = argparse.ArgumentParser(
         prog="hotmap",
         description=(
@@ -66,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback when something fails")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
-    for mod in _command_modules():
+    for mod in _command_modules(only):
         # argparse %-formats help strings: accept both "95%" and "95%%" in HELP.
         summary = mod.HELP.replace("%%", "%").replace("%", "%%")
         p = sub.add_parser(mod.NAME, help=summary,
@@ -82,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hotmap`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(only=_verb_in(argv))
     if not argv or argv == ["--debug"]:
         if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or \
                 os.environ.get("QT_QPA_PLATFORM"):

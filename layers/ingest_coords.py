@@ -103,19 +103,28 @@ def land_mask():
 
 
 _CELL = 1000.0
+_GRID_SHAPE = (int((GB_BOUNDS[3] - GB_BOUNDS[1]) // _CELL) + 1,
+               int((GB_BOUNDS[2] - GB_BOUNDS[0]) // _CELL) + 1)
+_land_state = None  # int8 per 1 km cell: -1 not yet tested, 0 sea, 1 land
 
 
-@functools.lru_cache(maxsize=1)
-def _land_grid():
-    """The land mask rasterised on a 1 km grid over GB_BOUNDS (a cell is land if the
-    mask covers its centre); a lookup is then one array index per point."""
-    x0, y0, x1, y1 = GB_BOUNDS
-    nx, ny = int((x1 - x0) // _CELL) + 1, int((y1 - y0) // _CELL) + 1
-    cx = x0 + (np.arange(nx) + 0.5) * _CELL
-    cy = y0 + (np.arange(ny) + 0.5) * _CELL
-    gx, gy = np.meshgrid(cx, cy)
-    grid = shapely.contains_xy(land_mask(), gx.ravel(), gy.ravel()).reshape(ny, nx)
-    return grid
+def _land_cells(cells):
+    """Land (True) or sea for flat 1 km cell indices.  A cell is land if the mask
+    covers its centre; each cell is tested once, when a point first falls in it, so a
+    layer costs a test per distinct cell it touches rather than a rasterised country."""
+    global _land_state
+    state = _land_state
+    if state is None:
+        state = _land_state = np.full(_GRID_SHAPE[0] * _GRID_SHAPE[1], -1, np.int8)
+    need = np.zeros(state.size, bool)
+    need[cells] = True
+    new = np.flatnonzero(need & (state < 0))
+    if len(new):
+        i, j = np.divmod(new, _GRID_SHAPE[1])
+        cx = GB_BOUNDS[0] + (j + 0.5) * _CELL
+        cy = GB_BOUNDS[1] + (i + 0.5) * _CELL
+        state[new] = shapely.contains_xy(land_mask(), cx, cy)  # same value in any thread
+    return state[cells] == 1
 
 
 def _on_land(x, y):
@@ -123,10 +132,10 @@ def _on_land(x, y):
     out = np.zeros(len(x), bool)
     ok = np.isfinite(x) & np.isfinite(y) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
     if ok.any():
-        grid = _land_grid()
-        i = np.minimum(((y[ok] - y0) // _CELL).astype(np.int64), grid.shape[0] - 1)
-        j = np.minimum(((x[ok] - x0) // _CELL).astype(np.int64), grid.shape[1] - 1)
-        out[ok] = grid[i, j]
+        xs, ys = (x, y) if ok.all() else (x[ok], y[ok])
+        i = np.minimum(((ys - y0) // _CELL).astype(np.int64), _GRID_SHAPE[0] - 1)
+        j = np.minimum(((xs - x0) // _CELL).astype(np.int64), _GRID_SHAPE[1] - 1)
+        out[ok] = _land_cells(i * _GRID_SHAPE[1] + j)
     return out
 
 

@@ -35,6 +35,20 @@ def test_every_verb_has_help():
         assert p.description, f"hotmap {name} has no description"
 
 
+def test_a_command_loads_only_its_own_verb():
+    """``hotmap kde ...`` builds the parser of kde alone; a wrong verb still lists them all."""
+    code = ("import sys, app.cli\n"
+            "p = app.cli.build_parser(only=app.cli._verb_in(['--debug', 'kde', '--out', 'x']))\n"
+            "mods = sorted(m for m in sys.modules if m.startswith('app.commands.'))\n"
+            "print(','.join(mods))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], check=True).stdout.strip()
+    assert out.split(",") == ["app.commands._common", "app.commands.kde"]
+    proc = _run("kdee", "--out", "x.tif")
+    assert proc.returncode == 2 and "invalid choice: 'kdee'" in proc.stderr
+    assert "'kde'" in proc.stderr and "'count'" in proc.stderr
+
+
 def _one_line_error(proc, *fragments):
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()

@@ -359,3 +359,26 @@ def test_points_with_an_unconvertible_crs(tmp_path):
         load_records(shp)
     res = _reconciled(load_records(shp, crs="EPSG:27700"))
     assert res.accepted.geometry.iloc[0].coords[0] == (358000, 173000)
+
+
+def test_land_check_is_the_mask_at_each_points_1km_cell_centre():
+    """The lazily filled 1 km land grid answers exactly as the mask polygon tested at the
+    centre of each point's cell (the documented rule), wherever in GB the points are."""
+    import shapely
+
+    from layers import ingest_coords as ic
+
+    rng = np.random.default_rng(5)
+    x0, y0, x1, y1 = ic.GB_BOUNDS
+    x = rng.uniform(x0, x1, 60_000)
+    y = rng.uniform(y0, y1, 60_000)
+    x[:10] = x1  # the far edges fall in the last row and column
+    y[10:20] = y1
+    got_first = ic._on_land(x[:30_000], y[:30_000])
+    got = ic._on_land(x, y)  # half the cells already known, half new
+    cx = x0 + (np.minimum((x - x0) // 1000, ic._GRID_SHAPE[1] - 1) + 0.5) * 1000
+    cy = y0 + (np.minimum((y - y0) // 1000, ic._GRID_SHAPE[0] - 1) + 0.5) * 1000
+    want = shapely.contains_xy(ic.land_mask(), cx, cy)
+    assert 0.1 < want.mean() < 0.6  # a real mix of land and sea
+    assert np.array_equal(got, want) and np.array_equal(got_first, want[:30_000])
+    assert not ic._on_land(np.array([np.nan, x1 + 1]), np.array([300_000.0, 300_000.0])).any()
