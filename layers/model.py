@@ -6,7 +6,6 @@ copy of the state; the command line uses the same objects without Qt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from psygnal import Signal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from layers.errors import AnalysisError
 
-__all__ = ["check_projected"]
+__all__ = ["check_projected", "projected_xy"]
 
 
 def check_projected(gdf, what: str = "the areas") -> None:
@@ -26,3 +26,23 @@ def check_projected(gdf, what: str = "the areas") -> None:
         if -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90:
             raise AnalysisError(f"{what} have no CRS and their coordinates look like "
                                 "degrees", fix=fix)
+
+
+def projected_xy(points, what: str = "the points"):
+    """x/y in metres of a point layer (GeoDataFrame or coordinate-only), rows without a
+    location dropped; refuses geographic coordinates like :func:`check_projected`.
+
+    Returns
+    -------
+    (xy, keep) : ((m, 2) float ndarray, (n,) bool ndarray)
+        ``keep`` marks the rows that have a location.
+    """
+    import numpy as np
+
+    from layers.points import is_xy_frame, points_xy
+
+    if not is_xy_frame(points):  # a coordinate-only layer is British National Grid
+        check_projected(points, what)
+    xy = points_xy(points)
+    keep = np.isfinite(xy).all(axis=1)
+    return (xy if keep.all() else xy[keep]), keep

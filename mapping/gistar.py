@@ -297,15 +297,13 @@ def hotspot_gistar_grid(points, *, cell_size: float, boundary=None, weights: str
         Cells with ``cell_id``, ``row``, ``col``, ``value`` (count), ``gi_z``,
         ``gi_p``, [``gi_p_sim``], ``gi_p_fdr``, ``gi_bin``, ``gi_sig``.
     """
-    import shapely
-
+    from mapping.crs import projected_xy
     from mapping.kde import kde_grid
     from mapping.surface import Surface
     from mapping.surface_io import surface_to_cells
-    from mapping.weights import check_projected, grid_weights
+    from mapping.weights import grid_weights
 
-    check_projected(points, "the points")
-    xy = shapely.get_coordinates(np.asarray(points.geometry.values))
+    xy, _ = projected_xy(points, "the points")  # point layer or coordinate-only layer
     if boundary is not None:
         bbox = boundary.total_bounds
     elif len(xy):

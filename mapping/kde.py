@@ -300,20 +300,15 @@ def kde_exact(xy, grid: GridSpec, bandwidth: float, kernel: str = "quartic", wei
 def _points_xy(points, weight):
     """Event coordinates and weights from points (GeoDataFrame, coordinate-only layer)
     or an (n, 2) array; rows without a location are dropped."""
-    from layers.points import is_xy_frame, points_xy
+    from layers.points import is_xy_frame
 
     if not (hasattr(points, "geometry") or is_xy_frame(points)):
         xy = np.asarray(points, float).reshape(-1, 2)
         return xy, np.ones(len(xy)) if weight is None else np.asarray(weight, float)
-    if not is_xy_frame(points):  # a coordinate-only layer is British National Grid
-        from mapping.crs import check_projected
+    from mapping.crs import projected_xy
 
-        check_projected(points, "the points")
-    xy = points_xy(points)
-    good = np.isfinite(xy).all(axis=1)
+    xy, good = projected_xy(points, "the points")
     allgood = bool(good.all())
-    if not allgood:
-        xy = xy[good]
     if weight is None:
         return xy, np.ones(len(xy))
     if weight not in points.columns:

@@ -25,6 +25,8 @@ Public functions: :func:`byar_ci`, :func:`exact_poisson_ci`, :func:`wilson_ci`,
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -112,27 +114,92 @@ def wilson_ci(successes, n, confidence: float = 0.95):
         return (a - b) / c, (a + b) / c
 
 
+#: Pre-filter candidate pairs handled at once by :func:`_bbox_candidates` (bounds memory).
+_CANDIDATE_CHUNK = 4_000_000
+
+
+def _bbox_candidates(xy, bounds):
+    """(area, point) pairs with the point inside the area's bounding box, sorted by area.
+
+    The points are sorted into square buckets a quarter of the median area's
+    bounding box wide; each area reads the contiguous runs of the buckets its
+    box covers, one run per bucket row, then keeps the points inside its box.
+    All vectorised, with no point geometries, in chunks of areas so the
+    temporary arrays stay bounded.
+    """
+    span = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    ok_b = np.isfinite(span)
+    if not ok_b.any() or not len(xy):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    cs = max(float(np.median(span[ok_b])) / 4, 1.0)
+    x0, y0 = xy[:, 0].min(), xy[:, 1].min()
+    nx = int((xy[:, 0].max() - x0) // cs) + 1
+    ny = int((xy[:, 1].max() - y0) // cs) + 1
+    if nx * ny > 4 * len(xy) + 1_000_000:  # sparse points: coarser buckets, bounded memory
+        f = math.sqrt(nx * ny / (4 * len(xy) + 1_000_000))
+        cs *= f
+        nx = int((xy[:, 0].max() - x0) // cs) + 1
+        ny = int((xy[:, 1].max() - y0) // cs) + 1
+    bid = ((xy[:, 1] - y0) // cs).astype(np.int64) * nx + ((xy[:, 0] - x0) // cs).astype(np.int64)
+    order = np.argsort(bid)
+    sx, sy = xy[order, 0], xy[order, 1]
+    starts = np.searchsorted(bid[order], np.arange(nx * ny + 1))
+    x1, y1 = xy[:, 0].max(), xy[:, 1].max()
+    areas = np.flatnonzero(ok_b & (bounds[:, 2] >= x0) & (bounds[:, 3] >= y0)
+                           & (bounds[:, 0] <= x1) & (bounds[:, 1] <= y1))
+    if not len(areas):  # no area's box reaches the points
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    b = bounds[areas]
+    j0 = np.clip((b[:, 0] - x0) // cs, 0, nx - 1).astype(np.int64)
+    j1 = np.clip((b[:, 2] - x0) // cs, 0, nx - 1).astype(np.int64)
+    i0 = np.clip((b[:, 1] - y0) // cs, 0, ny - 1).astype(np.int64)
+    i1 = np.clip((b[:, 3] - y0) // cs, 0, ny - 1).astype(np.int64)
+    nrows = i1 - i0 + 1
+    owner = np.repeat(np.arange(len(areas)), nrows)  # one entry per (area, bucket row)
+    row = np.arange(len(owner)) - np.repeat(np.cumsum(nrows) - nrows, nrows) + i0[owner]
+    run_s = starts[row * nx + j0[owner]]
+    run_len = starts[row * nx + j1[owner] + 1] - run_s
+    out_a, out_p = [], []
+    cum = np.cumsum(run_len)
+    lo = 0
+    while lo < len(owner):
+        hi = int(np.searchsorted(cum, (cum[lo - 1] if lo else 0) + _CANDIDATE_CHUNK, "right"))
+        hi = max(hi, lo + 1)
+        ln, st, ow = run_len[lo:hi], run_s[lo:hi], owner[lo:hi]
+        idx = np.arange(int(ln.sum())) - np.repeat(np.cumsum(ln) - ln - st, ln)
+        pa = np.repeat(ow, ln)
+        x, y = sx[idx], sy[idx]
+        keep = (x >= b[pa, 0]) & (x <= b[pa, 2]) & (y >= b[pa, 1]) & (y <= b[pa, 3])
+        out_a.append(areas[pa[keep]])
+        out_p.append(order[idx[keep]])
+        lo = hi
+    return np.concatenate(out_a), np.concatenate(out_p)
+
+
 def assign_points(areas, points) -> np.ndarray:
     """Position of the area containing each point (−1 if none).
 
-    An STR-tree of the points is queried with each polygon's bounding box,
-    then each prepared polygon tests its candidate coordinates at once
-    (``shapely.contains_xy``).  Points exactly on a boundary are settled by a
-    second pass with ``intersects_xy`` and go to the first area in file order,
-    as do points in overlapping areas.  No Python loop per point.
+    Each area's bounding box picks its candidate points from a bucket grid of
+    the point coordinates (:func:`_bbox_candidates`; no point geometries are
+    built, so a coordinate-only layer works as well as a point layer), then
+    each prepared polygon tests its candidates at once (``shapely.contains_xy``).
+    Points exactly on a boundary are settled by a second pass with
+    ``intersects_xy`` and go to the first area in file order, as do points in
+    overlapping areas.  No Python loop per point.
     """
     import shapely
 
+    from layers.points import points_xy
+
     polys = np.asarray(areas.geometry.values)
-    pts = np.asarray(points.geometry.values)
-    out = np.full(len(pts), -1, np.int64)
-    if len(pts) == 0 or len(polys) == 0:
+    xy = points_xy(points)
+    out = np.full(len(xy), -1, np.int64)
+    if len(xy) == 0 or len(polys) == 0:
         return out
-    valid = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
+    valid = np.isfinite(xy).all(axis=1)
     idx_valid = np.flatnonzero(valid)
-    xy = shapely.get_coordinates(pts[valid])
-    tree = shapely.STRtree(pts[valid])
-    a_idx, p_idx = tree.query(polys)  # sorted by polygon
+    xy = xy[valid]
+    a_idx, p_idx = _bbox_candidates(xy, shapely.bounds(polys))  # sorted by area
     if not len(a_idx):
         return out
     shapely.prepare(polys)
@@ -164,7 +231,12 @@ def count_points(areas, points, area_id: str):
     if area_id not in areas.columns:
         raise InputError(f"the areas have no field '{area_id}'", column=area_id,
                          fix=f"choose one of: {', '.join(map(str, areas.columns[:15]))}")
-    if points.crs is not None and areas.crs is not None and points.crs != areas.crs:
+    from layers.points import as_geodataframe, is_xy_frame
+
+    if is_xy_frame(points) and areas.crs is not None and areas.crs.to_epsg() != 27700:
+        points = as_geodataframe(points)  # coordinate-only layers are British National Grid
+    pcrs = getattr(points, "crs", None)
+    if pcrs is not None and areas.crs is not None and pcrs != areas.crs:
         points = points.to_crs(areas.crs)
     pos = assign_points(areas, points)
     n = np.bincount(pos[pos >= 0], minlength=len(areas))

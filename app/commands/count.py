@@ -53,7 +53,7 @@ def run(args) -> int:
 
     check_out(args.out)
     areas = load_areas(args.areas, args.area_id)
-    pts, res = load_points(args.points, args)
+    pts, res = load_points(args.points, args, geometry=False)  # counting needs coordinates only
     pop = None
     if args.population:
         if not (args.population_id and args.population_field):

@@ -77,7 +77,7 @@ def areas_with_value(args):
                          fix="or, for gistar, --cell-size M with --points")
     areas = load_areas(args.areas, args.area_id)
     if args.points:
-        pts, _ = load_points(args.points, args)
+        pts, _ = load_points(args.points, args, geometry=False)  # counting needs coordinates
         counts, pos = count_points(areas, pts, args.area_id)
         areas = areas.copy()
         areas["count"] = counts["count"].to_numpy()
@@ -103,7 +103,7 @@ def run(args) -> int:
         if not args.points or args.areas:
             raise InputError("--cell-size analyses grid cells of --points, not --areas",
                              fix="drop --areas (use --boundary for the study area)")
-        pts, _ = load_points(args.points, args)
+        pts, _ = load_points(args.points, args, geometry=False)
         out = hotspot_gistar_grid(pts, cell_size=args.cell_size,
                                   boundary=load_areas(args.boundary) if args.boundary else None,
                                   weights=args.weights, alpha=args.alpha, fdr=not args.no_fdr,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
@@ -93,6 +94,59 @@ def test_count_every_area_boundary_and_outside(squares):
     assert pos.tolist() == [0, 0, 0, 1, -1, -1]
     with pytest.raises(InputError, match="no field 'nope'"):
         count_points(squares, pts, "nope")
+    # no area reaches the points (found by the nothing-lost property test)
+    far = gpd.GeoDataFrame(geometry=[Point(-5, -5), Point(100, 3)], crs=CRS)
+    table, pos = count_points(squares, far, "code")
+    assert table["count"].tolist() == [0, 0, 0] and pos.tolist() == [-1, -1]
+
+
+def test_assignment_matches_geopandas_sjoin_on_awkward_areas(tmp_path, monkeypatch):
+    """The bucketed candidate search against an independent reference: geopandas.sjoin
+    (the first area in file order the point is 'within', else the first it touches:
+    the documented rule), on areas of very different sizes,
+    a polygon with a hole, overlapping areas, points on edges and vertices, far-away
+    points and missing ones; for a point layer and a coordinate-only layer alike."""
+    from shapely.geometry import Polygon
+
+    from layers.records import load_records
+
+    rng = np.random.default_rng(3)
+    ring = Polygon([(0, 0), (4000, 0), (4000, 4000), (0, 4000)],
+                   [[(1000, 1000), (3000, 1000), (3000, 3000), (1000, 3000)]])
+    small = [box(1000 + 50 * i, 1000 + 50 * j, 1050 + 50 * i, 1050 + 50 * j)
+             for i in range(40) for j in range(40)]
+    areas = gpd.GeoDataFrame({"code": [f"a{i}" for i in range(2 + len(small))]},
+                             geometry=[ring, box(3500, 3500, 9000, 6000)] + small, crs=CRS)
+    xy = np.r_[rng.uniform(-500, 9500, (20_000, 2)),
+               rng.normal(2000, 300, (20_000, 2)).round(-1),  # many exactly on 50 m edges
+               [[4000, 3700], [1000, 1000], [3000, 2000], [1e6, 1e6]]]
+    xy += [400_000, 200_000]
+    areas["geometry"] = areas.geometry.translate(400_000, 200_000)
+    pts = gpd.GeoDataFrame(geometry=list(gpd.points_from_xy(xy[:, 0], xy[:, 1])) + [None],
+                           crs=CRS)
+    def first(pred):
+        j = gpd.sjoin(pts, areas[["geometry"]], predicate=pred, how="left")
+        return j.groupby(level=0)["index_right"].min().reindex(range(len(pts)))
+
+    ref = first("within").fillna(first("intersects")).fillna(-1)
+    assert ref.iloc[-5] == 1  # on the ring's outer edge but inside the overlapping box
+    pos = assign_points(areas, pts)
+    assert (pos >= 0).sum() > 15_000
+    np.testing.assert_array_equal(pos, ref.astype(int).to_numpy())
+    import mapping.rates
+
+    monkeypatch.setattr(mapping.rates, "_CANDIDATE_CHUNK", 997)  # many small chunks
+    np.testing.assert_array_equal(assign_points(areas, pts), pos)
+    monkeypatch.undo()
+    csv = tmp_path / "p.csv"
+    pd.DataFrame({"Easting": xy[:, 0], "Northing": xy[:, 1]}).iloc[:-1].to_csv(csv, index=False)
+    lean = load_records(csv, geometry=False)
+    kept = lean.accepted["source_row"].to_numpy() - 1  # the 1e6 point is rejected (sea)
+    np.testing.assert_array_equal(assign_points(areas, lean.accepted), ref.to_numpy()[kept])
+    table, _ = count_points(areas, lean.accepted, "code")
+    want = np.bincount(ref.to_numpy()[kept][ref.to_numpy()[kept] >= 0].astype(int),
+                       minlength=len(areas))
+    np.testing.assert_array_equal(table["count"].to_numpy(), want)
 
 
 def test_area_rates_columns_and_small_numbers(squares):
