@@ -10,6 +10,10 @@ APT_PACKAGES := chromium xvfb xauth libreoffice-writer-nogui poppler-utils fonts
 	libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
 	libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libegl1 libgl1 libfontconfig1 libdbus-1-3
 
+# Byte-compile hotmap's own modules: with PYTHONDONTWRITEBYTECODE set (as on CI) every
+# command would otherwise recompile them from source. Only stale files are redone.
+COMPILE := $(BIN)/python -m compileall -q -j 0 app mapping layers boundaries resources >/dev/null
+
 .PHONY: run test demo bench fuzz sysdeps venv clean help
 
 help:
@@ -35,9 +39,11 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 venv: $(VENV)/.installed
 
 run: $(VENV)/.installed
+	@$(COMPILE)
 	$(BIN)/hotmap gui $(DEMO)
 
 demo: $(VENV)/.installed
+	@$(COMPILE)
 	QT_QPA_PLATFORM=offscreen $(BIN)/hotmap demo --out out/
 
 # Installs the Debian packages the tests use when running as root (as CI does);
@@ -54,11 +60,13 @@ sysdeps:
 	fi
 
 test: $(VENV)/.installed-test sysdeps
+	@$(COMPILE)
 	@QT_QPA_PLATFORM=offscreen MPLBACKEND=Agg $(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure here (check tests/)"; exit 1; fi; \
 	exit $$rc
 
 bench: $(VENV)/.installed-test
+	@$(COMPILE)
 	@for b in tests/bench/bench_*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
 
 fuzz: $(VENV)/.installed-test
