@@ -101,7 +101,7 @@ def _kill_rounds(proc, n, check, rng, max_delay):
         time.sleep(rng.uniform(0.0, max_delay))
         os.kill(pid, signal.SIGKILL)
         assert proc.stdout.readline().strip() == "reaped"
-        check(k)
+        check(k, pid)
 
 
 @pytest.fixture
@@ -121,9 +121,9 @@ def test_sigkill_during_project_save(tmp_path, zygotes):
     texts = {pa.read_text(): "A", pb.read_text(): "B"}
     assert len(texts) == 2 and len(pb.read_bytes()) > 200_000  # big enough to kill mid-write
     target = tmp_path / "project.hotmap.toml"
-    seen, stale = {"A": 0, "B": 0, "absent": 0}, []
+    seen, killed_mid_write = {"A": 0, "B": 0, "absent": 0}, []
 
-    def check(k):
+    def check(k, pid):
         if not target.exists():  # killed before the very first save finished
             assert k == 0 or seen["A"] + seen["B"] == 0
             seen["absent"] += 1
@@ -134,26 +134,29 @@ def test_sigkill_during_project_save(tmp_path, zygotes):
         proj = open_project(target)
         assert proj.name == f"version {texts[text]}"
         assert len(proj.records) == 40 and len(proj.analyses) == 40
-        stale.append(len(list(tmp_path.glob(".project*.tmp"))))  # cumulative
+        # the temp file named with the killed child's pid: the kill landed in a write
+        killed_mid_write.append(bool(list(tmp_path.glob(f".project*-{pid}.*.tmp"))))
+        # and the next save removes it: never more than one left (the last kill's)
+        assert len(list(tmp_path.glob(".project*.tmp"))) <= 1
 
     zygotes.append(_start_zygote("project", target, pa, pb))
     rng, done = random.Random(8), 0
 
     def mid_writes():
-        return sum(1 for a, b in zip([0, *stale], stale) if b > a)
+        return sum(killed_mid_write)
 
     # How many kills land inside a write depends on the machine's load: go on
     # (up to six times as many kills) until enough did to prove something.
     while done < KILLS or (mid_writes() < 5 and done < 6 * KILLS):
         batch, delay = (KILLS, 0.25) if done == 0 else (10, 0.06)  # then aim at the write
-        _kill_rounds(zygotes[0], batch, lambda k, d=done: check(k + d), rng, delay)
+        _kill_rounds(zygotes[0], batch, lambda k, pid, d=done: check(k + d, pid), rng, delay)
         done += batch
     assert sum(seen.values()) == done
     assert seen["A"] and seen["B"], f"the kills never landed between versions: {seen}"
     mid_write = mid_writes()
     assert mid_write >= 5, "too few kills landed during a write to prove anything"
     print(f"\nproject save: {done} kills survived, versions seen {seen}, "
-          f"kills during a write (stale temp file left): {mid_write}")
+          f"kills during a write (temp file left, removed by the next save): {mid_write}")
 
 
 def test_sigkill_during_png_export(tmp_path, zygotes):
@@ -163,7 +166,7 @@ def test_sigkill_during_png_export(tmp_path, zygotes):
     target = tmp_path / "map.png"
     complete = 0
 
-    def check(k):
+    def check(k, pid):
         nonlocal complete
         if not target.exists():
             return
@@ -269,3 +272,34 @@ def test_project_save_error_is_project_safe(tmp_path):
     assert proj.path == good
     assert open_project(good).name == "keep"
     _ = ProjectError
+
+
+def test_stale_temporary_files_are_removed_and_live_ones_kept(tmp_path):
+    """What a killed writer leaves is cleared by the next write of the same file; a live
+    writer's temp file, another machine's recent one and unrelated files stay."""
+    from layers import atomic
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)  # that process has exited (pid reuse this soon is unlikely)
+    host = atomic._HOST
+    other = "abcdef" if host != "abcdef" else "fedcba"
+    names = {
+        f".map.{host}-{dead_pid}.k2j4h5g6.png.tmp": False,            # killed here: removed
+        f".map.{host}-{dead_pid}.k2j4h5g6.png.tmp.aux.xml": False,    # its GDAL sidecar
+        f".map.{host}-{os.getpid()}.a1b2c3d4.png.tmp": True,        # a live writer: kept
+        f".map.{other}-{dead_pid}.x1y2z3w4.png.tmp": True,           # other machine, recent
+        f".map.{other}-12345.q1w2e3r4.png.tmp": False,               # other machine, old
+        ".map.abcd1234.png.tmp": False,                               # older hotmap, old
+        ".map.abcd5678.png.tmp": True,                                # older hotmap, recent
+        ".map.v2.png": True,                                          # not a temp file
+        ".map.notes.txt.tmp": True,                                   # another suffix
+    }
+    for n in names:
+        (tmp_path / n).write_text("x")
+    long_ago = time.time() - atomic.OTHER_HOST_STALE_S - 60
+    for n in (f".map.{other}-12345.q1w2e3r4.png.tmp", ".map.abcd1234.png.tmp"):
+        os.utime(tmp_path / n, (long_ago, long_ago))
+    atomic_write_text(tmp_path / "map.png", "new")
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {n for n, keep in names.items() if keep} | {"map.png"}
