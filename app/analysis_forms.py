@@ -175,6 +175,9 @@ FORMS: dict[str, FormSpec] = {
                     [Param("weight", "Weight field", "column", "Count each record this many "
                            "times (e.g. number of needles found). (none) counts each once.",
                            of="points"),
+                     Param("edge_correction", "Correct for the boundary", "bool", "With a "
+                           "study area: raise cells near its edge, where part of the radius "
+                           "falls outside and can hold no records.", advanced=True),
                      Param("min_bandwidth", "Minimum radius", "number", "Never use a radius "
                            "below this (metres).", minimum=10, maximum=5000, unit=" m",
                            advanced=True)]),

@@ -112,7 +112,8 @@ def count_step(ctx, *, areas: str, points, area_id=None, population=None, filter
 
 @register_step("kde")
 def kde_step(ctx, *, points, cell_size=None, bandwidth=None, kernel: str = "quartic",
-             weight=None, boundary=None, filter=None, min_bandwidth=None, name: str = "kde"):
+             weight=None, boundary=None, filter=None, min_bandwidth=None,
+             edge_correction: bool = False, name: str = "kde"):
     """Kernel density surface in events per km² (minimum bandwidth for sensitive layers)."""
     from mapping.kde import hotspot_kde
 
@@ -132,12 +133,16 @@ def kde_step(ctx, *, points, cell_size=None, bandwidth=None, kernel: str = "quar
     bnd = ctx.data(boundary) if boundary else None
     surf = hotspot_kde(pts, cell_size=cell_size, bandwidth=bandwidth, kernel=kernel,
                        weight=weight, boundary=bnd,
-                       min_bandwidth=min_bandwidth if sensitive else None)
+                       min_bandwidth=min_bandwidth if sensitive else None,
+                       edge_correction=edge_correction)
     surf.meta["notes"] = notes + surf.meta.get("notes", [])
-    meta = {"title": f"{label}: kernel density", "units": surf.units, "value_column": "density",
+    corrected = surf.meta["edge_correction"] != "none"
+    meta = {"title": f"{label}: kernel density" + (", edge-corrected" if corrected else ""),
+            "units": surf.units, "value_column": "density",
             "method": surf.meta["method"],
             "params": {"kernel": surf.meta["kernel"], "bandwidth_m": surf.meta["bandwidth_m"],
-                       "cell_size_m": surf.meta["cell_size_m"], "weight": weight},
+                       "cell_size_m": surf.meta["cell_size_m"], "weight": weight,
+                       "edge_correction": surf.meta["edge_correction"].split(":")[0]},
             "base_n": surf.meta["base_n"], "period": _period(pts),
             "notes": surf.meta["notes"], "sensitive": sensitive,
             "style": {"cmap": "YlOrRd"}}

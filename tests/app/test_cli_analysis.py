@@ -117,6 +117,26 @@ def test_kde_subprocess_geotiff(files, tmp_path):
     assert 55 < total <= 60.5  # 60 inside; a little kernel mass falls outside the boundary
 
 
+def test_kde_edge_correction_option(files):
+    """--edge-correction raises only the cells near the boundary and says so in the metadata."""
+    import rasterio
+
+    outs = {}
+    for flag in ([], ["--edge-correction"]):
+        out = files / f"k{len(flag)}.tif"
+        assert main(["kde", "--points", str(files / "p.csv"), "--cell-size", "25",
+                     "--bandwidth", "200", "--boundary", str(files / "areas.gpkg"), *flag,
+                     "--out", str(out)]) == 0
+        with rasterio.open(out) as src:
+            outs[len(flag)] = src.read(1).astype(float)
+            tags = src.tags()
+    raw, cor = outs[0], outs[1]
+    assert (cor >= raw - 1e-3).all()
+    assert np.allclose(cor[20:60, 20:60], raw[20:60, 20:60])  # > 200 m from every edge
+    assert (cor[:, 0] > raw[:, 0] * 1.5)[raw[:, 0] > 1].all()  # the edge column, ~×2
+    assert tags["edge_correction"].startswith("uniform")  # GeoTIFF metadata tags
+
+
 def test_kde_warns_and_gpkg(files, capsys):
     out = files / "k.gpkg"
     assert main(["kde", "--points", str(files / "p.csv"), "--cell-size", "100",
