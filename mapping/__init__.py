@@ -95,7 +95,8 @@ _EXPORTS: dict[str, list[str]] = {
         "assign_periods", "same_period_last_year",
     ],
     "mapping.kde": [
-        "KERNELS", "default_bandwidth", "default_cell_size", "hotspot_kde", "kde_exact",
+        "KERNELS", "default_bandwidth", "default_cell_size", "edge_mass", "hotspot_kde",
+        "kde_exact",
     ],
     "mapping.weights": [
         "SpatialWeights", "build_weights", "grid_weights",
