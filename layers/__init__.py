@@ -6,7 +6,7 @@ module such as :mod:`layers.errors` does not pull in pandas or the readers.
 
 from __future__ import annotations
 
-import importlib
+from layers.lazy import lazy_exports
 
 #: module -> public names it provides
 _EXPORTS: dict[str, list[str]] = {
@@ -19,19 +19,4 @@ _EXPORTS: dict[str, list[str]] = {
     "layers.result": ["LoadResult"],
     "layers.points": ["points_xy", "as_geodataframe"],
 }
-_WHERE = {name: mod for mod, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str):
-    mod = _WHERE.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'layers' has no attribute {name!r}")
-    value = getattr(importlib.import_module(mod), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports("layers", globals(), _EXPORTS)

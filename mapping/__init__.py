@@ -7,7 +7,7 @@ verb start fast.  Add a function by adding it to :data:`_EXPORTS`.
 
 from __future__ import annotations
 
-import importlib
+from layers.lazy import lazy_exports
 
 #: module -> public names it provides
 _EXPORTS: dict[str, list[str]] = {
@@ -122,18 +122,4 @@ _EXPORTS: dict[str, list[str]] = {
     ],
 }
 
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str):
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mapping' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports("mapping", globals(), _EXPORTS)
