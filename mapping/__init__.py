@@ -2,7 +2,9 @@
 
 Public functions are importable from here (``from mapping import hotspot_kde``) and
 load their module on first use (PEP 562), so ``import mapping`` and every ``hotmap``
-verb start fast.  Add a function by adding it to :data:`_EXPORTS`.
+verb start fast.  Add a function by adding it to :data:`_EXPORTS`.  A name that is also
+a submodule's (``gistar``, ``classify``, ...) cannot be exported: importing the submodule
+rebinds it, so use the module's own function (``mapping.gistar.gistar``).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ _EXPORTS: dict[str, list[str]] = {
         "chart_save", "trend_chart", "trend_quarter_chart", "trend_season_chart",
     ],
     "mapping.coverage": [
-        "coverage", "decay_weights", "nearest_service", "service_pairs",
+        "decay_weights", "nearest_service", "service_pairs",
         "services_in_flagged_areas", "two_step_fca",
     ],
     "mapping.gaps": [
@@ -50,17 +52,14 @@ _EXPORTS: dict[str, list[str]] = {
         "whatif_coverage",
     ],
     "mapping.concentration": [
-        "concentration", "concentration_table", "count_in_areas", "share_ratio",
+        "concentration_table", "count_in_areas", "share_ratio",
         "wilson_interval",
-    ],
-    "mapping.disproportion": [
-        "disproportion",
     ],
     "mapping.network": [
         "build_network", "network_nearest", "network_pairs", "read_network",
     ],
     "mapping.classify": [
-        "classify", "classify_categories", "scheme_names",
+        "classify_categories", "scheme_names",
     ],
     "mapping.compose": [
         "MapComposition",
@@ -102,7 +101,7 @@ _EXPORTS: dict[str, list[str]] = {
         "SpatialWeights", "build_weights", "grid_weights",
     ],
     "mapping.gistar": [
-        "fdr_bh", "gi_bins", "gistar", "hotspot_gistar", "hotspot_gistar_grid",
+        "fdr_bh", "gi_bins", "hotspot_gistar", "hotspot_gistar_grid",
     ],
     "mapping.lisa": [
         "hotspot_lisa", "local_moran",

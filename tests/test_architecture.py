@@ -30,3 +30,35 @@ def test_cli_verbs_do_not_load_qt():
             "print(any(k.startswith('PySide6') for k in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("package", ["mapping", "layers"])
+def test_every_lazy_export_resolves_to_its_module(package):
+    """Each name a package lists is defined by (or re-exported from) the module it names,
+    and is not loaded before it is asked for."""
+    code = (
+        "import importlib, json, sys\n"
+        f"p = importlib.import_module({package!r})\n"
+        "before = sorted(k for k in sys.modules if k.startswith(p.__name__ + '.'))\n"
+        "bad = [n for m, names in p._EXPORTS.items() for n in names\n"
+        "       if getattr(p, n) is not getattr(importlib.import_module(m), n)]\n"
+        "print(json.dumps([before, bad, sorted(p.__all__) == sorted(\n"
+        "    n for names in p._EXPORTS.values() for n in names)]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    before, bad, same = json.loads(out.stdout.strip().splitlines()[-1])
+    assert bad == [] and same
+    assert set(before) <= {"layers.lazy", "layers.errors"}, before
+
+
+@pytest.mark.parametrize("package", ["mapping", "layers"])
+def test_no_lazy_export_is_named_like_a_submodule(package):
+    """Importing ``mapping.gistar`` binds ``mapping.gistar`` to the module, so an export
+    of the same name would silently change from function to module."""
+    import importlib
+    import pkgutil
+
+    p = importlib.import_module(package)
+    subs = {m.name for m in pkgutil.iter_modules(p.__path__)}
+    assert not set(p.__all__) & subs
