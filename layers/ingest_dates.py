@@ -1,6 +1,8 @@
 """Parse the date formats analysts' files really contain, never US month-first.
 
-Accepted: ISO (``2019-01-31``, ``2019-01-31T14:05``, ``2019-01-31 14:05:00``),
+Accepted: ISO (``2019-01-31``, ``2019-01-31T14:05``, ``2019-01-31 14:05:00``, with
+fractions of a second, and with a UTC offset or ``Z`` such as police.uk's
+``2019-01-31T14:05:00+00:00``, which become UK local clock time),
 UK day-first (``31/01/2019``, ``31-01-2019``, ``31.01.19``, ``31 Jan 2019``,
 with optional time), months (``2019-01``, ``01/2019``, ``Jan-19``), compact
 ``20190131``, and Excel serial day numbers (``43496``).  A value such as
@@ -23,6 +25,12 @@ __all__ = ["parse_dates", "DATE_FORMATS"]
 #: (label, strptime format) tried in order on each distinct value.
 DATE_FORMATS = [
     ("ISO date-time", "%Y-%m-%dT%H:%M:%S"),
+    ("ISO date-time with offset", "%Y-%m-%dT%H:%M:%S%z"),
+    ("ISO date-time with offset", "%Y-%m-%dT%H:%M:%S.%f%z"),
+    ("ISO date-time with offset", "%Y-%m-%dT%H:%M%z"),
+    ("ISO date-time with offset", "%Y-%m-%d %H:%M:%S%z"),
+    ("ISO date-time", "%Y-%m-%dT%H:%M:%S.%f"),
+    ("ISO date-time", "%Y-%m-%d %H:%M:%S.%f"),
     ("ISO date-time", "%Y-%m-%d %H:%M:%S"),
     ("ISO date-time", "%Y-%m-%dT%H:%M"),
     ("ISO date-time", "%Y-%m-%d %H:%M"),
@@ -84,7 +92,11 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray, l
     for lab, fmt in DATE_FORMATS:
         if not todo.any():
             break
-        got = pd.to_datetime(uniq[todo], format=fmt, errors="coerce")
+        if "%z" in fmt:  # an instant: shown as the UK clock time it was (GMT or BST)
+            got = pd.to_datetime(uniq[todo], format=fmt, errors="coerce", utc=True) \
+                .dt.tz_convert("Europe/London").dt.tz_localize(None)
+        else:
+            got = pd.to_datetime(uniq[todo], format=fmt, errors="coerce")
         hit = got.notna()
         idx = got.index[hit]
         out.loc[idx] = got[hit].astype("datetime64[ns]")

@@ -16,7 +16,8 @@ import pandas as pd
 from layers.errors import InputError
 from layers.ingest_coords import check_points, looks_lonlat, parse_numbers
 from layers.ingest_dates import parse_dates
-from layers.ingest_police import is_police_uk, police_uk_columns
+from layers.ingest_police import (is_police_uk, is_stop_search, police_uk_columns,
+                                  stop_search_columns)
 from layers.ingest_schemas import DATE_FIELDS, NUMERIC_FIELDS, RECORD_KINDS, map_columns
 from layers.result import REJECT_COLUMNS
 
@@ -120,7 +121,10 @@ class FrameLoader:
         is_vector = _is_geoframe(frame)
         cols = [c for c in frame.columns if c != "geometry"] if is_vector else list(frame.columns)
         police = (not is_vector) and is_police_uk(cols)
-        kind = "police_uk" if police and self.kind == "generic" else self.kind
+        stops = (not is_vector) and not police and is_stop_search(cols)
+        kind = self.kind
+        if kind == "generic" and (police or stops):
+            kind = "police_uk" if police else "stop_search"
         mapping = map_columns(cols, kind, overrides, path=src)
         extra = {}
         passthrough = {}  # canonical text columns that are unchanged copies of a file column
@@ -135,13 +139,23 @@ class FrameLoader:
             del pol
             passthrough.update({k: pmap[k] for k in extra if k in pmap and k != "period"})
             passthrough["period"] = pmap["period"]
+        if stops:
+            st = stop_search_columns(frame)
+            smap = st.pop("_mapping")
+            for k, v in smap.items():
+                mapping.setdefault(k, v)
+            extra.update(st)
+            del st
+            passthrough.update({k: smap[k] for k in extra if k in smap})
         reasons = _Reasons(n)
-        finfo = {"police_uk": police, "messages": messages, "date_formats": [],
-                 "_pass": finfo_pass}
+        finfo = {"police_uk": police, "stop_search": stops, "messages": messages,
+                 "date_formats": [], "_pass": finfo_pass}
+        withheld = ("police.uk publishes no location for this crime" if police else
+                    "police.uk publishes no location for this search" if stops else None)
         if is_vector:
             ex, ny, system, crs = self._vector_points(frame, path, reasons, messages)
         else:
-            ex, ny, system, crs = self._table_points(frame, path, mapping, reasons, police,
+            ex, ny, system, crs = self._table_points(frame, path, mapping, reasons, withheld,
                                                      messages)
         finfo["coordinates"] = system
         finfo["crs"] = crs
@@ -273,7 +287,7 @@ class FrameLoader:
         reasons.add_array(r, d, where=live)
         return ex, ny, f"geometry ({label})", label
 
-    def _table_points(self, frame, path, mapping, reasons, police, messages):
+    def _table_points(self, frame, path, mapping, reasons, withheld, messages):
         n = len(frame)
         mode = self.coordinates
         have_xy = "x" in mapping and "y" in mapping
@@ -329,9 +343,8 @@ class FrameLoader:
                                         system=system, crs=self.crs)
             reasons.add_array(r, d, where=done & ~unp)
             _systematic(r[done & ~unp], path, label, mapping, need, messages)
-            if police:
-                reasons.add(blank, "no location published",
-                            "police.uk publishes no location for this crime")
+            if withheld:  # police.uk files leave out some locations on purpose
+                reasons.add(blank, "no location published", withheld)
         if have_pc:
             need_pc = ~done & reasons.ok
             if need_pc.any():

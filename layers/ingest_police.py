@@ -1,19 +1,30 @@
-"""data.police.uk street-level crime CSVs, recognised by their header.
+"""data.police.uk street-level crime and stop-and-search CSVs, recognised by their header.
 
-Canonical columns added: ``crime_id``, ``crime_type``, ``last_outcome``,
+Street-level crime: canonical columns added: ``crime_id``, ``crime_type``, ``last_outcome``,
 ``lsoa_code``, ``lsoa_name``, ``is_asb`` (no Crime ID: anti-social behaviour),
 ``period`` (the ``Month`` text, e.g. ``"2019-01"``) and ``date`` (the first
 day of that month).  Rows without coordinates are rejected with the reason
 ``"no location published"`` (police.uk withholds locations for some crimes).
+
+Stop and search (``*-stop-and-search.csv``): canonical columns ``date`` (the
+search's date and time, UK clock), ``search_type``, ``gender``, ``age_band``
+(police.uk's ranges: under 10, 10-17, 18-24, 25-34, over 34), ``ethnicity``
+(self-defined, the 2011 Census categories), ``ethnic_group`` (its broad group:
+Asian, Black, Mixed, White, Other, or blank when not stated), ``officer_ethnicity``
+(officer-defined), ``legislation``, ``object_of_search``, ``outcome`` and
+``outcome_linked``.  Searches without coordinates are rejected as ``"no location
+published"``.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from layers.ingest_schemas import norm_name
 
-__all__ = ["is_police_uk", "police_uk_columns", "POLICE_UK_HEADER"]
+__all__ = ["is_police_uk", "police_uk_columns", "POLICE_UK_HEADER", "is_stop_search",
+           "stop_search_columns", "STOP_SEARCH_HEADER"]
 
 #: Normalised header fields that identify a police.uk street or stop file.
 POLICE_UK_HEADER = {"crime_id", "month", "longitude", "latitude", "lsoa_code", "crime_type"}
@@ -64,3 +75,63 @@ def police_uk_columns(frame: pd.DataFrame) -> dict:
     out["_mapping"] = mapping
     return out
 
+
+
+#: Normalised header fields that identify a police.uk stop-and-search file.
+STOP_SEARCH_HEADER = {"type", "date", "latitude", "longitude", "gender", "age_range",
+                      "officer_defined_ethnicity", "object_of_search", "outcome"}
+
+_STOP_CANON = {
+    "date": "date",
+    "type": "search_type",
+    "gender": "gender",
+    "age_range": "age_band",
+    "self_defined_ethnicity": "ethnicity",
+    "officer_defined_ethnicity": "officer_ethnicity",
+    "legislation": "legislation",
+    "object_of_search": "object_of_search",
+    "outcome": "outcome",
+    "outcome_linked_to_object_of_search": "outcome_linked",
+}
+
+#: Broad ethnic group from the start of a self-defined (2011 Census) category.
+_BROAD = {"white": "White", "black": "Black", "asian": "Asian", "mixed": "Mixed",
+          "other ethnic group": "Other"}
+
+
+def is_stop_search(columns) -> bool:
+    """True if the header is a data.police.uk stop-and-search CSV header."""
+    return STOP_SEARCH_HEADER <= {norm_name(c) for c in columns}
+
+
+def broad_ethnic_group(values: pd.Series) -> pd.Series:
+    """The five broad groups of self-defined ethnicity; "not stated" and blanks give None.
+
+    >>> broad_ethnic_group(pd.Series(["Black/African/Caribbean/Black British - African",
+    ...                               "Other ethnic group - Not stated"])).tolist()
+    ['Black', None]
+    """
+    low = values.astype(object).where(values.notna(), "").map(lambda v: str(v).strip().lower())
+    out = np.full(len(values), None, dtype=object)
+    for prefix, group in _BROAD.items():
+        out[low.str.startswith(prefix).to_numpy() & pd.isna(out)] = group
+    out[low.str.contains("not stated", regex=False).to_numpy()] = None
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def stop_search_columns(frame: pd.DataFrame) -> dict:
+    """Canonical stop-and-search columns for ``frame`` (same index), as
+    :func:`police_uk_columns`: ``{canonical: Series}`` plus ``"_mapping"``."""
+    by = {norm_name(c): c for c in frame.columns}
+    out, mapping = {}, {}
+    for src, canon in _STOP_CANON.items():
+        if src in by:
+            mapping[canon] = by[src]
+            if canon != "date":  # dates are parsed by the loader
+                out[canon] = frame[by[src]]
+    if "ethnicity" in out:
+        out["ethnic_group"] = broad_ethnic_group(out["ethnicity"])
+    mapping["lon"] = by["longitude"]
+    mapping["lat"] = by["latitude"]
+    out["_mapping"] = mapping
+    return out

@@ -44,6 +44,7 @@ _DATE = ["date", "incident_date", "date_of_incident", "occurred", "occurred_date
 RECORD_KINDS = {
     "generic": {"date": _DATE},
     "police_uk": {"date": ["month"]},
+    "stop_search": {"date": ["date"]},
     "arrests": {
         "date": _DATE,
         "offence": ["offence", "offence_type", "offence_description", "offence_desc",

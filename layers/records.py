@@ -74,7 +74,7 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
     kind : str
         Record kind, a key of :data:`RECORD_KINDS`: ``generic``, ``arrests``
         (= ``offences``), ``needles``, ``crack_houses``, ``services``,
-        ``seizures``.  police.uk street CSVs are recognised by their header
+        ``seizures``.  police.uk street and stop-and-search CSVs are recognised by their header
         whatever the kind.  The kind's canonical columns are always added
         (NaN/NaT when the file has no such column).
     columns : dict, optional
@@ -155,7 +155,7 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
     rows_read = 0
     original_cols = set()
     info = {"kind": kind, "format": {}, "column_mapping": {}, "coordinates": {}, "crs": {},
-            "police_uk": False, "date_formats": [], "postcode_table":
+            "police_uk": False, "stop_search": False, "date_formats": [], "postcode_table":
             None if pc_table is None else pc_table.source}
     for p in paths:
         p = Path(p)
@@ -181,6 +181,7 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
         info["coordinates"][key] = finfo["coordinates"]
         info["crs"][key] = finfo["crs"]
         info["police_uk"] = info["police_uk"] or finfo["police_uk"]
+        info["stop_search"] = info["stop_search"] or finfo["stop_search"]
         info["date_formats"] = sorted(set(info["date_formats"]) | set(finfo["date_formats"]))
         files[key] = {"read": n_read, "accepted": len(acc), "rejected": len(rej)}
         parts_acc.append(acc)

@@ -88,8 +88,9 @@ def run(args) -> int:
                        header=not args.no_header, column_names=names, sheet=sheet,
                        layer=args.layer, delimiter=args.delimiter, encoding=args.encoding)
     info = res.info
-    print(f"kind: {args.kind}" + ("  (police.uk street CSV recognised)" if info["police_uk"]
-                                  else ""))
+    seen = ("  (police.uk street CSV recognised)" if info["police_uk"] else
+            "  (police.uk stop-and-search CSV recognised)" if info.get("stop_search") else "")
+    print(f"kind: {args.kind}{seen}")
     for f, counts in info["files"].items():
         print(f"file: {f}")
         print(f"  format: {info['format'][f]}; locations: {info['coordinates'][f]}; "

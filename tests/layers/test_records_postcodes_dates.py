@@ -116,6 +116,13 @@ def test_postcode_table_errors(tmp_path):
     ("20190131", "2019-01-31"),
     ("43496", "2019-01-31"),  # Excel serial day
     ("43496.5", "2019-01-31 12:00"),
+    # instants with a UTC offset are shown as UK clock time (GMT in winter, BST in summer)
+    ("2019-01-31T14:05:00+00:00", "2019-01-31 14:05"),
+    ("2019-01-31T14:05:00Z", "2019-01-31 14:05"),
+    ("2019-07-31T14:05:00+00:00", "2019-07-31 15:05"),
+    ("2019-07-31T14:05:00+01:00", "2019-07-31 14:05"),
+    ("2019-07-31T23:30:00.5Z", "2019-08-01 00:30:00.5"),
+    ("2019-01-31 14:05:00.250", "2019-01-31 14:05:00.25"),
 ])
 def test_date_formats(text, expected):
     parsed, bad, detail, fmts = parse_dates(pd.Series([text]))
