@@ -19,7 +19,7 @@ LAYER_KINDS = ("areas", "points", "grid", "surface", "table", "figure")
 
 #: Record kinds that are sensitive by default (disclosure control).
 SENSITIVE_KINDS = frozenset({"arrests", "offences", "needles", "crack_houses", "clients",
-                             "police_uk", "seizures"})
+                             "police_uk", "stop_search", "seizures"})
 
 
 class Layer:

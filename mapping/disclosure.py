@@ -9,9 +9,11 @@ Rules (:class:`DisclosureRules`):
   blank (null) with a ``<column>_suppressed`` flag in data files, ``"<5"`` in
   tables and labels, and a "Suppressed (<5)" class on choropleths.  Zero is
   not suppressed by default (a true zero reveals no one; set
-  ``suppress_zero=True`` to change that).  **Secondary suppression**: when a
-  column has exactly one suppressed cell, its total (which hotmap publishes
-  as the base n) would reveal it, so the next smallest cell is suppressed too.
+  ``suppress_zero=True`` to change that).  **Secondary suppression**: a
+  column's total (published as the base n) would give back its only
+  suppressed cell, and so could a row total when a table has several count
+  columns; so while any row or column of the count columns has exactly one
+  suppressed cell, its next smallest count is suppressed too.
   Rates and their confidence limits built on a suppressed count are suppressed.
 * **KDE**: surfaces of sensitive layers need a bandwidth of at least
   ``min_kde_bandwidth_m`` (default 200 m, about two residential streets, so
@@ -151,25 +153,52 @@ def rate_columns(df, meta: dict | None = None) -> list[str]:
             and _RATE_RE.search(str(c))]
 
 
+def _secondary(small, v, eligible):
+    """Grow ``small`` until no row or column of the count table has exactly one
+    suppressed cell (while a candidate is left), always taking the smallest
+    eligible count, so no published total, row or column, gives a cell back."""
+    n, m = small.shape
+    while True:
+        before = int(small.sum())
+        if n > 1:  # each column's total (the base n) is published
+            for j in np.flatnonzero(small.sum(axis=0) == 1):
+                cand = np.where(eligible[:, j] & ~small[:, j], v[:, j], np.inf)
+                if np.isfinite(cand).any():
+                    small[int(np.argmin(cand)), j] = True
+        if m > 1:  # a row's counts may add up to another published count
+            rows = np.flatnonzero(small.sum(axis=1) == 1)
+            if len(rows):
+                cand = np.where(eligible[rows] & ~small[rows], v[rows], np.inf)
+                k = np.argmin(cand, axis=1)
+                ok = np.isfinite(cand[np.arange(len(rows)), k])
+                small[rows[ok], k[ok]] = True
+        if int(small.sum()) == before:
+            return small
+
+
 def suppress_counts(df, counts: list[str], rates: list[str], rules: DisclosureRules):
     """Return a copy of ``df`` with small counts and dependent rates set to NaN.
 
     Adds a boolean ``<column>_suppressed`` column for each count and rate
-    column that had anything suppressed.  Applies secondary suppression.
+    column that had anything suppressed.  Secondary suppression treats the
+    count columns as one table: until no row and no column has exactly one
+    suppressed cell, the smallest other count of that line is suppressed too
+    (the usual rule for tables whose row and column totals are published).
     """
     out = df.copy()
-    row_mask = np.zeros(len(out), dtype=bool)
-    for c in counts:
-        v = out[c].to_numpy(dtype=float)
-        small = (v < rules.threshold) & ((v > 0) | rules.suppress_zero) & np.isfinite(v)
-        if rules.secondary and small.sum() == 1 and len(v) > 1:
-            cand = np.where(~small & np.isfinite(v) & ((v > 0) | rules.suppress_zero), v, np.inf)
-            if np.isfinite(cand).any():
-                small[int(np.argmin(cand))] = True
-        if small.any():
-            out[c] = out[c].astype(float).where(~small)
-            out[f"{c}_suppressed"] = small
-            row_mask |= small
+    counts = [c for c in counts if c in out.columns]
+    if not counts:
+        return out
+    v = np.column_stack([out[c].to_numpy(dtype=float) for c in counts])
+    live = np.isfinite(v) & ((v > 0) | rules.suppress_zero)
+    small = (v < rules.threshold) & live
+    if rules.secondary and small.any():
+        small = _secondary(small, v, live)
+    row_mask = small.any(axis=1)
+    for j, c in enumerate(counts):
+        if small[:, j].any():
+            out[c] = out[c].astype(float).where(~small[:, j])
+            out[f"{c}_suppressed"] = small[:, j]
     if row_mask.any():
         for c in rates:
             out[c] = out[c].astype(float).where(~row_mask)

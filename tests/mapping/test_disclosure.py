@@ -39,6 +39,65 @@ def test_two_small_cells_need_no_secondary_and_zero_is_kept_by_default():
         True, True, True, False]
 
 
+def test_cross_table_secondary_suppression_hand_worked():
+    """Counts by area and year with a total column.  Primary: A/2019 = 3, C/2020 = 2.
+    Worked by hand with the line rule (no row or column with one suppressed cell):
+    column 2019 adds B (8), column 2020 adds B (9); row A adds 10 (its smallest
+    other), row C adds 12; then every line has 0 or 2+ suppressed cells."""
+    df = pd.DataFrame({"area": ["A", "B", "C"], "count_2019": [3, 8, 12],
+                       "count_2020": [10, 9, 2], "total_count": [13, 17, 14]})
+    out = suppress_counts(df, ["count_2019", "count_2020", "total_count"], [], RULES)
+    got = {c: out[f"{c}_suppressed"].tolist() for c in ["count_2019", "count_2020"]}
+    assert got == {"count_2019": [True, True, True], "count_2020": [True, True, True]}
+    assert "total_count_suppressed" not in out  # the totals can stay: 3 + 10 = 13 is ambiguous
+
+
+def _intervals(values, hidden):
+    """Feasible [min, max] of each hidden cell given every visible cell, every row total
+    and every column total of the table and non-negativity (an attacker's linear
+    program; scipy.optimize.linprog, independent of the suppression code)."""
+    from scipy.optimize import linprog
+
+    cells = list(zip(*np.nonzero(hidden)))
+    n, m = values.shape
+    a_eq, b_eq = [], []
+    for i in range(n):
+        a_eq.append([1.0 if r == i else 0.0 for r, _ in cells])
+        b_eq.append(values[i].sum() - values[i][~hidden[i]].sum())
+    for j in range(m):
+        a_eq.append([1.0 if c == j else 0.0 for _, c in cells])
+        b_eq.append(values[:, j].sum() - values[:, j][~hidden[:, j]].sum())
+    out = []
+    for k in range(len(cells)):
+        c = np.zeros(len(cells))
+        c[k] = 1
+        lo = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None)).fun
+        hi = -linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None)).fun
+        out.append((lo, hi))
+    return cells, out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_no_suppressed_cell_can_be_worked_out_from_the_totals(seed):
+    """Random area × category tables with row and column totals published: after
+    suppression no small count is pinned down exactly by the totals."""
+    rng = np.random.default_rng(seed)
+    v = rng.poisson(rng.choice([2.0, 6.0, 15.0]), (8, 4)).astype(float)
+    v[v == 0] = 1  # zeros are left visible; keep every cell a candidate
+    df = pd.DataFrame(v, columns=[f"n_{k}" for k in range(4)])
+    out = suppress_counts(df, list(df.columns), [], RULES)
+    hidden = np.column_stack([out.get(f"{c}_suppressed", pd.Series(False, index=df.index))
+                              .to_numpy(bool) for c in df.columns])
+    assert (hidden >= (v < 5)).all()  # every small count is hidden
+    if not hidden.any():
+        return
+    assert not ((hidden.sum(0) == 1).any() or (hidden.sum(1) == 1).any())
+    cells, spans = _intervals(v, hidden)
+    for (i, j), (lo, hi) in zip(cells, spans):
+        if v[i, j] < 5:
+            assert hi - lo > 0.5, f"cell {i},{j} = {v[i, j]:g} pinned to [{lo:g}, {hi:g}]"
+
+
 def test_threshold_is_configurable():
     df = pd.DataFrame({"count": [5, 9, 10, 20]})
     out = suppress_counts(df, ["count"], [], DisclosureRules(threshold=10))
