@@ -56,6 +56,9 @@ class ActionsMixin:
         self.act_import_r = self._act("Import &records…", lambda: self.import_data("records"),
                                       "Ctrl+Shift+I", "Import records: police.uk CSV, "
                                       "spreadsheets with postcodes or eastings/northings")
+        self.act_basemap = self._act("Add base&map…", self.add_basemap_dialog, None,
+                                     "Draw a raster you have (e.g. OS OpenMap - Local GeoTIFF or "
+                                     "a .vrt mosaic) under the map; no web tiles are fetched")
         self.act_export_map = self._act("&Export map…", self.export_map, "Ctrl+E",
                                         "Lay out the map page and export PNG, SVG or PDF")
         self.act_export_data = self._act("Export &data…", self.export_data, "Ctrl+Shift+D",
@@ -67,7 +70,7 @@ class ActionsMixin:
             f.addAction(a)
         self.recent_menu = f.addMenu("Open &recent")
         for a in (self.act_save, self.act_save_as, None, self.act_import_b, self.act_import_r,
-                  None, self.act_export_map, self.act_export_data, self.act_export_audit, None,
+                  self.act_basemap, None, self.act_export_map, self.act_export_data, self.act_export_audit, None,
                   self.act_quit):
             f.addSeparator() if a is None else f.addAction(a)
         self.rebuild_recent()
@@ -222,6 +225,39 @@ class ActionsMixin:
         wiz.imported.connect(self.add_imported)
         wiz.open()
         self._wizard = wiz
+
+    def add_basemap_dialog(self) -> None:
+        """Choose a raster file and add it as the basemap."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Add basemap", str(self.ws.project.folder),
+            "Rasters (*.tif *.tiff *.vrt *.jp2 *.img *.png);;All files (*)")
+        if path:
+            self.add_basemap(path)
+
+    def add_basemap(self, path, attribution: str = "os"):
+        """Add a raster basemap at the bottom of the map; returns its layer (None on error)."""
+        from layers.errors import HotmapError
+        from layers.project import BasemapSource
+        from layers.workspace import basemap_layer
+
+        proj = self.ws.project
+        taken = {lyr.name for lyr in self.ws.layers}
+        name, k = Path(path).stem or "basemap", 1
+        while name in taken:
+            k += 1
+            name = f"{Path(path).stem or 'basemap'} {k}"
+        source = BasemapSource(name=name, paths=[Path(path)], attribution=attribution)
+        try:
+            layer = basemap_layer(source)
+        except HotmapError as exc:
+            report_exception(exc, self)
+            return None
+        proj.basemaps.append(source)
+        self.ws.layers.insert(0, layer)
+        self.ws.mark_dirty(True)
+        self.statusBar().showMessage(f"Basemap '{name}' added under the map "
+                                     "(its copyright line goes into exported maps)", 8000)
+        return layer
 
     def add_imported(self, source, result) -> None:
         """Add a layer from the import wizard to the project and the map."""

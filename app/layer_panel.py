@@ -39,6 +39,14 @@ def layer_icon(layer, size: int = 16) -> QIcon:
                 p.fillRect(3 + i * 4, size - 3 - h, 3, h, QColor("#4575b4"))
         p.end()
         return QIcon(pm)
+    if layer.kind == "basemap":  # a little map: land, a road and a river
+        p.fillRect(1, 1, size - 2, size - 2, QColor("#e8efe0"))
+        p.setPen(QColor("#9a9a9a"))
+        p.drawLine(1, size - 5, size - 2, 4)
+        p.setPen(QColor("#7fb2e5"))
+        p.drawLine(4, 1, 7, size - 2)
+        p.end()
+        return QIcon(pm)
     edge = QColor(st.edgecolor) if st.edgecolor not in ("none", "") else QColor("#888888")
     if st.column or layer.kind == "surface":
         try:
@@ -152,9 +160,14 @@ class LayerListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if not layer.enabled:
                 return f"Cannot be drawn: {layer.disabled_reason}"
+            if layer.kind == "basemap":
+                bm = layer.data
+                return (f"{layer.name}: basemap from {bm.path.name} ({bm.crs}, {bm.bands} "
+                        "band(s)); drawn under the map, not exported as data")
             n = len(layer.data) if hasattr(layer.data, "__len__") else 0
             what = {"areas": "areas", "points": "points", "grid": "grid cells",
-                    "surface": "surface", "table": "table rows", "figure": "chart"}[layer.kind]
+                    "surface": "surface", "table": "table rows", "figure": "chart"}.get(
+                        layer.kind, layer.kind)
             src = layer.source.get("analysis")
             origin = f"\nResult of analysis '{src}'" if src else ""
             return f"{layer.name}: {n:,} {what}{origin}"

@@ -15,7 +15,7 @@ from layers.style import LayerStyle
 __all__ = ["Layer", "LayerStack", "LAYER_KINDS", "SENSITIVE_KINDS"]
 
 #: What a layer's ``data`` holds.
-LAYER_KINDS = ("areas", "points", "grid", "surface", "table", "figure")
+LAYER_KINDS = ("areas", "points", "grid", "surface", "table", "figure", "basemap")
 
 #: Record kinds that are sensitive by default (disclosure control).
 SENSITIVE_KINDS = frozenset({"arrests", "offences", "needles", "crack_houses", "clients",
@@ -108,7 +108,7 @@ class Layer:
     def bounds(self):
         """(xmin, ymin, xmax, ymax) of the data in metres, or None if empty."""
         d = self._data
-        if d is None:
+        if d is None or self.kind == "basemap":  # a basemap never sets the map's extent
             return None
         if hasattr(d, "bounds") and not hasattr(d, "total_bounds"):
             return tuple(d.bounds)  # Surface

@@ -51,8 +51,8 @@ import tomli_w
 from layers.atomic import atomic_write_text
 from layers.errors import ProjectError
 
-__all__ = ["Project", "BoundarySource", "RecordSource", "AnalysisStep", "SCHEMA_VERSION",
-           "open_project", "ProjectWarning"]
+__all__ = ["Project", "BoundarySource", "RecordSource", "BasemapSource", "AnalysisStep",
+           "SCHEMA_VERSION", "open_project", "ProjectWarning"]
 
 SCHEMA_VERSION = 1
 #: Option keys whose values are paths, resolved relative to the project file.
@@ -146,6 +146,33 @@ class BoundarySource(_Source):
 
 
 @dataclass
+class BasemapSource(_Source):
+    """An offline basemap entry: a raster file (GeoTIFF, .vrt mosaic) drawn under the map,
+    with its copyright line (a licence key such as ``os``, or the text itself)."""
+
+    attribution: str = "os"
+    opacity: float = 1.0
+
+    @classmethod
+    def from_dict(cls, d: dict, path=None, base: Path = Path(".")) -> "BasemapSource":
+        """Validate and build from a ``[[basemaps]]`` table."""
+        src = cls._from_dict(d, "[[basemaps]]", path, base)
+        if len(src.paths) != 1:
+            raise ProjectError(f"[[basemaps]] '{src.name}' needs exactly one raster path",
+                               path=path, fix="mosaic tiles first: gdalbuildvrt basemap.vrt "
+                                              "tiles/*.tif")
+        try:
+            src.opacity = float(src.opacity)
+        except (TypeError, ValueError):
+            raise ProjectError(f"[[basemaps]] '{src.name}': opacity must be a number from 0 "
+                               "to 1", path=path) from None
+        if not 0 <= src.opacity <= 1:
+            raise ProjectError(f"[[basemaps]] '{src.name}': opacity must be from 0 to 1",
+                               path=path)
+        return src
+
+
+@dataclass
 class RecordSource(_Source):
     """A record layer entry: files, kind, column mapping, loader options, sensitivity."""
 
@@ -219,12 +246,13 @@ class Project:
     records: list[RecordSource] = field(default_factory=list)
     analyses: list[AnalysisStep] = field(default_factory=list)
     maps: list[dict] = field(default_factory=list)
+    basemaps: list[BasemapSource] = field(default_factory=list)
     path: Path | None = field(default=None, compare=False)
 
     # ------------------------------------------------------------------ access
     def source(self, name: str):
         """Return the boundary or record source called ``name``."""
-        for s in [*self.boundaries, *self.records]:
+        for s in [*self.boundaries, *self.records, *self.basemaps]:
             if s.name == name:
                 return s
         raise ProjectError(f"no boundary or record layer called '{name}'", path=self.path)
@@ -252,6 +280,8 @@ class Project:
                                for a in self.analyses]
         if self.maps:
             doc["maps"] = [dict(m) for m in self.maps]
+        if self.basemaps:
+            doc["basemaps"] = [b._to_dict(base) for b in self.basemaps]
         return doc
 
     def to_toml(self, base: Path | None = None) -> str:
@@ -281,13 +311,13 @@ class Project:
                                path=path, fix="upgrade hotmap")
         doc = _migrate(dict(doc), version)
         _check_keys(doc, {"schema_version", "project", "boundaries", "records", "analyses",
-                          "maps"}, "top level", path)
+                          "maps", "basemaps"}, "top level", path)
         head = doc.get("project", {})
         if not isinstance(head, dict):
             raise ProjectError("[project] must be a table", path=path)
         _check_keys(head, {"name", "description", "fictional", "suppression_threshold"},
                     "[project]", path)
-        for key in ("boundaries", "records", "analyses", "maps"):
+        for key in ("boundaries", "records", "analyses", "maps", "basemaps"):
             if not isinstance(doc.get(key, []), list):
                 raise ProjectError(f"'{key}' must be an array of tables ([[{key}]])", path=path)
         proj = cls(
@@ -299,9 +329,10 @@ class Project:
             records=[RecordSource.from_dict(d, path, base) for d in doc.get("records", [])],
             analyses=[AnalysisStep.from_dict(d, path) for d in doc.get("analyses", [])],
             maps=[dict(m) for m in doc.get("maps", [])],
+            basemaps=[BasemapSource.from_dict(d, path, base) for d in doc.get("basemaps", [])],
             path=path,
         )
-        names = [s.name for s in [*proj.boundaries, *proj.records]] + \
+        names = [s.name for s in [*proj.boundaries, *proj.records, *proj.basemaps]] + \
             [a.name for a in proj.analyses]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

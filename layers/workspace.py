@@ -16,7 +16,7 @@ from psygnal import Signal
 
 from layers.errors import ProjectError
 from layers.model import Layer, LayerStack
-from layers.project import BoundarySource, Project, RecordSource, open_project
+from layers.project import BasemapSource, BoundarySource, Project, RecordSource, open_project
 from layers.style import LayerStyle
 
 __all__ = ["Workspace", "load_source"]
@@ -86,7 +86,19 @@ def load_source(src, *, project_path=None, study_areas: dict | None = None):
                       meta={"record_kind": src.kind, "base_n": len(result.accepted)},
                       sensitive=src.is_sensitive, allow_raw_export=src.allow_raw_export)
         return layer, result
+    if isinstance(src, BasemapSource):
+        return basemap_layer(src), None
     raise TypeError(f"not a project source: {src!r}")
+
+
+def basemap_layer(src) -> Layer:
+    """The layer of a ``[[basemaps]]`` entry (drawn under everything, never exported)."""
+    from layers.basemap import open_basemap
+
+    bm = open_basemap(src.paths[0])
+    style = LayerStyle.from_dict({**src.style, "opacity": src.opacity})
+    return Layer(src.name, bm, kind="basemap", style=style, visible=src.visible,
+                 source={"basemaps": src.name}, meta={"attribution": src.attribution})
 
 
 def _join_table(gdf, table: dict, src, result):
@@ -144,8 +156,8 @@ class Workspace:
             self.dirty_changed.emit(value)
 
     def load(self, *, progress=None, cancelled=None) -> None:
-        """Load every boundary then record source, bottom to top."""
-        sources = [*self.project.boundaries, *self.project.records]
+        """Load every basemap, boundary then record source, bottom to top."""
+        sources = [*self.project.basemaps, *self.project.boundaries, *self.project.records]
         areas = {}
         for i, src in enumerate(sources):
             if cancelled and cancelled():
@@ -153,7 +165,8 @@ class Workspace:
             if progress:
                 progress(i / max(len(sources), 1), f"Loading {src.name}")
             layer, result = load_source(src, project_path=self.project.path, study_areas=areas)
-            self.results[src.name] = result
+            if result is not None:  # a basemap has no rows
+                self.results[src.name] = result
             if isinstance(src, BoundarySource):
                 areas[src.name] = layer.data
             if src.name in self.layers:
@@ -165,12 +178,16 @@ class Workspace:
 
     def sync_project(self) -> Project:
         """Copy layer state the user can change (style, visibility) back into the project."""
-        by_name = {s.name: s for s in [*self.project.boundaries, *self.project.records]}
+        by_name = {s.name: s for s in [*self.project.boundaries, *self.project.records,
+                                       *self.project.basemaps]}
         for layer in self.layers:
-            src = by_name.get(layer.source.get("boundaries") or layer.source.get("records"))
+            src = by_name.get(layer.source.get("boundaries") or layer.source.get("records")
+                              or layer.source.get("basemaps"))
             if src is not None:
                 src.style = layer.style.to_dict()
                 src.visible = layer.visible
+                if isinstance(src, BasemapSource):
+                    src.opacity = float(layer.style.opacity)
         return self.project
 
     def save(self, path=None) -> Path:

@@ -41,7 +41,7 @@ def default_composition(layer, base_layers=(), fictional: bool = False) -> MapCo
     layer : Layer
         The result (areas, grid, points or surface).
     base_layers : iterable of Layer
-        Context layers; area layers are drawn on top as outlines.
+        Context layers; area layers are drawn on top as outlines, basemaps at the bottom.
     fictional : bool
         Mark the map "FICTIONAL DATA".
 
@@ -76,7 +76,8 @@ def default_composition(layer, base_layers=(), fictional: bool = False) -> MapCo
     names_over = [b.name for b in bases if b.kind in ("areas", "grid") and layer.kind != "points"]
     for n in names_over:
         overrides[n] = {"color": "none", "edgecolor": "#4d4d4d", "linewidth": 0.5}
-    layer_order = names_under + [layer.name] + names_over + names
+    names_base = [b.name for b in bases if b.kind == "basemap"]
+    layer_order = names_base + names_under + [layer.name] + names_over + names
     return MapComposition(name=layer.name, title=meta.get("title") or layer.name,
                           subtitle=str(meta.get("period") or meta.get("subtitle") or ""),
                           layers=layer_order, style_overrides=overrides, fictional=fictional)

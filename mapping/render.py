@@ -299,6 +299,12 @@ def draw_layers(ax, layers, *, overrides: dict | None = None) -> list[RenderInfo
             continue
         if layer.kind == "table":
             continue
+        if layer.kind == "basemap":  # no legend entry; its copyright goes in the attribution
+            from mapping.basemap import draw_basemap
+
+            style = resolve_style(layer, overrides.get(layer.name))
+            draw_basemap(ax, layer.data, opacity=style.opacity)
+            continue
         style = resolve_style(layer, overrides.get(layer.name))
         col = _value_column(layer, style)
         info = RenderInfo(layer.name, layer.kind, _legend_title(layer, style, col), style,

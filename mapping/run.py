@@ -139,7 +139,8 @@ def write_project_outputs(ws: Workspace, outdir: str | Path, *, result_names=Non
     proj = ws.project
     maps = [MapComposition.from_dict(m) for m in proj.maps]
     drawn = {n for m in maps for n in getattr(m, "layers", [])}
-    base = [lyr for lyr in ws.layers if lyr.source.get("boundaries")]
+    base = [lyr for lyr in ws.layers if lyr.source.get("boundaries")
+            or (lyr.source.get("basemaps") and lyr.visible)]
     names = result_names if result_names is not None else \
         [lyr.name for lyr in ws.layers if lyr.source.get("analysis")]
     for name in names:

@@ -87,3 +87,58 @@ def test_cancel_in_the_status_bar_stops_the_analyses_rerun(window, qtbot):
     assert len({lyr.source["analysis"] for lyr in results}) < len(steps)  # it really stopped
     assert len(window.ws.layers) >= n_before  # what had arrived stays, complete
     assert w.result is None  # cancelled: no final result delivered
+
+
+def test_a_raster_basemap_is_added_under_the_map(demo_window, tmp_path, monkeypatch):
+    """File > Add basemap: the raster goes to the bottom of the stack and the project, the
+    canvas draws it (same renderer as exports), and a bad file is a clear error."""
+    import numpy as np
+    import rasterio
+    from matplotlib.image import AxesImage
+    from rasterio.transform import from_bounds
+
+    win = demo_window
+    b = win.ws.layers.bounds
+    tif = tmp_path / "streets.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=200, height=200, count=3, dtype="uint8",
+                       crs="EPSG:27700", transform=from_bounds(*b, 200, 200)) as dst:
+        dst.write(np.full((3, 200, 200), 128, np.uint8))
+    view = win.canvas.view_extent()
+    layer = win.add_basemap(tif)
+    assert layer is not None and win.ws.layers[0] is layer and layer.kind == "basemap"
+    assert [s.name for s in win.ws.project.basemaps] == ["streets"] and win.ws.dirty
+    win.canvas.render_now()
+    win.canvas.figure.canvas.draw()
+    imgs = [a for a in win.canvas.ax.get_children() if isinstance(a, AxesImage)]
+    assert imgs and imgs[0].get_array().shape[2] == 4 and layer.data.reads >= 1
+    assert win.canvas.view_extent() == view  # the basemap does not move the view
+    shown = []
+    monkeypatch.setattr("app.actions.report_exception", lambda exc, parent=None:
+                        shown.append(str(exc)))
+    (tmp_path / "bad.tif").write_text("no")
+    assert win.add_basemap(tmp_path / "bad.tif") is None
+    assert shown and "not a raster GDAL can read" in shown[0]
+    assert len(win.ws.project.basemaps) == 1
+
+
+def test_selecting_a_basemap_layer_shows_it_in_the_panels(demo_window, tmp_path):
+    import numpy as np
+    import rasterio
+    from PySide6.QtCore import Qt
+    from rasterio.transform import from_bounds
+
+    win = demo_window
+    tif = tmp_path / "os.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=20, height=20, count=3, dtype="uint8",
+                       crs="EPSG:27700",
+                       transform=from_bounds(*win.ws.layers.bounds, 20, 20)) as dst:
+        dst.write(np.full((3, 20, 20), 200, np.uint8))
+    layer = win.add_basemap(tif)
+    win.layer_panel.select_layer(layer)
+    model = win.layer_panel.model
+    idx = model.index(model.row_of(layer))
+    tip = model.data(idx, Qt.ItemDataRole.ToolTipRole)
+    assert "basemap from os.tif" in tip and "EPSG:27700" in tip
+    assert model.data(idx, Qt.ItemDataRole.DecorationRole) is not None
+    assert win.style_editor.layer is layer  # nothing to style but its opacity; no error
+    assert win.table.model.rowCount() == 0
