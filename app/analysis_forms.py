@@ -193,9 +193,14 @@ FORMS: dict[str, FormSpec] = {
                               minimum=25, maximum=5000, unit=" m")]),
     "lisa": FormSpec("lisa", "Local Moran's I (LISA) clusters",
                      "Finds clusters of high values (High-High), low values (Low-Low) and "
-                     "outliers (High-Low, Low-High) among neighbouring areas.",
-                     [Param("points", "Records", "layer", _REC + " Leave (none) to test a "
-                            "value field.", layer_kinds=("points",))]),
+                     "outliers (High-Low, Low-High) among neighbouring areas or grid cells.",
+                     [Param("areas", "Areas", "layer", COMMON["areas"].help,
+                            layer_kinds=("areas",), optional=True),
+                      Param("points", "Records", "layer", _REC + " Leave (none) to test a "
+                            "value field.", layer_kinds=("points",)),
+                      Param("cell_size", "Grid cell size", "number", "Test a grid of square "
+                            "cells of this width (metres) instead of areas. Blank: use areas.",
+                            minimum=25, maximum=5000, unit=" m")]),
     "change": FormSpec("change", "Change over time",
                        "Compares two periods: per-area change with a significance test, a KDE "
                        "difference surface, or hotspot classes (new, persistent, ended).",

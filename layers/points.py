@@ -25,14 +25,17 @@ def points_xy(frame) -> np.ndarray:
 
     Parameters
     ----------
-    frame : GeoDataFrame, GeoSeries or coordinate-only DataFrame
-        Point geometries, or the DataFrame from ``load_records(geometry=False)``.
+    frame : GeoDataFrame, GeoSeries, coordinate-only DataFrame or (n, 2) array
+        Point geometries, the DataFrame from ``load_records(geometry=False)``, or
+        coordinates already extracted.
 
     Raises
     ------
     TypeError
         For anything else (a plain DataFrame without ``attrs["xy_columns"]``).
     """
+    if isinstance(frame, np.ndarray):
+        return np.asarray(frame, float).reshape(-1, 2)
     if is_xy_frame(frame):
         xn, yn = frame.attrs["xy_columns"]
         return np.column_stack([frame[xn].to_numpy(float), frame[yn].to_numpy(float)])

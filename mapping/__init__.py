@@ -104,7 +104,7 @@ _EXPORTS: dict[str, list[str]] = {
         "fdr_bh", "gi_bins", "hotspot_gistar", "hotspot_gistar_grid",
     ],
     "mapping.lisa": [
-        "hotspot_lisa", "local_moran",
+        "hotspot_lisa", "hotspot_lisa_grid", "local_moran",
     ],
     "mapping.change": [
         "classify_hotspots", "compare_periods", "hotspot_classify", "kde_difference",

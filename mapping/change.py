@@ -219,61 +219,104 @@ def classify_hotspots(hot, *, recent_prop: float = 0.2, persistent_prop: float =
         HOTSPOT_CLASSES[:4], default="no pattern").astype(object)
 
 
-def hotspot_classify(points, *, cell_size: float, kind: str = "quarter",
+def hotspot_classify(points, *, cell_size: float | None = None, kind: str = "quarter",
                      date_column: str = "date", boundary=None, weights: str = "queen",
                      alpha: float = 0.05, fdr: bool = True, recent_prop: float = 0.2,
-                     persistent_prop: float = 0.8):
-    """Grid counts per period → Gi* per period → hotspot class per cell.
+                     persistent_prop: float = 0.8, areas=None, area_id: str | None = None):
+    """Counts per period → Gi* per period → hotspot class per grid cell or per area.
+
+    Give ``cell_size`` (square cells aligned to its multiples; with a ``boundary``
+    only cells whose centre is inside) or ``areas`` with ``area_id`` (the points
+    counted per area, Gi* with the areas' ``weights``).  The points may be a
+    GeoDataFrame or a coordinate-only layer.
 
     Returns
     -------
     GeoDataFrame
-        Cells with ``count_<period>`` and ``gi_bin_<period>`` per period, ``hot_periods``
-        and ``hotspot_class``.
+        Cells (``cell_id``, ``row``, ``col``) or areas (``area_id``) with
+        ``count_<period>`` and ``gi_bin_<period>`` per period, ``hot_periods`` and
+        ``hotspot_class``.
     """
-    from mapping.gistar import fdr_bh, gi_bins, gistar
-    from mapping.kde import kde_grid
+    from mapping.crs import projected_xy
+    from mapping.gistar import _check_islands, fdr_bh, gi_bins, gistar
     from mapping.periods import assign_periods
-    from mapping.surface import Surface
-    from mapping.surface_io import surface_to_cells
-    from mapping.weights import check_projected, grid_weights
 
-    check_projected(points, "the points")
-    labels = assign_periods(points[date_column], kind)
+    if (cell_size is None) == (areas is None):
+        raise AnalysisError("hotspot classes need either a cell size or areas",
+                            fix="give --cell-size M, or --areas FILE with --area-id FIELD")
+    if areas is not None and (not area_id or area_id not in areas.columns):
+        raise AnalysisError(f"the areas have no id field '{area_id}'", column=area_id,
+                            fix="give --area-id FIELD naming the areas' code column")
+    if areas is not None and areas.crs is not None:  # count in the areas' CRS
+        from layers.points import as_geodataframe, is_xy_frame
+
+        if is_xy_frame(points) and areas.crs.to_epsg() != 27700:
+            points = as_geodataframe(points)
+        pcrs = getattr(points, "crs", None)
+        if pcrs is not None and pcrs != areas.crs:
+            points = points.to_crs(areas.crs)
+    xy, keep = projected_xy(points, "the points")
+    labels = assign_periods(points[date_column], kind)[keep].reset_index(drop=True)
     periods = sorted(labels.dropna().unique())
     if len(periods) < 2:
         raise AnalysisError(f"the records span {len(periods)} {kind}(s); classes need two or more",
                             fix="use shorter periods (e.g. month)")
-    import shapely
+    if areas is None:
+        from mapping.kernels import grid_counts
+        from mapping.weights import grid_weights
 
-    xy = shapely.get_coordinates(np.asarray(points.geometry.values))
-    bbox = boundary.total_bounds if boundary is not None else (*xy.min(0), *xy.max(0))
-    g = kde_grid(bbox, cell_size)
-    valid = np.ones((g.ny, g.nx), bool) if boundary is None else g.inside(boundary)[::-1]
-    w = grid_weights(g.ny, g.nx, weights, valid=valid, cell_size=cell_size)
+        g, valid, _, _ = grid_counts(points, cell_size, boundary, xy=xy)
+        w = grid_weights(g.ny, g.nx, weights, valid=valid, cell_size=cell_size)
+        rng = [[g.y0, g.y0 + g.ny * cell_size], [g.x0, g.x0 + g.nx * cell_size]]
+
+        def count(sel):  # north-up counts of the valid cells
+            return np.histogram2d(xy[sel, 1], xy[sel, 0], bins=[g.ny, g.nx],
+                                  range=rng)[0][::-1][valid]
+    else:
+        from mapping.rates import assign_points
+        from mapping.weights import build_weights, check_projected
+
+        check_projected(areas)
+        w = build_weights(areas, weights)
+        _check_islands(w)
+        pos = assign_points(areas, xy)
+
+        def count(sel):
+            return np.bincount(pos[sel & (pos >= 0)], minlength=len(areas)).astype(float)
+
     extra, hot = {}, []
     for per in periods:
-        sel = (labels == per).fillna(False).to_numpy(bool)
-        c, _, _ = np.histogram2d(xy[sel, 1], xy[sel, 0], bins=[g.ny, g.nx],
-                                 range=[[g.y0, g.y0 + g.ny * cell_size],
-                                        [g.x0, g.x0 + g.nx * cell_size]])
-        c = c[::-1]  # north-up
-        res = gistar(c[valid], w)
+        c = count((labels == per).fillna(False).to_numpy(bool))
+        res = gistar(c, w)
         p = fdr_bh(res["p"]) if fdr else res["p"]
-        b = np.zeros((g.ny, g.nx))
-        b[valid] = gi_bins(res["z"], p)
-        extra[f"count_{per}"] = np.where(valid, c, np.nan)
-        extra[f"gi_bin_{per}"] = np.where(valid, b, np.nan)
+        extra[f"count_{per}"] = c
+        extra[f"gi_bin_{per}"] = gi_bins(res["z"], p)
         hot.append((res["z"] > 0) & (p < alpha))
     hot = np.column_stack(hot)
     cls = classify_hotspots(hot, recent_prop=recent_prop, persistent_prop=persistent_prop)
-    base = Surface(values=np.where(valid, 0.0, np.nan).astype(np.float32), x0=g.x0, y0=g.y0,
-                   cell_size=cell_size)
-    cells = surface_to_cells(base, "valid", extra=extra).drop(columns="valid")
-    cells["hot_periods"] = hot.sum(1)
-    cells["hotspot_class"] = cls
-    cells.attrs["hotmap_meta"] = {
-        "method": "Gi* per period on grid cells, classified by hotmap's rules "
+    if areas is None:
+        from mapping.surface import Surface
+        from mapping.surface_io import surface_to_cells
+
+        base = Surface(values=np.where(valid, 0.0, np.nan).astype(np.float32), x0=g.x0,
+                       y0=g.y0, cell_size=cell_size)
+        full = {}
+        for k, v in extra.items():  # back onto the whole grid for surface_to_cells
+            a = np.full((g.ny, g.nx), np.nan)
+            a[valid] = v
+            full[k] = a
+        out = surface_to_cells(base, "valid", extra=full).drop(columns="valid")
+        unit = f"grid cells of {cell_size:g} m"
+    else:
+        import geopandas as gpd
+
+        out = gpd.GeoDataFrame({area_id: areas[area_id].to_numpy(), **extra},
+                               geometry=areas.geometry.values, crs=areas.crs)
+        unit = "areas"
+    out["hot_periods"] = hot.sum(1)
+    out["hotspot_class"] = cls
+    out.attrs["hotmap_meta"] = {
+        "method": f"Gi* per period on {unit}, classified by hotmap's rules "
                   "(sfhotspot hotspot_classify spirit)",
         "units": "class", "value_column": "hotspot_class",
         "params": {"cell_size_m": cell_size, "kind": kind, "weights": weights, "alpha": alpha,
@@ -281,4 +324,4 @@ def hotspot_classify(points, *, cell_size: float, kind: str = "quarter",
                    "persistent_prop": persistent_prop, "periods": list(periods)},
         "base_n": int(len(xy)), "period": f"{periods[0]} – {periods[-1]}",
     }
-    return cells
+    return out

@@ -42,7 +42,8 @@ from scipy import sparse
 
 from layers.errors import AnalysisError
 
-__all__ = ["hotspot_gistar", "hotspot_gistar_grid", "gistar", "fdr_bh", "gi_bins", "GI_BIN_LABELS"]
+__all__ = ["hotspot_gistar", "hotspot_gistar_grid", "grid_cells", "gistar", "fdr_bh", "gi_bins",
+           "GI_BIN_LABELS"]
 
 #: Labels of the ``gi_bin`` classes, as ArcGIS names them.
 GI_BIN_LABELS = {
@@ -283,6 +284,27 @@ def hotspot_gistar(gdf, value: str, *, weights="queen", alpha: float = 0.05, fdr
     return out
 
 
+def grid_cells(points, *, cell_size: float, boundary=None, weights: str = "queen"):
+    """Square cells with the count of points in each (``value``) and their weights.
+
+    Returns
+    -------
+    (GeoDataFrame, SpatialWeights)
+        Cells ``cell_id``, ``row``, ``col``, ``value`` (only those whose centre is in
+        the ``boundary``, when given) and grid weights among them.
+    """
+    from mapping.kernels import grid_counts
+    from mapping.surface import Surface
+    from mapping.surface_io import surface_to_cells
+    from mapping.weights import grid_weights
+
+    g, valid, counts, _ = grid_counts(points, cell_size, boundary)
+    w = grid_weights(g.ny, g.nx, weights, valid=valid, cell_size=cell_size)
+    base = Surface(values=np.where(valid, counts, np.nan).astype(np.float32), x0=g.x0, y0=g.y0,
+                   cell_size=float(cell_size))
+    return surface_to_cells(base, "value"), w
+
+
 def hotspot_gistar_grid(points, *, cell_size: float, boundary=None, weights: str = "queen",
                         alpha: float = 0.05, fdr: bool = True, permutations: int = 0, seed=None):
     """Gi* on counts of points in regular grid cells (sfhotspot ``hotspot_gistar`` style).
@@ -297,29 +319,7 @@ def hotspot_gistar_grid(points, *, cell_size: float, boundary=None, weights: str
         Cells with ``cell_id``, ``row``, ``col``, ``value`` (count), ``gi_z``,
         ``gi_p``, [``gi_p_sim``], ``gi_p_fdr``, ``gi_bin``, ``gi_sig``.
     """
-    from mapping.crs import projected_xy
-    from mapping.kde import kde_grid
-    from mapping.surface import Surface
-    from mapping.surface_io import surface_to_cells
-    from mapping.weights import grid_weights
-
-    xy, _ = projected_xy(points, "the points")  # point layer or coordinate-only layer
-    if boundary is not None:
-        bbox = boundary.total_bounds
-    elif len(xy):
-        bbox = (*xy.min(0), *xy.max(0))
-    else:
-        raise AnalysisError("no points and no boundary, so no grid")
-    g = kde_grid(bbox, cell_size)
-    valid = np.ones((g.ny, g.nx), bool) if boundary is None else g.inside(boundary)[::-1]
-    counts, _, _ = np.histogram2d(xy[:, 1], xy[:, 0], bins=[g.ny, g.nx],
-                                  range=[[g.y0, g.y0 + g.ny * cell_size],
-                                         [g.x0, g.x0 + g.nx * cell_size]])
-    counts = counts[::-1]
-    w = grid_weights(g.ny, g.nx, weights, valid=valid, cell_size=cell_size)
-    base = Surface(values=np.where(valid, counts, np.nan).astype(np.float32), x0=g.x0, y0=g.y0,
-                   cell_size=float(cell_size))
-    cells = surface_to_cells(base, "value")
+    cells, w = grid_cells(points, cell_size=cell_size, boundary=boundary, weights=weights)
     out = hotspot_gistar(cells, "value", weights=w, alpha=alpha, fdr=fdr,
                          permutations=permutations, seed=seed, id_column="cell_id")
     out.insert(1, "row", cells["row"].to_numpy())

@@ -17,7 +17,7 @@ import numpy as np
 from layers.errors import AnalysisError, ResourceLimitError
 
 __all__ = ["KERNELS", "kernel_density", "GridSpec", "kde_grid", "default_cell_size",
-           "default_bandwidth", "MAX_CELLS"]
+           "default_bandwidth", "grid_counts", "MAX_CELLS"]
 
 #: Largest grid :func:`kde_grid` builds (cells); bigger ones are refused with a fix.
 MAX_CELLS = 60_000_000
@@ -142,3 +142,42 @@ def kde_grid(bounds, cell_size: float, pad: float = 0.0) -> GridSpec:
         raise ResourceLimitError(f"the grid would have {nx * ny:,} cells ({nx}×{ny})",
                                  fix="use a larger cell size or a smaller study area")
     return GridSpec(x0, y0, nx, ny, cs)
+
+
+def grid_counts(points, cell_size: float, boundary=None, *, xy=None):
+    """Count points in square cells aligned to multiples of ``cell_size``.
+
+    Parameters
+    ----------
+    points : GeoDataFrame or coordinate-only layer (see :mod:`layers.points`)
+    cell_size : float
+        Cell width in metres.
+    boundary : GeoDataFrame or geometry, optional
+        Study area: the grid covers its bounds and only cells whose centre is
+        inside are *valid*.  Without it the grid covers the points.
+    xy : ndarray, optional
+        The points' (n, 2) coordinates when already extracted (rows of
+        ``points`` without a location must have been dropped).
+
+    Returns
+    -------
+    (GridSpec, valid, counts, xy)
+        ``valid`` and ``counts`` are (ny, nx) and **north-up** (row 0 north);
+        ``xy`` are the coordinates counted.
+    """
+    if xy is None:
+        from mapping.crs import projected_xy
+
+        xy, _ = projected_xy(points, "the points")
+    if boundary is not None:
+        bbox = boundary.total_bounds if hasattr(boundary, "total_bounds") else boundary.bounds
+    elif len(xy):
+        bbox = (*xy.min(0), *xy.max(0))
+    else:
+        raise AnalysisError("no points and no boundary, so no grid")
+    g = kde_grid(bbox, cell_size)
+    valid = np.ones((g.ny, g.nx), bool) if boundary is None else g.inside(boundary)[::-1]
+    counts = np.histogram2d(xy[:, 1], xy[:, 0], bins=[g.ny, g.nx],
+                            range=[[g.y0, g.y0 + g.ny * cell_size],
+                                   [g.x0, g.x0 + g.nx * cell_size]])[0][::-1]
+    return g, valid, counts, xy

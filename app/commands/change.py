@@ -17,7 +17,8 @@ areas (default)  count the points of --period-a and --period-b (e.g. 2018Q4 and
     rr_lcl, rr_ucl, p_exact, p_fdr, trend (up / down / no significant change)
 kde   KDE of each period on one grid, written as the difference b - a
     (change in events per km²; GeoTIFF or GeoPackage grid).
-classes  Gi* on grid cells in every period (--period kind), then each cell is a
+classes  Gi* on grid cells (--cell-size) or on areas (--areas, --area-id) in
+    every period (--period kind), then each cell or area is a
     persistent / emerging / former / intermittent hotspot or no pattern:
     persistent = hot in >= 80% of periods; emerging = hot in a recent period
     (last 20%, at least one) and never before; former = hot before, not
@@ -32,6 +33,8 @@ examples:
       --out drugs_change.csv
   hotmap change --mode classes --points street.csv --period month --cell-size 250 \\
       --boundary bristol.geojson --out classes.gpkg
+  hotmap change --mode classes --points street.csv --period month \\
+      --areas bristol_lsoa.geojson --area-id LSOA11CD --out lsoa_classes.gpkg
 """
 
 
@@ -128,10 +131,21 @@ def run(args) -> int:
         return 0
     from mapping.change import hotspot_classify
 
-    _need(args, "cell-size")
     check_out(args.out, (".gpkg", ".csv"))
-    cells = hotspot_classify(pts, cell_size=args.cell_size, kind=args.period, boundary=boundary,
-                             weights=args.weights, alpha=args.alpha, fdr=not args.no_fdr)
+    if args.areas:
+        _need(args, "area-id")
+        cells = hotspot_classify(pts, areas=load_areas(args.areas, args.area_id),
+                                 area_id=args.area_id, kind=args.period, weights=args.weights,
+                                 alpha=args.alpha, fdr=not args.no_fdr)
+    else:
+        if args.cell_size is None:
+            from layers.errors import InputError
+
+            raise InputError("--mode classes needs --cell-size (grid cells) or --areas",
+                             fix="add --cell-size 250, or --areas FILE --area-id FIELD")
+        cells = hotspot_classify(pts, cell_size=args.cell_size, kind=args.period,
+                                 boundary=boundary, weights=args.weights, alpha=args.alpha,
+                                 fdr=not args.no_fdr)
     write_table(cells, args.out)
     c = cells["hotspot_class"].value_counts().to_dict()
     print(f"hotspot classes over {cells.attrs['hotmap_meta']['period']}: "

@@ -53,16 +53,31 @@ def add_analysis_arguments(parser, permutations_default=0):
     parser.add_argument("--seed", type=int, default=None, metavar="S",
                         help="random seed for the permutations")
     parser.add_argument("--out", required=True, metavar="OUT.csv|OUT.gpkg", help="output file")
-
-
-def add_arguments(parser):
-    """Add the verb's options."""
-    add_analysis_arguments(parser, permutations_default=0)
     parser.add_argument("--cell-size", type=float, default=None, metavar="M",
                         help="instead of --areas: count --points in square cells of M metres "
                              "(edges on multiples of M) and analyse the cells")
     parser.add_argument("--boundary", action="append", metavar="FILE",
                         help="with --cell-size: analyse only cells whose centre is inside")
+
+
+def add_arguments(parser):
+    """Add the verb's options."""
+    add_analysis_arguments(parser, permutations_default=0)
+
+
+def grid_points(args):
+    """For --cell-size: the points (coordinate-only) and the boundary, checked."""
+    from app.commands._common import load_areas, load_points
+    from layers.errors import InputError
+
+    if not args.points or args.areas:
+        raise InputError("--cell-size analyses grid cells of --points, not --areas",
+                         fix="drop --areas (use --boundary for the study area)")
+    from app.commands._common import period_of
+
+    pts, _ = load_points(args.points, args, geometry=False)
+    args.period_text = period_of(pts)
+    return pts, (load_areas(args.boundary) if args.boundary else None)
 
 
 def areas_with_value(args):
@@ -95,17 +110,12 @@ def areas_with_value(args):
 
 def run(args) -> int:
     """Run Gi* and write the table."""
-    from app.commands._common import load_areas, load_points, write_table
-    from layers.errors import InputError
+    from app.commands._common import write_table
     from mapping.gistar import hotspot_gistar, hotspot_gistar_grid
 
     if args.cell_size:
-        if not args.points or args.areas:
-            raise InputError("--cell-size analyses grid cells of --points, not --areas",
-                             fix="drop --areas (use --boundary for the study area)")
-        pts, _ = load_points(args.points, args, geometry=False)
-        out = hotspot_gistar_grid(pts, cell_size=args.cell_size,
-                                  boundary=load_areas(args.boundary) if args.boundary else None,
+        pts, boundary = grid_points(args)
+        out = hotspot_gistar_grid(pts, cell_size=args.cell_size, boundary=boundary,
                                   weights=args.weights, alpha=args.alpha, fdr=not args.no_fdr,
                                   permutations=args.permutations, seed=args.seed)
     else:

@@ -1,4 +1,4 @@
-"""``hotmap lisa``: Local Moran's I clusters (HH, LL, HL, LH) of areas."""
+"""``hotmap lisa``: Local Moran's I clusters (HH, LL, HL, LH) of areas or grid cells."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ seed and weights.
 output columns: <area id>, value, lisa_i, lisa_z_sim, lisa_p, lisa_p_fdr,
 lisa_quadrant (HH/LH/LL/HL), lisa_cluster (quadrant if significant, else
 "Not significant"), lisa_sig
+(grid cells: cell_id, row, col, value, ... when --cell-size replaces --areas)
 
 example:
   hotmap lisa --areas bristol_lsoa.geojson --area-id LSOA11CD --points drugs.csv \\
       --seed 1 --out drugs_lisa.gpkg
+  hotmap lisa --cell-size 250 --points drugs.csv --boundary bristol.geojson --out lisa.gpkg
 """
 
 
@@ -33,13 +35,20 @@ def add_arguments(parser):
 def run(args) -> int:
     """Run LISA and write the table."""
     from app.commands._common import write_table
-    from app.commands.gistar import areas_with_value
-    from mapping.lisa import hotspot_lisa
+    from app.commands.gistar import areas_with_value, grid_points
+    from mapping.lisa import hotspot_lisa, hotspot_lisa_grid
 
-    areas, col = areas_with_value(args)
     seed = 12345 if args.seed is None else args.seed
-    out = hotspot_lisa(areas, col, weights=args.weights, alpha=args.alpha, fdr=not args.no_fdr,
-                       permutations=args.permutations, seed=seed, id_column=args.area_id)
+    if args.cell_size:
+        pts, boundary = grid_points(args)
+        out = hotspot_lisa_grid(pts, cell_size=args.cell_size, boundary=boundary,
+                                weights=args.weights, alpha=args.alpha, fdr=not args.no_fdr,
+                                permutations=args.permutations, seed=seed)
+    else:
+        areas, col = areas_with_value(args)
+        out = hotspot_lisa(areas, col, weights=args.weights, alpha=args.alpha,
+                           fdr=not args.no_fdr, permutations=args.permutations, seed=seed,
+                           id_column=args.area_id)
     if args.points:
         out.attrs["hotmap_meta"]["base_n"] = int(out["value"].sum())
         out.attrs["hotmap_meta"]["period"] = getattr(args, "period_text", "")

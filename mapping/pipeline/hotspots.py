@@ -202,23 +202,36 @@ def gistar_step(ctx, *, areas=None, points=None, value=None, area_id=None, weigh
 
 
 @register_step("lisa")
-def lisa_step(ctx, *, areas, points=None, value=None, area_id=None, weights="queen",
+def lisa_step(ctx, *, areas=None, points=None, value=None, area_id=None, weights="queen",
               alpha: float = 0.05, fdr: bool = True, permutations: int = 999, seed=12345,
-              filter=None, name: str = "lisa"):
-    """Local Moran's I clusters (HH, LL, HL, LH) of areas."""
-    from mapping.lisa import hotspot_lisa
+              cell_size=None, boundary=None, filter=None, name: str = "lisa"):
+    """Local Moran's I clusters (HH, LL, HL, LH) of areas, or of grid cells when
+    ``cell_size`` is given."""
+    from mapping.lisa import hotspot_lisa, hotspot_lisa_grid
 
-    gdf, aid, col, sensitive, label, period = _area_values(ctx, areas, area_id, points, value,
-                                                           filter)
-    out = hotspot_lisa(gdf, col, weights=weights, alpha=alpha, fdr=fdr,
-                       permutations=permutations, seed=seed, id_column=aid)
+    if cell_size is not None:
+        pts, sensitive, label = _points(ctx, points, filter)
+        out = hotspot_lisa_grid(pts, cell_size=cell_size,
+                                boundary=ctx.data(boundary) if boundary else None,
+                                weights=weights, alpha=alpha, fdr=fdr,
+                                permutations=permutations, seed=seed)
+        kind, label, period = "grid", f"{label} count", _period(pts)
+    else:
+        if areas is None:
+            raise ProjectError("lisa needs areas, or cell_size for grid cells",
+                               fix='add areas = "lsoa", or cell_size = 250')
+        gdf, aid, col, sensitive, label, period = _area_values(ctx, areas, area_id, points,
+                                                               value, filter)
+        out = hotspot_lisa(gdf, col, weights=weights, alpha=alpha, fdr=fdr,
+                           permutations=permutations, seed=seed, id_column=aid)
+        kind = "areas"
     _events_base(out, points)
     meta = _meta(out.attrs["hotmap_meta"], title=f"LISA clusters: {label}", period=period,
                  sensitive=sensitive,
                  style={"column": "lisa_cluster", "scheme": "categorical",
                         "categories": {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61",
                                        "LH": "#abd9e9", "Not significant": "#d9d9d9"}})
-    return [StepOutput(name, out, "areas", meta)]
+    return [StepOutput(name, out, kind, meta)]
 
 
 @register_step("change")
@@ -263,10 +276,16 @@ def change_step(ctx, *, points, period_a=None, period_b=None, kind: str = "quart
                 "sensitive": sensitive, "style": {"cmap": "RdBu_r"}}
         return [StepOutput(name, diff, "surface", meta)]
     if mode == "classes":
+        if cell_size is None and areas is None:
+            raise ProjectError("change mode 'classes' needs cell_size (grid cells) or areas",
+                               fix="add cell_size = 250, or areas = \"lsoa\"")
         if cell_size is None:
-            raise ProjectError("change mode 'classes' needs cell_size")
-        cells = ch.hotspot_classify(pts, cell_size=cell_size, kind=kind, boundary=bnd,
-                                    weights=weights, alpha=alpha, fdr=fdr)
+            gdf, aid = _areas(ctx, areas, area_id)
+            cells = ch.hotspot_classify(pts, areas=gdf, area_id=aid, kind=kind,
+                                        weights=weights, alpha=alpha, fdr=fdr)
+        else:
+            cells = ch.hotspot_classify(pts, cell_size=cell_size, kind=kind, boundary=bnd,
+                                        weights=weights, alpha=alpha, fdr=fdr)
         meta = _meta(cells.attrs["hotmap_meta"], title=f"Hotspot classes: {label}",
                      sensitive=sensitive,
                      style={"column": "hotspot_class", "scheme": "categorical",
@@ -275,7 +294,7 @@ def change_step(ctx, *, points, period_a=None, period_b=None, kind: str = "quart
                                            "intermittent hotspot": "#fddbc7",
                                            "former hotspot": "#67a9cf",
                                            "no pattern": "#f0f0f0"}})
-        return [StepOutput(name, cells, "grid", meta)]
+        return [StepOutput(name, cells, "grid" if cell_size is not None else "areas", meta)]
     raise ProjectError(f"unknown change mode '{mode}'", fix="use areas, kde or classes")
 
 

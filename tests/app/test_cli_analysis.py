@@ -178,6 +178,27 @@ def test_gistar_refusals_exit_2(files, capsys):
     assert "no neighbours" in capsys.readouterr().err
 
 
+def test_lisa_on_cells_and_hotspot_classes_of_areas(files):
+    a, p = str(files / "areas.gpkg"), str(files / "p.csv")
+    out = files / "lg.gpkg"
+    assert main(["lisa", "--cell-size", "250", "--points", p, "--boundary", a,
+                 "--permutations", "99", "--seed", "2", "--out", str(out)]) == 0
+    g = gpd.read_file(out)
+    assert len(g) == 64 and {"cell_id", "row", "col", "lisa_cluster"} <= set(g.columns)
+    assert g["value"].sum() == 60  # the point outside the boundary is in no cell
+    assert main(["change", "--mode", "classes", "--areas", a, "--area-id", "code",
+                 "--points", p, "--period", "year", "--out", str(files / "cl.csv")]) == 0
+    cl = pd.read_csv(files / "cl.csv")
+    assert list(cl["code"]) == ["E01000001", "E01000002", "E01000003", "E01000004"]
+    assert {"count_2018", "count_2019", "hot_periods", "hotspot_class"} <= set(cl.columns)
+    assert cl["count_2018"].sum() + cl["count_2019"].sum() == 60
+    from layers.errors import InputError
+
+    with pytest.raises(InputError, match=r"needs --cell-size \(grid cells\) or --areas"):
+        main(["change", "--mode", "classes", "--points", p, "--out", str(files / "x.csv"),
+              "--debug"])
+
+
 def test_lisa_change_composite_pai(files, capsys):
     a, p = str(files / "areas.gpkg"), str(files / "p.csv")
     assert main(["lisa", "--areas", a, "--area-id", "code", "--points", p, "--weights",

@@ -122,3 +122,42 @@ def test_hotspot_classify_grid():
     ny = int(cells["row"].max()) + 1
     assert c[(ny - 1 - 15, 15)] == "emerging hotspot"   # cell around (1550, 1550)
     assert c[(ny - 1 - 5, 5)] == "former hotspot"       # cell around (550, 550)
+
+
+def test_hotspot_classify_areas_agrees_with_the_same_grid():
+    """Classes per area on a lattice of 100 m square areas equal the classes of the same
+    100 m grid cells (area weights built from the polygons, grid weights from the
+    lattice), and each area's period counts equal a direct tally of the coordinates."""
+    rng = np.random.default_rng(5)
+    bg = rng.uniform(0, 2000, (1200, 2))
+    early = rng.normal(500, 40, (150, 2))
+    late = rng.normal(1500, 40, (150, 2))
+    xy = np.clip(np.r_[bg, early, late], 1, 1999)
+    dates = np.r_[rng.choice(pd.date_range("2019-01-01", "2019-12-31"), 1200),
+                  rng.choice(pd.date_range("2019-01-01", "2019-06-30"), 150),
+                  rng.choice(pd.date_range("2019-10-01", "2019-12-31"), 150)]
+    pts = gpd.GeoDataFrame({"date": pd.to_datetime(dates)},
+                           geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
+    cols, rows = np.meshgrid(np.arange(20), np.arange(20))
+    areas = gpd.GeoDataFrame(
+        {"code": [f"A{r:02d}{c:02d}" for r, c in zip(rows.ravel(), cols.ravel())]},
+        geometry=[box(c * 100, r * 100, c * 100 + 100, r * 100 + 100)
+                  for r, c in zip(rows.ravel(), cols.ravel())], crs=CRS)
+    by_area = hotspot_classify(pts, areas=areas, area_id="code", kind="quarter")
+    by_cell = hotspot_classify(pts, cell_size=100, kind="quarter",
+                               boundary=gpd.GeoDataFrame(geometry=[box(0, 0, 2000, 2000)],
+                                                         crs=CRS))
+    assert list(by_area.columns[:1]) == ["code"] and len(by_area) == 400
+    cell_code = [f"A{19 - r:02d}{c:02d}" for r, c in zip(by_cell["row"], by_cell["col"])]
+    cls_cell = pd.Series(by_cell["hotspot_class"].to_numpy(), index=cell_code)
+    cls_area = pd.Series(by_area["hotspot_class"].to_numpy(), index=by_area["code"])
+    assert (cls_area == cls_cell.reindex(cls_area.index)).all()
+    assert (cls_area == "emerging hotspot").any() and (cls_area == "former hotspot").any()
+    q1 = (pd.to_datetime(dates) < "2019-04-01")
+    tally = pd.Series([f"A{int(y // 100):02d}{int(x // 100):02d}" for x, y in xy[q1]]) \
+        .value_counts().reindex(by_area["code"], fill_value=0)
+    assert (by_area["count_2019Q1"].to_numpy() == tally.to_numpy()).all()
+    with pytest.raises(AnalysisError, match="either a cell size or areas"):
+        hotspot_classify(pts, cell_size=100, areas=areas, area_id="code")
+    with pytest.raises(AnalysisError, match="no id field 'nope'"):
+        hotspot_classify(pts, areas=areas, area_id="nope")

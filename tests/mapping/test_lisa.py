@@ -75,3 +75,40 @@ def test_quadrants_by_hand():
     assert LISA_QUADRANTS[int(res["q"][2])] == "LL"
     with pytest.raises(AnalysisError, match="needs permutations"):
         hotspot_lisa(g, "v", weights="rook", permutations=0)
+
+
+def test_lisa_on_grid_cells_equals_esda_on_a_lattice(tmp_path):
+    """hotspot_lisa_grid counts a coordinate-only layer in 100 m cells; the result equals
+    esda.Moran_Local on those counts with libpysal's own queen lattice (lat2W), and the
+    counts equal a direct floor-division tally of the coordinates."""
+    import esda
+    import numpy as np
+    from libpysal.weights import lat2W
+
+    from layers.records import load_records
+    from mapping.lisa import hotspot_lisa_grid
+
+    rng = np.random.default_rng(4)
+    xy = np.r_[rng.uniform(0, 2000, (1500, 2)), rng.normal(600, 60, (300, 2))]
+    xy = np.clip(xy, 1, 1999) + [400_000, 200_000]
+    csv = tmp_path / "p.csv"
+    pd.DataFrame({"Easting": xy[:, 0], "Northing": xy[:, 1]}).to_csv(csv, index=False)
+    pts = load_records(csv, geometry=False).accepted
+    out = hotspot_lisa_grid(pts, cell_size=100, permutations=999, seed=3)
+    ny, nx = int(out["row"].max()) + 1, int(out["col"].max()) + 1
+    assert (ny, nx) == (20, 20) and len(out) == 400
+    tally = np.zeros((ny, nx))
+    np.add.at(tally, (ny - 1 - ((xy[:, 1] - 200_000) // 100).astype(int),
+                      ((xy[:, 0] - 400_000) // 100).astype(int)), 1)
+    assert (out.sort_values(["row", "col"])["value"].to_numpy() == tally.ravel()).all()
+    y = out.sort_values(["row", "col"])["value"].to_numpy(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = esda.Moran_Local(y, lat2W(ny, nx, rook=False), transformation="r",
+                               permutations=999, seed=3)
+    o = out.sort_values(["row", "col"])
+    assert_allclose(o["lisa_i"].to_numpy(), ref.Is, rtol=0, atol=1e-12)
+    assert_allclose(o["lisa_p"].to_numpy(), ref.p_sim, rtol=0, atol=1e-12)
+    hh = o[(o["lisa_cluster"] == "HH")]
+    assert len(hh) and (hh["value"] > y.mean()).all()
+    assert "100 m grid cells" in out.attrs["hotmap_meta"]["method"]
