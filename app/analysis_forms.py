@@ -165,6 +165,17 @@ COMMON: dict[str, Param] = {p.name: p for p in [
           optional=False),
 ]}
 
+def _cells_or_areas_params() -> list:
+    """Areas or grid cells of records: the fields Gi* and LISA share."""
+    return [Param("areas", "Areas", "layer", COMMON["areas"].help, layer_kinds=("areas",),
+                  optional=True),
+            Param("points", "Records", "layer", _REC + " Leave (none) to test a value field "
+                  "instead.", layer_kinds=("points",)),
+            Param("cell_size", "Grid cell size", "number", "Test a grid of square cells of "
+                  "this width (metres) instead of areas. Blank: use areas.", minimum=25,
+                  maximum=5000, unit=" m")]
+
+
 FORMS: dict[str, FormSpec] = {
     "count": FormSpec("count", "Counts and rates per area",
                       "Counts records in each area and, with a population field, the rate per "
@@ -184,23 +195,11 @@ FORMS: dict[str, FormSpec] = {
     "gistar": FormSpec("gistar", "Getis-Ord Gi* hot and cold spots",
                        "Tests whether each area and its neighbours together have more (hot) or "
                        "fewer (cold) records than chance would give, at 90/95/99% confidence.",
-                       [Param("areas", "Areas", "layer", COMMON["areas"].help,
-                              layer_kinds=("areas",), optional=True),
-                        Param("points", "Records", "layer", _REC + " Leave (none) to test a "
-                              "value field instead.", layer_kinds=("points",)),
-                        Param("cell_size", "Grid cell size", "number", "Test a grid of square "
-                              "cells of this width (metres) instead of areas. Blank: use areas.",
-                              minimum=25, maximum=5000, unit=" m")]),
+                       _cells_or_areas_params()),
     "lisa": FormSpec("lisa", "Local Moran's I (LISA) clusters",
                      "Finds clusters of high values (High-High), low values (Low-Low) and "
                      "outliers (High-Low, Low-High) among neighbouring areas or grid cells.",
-                     [Param("areas", "Areas", "layer", COMMON["areas"].help,
-                            layer_kinds=("areas",), optional=True),
-                      Param("points", "Records", "layer", _REC + " Leave (none) to test a "
-                            "value field.", layer_kinds=("points",)),
-                      Param("cell_size", "Grid cell size", "number", "Test a grid of square "
-                            "cells of this width (metres) instead of areas. Blank: use areas.",
-                            minimum=25, maximum=5000, unit=" m")]),
+                     _cells_or_areas_params()),
     "change": FormSpec("change", "Change over time",
                        "Compares two periods: per-area change with a significance test, a KDE "
                        "difference surface, or hotspot classes (new, persistent, ended).",

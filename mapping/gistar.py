@@ -305,6 +305,18 @@ def grid_cells(points, *, cell_size: float, boundary=None, weights: str = "queen
     return surface_to_cells(base, "value"), w
 
 
+def on_grid_cells(points, analyse, *, cell_size: float, boundary=None, weights="queen", **kw):
+    """Run an area statistic (``hotspot_gistar``, ``hotspot_lisa``) on point counts in
+    square cells; the cells keep ``cell_id``, ``row`` and ``col``."""
+    cells, w = grid_cells(points, cell_size=cell_size, boundary=boundary, weights=weights)
+    out = analyse(cells, "value", weights=w, id_column="cell_id", **kw)
+    out.insert(1, "row", cells["row"].to_numpy())
+    out.insert(2, "col", cells["col"].to_numpy())
+    out.attrs["hotmap_meta"]["params"]["cell_size_m"] = float(cell_size)
+    out.attrs["hotmap_meta"]["method"] += f"; counts in {cell_size:g} m grid cells"
+    return out
+
+
 def hotspot_gistar_grid(points, *, cell_size: float, boundary=None, weights: str = "queen",
                         alpha: float = 0.05, fdr: bool = True, permutations: int = 0, seed=None):
     """Gi* on counts of points in regular grid cells (sfhotspot ``hotspot_gistar`` style).
@@ -319,11 +331,6 @@ def hotspot_gistar_grid(points, *, cell_size: float, boundary=None, weights: str
         Cells with ``cell_id``, ``row``, ``col``, ``value`` (count), ``gi_z``,
         ``gi_p``, [``gi_p_sim``], ``gi_p_fdr``, ``gi_bin``, ``gi_sig``.
     """
-    cells, w = grid_cells(points, cell_size=cell_size, boundary=boundary, weights=weights)
-    out = hotspot_gistar(cells, "value", weights=w, alpha=alpha, fdr=fdr,
-                         permutations=permutations, seed=seed, id_column="cell_id")
-    out.insert(1, "row", cells["row"].to_numpy())
-    out.insert(2, "col", cells["col"].to_numpy())
-    out.attrs["hotmap_meta"]["params"]["cell_size_m"] = float(cell_size)
-    out.attrs["hotmap_meta"]["method"] += f"; counts in {cell_size:g} m grid cells"
-    return out
+    return on_grid_cells(points, hotspot_gistar, cell_size=cell_size, boundary=boundary,
+                         weights=weights, alpha=alpha, fdr=fdr, permutations=permutations,
+                         seed=seed)

@@ -177,13 +177,8 @@ def hotspot_lisa_grid(points, *, cell_size: float, boundary=None, weights: str =
     GeoDataFrame
         Cells with ``cell_id``, ``row``, ``col`` and the columns of :func:`hotspot_lisa`.
     """
-    from mapping.gistar import grid_cells
+    from mapping.gistar import on_grid_cells
 
-    cells, w = grid_cells(points, cell_size=cell_size, boundary=boundary, weights=weights)
-    out = hotspot_lisa(cells, "value", weights=w, alpha=alpha, fdr=fdr,
-                       permutations=permutations, seed=seed, id_column="cell_id")
-    out.insert(1, "row", cells["row"].to_numpy())
-    out.insert(2, "col", cells["col"].to_numpy())
-    out.attrs["hotmap_meta"]["params"]["cell_size_m"] = float(cell_size)
-    out.attrs["hotmap_meta"]["method"] += f"; counts in {cell_size:g} m grid cells"
-    return out
+    return on_grid_cells(points, hotspot_lisa, cell_size=cell_size, boundary=boundary,
+                         weights=weights, alpha=alpha, fdr=fdr, permutations=permutations,
+                         seed=seed)

@@ -174,6 +174,23 @@ def _events_base(out, points):
         m["base_n"] = int(out["value"].sum())
 
 
+def _cells_or_areas(ctx, on_areas, on_cells, *, areas, points, value, area_id, cell_size,
+                    boundary, filter, **kw):
+    """Run a local statistic on grid cells (``cell_size``) or on areas; returns
+    (result, layer kind, label, period, sensitive)."""
+    if cell_size is not None:
+        pts, sensitive, label = _points(ctx, points, filter)
+        out = on_cells(pts, cell_size=cell_size,
+                       boundary=ctx.data(boundary) if boundary else None, **kw)
+        return out, "grid", f"{label} count", _period(pts), sensitive
+    if areas is None:
+        raise ProjectError("give areas, or cell_size for grid cells",
+                           fix='add areas = "lsoa", or cell_size = 250')
+    gdf, aid, col, sensitive, label, period = _area_values(ctx, areas, area_id, points, value,
+                                                           filter)
+    return on_areas(gdf, col, id_column=aid, **kw), "areas", label, period, sensitive
+
+
 @register_step("gistar")
 def gistar_step(ctx, *, areas=None, points=None, value=None, area_id=None, weights="queen",
                 alpha: float = 0.05, fdr: bool = True, permutations: int = 0, seed=None,
@@ -181,19 +198,10 @@ def gistar_step(ctx, *, areas=None, points=None, value=None, area_id=None, weigh
     """Gi* hot/cold spots of areas, or of grid cells when ``cell_size`` is given."""
     from mapping.gistar import hotspot_gistar, hotspot_gistar_grid
 
-    if cell_size is not None:
-        pts, sensitive, label = _points(ctx, points, filter)
-        out = hotspot_gistar_grid(pts, cell_size=cell_size,
-                                  boundary=ctx.data(boundary) if boundary else None,
-                                  weights=weights, alpha=alpha, fdr=fdr,
-                                  permutations=permutations, seed=seed)
-        kind, label, period = "grid", f"{label} count", _period(pts)
-    else:
-        gdf, aid, col, sensitive, label, period = _area_values(ctx, areas, area_id, points,
-                                                               value, filter)
-        out = hotspot_gistar(gdf, col, weights=weights, alpha=alpha, fdr=fdr,
-                             permutations=permutations, seed=seed, id_column=aid)
-        kind = "areas"
+    out, kind, label, period, sensitive = _cells_or_areas(
+        ctx, hotspot_gistar, hotspot_gistar_grid, areas=areas, points=points, value=value,
+        area_id=area_id, cell_size=cell_size, boundary=boundary, filter=filter,
+        weights=weights, alpha=alpha, fdr=fdr, permutations=permutations, seed=seed)
     _events_base(out, points)
     meta = _meta(out.attrs["hotmap_meta"], title=f"Gi* hot and cold spots: {label}",
                  period=period, sensitive=sensitive,
@@ -209,22 +217,10 @@ def lisa_step(ctx, *, areas=None, points=None, value=None, area_id=None, weights
     ``cell_size`` is given."""
     from mapping.lisa import hotspot_lisa, hotspot_lisa_grid
 
-    if cell_size is not None:
-        pts, sensitive, label = _points(ctx, points, filter)
-        out = hotspot_lisa_grid(pts, cell_size=cell_size,
-                                boundary=ctx.data(boundary) if boundary else None,
-                                weights=weights, alpha=alpha, fdr=fdr,
-                                permutations=permutations, seed=seed)
-        kind, label, period = "grid", f"{label} count", _period(pts)
-    else:
-        if areas is None:
-            raise ProjectError("lisa needs areas, or cell_size for grid cells",
-                               fix='add areas = "lsoa", or cell_size = 250')
-        gdf, aid, col, sensitive, label, period = _area_values(ctx, areas, area_id, points,
-                                                               value, filter)
-        out = hotspot_lisa(gdf, col, weights=weights, alpha=alpha, fdr=fdr,
-                           permutations=permutations, seed=seed, id_column=aid)
-        kind = "areas"
+    out, kind, label, period, sensitive = _cells_or_areas(
+        ctx, hotspot_lisa, hotspot_lisa_grid, areas=areas, points=points, value=value,
+        area_id=area_id, cell_size=cell_size, boundary=boundary, filter=filter,
+        weights=weights, alpha=alpha, fdr=fdr, permutations=permutations, seed=seed)
     _events_base(out, points)
     meta = _meta(out.attrs["hotmap_meta"], title=f"LISA clusters: {label}", period=period,
                  sensitive=sensitive,
