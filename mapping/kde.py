@@ -196,6 +196,9 @@ def _points_xy(points, weight):
     or an (n, 2) array; rows without a location are dropped."""
     from layers.points import is_xy_frame
 
+    if hasattr(points, "columns") and not (hasattr(points, "geometry") or is_xy_frame(points)):
+        raise InputError("the records have no locations (neither point geometries nor "
+                         "coordinate columns)", fix="load them with layers.records.load_records")
     if not (hasattr(points, "geometry") or is_xy_frame(points)):
         xy = np.asarray(points, float).reshape(-1, 2)
         return xy, np.ones(len(xy)) if weight is None else np.asarray(weight, float)

@@ -251,3 +251,13 @@ def test_edge_correction_without_a_boundary_does_nothing_and_says_so(clustered):
     assert_allclose(a.values, b.values)
     assert b.meta["edge_correction"] == "none"
     assert any("nothing to correct" in n for n in b.meta["notes"])
+
+
+def test_a_table_without_locations_is_refused_not_read_as_numbers():
+    import pandas as pd
+
+    from layers.errors import InputError
+
+    with pytest.raises(InputError, match="no locations.*Fix: load them"):
+        hotspot_kde(pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}), bandwidth=100,
+                    cell_size=10)
