@@ -30,8 +30,12 @@ def _basemap_image_class():
             ax = self.axes
             (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
             bbox = ax.get_window_extent(renderer)
+            # vector backends (PDF, SVG) lay out in points but embed images at the
+            # figure's dpi: read at that resolution, not at 72 dpi
+            mag = renderer.get_image_magnification() if hasattr(
+                renderer, "get_image_magnification") else 1.0
             rgba, ext = self.basemap.read((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)),
-                                          int(bbox.width), int(bbox.height))
+                                          int(bbox.width * mag), int(bbox.height * mag))
             if rgba is None:
                 return
             self.set_data(rgba)

@@ -170,3 +170,23 @@ def test_project_basemap_round_trip_workspace_and_run(tmp_path):
     (tmp_path / "bad.toml").write_text(bad)
     with pytest.raises(ProjectError, match="opacity must be from 0 to 1"):
         open_project(tmp_path / "bad.toml")
+
+
+def test_pdf_export_reads_the_basemap_at_the_figure_dpi(tmp_path):
+    """A PDF lays out in points (72 per inch) but embeds images at the figure's dpi: the
+    basemap is read at the dpi's pixel size, as for the PNG."""
+    from mapping.export import export_map
+
+    bm = open_basemap(_rgb_tif(tmp_path / "b.tif", size=2000, res=5.0))
+    area = gpd.GeoDataFrame({"code": ["A"]}, geometry=[box(X0 + 500, Y1 - 9500, X0 + 9500,
+                                                          Y1 - 500)], crs="EPSG:27700")
+    layers = [Layer("streets", bm, kind="basemap"), Layer("area", area, kind="areas",
+                                                          style=LayerStyle(color="none"))]
+    comp = MapComposition(name="m", title="m", layers=["streets", "area"], dpi=200,
+                          legend=False, show_notes=False)
+    sizes = {}
+    for fmt in ("png", "pdf"):
+        export_map(comp, layers, tmp_path / f"m.{fmt}")
+        sizes[fmt] = next(iter(bm._cache))[4:]  # (w, h) requested for the last read
+    assert sizes["pdf"] == pytest.approx(sizes["png"], rel=0.02)
+    assert sizes["png"][0] > 1000  # ~200 dpi across the map frame, not 72
