@@ -108,25 +108,31 @@ def areas_with_value(args):
     return areas, args.value
 
 
-def run(args) -> int:
-    """Run Gi* and write the table."""
+def run_local_statistic(args, on_areas, on_cells, seed):
+    """Run Gi* or LISA on the areas or on grid cells (--cell-size), write the table and
+    return it (shared by the gistar and lisa verbs)."""
     from app.commands._common import write_table
-    from mapping.gistar import hotspot_gistar, hotspot_gistar_grid
 
+    kw = dict(weights=args.weights, alpha=args.alpha, fdr=not args.no_fdr,
+              permutations=args.permutations, seed=seed)
     if args.cell_size:
         pts, boundary = grid_points(args)
-        out = hotspot_gistar_grid(pts, cell_size=args.cell_size, boundary=boundary,
-                                  weights=args.weights, alpha=args.alpha, fdr=not args.no_fdr,
-                                  permutations=args.permutations, seed=args.seed)
+        out = on_cells(pts, cell_size=args.cell_size, boundary=boundary, **kw)
     else:
         areas, col = areas_with_value(args)
-        out = hotspot_gistar(areas, col, weights=args.weights, alpha=args.alpha,
-                             fdr=not args.no_fdr, permutations=args.permutations,
-                             seed=args.seed, id_column=args.area_id)
+        out = on_areas(areas, col, id_column=args.area_id, **kw)
     if args.points:
         out.attrs["hotmap_meta"]["base_n"] = int(out["value"].sum())
         out.attrs["hotmap_meta"]["period"] = getattr(args, "period_text", "")
     write_table(out, args.out)
+    return out
+
+
+def run(args) -> int:
+    """Run Gi* and write the table."""
+    from mapping.gistar import hotspot_gistar, hotspot_gistar_grid
+
+    out = run_local_statistic(args, hotspot_gistar, hotspot_gistar_grid, args.seed)
     meta = out.attrs["hotmap_meta"]
     print(f"gistar: {meta['params']['weights_detail']}; FDR {meta['params']['fdr']}; "
           f"{meta['notes'][0]} -> {args.out}")

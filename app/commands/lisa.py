@@ -34,25 +34,11 @@ def add_arguments(parser):
 
 def run(args) -> int:
     """Run LISA and write the table."""
-    from app.commands._common import write_table
-    from app.commands.gistar import areas_with_value, grid_points
+    from app.commands.gistar import run_local_statistic
     from mapping.lisa import hotspot_lisa, hotspot_lisa_grid
 
     seed = 12345 if args.seed is None else args.seed
-    if args.cell_size:
-        pts, boundary = grid_points(args)
-        out = hotspot_lisa_grid(pts, cell_size=args.cell_size, boundary=boundary,
-                                weights=args.weights, alpha=args.alpha, fdr=not args.no_fdr,
-                                permutations=args.permutations, seed=seed)
-    else:
-        areas, col = areas_with_value(args)
-        out = hotspot_lisa(areas, col, weights=args.weights, alpha=args.alpha,
-                           fdr=not args.no_fdr, permutations=args.permutations, seed=seed,
-                           id_column=args.area_id)
-    if args.points:
-        out.attrs["hotmap_meta"]["base_n"] = int(out["value"].sum())
-        out.attrs["hotmap_meta"]["period"] = getattr(args, "period_text", "")
-    write_table(out, args.out)
+    out = run_local_statistic(args, hotspot_lisa, hotspot_lisa_grid, seed)
     meta = out.attrs["hotmap_meta"]
     print(f"lisa: {meta['params']['weights_detail']}; {args.permutations} permutations, seed "
           f"{seed}; FDR {meta['params']['fdr']}; {meta['notes'][0]} -> {args.out}")
