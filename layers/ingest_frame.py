@@ -6,9 +6,8 @@ every file of a layer so they share the kind, CRS and postcode table.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -67,9 +67,9 @@ from layers.errors import AnalysisError, InputError
 from mapping.kernels import (KERNELS, MAX_CELLS, GridSpec, default_bandwidth,  # noqa: F401
                              default_cell_size, kde_grid, kernel_density)
 
-__all__ = ["hotspot_kde", "kde_exact", "edge_mass", "kde_grid", "GridSpec", "KERNELS", "kernel_density",
-           "default_cell_size", "default_bandwidth", "KDE_TOLERANCE", "KDE_TOLERANCE_10",
-           "MAX_CELLS"]
+__all__ = ["hotspot_kde", "kde_exact", "edge_mass", "kde_grid", "GridSpec", "KERNELS",
+           "kernel_density", "default_cell_size", "default_bandwidth", "KDE_TOLERANCE",
+           "KDE_TOLERANCE_10", "MAX_CELLS"]
 
 #: Stated tolerance of the binned method: max |binned − exact| / max(exact), bandwidth ≥ 4 cells.
 KDE_TOLERANCE = {"quartic": 0.025, "triweight": 0.025, "epanechnikov": 0.025,

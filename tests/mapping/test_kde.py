@@ -195,8 +195,9 @@ def test_fft_sizes_are_the_fast_sizes_scipy_chooses():
 
 
 def test_edge_mass_matches_the_circle_segment_formula():
-    """Hand-worked reference: for the uniform kernel the share of a disc of radius h
-    centred d from a straight edge that lies inside is 1 − (h²·acos(d/h) − d·√(h²−d²))/(πh²)."""
+    """Hand-worked reference: for the uniform kernel, the share of a disc of radius h
+    centred d from a straight edge that lies inside is
+    1 − (h²·acos(d/h) − d·√(h²−d²)) / (πh²)."""
     from mapping.kde import edge_mass
 
     cs, h = 5.0, 400.0
