@@ -19,6 +19,23 @@ def shared_path(*parts: str) -> Path:
     return p
 
 
+def bristol_drug_counts():
+    """Bristol LSOAs (EPSG:27700) with ``drugs``: police.uk Drugs crimes per LSOA over the
+    shared months, counted from police.uk's own ``LSOA code`` (independent of hotmap)."""
+    import glob
+
+    import geopandas as gpd
+    import pandas as pd
+
+    lsoa = gpd.read_file(shared_path("boundaries", "bristol_lsoa2011_E06000023.geojson")) \
+        .to_crs("EPSG:27700")
+    files = sorted(glob.glob(str(shared_path("police_uk") / "*-street.csv")))
+    df = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+    counts = df[df["Crime type"] == "Drugs"]["LSOA code"].value_counts()
+    lsoa["drugs"] = counts.reindex(lsoa["LSOA11CD"]).fillna(0).to_numpy()
+    return lsoa
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real public data folder (``$HOTMAP_SHARED_DATA``, default ``../shared/data``)."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import glob
 import math
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
@@ -18,7 +16,7 @@ from shapely.geometry import box
 from layers.errors import AnalysisError
 from mapping.gistar import fdr_bh, gi_bins, gistar, hotspot_gistar, hotspot_gistar_grid
 from mapping.weights import build_weights
-from tests.conftest import shared_path
+from tests.conftest import bristol_drug_counts
 
 CRS = "EPSG:27700"
 
@@ -70,21 +68,13 @@ def test_hand_worked_3x3(grid3):
     assert meta["params"]["fdr"] == "Benjamini-Hochberg" and "Gi*" in meta["method"]
 
 
-def _bristol_drug_counts():
-    lsoa = gpd.read_file(shared_path("boundaries", "bristol_lsoa2011_E06000023.geojson")) \
-        .to_crs(CRS)
-    files = sorted(glob.glob(str(shared_path("police_uk") / "*-street.csv")))
-    df = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
-    counts = df[df["Crime type"] == "Drugs"]["LSOA code"].value_counts()
-    lsoa["drugs"] = counts.reindex(lsoa["LSOA11CD"]).fillna(0).to_numpy()
-    return lsoa
 
 
 @pytest.mark.parametrize("spec", ["queen", "knn:6", "distance:2500"])
 def test_equals_esda_g_local_star_on_bristol(spec):
     import esda
 
-    lsoa = _bristol_drug_counts()
+    lsoa = bristol_drug_counts()
     assert lsoa["drugs"].sum() > 200
     w = build_weights(lsoa, spec)
     out = hotspot_gistar(lsoa, "drugs", weights=w, id_column="LSOA11CD")
@@ -107,7 +97,7 @@ def test_equals_esda_g_local_star_on_bristol(spec):
 def test_permutations_equal_esda_with_same_seed():
     import esda
 
-    lsoa = _bristol_drug_counts()
+    lsoa = bristol_drug_counts()
     w = build_weights(lsoa, "queen")
     y = lsoa["drugs"].to_numpy(float)
     res = gistar(y, w, permutations=199, seed=42)

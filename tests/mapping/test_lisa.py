@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import warnings
 
 import pandas as pd
@@ -15,26 +14,18 @@ from shapely.geometry import box
 from layers.errors import AnalysisError
 from mapping.lisa import LISA_QUADRANTS, hotspot_lisa, local_moran
 from mapping.weights import build_weights
-from tests.conftest import shared_path
+from tests.conftest import bristol_drug_counts
 
 CRS = "EPSG:27700"
 
 
-def _bristol():
-    lsoa = gpd.read_file(shared_path("boundaries", "bristol_lsoa2011_E06000023.geojson")) \
-        .to_crs(CRS)
-    files = sorted(glob.glob(str(shared_path("police_uk") / "*-street.csv")))
-    df = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
-    counts = df[df["Crime type"] == "Drugs"]["LSOA code"].value_counts()
-    lsoa["drugs"] = counts.reindex(lsoa["LSOA11CD"]).fillna(0).to_numpy()
-    return lsoa
 
 
 @pytest.mark.parametrize("spec,seed", [("queen", 12345), ("knn:5", 7)])
 def test_equals_esda_moran_local(spec, seed):
     import esda
 
-    lsoa = _bristol()
+    lsoa = bristol_drug_counts()
     w = build_weights(lsoa, spec)
     y = lsoa["drugs"].to_numpy(float)
     ours = local_moran(y, w, permutations=999, seed=seed)
@@ -49,7 +40,7 @@ def test_equals_esda_moran_local(spec, seed):
 
 
 def test_hotspot_lisa_columns_labels_and_fdr():
-    lsoa = _bristol()
+    lsoa = bristol_drug_counts()
     out = hotspot_lisa(lsoa, "drugs", id_column="LSOA11CD", seed=1)
     assert list(out.columns) == ["LSOA11CD", "value", "lisa_i", "lisa_z_sim", "lisa_p",
                                  "lisa_p_fdr", "lisa_quadrant", "lisa_cluster", "lisa_sig",
