@@ -61,13 +61,17 @@ sysdeps:
 
 test: $(VENV)/.installed-test sysdeps
 	@$(COMPILE)
+	@out=$$($(BIN)/lint-imports --no-cache 2>&1) || { echo "$$out" | sed -n '/Broken contracts/,$$p'; \
+		echo "make test: import contracts broken (pyproject.toml [tool.importlinter])"; exit 1; }
 	@QT_QPA_PLATFORM=offscreen MPLBACKEND=Agg $(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure here (check tests/)"; exit 1; fi; \
 	exit $$rc
 
 bench: $(VENV)/.installed-test
 	@$(COMPILE)
-	@for b in tests/bench/bench_*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
+	@failed=""; for b in tests/bench/bench_*.py; do echo "== $$b"; \
+		QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || failed="$$failed $$b"; done; \
+	if [ -n "$$failed" ]; then echo "make bench: targets missed in:$$failed"; exit 1; fi
 
 fuzz: $(VENV)/.installed-test
 	HOTMAP_FUZZ_EXAMPLES=20000 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz tests

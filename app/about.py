@@ -16,7 +16,7 @@ LIBRARIES = {
     "pyogrio": "MIT", "pandas": "BSD-3-Clause", "numpy": "BSD-3-Clause",
     "scipy": "BSD-3-Clause", "libpysal": "BSD-3-Clause", "esda": "BSD-3-Clause",
     "mapclassify": "BSD-3-Clause", "folium": "MIT", "psygnal": "BSD-3-Clause",
-    "superqt": "BSD-3-Clause", "pydantic": "MIT", "platformdirs": "MIT",
+    "pydantic": "MIT", "platformdirs": "MIT",
     "python-docx": "MIT", "openpyxl": "MIT", "rasterio": "BSD-3-Clause",
 }
 

@@ -1,4 +1,9 @@
-"""Menus, toolbar and the actions behind them (mixed into the main window)."""
+"""Menus, toolbar and the actions behind them (a part of the main window).
+
+:class:`WindowActions` owns the ``QAction`` objects and the dialogs they
+open; it changes the document only through the window's workspace and
+public methods.
+"""
 
 from __future__ import annotations
 
@@ -10,27 +15,59 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.errors import report_error, report_exception
 
-__all__ = ["ActionsMixin", "ANALYSIS_MENU"]
+__all__ = ["WindowActions", "MENU_ALIASES", "analysis_menu_entries"]
 
-#: Analysis menu: (kind, menu text), in the order analysts meet them.
-ANALYSIS_MENU = [
-    ("count", "Counts and rates…"), ("kde", "Kernel density (KDE) hotspots…"),
-    ("gistar", "Getis-Ord Gi* hot and cold spots…"), ("lisa", "Local Moran's I (LISA) clusters…"),
-    ("change", "Change over time…"), ("trend", "Trend by month…"),
-    ("composite", "Composite index…"), ("pai", "Predictive accuracy index (PAI)…"),
-    ("deprivation", "Deprivation (IMD) profile…"), ("coverage", "Service coverage (2SFCA)…"),
-    ("gaps", "Service gaps…"), ("whatif", "What-if: a new service site…"),
-    ("disproportion", "Disproportionality…"), ("crackhouses", "Crack house closures…"),
-    ("needles", "Needle finds and collection times…"), ("venues", "Venues…"),
-    ("funnel", "Funnel plot…"), ("breakdown", "Breakdown table…"),
-]
+#: Menu entries that open another analysis's dialog with some fields required:
+#: kind -> (analysis kind, required parameters, dialog title).
+MENU_ALIASES = {
+    "gaps": ("coverage", ("need",), "Service gaps: areas of high need and low access"),
+}
+#: Menu text of the aliases.
+MENU_TEXT = {"gaps": "Service gaps"}
+#: Submenus of the Analysis menu: a declaration's ``menu`` -> its text.
+MENU_SECTIONS = {"hotspots": "&Hotspots and density", "patterns": "&Patterns in place and time",
+                 "deprivation": "&Deprivation and services", "audit": "&Audit tables and charts"}
 
 
-class ActionsMixin:
-    """Menus and toolbar of :class:`app.main_window.MainWindow`."""
+def analysis_menu_entries(kinds) -> list[tuple[str, str]]:
+    """(kind, menu text) for the registered analysis ``kinds``, in the declarations' order
+    (each analysis's ``label``), with the aliases after the analysis they open."""
+    from mapping.pipeline import analyses
+
+    kinds = set(kinds)
+    entries = []
+    for decl in analyses():
+        if decl.kind not in kinds:
+            continue
+        text = decl.label or decl.title.replace("{subject}", "records")
+        entries.append((decl.kind, text[:1].upper() + text[1:] + "…"))
+        for alias, (target, _req, title) in MENU_ALIASES.items():
+            if target == decl.kind:
+                entries.append((alias, MENU_TEXT.get(alias, title) + "…"))
+    return entries
+
+
+class WindowActions:
+    """Menus, toolbar and their slots for :class:`app.main_window.MainWindow`."""
+
+    def __init__(self, win):
+        self.win = win
+        self._wizard = None
+        self._analysis_dialog = None
+        self._layout_dialog = None
+
+    @property
+    def ws(self):
+        """The window's workspace."""
+        return self.win.ws
+
+    @property
+    def settings(self):
+        """The window's settings."""
+        return self.win.settings
 
     def _act(self, text, slot, shortcut=None, tip=None, checkable=False) -> QAction:
-        a = QAction(text, self)
+        a = QAction(text, self.win)
         if shortcut:
             a.setShortcut(QKeySequence(shortcut))
         if tip:
@@ -40,16 +77,17 @@ class ActionsMixin:
         a.triggered.connect(lambda checked=False: slot())
         return a
 
-    def build_actions(self) -> None:
+    def build(self) -> None:
         """Create the menus and the toolbar."""
+        win = self.win
         K = QKeySequence.StandardKey
-        mb = self.menuBar()
+        mb = win.menuBar()
         f = mb.addMenu("&File")
-        self.act_new = self._act("&New project", self.new_project, K.New, "Start an empty project")
+        self.act_new = self._act("&New project", win.new_project, K.New, "Start an empty project")
         self.act_open = self._act("&Open project…", self.open_dialog, K.Open,
                                   "Open a hotmap project file")
-        self.act_save = self._act("&Save", self.save, K.Save, "Save the project")
-        self.act_save_as = self._act("Save &as…", self.save_as, K.SaveAs,
+        self.act_save = self._act("&Save", win.save, K.Save, "Save the project")
+        self.act_save_as = self._act("Save &as…", win.save_as, K.SaveAs,
                                      "Save the project under a new name")
         self.act_import_b = self._act("Import &boundaries…", lambda: self.import_data("boundaries"),
                                       "Ctrl+Shift+B", "Import area boundaries (LSOA, wards …)")
@@ -65,13 +103,16 @@ class ActionsMixin:
                                          "Write the layers as GeoPackage and tables as CSV/XLSX")
         self.act_export_audit = self._act("Export a&udit pack…", self.export_audit, "Ctrl+Shift+A",
                                           "Write the audit pack (DOCX) with maps and tables")
-        self.act_quit = self._act("&Quit", self.close, K.Quit, "Close hotmap")
+        self.act_export_atlas = self._act("Export a&tlas…", self.export_atlas, None,
+                                          "One page per ward or district of an analysis: "
+                                          "map, locator, figures and trend (PDF and DOCX)")
+        self.act_quit = self._act("&Quit", win.close, K.Quit, "Close hotmap")
         for a in (self.act_new, self.act_open):
             f.addAction(a)
         self.recent_menu = f.addMenu("Open &recent")
         for a in (self.act_save, self.act_save_as, None, self.act_import_b, self.act_import_r,
-                  self.act_basemap, None, self.act_export_map, self.act_export_data, self.act_export_audit, None,
-                  self.act_quit):
+                  self.act_basemap, None, self.act_export_map, self.act_export_data,
+                  self.act_export_audit, self.act_export_atlas, None, self.act_quit):
             f.addSeparator() if a is None else f.addAction(a)
         self.rebuild_recent()
 
@@ -79,21 +120,21 @@ class ActionsMixin:
         self.analysis_menu.aboutToShow.connect(self.rebuild_analysis_menu)  # filled on demand
 
         v = mb.addMenu("&View")
-        self.act_full = self._act("Zoom to &full extent", self.canvas.zoom_full, "Ctrl+0",
+        c = win.canvas
+        self.act_full = self._act("Zoom to &full extent", c.zoom_full, "Ctrl+0",
                                   "Show every layer")
-        self.act_zoom_in = self._act("Zoom &in", lambda: self.canvas.zoom_by(0.7), K.ZoomIn,
-                                     "Zoom in")
-        self.act_zoom_out = self._act("Zoom &out", lambda: self.canvas.zoom_by(1.4), K.ZoomOut,
+        self.act_zoom_in = self._act("Zoom &in", lambda: c.zoom_by(0.7), K.ZoomIn, "Zoom in")
+        self.act_zoom_out = self._act("Zoom &out", lambda: c.zoom_by(1.4), K.ZoomOut,
                                       "Zoom out")
         self.act_zoom_layer = self._act("Zoom to &layer", self._zoom_current, "Ctrl+L",
                                         "Zoom to the selected layer")
-        tools = QActionGroup(self)
-        self.act_pan = self._act("&Pan", lambda: self.canvas.set_tool("pan"), "P",
+        tools = QActionGroup(win)
+        self.act_pan = self._act("&Pan", lambda: c.set_tool("pan"), "P",
                                  "Drag to pan; click to identify", checkable=True)
-        self.act_box = self._act("&Box zoom", lambda: self.canvas.set_tool("zoom"), "Z",
+        self.act_box = self._act("&Box zoom", lambda: c.set_tool("zoom"), "Z",
                                  "Drag a box to zoom into (or Shift+drag in pan mode)",
                                  checkable=True)
-        self.act_identify = self._act("&Identify", lambda: self.canvas.set_tool("identify"), "I",
+        self.act_identify = self._act("&Identify", lambda: c.set_tool("identify"), "I",
                                       "Click a feature to see its attributes", checkable=True)
         for a in (self.act_pan, self.act_box, self.act_identify):
             tools.addAction(a)
@@ -101,12 +142,15 @@ class ActionsMixin:
         for a in (self.act_full, self.act_zoom_in, self.act_zoom_out, self.act_zoom_layer, None,
                   self.act_pan, self.act_box, self.act_identify, None):
             v.addSeparator() if a is None else v.addAction(a)
-        for dock in (self.dock_layers, self.dock_style, self.dock_identify, self.dock_chart,
-                     self.dock_table):
+        for dock in (win.dock_layers, win.dock_style, win.dock_identify, win.dock_chart,
+                     win.dock_table):
             v.addAction(dock.toggleViewAction())
-        self.act_table = self._act("Attribute &table", lambda: self._with_layer(self.show_table),
+        self.act_table = self._act("Attribute &table", lambda: self._with_layer(win.show_table),
                                    "F6", "Open the selected layer's attribute table")
+        self.act_start = self._act("&Start page", win.show_start_page, None,
+                                   "Recent projects, the demo and how to begin")
         v.addAction(self.act_table)
+        v.addAction(self.act_start)
 
         h = mb.addMenu("&Help")
         h.addAction(self._act("&About hotmap", self.show_about, K.HelpContents,
@@ -121,7 +165,7 @@ class ActionsMixin:
         for act, name in icons.items():
             if (folder / f"{name}.svg").exists():
                 act.setIcon(QIcon(str(folder / f"{name}.svg")))
-        tb = self.addToolBar("Main")
+        tb = win.addToolBar("Main")
         tb.setObjectName("toolbar_main")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         tb.setIconSize(QSize(20, 20))
@@ -132,14 +176,14 @@ class ActionsMixin:
 
     # ------------------------------------------------------------- helpers
     def _with_layer(self, fn):
-        layer = self.layer_panel.current_layer()
+        layer = self.win.layer_panel.current_layer()
         if layer is None:
             report_error("Select a layer in the Layers panel first.")
             return None
         return fn(layer)
 
     def _zoom_current(self):
-        self._with_layer(self.canvas.zoom_to_layer)
+        self._with_layer(self.win.canvas.zoom_to_layer)
 
     def rebuild_recent(self) -> None:
         """Fill File > Open recent from the settings."""
@@ -156,14 +200,18 @@ class ActionsMixin:
         """One entry per registered analysis kind (known ones in a friendly order)."""
         from mapping.pipeline import step_names
 
+        from mapping.pipeline import get_analysis
+
         m = self.analysis_menu
         m.clear()
-        kinds = step_names()
-        known = [k for k, _ in ANALYSIS_MENU]
-        entries = [(k, t) for k, t in ANALYSIS_MENU if k in kinds] + \
-            [(k, f"{k}…") for k in kinds if k not in known]
-        for kind, text in entries:
-            a = m.addAction(text)
+        entries = analysis_menu_entries(step_names())
+        subs = {}
+        for kind, text in entries:  # one submenu per declared section, in menu order
+            target = MENU_ALIASES.get(kind, (kind,))[0]
+            section = get_analysis(target).menu
+            if section not in subs:
+                subs[section] = m.addMenu(MENU_SECTIONS.get(section, section.capitalize()))
+            a = subs[section].addAction(text)
             a.triggered.connect(lambda _=False, k=kind: self.open_analysis(k))
         if not entries:
             a = m.addAction("(no analyses installed)")
@@ -175,22 +223,28 @@ class ActionsMixin:
         from layers.project import Project
         from layers.workspace import Workspace
 
-        if self.maybe_discard():
-            self.set_workspace(Workspace(Project(
-                suppression_threshold=self.settings.suppression_threshold)))
+        if self.win.maybe_discard():
+            self.win.set_workspace(Workspace(Project(
+                disclosure={"threshold": self.settings.suppression_threshold})))
+            self.win.show_map()  # an empty map, ready for imports (not the start page)
 
     def open_dialog(self) -> None:
         """Ask for a project file and open it."""
-        start = self.settings.recent_files[0] if self.settings.recent_files else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(Path(start).parent),
+        from app.file_dialogs import remember_folder, start_folder
+
+        start = start_folder(self.settings, self.ws.project)
+        if not self.settings.last_folder and self.settings.recent_files:
+            start = Path(self.settings.recent_files[0]).parent
+        path, _ = QFileDialog.getOpenFileName(self.win, "Open project", str(start),
                                               "hotmap projects (*.toml);;All files (*)")
         if path:
+            remember_folder(self.settings, path)
             self.open_path(path)
 
     def open_path(self, path) -> None:
         """Open a project after asking about unsaved changes."""
-        if self.maybe_discard():
-            self.open_project(path)
+        if self.win.maybe_discard():
+            self.win.open_project(path)
 
     def offer_recovery(self) -> None:
         """At start-up, offer autosaves left by a session that did not close cleanly."""
@@ -201,42 +255,46 @@ class ActionsMixin:
             return
         r = found[0]
         ans = QMessageBox.question(
-            self, "Recover unsaved work?",
+            self.win, "Recover unsaved work?",
             f"hotmap did not close cleanly last time. Recover the unsaved changes to "
             f"'{r.name}'?\n\nRecovered work opens as an unsaved project; use Save As to keep it.")
         if ans == QMessageBox.StandardButton.Yes:
-            worker = self.open_project(r.path)
+            worker = self.win.open_project(r.path)
             if worker is not None:
                 def recovered(ws, orig=r.original):
                     ws.project.path = Path(orig) if orig else None
                     ws.mark_dirty(True)
-                    self._update_title()
+                    self.win.update_title()
                 worker.signals.returned.connect(recovered)
         else:
             for item in found:
                 clear_autosave(item.original)
                 item.path.unlink(missing_ok=True)
 
-    def import_data(self, what: str) -> None:
-        """Open the import wizard for boundaries or records."""
+    def import_data(self, what: str):
+        """Open the import wizard for boundaries or records; returns the wizard."""
         from app.import_wizard import ImportWizard
 
-        wiz = ImportWizard(self.ws, what=what, settings=self.settings, parent=self)
-        wiz.imported.connect(self.add_imported)
+        wiz = ImportWizard(self.ws, what=what, settings=self.settings, parent=self.win)
+        wiz.imported.connect(self.win.add_imported)
         wiz.open()
         self._wizard = wiz
+        return wiz
 
     def add_basemap_dialog(self) -> None:
         """Choose a raster file and add it as the basemap."""
+        from app.file_dialogs import remember_folder, start_folder
+
         path, _ = QFileDialog.getOpenFileName(
-            self, "Add basemap", str(self.ws.project.folder),
+            self.win, "Add basemap", str(start_folder(self.settings, self.ws.project)),
             "Rasters (*.tif *.tiff *.vrt *.jp2 *.img *.png);;All files (*)")
         if path:
+            remember_folder(self.settings, path)
             self.add_basemap(path)
 
     def add_basemap(self, path, attribution: str = "os"):
         """Add a raster basemap at the bottom of the map; returns its layer (None on error)."""
-        from layers.errors import HotmapError
+        from layers.common.errors import HotmapError
         from layers.project import BasemapSource
         from layers.workspace import basemap_layer
 
@@ -250,71 +308,23 @@ class ActionsMixin:
         try:
             layer = basemap_layer(source)
         except HotmapError as exc:
-            report_exception(exc, self)
+            report_exception(exc, self.win)
             return None
         proj.basemaps.append(source)
         self.ws.layers.insert(0, layer)
         self.ws.mark_dirty(True)
-        self.statusBar().showMessage(f"Basemap '{name}' added under the map "
-                                     "(its copyright line goes into exported maps)", 8000)
+        self.win.status(f"Basemap '{name}' added under the map "
+                        "(its copyright line goes into exported maps)", 8000)
         return layer
 
-    def add_imported(self, source, result) -> None:
-        """Add a layer from the import wizard to the project and the map."""
-        from layers.project import BoundarySource
-        from layers.workspace import load_source
-
-        proj = self.ws.project
-        if isinstance(source, BoundarySource):
-            proj.boundaries.append(source)
-        else:
-            proj.records.append(source)
-        try:
-            layer, res = load_source(source, project_path=proj.path,
-                                     study_areas={b.name: self.ws.layers[b.name].data
-                                                  for b in proj.boundaries
-                                                  if b.name in self.ws.layers},
-                                     ) if result is None else (None, result)
-        except Exception as exc:  # noqa: BLE001
-            report_exception(exc, self)
-            return
-        if layer is None:
-            layer = self._layer_from_result(source, result)
-            res = result
-        self.ws.results[source.name] = res
-        if isinstance(source, BoundarySource):
-            # boundaries go under the record layers
-            n_b = sum(1 for lyr in self.ws.layers if lyr.source.get("boundaries"))
-            self.ws.layers.insert(n_b, layer)
-        else:
-            self.ws.layers.append(layer)
-        self.ws.mark_dirty(True)
-        self.canvas.zoom_to_layer(layer) if len(self.ws.layers) == 1 else None
-        self.layer_panel.select_layer(layer)
-
-    def _layer_from_result(self, source, result):
-        from layers.model import Layer
-        from layers.project import BoundarySource
-        from layers.style import LayerStyle
-
-        if isinstance(source, BoundarySource):
-            style = LayerStyle.from_dict({"color": "#f0f0f0", "edgecolor": "#636363",
-                                          "linewidth": 0.4, **source.style})
-            return Layer(source.name, result.accepted, kind="areas", style=style,
-                         source={"boundaries": source.name},
-                         meta={"code_field": result.info.get("code_field") or source.code_field,
-                               "name_field": result.info.get("name_field") or source.name_field})
-        style = LayerStyle.from_dict({"marker_size": 8.0, "edgecolor": "none", **source.style})
-        return Layer(source.name, result.accepted, kind="points", style=style,
-                     source={"records": source.name},
-                     meta={"record_kind": source.kind, "base_n": len(result.accepted)},
-                     sensitive=source.is_sensitive, allow_raw_export=source.allow_raw_export)
-
     def open_analysis(self, kind: str):
-        """Open the dialog for one analysis kind; returns the dialog."""
+        """Open the dialog for one analysis kind (or a menu alias); returns the dialog."""
         from app.analysis_dialogs import AnalysisDialog
 
-        dlg = AnalysisDialog(self.ws, kind, parent=self, settings=self.settings)
+        target, required, title = MENU_ALIASES.get(kind, (kind, (), None))
+        dlg = AnalysisDialog(self.ws, target, parent=self.win, settings=self.settings,
+                             require=required, title=title)
+        dlg.selection = lambda: self.win.canvas.selection  # "Use map selection" (area codes)
         dlg.finished_layers.connect(self._analysis_done)
         dlg.open()
         self._analysis_dialog = dlg
@@ -322,15 +332,14 @@ class ActionsMixin:
 
     def _analysis_done(self, layers) -> None:
         if layers:
-            self.layer_panel.select_layer(layers[-1])
-            self.statusBar().showMessage(
-                "Added " + ", ".join(lyr.name for lyr in layers), 10000)
+            self.win.layer_panel.select_layer(layers[-1])
+            self.win.status("Added " + ", ".join(lyr.name for lyr in layers), 10000)
 
     def export_map(self):
         """Open the page layout and export dialog."""
         from app.layout_dialog import LayoutDialog
 
-        dlg = LayoutDialog(self.ws, view=self.canvas.view_extent(), parent=self,
+        dlg = LayoutDialog(self.ws, view=self.win.canvas.view_extent(), parent=self.win,
                            settings=self.settings)
         dlg.open()
         self._layout_dialog = dlg
@@ -346,8 +355,18 @@ class ActionsMixin:
         dlg = self.export_map()
         dlg.export_audit()
 
+    def export_atlas(self):
+        """File > Export atlas…: choose an analysis and the areas; the dialog writes the PDF."""
+        from app.atlas_dialog import AtlasDialog
+
+        folder = str(self.ws.project.folder) if self.ws is not None else ""
+        dlg = AtlasDialog(self.ws, parent=self.win, start_folder=folder)
+        dlg.open()
+        self._atlas_dialog = dlg
+        return dlg
+
     def show_about(self) -> None:
         """Help > About."""
         from app.about import AboutDialog
 
-        AboutDialog(self).exec()
+        AboutDialog(self.win).exec()

@@ -1,7 +1,7 @@
 """One dialog per analysis kind, built from its form spec (:mod:`app.analysis_forms`).
 
 The dialog validates the parameters, then runs the analysis with
-:func:`mapping.run.run_step` (the function ``hotmap run`` uses) on a worker
+:func:`mapping.pipeline.runner.run_step` (the function ``hotmap run`` uses) on a worker
 thread, against a *shadow* workspace that shares the layer data read-only.
 The new layers reach the document only on the GUI thread, when the worker
 returns; Cancel stops the worker and nothing is added.  On success the
@@ -11,10 +11,13 @@ returns; Cancel stops the worker and nothing is added.  On success the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QProgressBar, QScrollArea, QVBoxLayout, QWidget)
+                               QListWidgetItem, QProgressBar, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from app.analysis_forms import form_for, parse_literal, validate_params
 from app.analysis_run import _default_layer, add_results, run_analysis, unique_name
@@ -35,20 +38,39 @@ class AnalysisDialog(QDialog):
 
     finished_layers = Signal(list)
 
-    def __init__(self, ws, kind: str, parent=None, settings=None):
+    def __init__(self, ws, kind: str, parent=None, settings=None, *, require=(),
+                 title: str | None = None):
         super().__init__(parent)
         self.ws, self.kind, self.settings = ws, kind, settings
         self.spec = form_for(kind)
+        if require or title:  # a menu entry that needs some optional fields (e.g. gaps)
+            self.spec = replace(self.spec, title=title or self.spec.title, params=[
+                replace(p, optional=False) if p.name in require else p
+                for p in self.spec.params])
         self.worker = None
         self.step = None
         self.widgets: dict = {}
+        #: returns (layer name, row labels) selected on the map; set by the main window
+        self.selection = None
+        from mapping.pipeline import get_analysis
+
+        try:
+            decl = get_analysis(kind)
+            self._file_params = {x.name for x in decl.params if x.type == "file"}
+        except Exception:  # noqa: BLE001 - a form without a declaration has no files
+            self._file_params = set()
         self.setWindowTitle(f"{self.spec.title} — hotmap")
         self.setMinimumWidth(620)
         intro = QLabel(f"<b>{self.spec.title}</b><br>{self.spec.description}", self)
         intro.setWordWrap(True)
+        # one form for every field, so the labels of "more options" line up with the rest;
+        # the advanced rows follow a check box and are hidden until it is ticked
         main = QFormLayout()
         main.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        adv = QFormLayout()
+        self.form = main
+        self.units: dict[str, QLabel] = {}
+        self.extra_buttons: dict[str, QPushButton] = {}
+        rows = {}
         for p in self.spec.params:
             w = self._make_widget(p)
             self.widgets[p.name] = w
@@ -56,31 +78,45 @@ class AnalysisDialog(QDialog):
             v = QVBoxLayout(box)
             v.setContentsMargins(0, 0, 0, 4)
             v.setSpacing(1)
-            v.addWidget(w)
+            v.addWidget(self._with_extras(p, w, box))
             helpl = QLabel(p.help, box)
             helpl.setWordWrap(True)
             helpl.setStyleSheet("color: #555; font-size: 9pt;")
             v.addWidget(helpl)
             w.setToolTip(p.help)
-            label = p.label + ("" if p.optional else " *")
-            (adv if p.advanced else main).addRow(label, box)
+            # a check box says its own label: the row's label would say it twice
+            rows[p.name] = ("" if p.kind == "bool" else
+                            p.label + ("" if p.optional else " *"), box)
+        for p in self.spec.params:
+            if not p.advanced:
+                main.addRow(*rows[p.name])
+        self._advanced_rows = []
+        if any(p.advanced for p in self.spec.params):
+            self.more = QCheckBox("Show more options", self)
+            main.addRow(self.more)
+            for p in self.spec.params:
+                if p.advanced:
+                    main.addRow(*rows[p.name])
+                    self._advanced_rows.append(main.rowCount() - 1)
+            self.more.toggled.connect(self._show_more)
+            self._show_more(False)
         for p in self.spec.params:  # column lists follow their layer choice
-            if p.kind == "column" and p.of in self.widgets:
-                src = self.widgets[p.of]
+            for of in (p.of.split("|") if p.kind in ("column", "columns") and p.of else []):
+                src = self.widgets.get(of)
                 if isinstance(src, QComboBox):
                     src.currentIndexChanged.connect(lambda _=0, p=p: self._fill_columns(p))
+            if p.kind in ("column", "columns") and p.of:
                 self._fill_columns(p)
+        for group in self.spec.one_of:  # areas or a cell size: setting one clears the others
+            for n in group:
+                w = self.widgets.get(n)
+                if isinstance(w, QComboBox):
+                    w.activated.connect(lambda _=0, n=n, g=group: self._chose(n, g))
+                elif isinstance(w, QLineEdit):
+                    w.textEdited.connect(lambda _="", n=n, g=group: self._chose(n, g))
         inner = QWidget(self)
         il = QVBoxLayout(inner)
         il.addLayout(main)
-        if adv.rowCount():
-            self.more = QCheckBox("Show more options", inner)
-            body = QWidget(inner)
-            body.setLayout(adv)
-            body.setVisible(False)
-            self.more.toggled.connect(body.setVisible)
-            il.addWidget(self.more)
-            il.addWidget(body)
         il.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -120,7 +156,120 @@ class AnalysisDialog(QDialog):
             h = self._inner.sizeHint().height()
         self.resize(self.width(), max(380, min(860, h + 170)))
 
+    def _show_more(self, on: bool) -> None:
+        for row in self._advanced_rows:
+            self.form.setRowVisible(row, on)
+
     # -------------------------------------------------------------- widgets
+    def _with_extras(self, p, w, parent):
+        """The field with what it needs beside it: its unit, a Browse button for a file,
+        "Use map selection" for codes of areas."""
+        extras = []
+        if p.unit and p.kind in ("number", "int"):
+            unit = QLabel(p.unit.strip(), parent)
+            unit.setToolTip(f"in {p.unit.strip()}")
+            self.units[p.name] = unit
+            extras.append(unit)
+        if self.file_param(p):
+            b = QPushButton("Browse…", parent)
+            b.setToolTip("Choose the file")
+            b.clicked.connect(lambda _=False, p=p: self.browse(p.name))
+            self.extra_buttons[p.name] = b
+            extras.append(b)
+        if p.item == "area_code":
+            b = QPushButton("Use map selection", parent)
+            b.setToolTip("Put in the codes of the areas selected on the map (or in the table)")
+            b.clicked.connect(lambda _=False, p=p: self.use_selection(p.name))
+            self.extra_buttons[p.name] = b
+            extras.append(b)
+        if not extras:
+            return w
+        row = QWidget(parent)
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.addWidget(w, 1)
+        for e in extras:
+            h.addWidget(e)
+        return row
+
+    def file_param(self, p) -> bool:
+        """True for a field that names a file (the declaration's type ``file``)."""
+        return p.name in self._file_params
+
+    def browse(self, name: str):
+        """Ask for a file for field ``name`` (starting in the project's folder)."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from app.file_dialogs import remember_folder, start_folder
+
+        start = start_folder(self.settings, self.ws.project) if self.settings is not None \
+            else str(self.ws.project.folder)
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a file", str(start),
+                                              "Tables and files (*.csv *.xlsx *.xls *.gpkg "
+                                              "*.geojson *.json *.shp *.fgb *.toml);;"
+                                              "All files (*)")
+        if path:
+            if self.settings is not None:
+                remember_folder(self.settings, path)
+            self.set_file(name, path)
+        return path or None
+
+    def set_file(self, name: str, path) -> None:
+        """Put a chosen file into field ``name`` (a plain path reads as one file name)."""
+        self.widgets[name].setText(str(path))
+
+    def use_selection(self, name: str) -> list:
+        """Fill an area-codes field with the codes of the areas selected on the map.
+
+        The selection must be of the form's areas layer; the codes are read from its
+        area code field (or the code field found when the boundaries were read).
+        Codes already typed in are kept; returns the codes put in.
+        """
+        layer_name, labels = self.selection() if self.selection is not None else (None, [])
+        areas = self._areas_layer()
+        if areas is None:
+            self.problems.setText("Choose the areas layer first.")
+            return []
+        if layer_name != areas.name or not labels:
+            self.problems.setText(f"Select areas of '{areas.name}' on the map (or in its "
+                                  "table) first, then press “Use map selection”.")
+            return []
+        field = self._code_field(areas)
+        if field is None:
+            self.problems.setText(f"'{areas.name}' has no code field: choose the "
+                                  "area code field first.")
+            return []
+        data = areas.data
+        codes = [str(c) for c in data.loc[[x for x in labels if x in data.index], field]]
+        w = self.widgets[name]
+        typed = parse_literal(w.text()) if w.text().strip() else []
+        have = [str(c).strip() for c in typed] if isinstance(typed, list) else \
+            [c.strip() for c in str(typed).split(",") if c.strip()]
+        both = have + [c for c in codes if c not in have]
+        w.setText(", ".join(both))
+        self.problems.setText("")
+        return codes
+
+    def _areas_layer(self):
+        """The layer chosen in the form's areas field (None if there is none)."""
+        for key in ("areas", "area", "study_area"):
+            w = self.widgets.get(key)
+            if isinstance(w, QComboBox) and w.currentData() in self.ws.layers:
+                return self.ws.layers[w.currentData()]
+        return None
+
+    def _code_field(self, layer):
+        w = self.widgets.get("area_id")
+        if isinstance(w, QComboBox):
+            v = w.currentData() if w.currentData() is not None else w.currentText().strip()
+            if v and v != _NONE and v in layer.data.columns:
+                return v
+        src = next((b for b in self.ws.project.boundaries if b.name == layer.name), None)
+        field = getattr(src, "code_field", None)
+        if field and field in layer.data.columns:
+            return field
+        return "code" if "code" in layer.data.columns else None
+
     def _make_widget(self, p):
         if p.kind == "layer":
             w = QComboBox(self)
@@ -144,10 +293,39 @@ class AnalysisDialog(QDialog):
                     it = QListWidgetItem(lyr.name, w)
                     it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                     chosen = p.default if isinstance(p.default, list) else []
+                    # a required list starts with the imported records (not services or
+                    # results of other analyses)
+                    usual = lyr.source.get("records") and \
+                        (lyr.meta or {}).get("record_kind") != "services"
                     it.setCheckState(Qt.CheckState.Checked if lyr.name in chosen or
-                                     (not p.optional and not chosen)
+                                     (not p.optional and not chosen and usual)
                                      else Qt.CheckState.Unchecked)
             return w
+        if p.kind == "columns":  # filled with the fields of its layer by _fill_columns
+            w = QListWidget(self)
+            w.setMaximumHeight(110)
+            w.tick_order = []  # fields in the order they were ticked (= order of the tables)
+
+            def ticked(it, w=w):
+                name = it.text()
+                if name in w.tick_order:
+                    w.tick_order.remove(name)
+                if it.checkState() == Qt.CheckState.Checked:
+                    w.tick_order.append(name)
+
+            w.itemChanged.connect(ticked)
+            return w
+        if p.kind == "weighted_layers":
+            from app.form_widgets import WeightedLayersWidget
+
+            names = [lyr.name for lyr in self.ws.layers
+                     if not p.layer_kinds or lyr.kind in p.layer_kinds]
+            chosen = p.default if isinstance(p.default, (list, dict)) and p.default else [
+                lyr.name for lyr in self.ws.layers if lyr.name in names
+                and lyr.source.get("records")
+                and (lyr.meta or {}).get("record_kind") != "services"]
+            return WeightedLayersWidget(names, chosen if not p.optional or p.default else None,
+                                        self)
         if p.kind == "column":
             w = QComboBox(self)
             w.setEditable(True)
@@ -155,7 +333,7 @@ class AnalysisDialog(QDialog):
         if p.kind == "choice":
             w = QComboBox(self)
             w.setEditable(p.name == "weights")
-            if p.optional:
+            if p.optional and p.default is None:  # a choice with a default is never blank
                 w.addItem(_NONE, None)
             for c in p.choices:
                 w.addItem(str(c), c)
@@ -174,23 +352,47 @@ class AnalysisDialog(QDialog):
         if p.default is not None:
             w.setText(_to_text(p.default))
         elif p.optional:
-            w.setPlaceholderText("automatic" if p.kind in ("number", "int") else "blank = none")
+            w.setPlaceholderText(_blank_means(p))
         if p.name == "name":
             w.setText(unique_name(self.ws, self.kind))
-        if p.unit:
+        if p.unit and p.kind not in ("number", "int"):  # numbers show their unit beside
             w.setPlaceholderText((w.placeholderText() + f"  (in{p.unit})").strip())
         return w
 
+    def _chose(self, name: str, group) -> None:
+        """A field of a ``one_of`` group was set: blank the others of the group."""
+        w = self.widgets[name]
+        given = (w.currentData() is not None) if isinstance(w, QComboBox) else bool(w.text())
+        if not given:
+            return
+        for other in group:
+            o = self.widgets.get(other)
+            if other == name or o is None:
+                continue
+            if isinstance(o, QComboBox):
+                i = o.findData(None)
+                if i >= 0:
+                    o.setCurrentIndex(i)
+            elif isinstance(o, QLineEdit):
+                o.clear()
+
     def _fill_columns(self, p) -> None:
         w = self.widgets[p.name]
-        src = self.widgets.get(p.of)
-        lname = src.currentData() if isinstance(src, QComboBox) else None
+        lname = None  # of "lsoas|areas": the first of those layers chosen
+        for of in p.of.split("|"):
+            src = self.widgets.get(of)
+            lname = src.currentData() if isinstance(src, QComboBox) else None
+            if lname:
+                break
         cols = []
         if lname and lname in self.ws.layers:
             data = self.ws.layers[lname].data
             if hasattr(data, "columns"):
                 geom = getattr(data, "_geometry_column_name", None)
                 cols = [str(c) for c in data.columns if c != geom]
+        if p.kind == "columns":
+            self._fill_field_list(w, p, cols)
+            return
         keep = w.currentData() if w.currentData() is not None else w.currentText()
         w.blockSignals(True)
         w.clear()
@@ -202,6 +404,10 @@ class AnalysisDialog(QDialog):
         for c in cols:
             w.addItem(c, c)
         want = keep if keep and keep != _NONE else p.default
+        if want is not None and cols and w.findData(want) < 0:
+            # a default the layer has no field of (population, where the table's is 'pop'):
+            # the field that means the same, else blank (never a name the layer lacks)
+            want = _same_field(str(want), cols) or (None if p.optional else want)
         if want is None and p.name in ("population", "demand"):
             want = next((c for c in ("population", "pop", "Population", "POP") if c in cols), None)
         if want is None and p.name == "deprivation":
@@ -214,15 +420,41 @@ class AnalysisDialog(QDialog):
                 w.setEditText(str(want))
         w.blockSignals(False)
 
+    @staticmethod
+    def _fill_field_list(w, p, cols) -> None:
+        """Tickable fields of the chosen layer; the ticks (or the default) carry over."""
+        ticked = list(w.tick_order)
+        if not w.count() and isinstance(p.default, (list, tuple)):
+            ticked = [str(x) for x in p.default]
+        # a default the layer has no column of is a name the analysis resolves itself
+        # (breakdown's "age": age_band or age): offered while the layer has such a field
+        # (never ticked for records that have no age at all: the run would fail)
+        extra = [str(x) for x in (p.default or ()) if str(x) not in cols
+                 and _same_field(str(x), cols)] if isinstance(p.default, (list, tuple)) else []
+        ticked = [t for t in ticked if t in cols or t in extra or not cols]
+        cols = [*extra, *cols]
+        w.blockSignals(True)
+        w.clear()
+        for c in cols:
+            it = QListWidgetItem(c, w)
+            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            it.setCheckState(Qt.CheckState.Checked if c in ticked else Qt.CheckState.Unchecked)
+        w.blockSignals(False)
+        w.tick_order = [c for c in ticked if c in cols]
+
     # --------------------------------------------------------------- values
     def values(self) -> dict:
         """The parameters as typed (None = blank), keyed by the step's keyword names."""
         out = {}
         for p in self.spec.params:
             w = self.widgets[p.name]
-            if p.kind == "layers":
+            if p.kind == "columns":  # in the order ticked
+                v = list(w.tick_order) or None
+            elif p.kind == "layers":
                 v = [w.item(i).text() for i in range(w.count())
                      if w.item(i).checkState() == Qt.CheckState.Checked]
+            elif p.kind == "weighted_layers":
+                v = w.value()
             elif p.kind == "bool":
                 v = w.isChecked()
             elif isinstance(w, QComboBox):
@@ -247,7 +479,7 @@ class AnalysisDialog(QDialog):
         out = {}
         for p in self.spec.params:
             v = self.values()[p.name]
-            if v is None or v == [] and p.optional:
+            if v is None or v in ([], {}) and p.optional:
                 continue
             if v == p.default and p.name != "name":
                 continue
@@ -264,7 +496,8 @@ class AnalysisDialog(QDialog):
                                 f"{' (in' + p.unit + ')' if p.unit else ''}.")
         name = vals.get("name")
         if isinstance(name, str) and name in {s.name for s in [*self.ws.project.boundaries,
-                                                                *self.ws.project.records]}:
+                                                                *self.ws.project.records,
+                                                                *self.ws.project.tables]}:
             problems.append(f"Result layer name: '{name}' is an input layer; choose another.")
         self.problems.setText("\n".join(problems))
         return problems
@@ -287,7 +520,7 @@ class AnalysisDialog(QDialog):
         self.progress.show()
         self.status.setText(f"Running {self.spec.title.lower()} …")
         self.run_button.setEnabled(False)
-        for w in self.widgets.values():
+        for w in [*self.widgets.values(), *self.extra_buttons.values()]:
             w.setEnabled(False)
         worker = start_worker(run_analysis, self.ws, self.step, controls=True,
                               report_errors=False)
@@ -326,7 +559,7 @@ class AnalysisDialog(QDialog):
     def _idle(self) -> None:
         self.progress.hide()
         self.run_button.setEnabled(True)
-        for w in self.widgets.values():
+        for w in [*self.widgets.values(), *self.extra_buttons.values()]:
             w.setEnabled(True)
 
     def cancel(self) -> None:
@@ -343,14 +576,54 @@ class AnalysisDialog(QDialog):
         super().closeEvent(event)
 
 
+def _same_field(want: str, cols) -> str | None:
+    """The field of ``cols`` that is ``want`` by another spelling: the same name in another
+    case, a banded form (``age`` -> ``age_band``) or a short form (``population`` -> ``pop``)."""
+    low = want.lower()
+    for c in cols:
+        if str(c).lower() == low:
+            return str(c)
+    for c in cols:
+        cl = str(c).lower()
+        if cl.startswith(low + "_") or (len(cl) >= 3 and low.startswith(cl)):
+            return str(c)
+    return None
+
+
+def _blank_means(p) -> str:
+    """What a blank field means, from the help's "Blank: ..." sentence when it has one."""
+    import re
+
+    m = re.search(r"Blank(?: uses| means|:)\s*([^.;]+)", p.help or "")
+    if m:
+        return "blank = " + m.group(1).strip().rstrip(",")
+    return "automatic" if p.kind in ("number", "int") else "blank = none"
+
+
 def _to_text(v) -> str:
+    """A value as the user types it: plain numbers and words, TOML for lists and tables."""
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))  # 21, not 21.0
     if isinstance(v, (int, float, str)):
         return str(v)
-    import tomli_w
+    return _inline_toml(v)
 
-    return tomli_w.dumps({"v": v}).split("=", 1)[1].strip()
+
+def _inline_toml(v) -> str:
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {_inline_toml(x)}"
+                               for k, x in v.items()) + "}"
+    return "[" + ", ".join(_inline_toml(x) for x in v) + "]"
 
 
 def _number(text: str, kind: str):

@@ -12,18 +12,20 @@ def run_analysis(ws, step, *, progress=None, cancelled=None) -> list:
 
     Runs on a worker thread: it never touches ``ws.layers`` (only reads data).
     """
-    from layers.model import Layer
     from layers.workspace import Workspace
-    from mapping.run import run_step
+    from mapping.pipeline.runner import run_step
 
     shadow = Workspace(copy.copy(ws.project))
     for lyr in ws.layers:
-        shadow.layers.append(Layer(lyr.name, lyr.data, kind=lyr.kind,
-                                   style=copy.deepcopy(lyr.style), visible=lyr.visible,
-                                   source=dict(lyr.source), meta=dict(lyr.meta),
-                                   sensitive=lyr.sensitive,
-                                   allow_raw_export=lyr.allow_raw_export))
-    new = run_step(shadow, step, progress=progress, cancelled=cancelled)
+        shadow.layers.append(lyr.copy())
+    from layers.common.errors import InputError
+
+    from app.analysis_forms import gui_words
+
+    try:
+        new = run_step(shadow, step, progress=progress, cancelled=cancelled)
+    except InputError as exc:  # name the dialog's fields, not the project file's keys
+        raise exc.localise(gui_words(step.kind)) from exc.__cause__
     for lyr in new:
         shadow.layers.remove(lyr)
     return new
@@ -39,9 +41,7 @@ def add_results(ws, step, layers, default_palette: str | None = None) -> None:
             pal = hints.get("palette") or hints.get("cmap") or default_palette
             if pal:
                 lyr.style.palette = pal
-        if lyr.name in ws.layers:
-            ws.layers.remove(lyr.name)
-        ws.layers.append(lyr)
+        ws.layers.put(lyr)  # a re-run keeps its place in the layer list
     analyses = [a for a in ws.project.analyses if a.name != step.name]
     ws.project.analyses = analyses + [step]
     ws.mark_dirty(True)
@@ -50,7 +50,7 @@ def add_results(ws, step, layers, default_palette: str | None = None) -> None:
 def unique_name(ws, base: str) -> str:
     """``base``, or ``base_2``, ``base_3`` ... not yet used by a layer, source or analysis."""
     p = ws.project
-    used = set(ws.layers.names()) | {s.name for s in [*p.boundaries, *p.records]} | \
+    used = set(ws.layers.names()) | {s.name for s in [*p.boundaries, *p.records, *p.tables]} | \
         {a.name for a in p.analyses}
     name, i = base, 2
     while name in used:
@@ -62,6 +62,11 @@ def _default_layer(ws, p):
     layers = [lyr for lyr in ws.layers if not p.layer_kinds or lyr.kind in p.layer_kinds]
     if not layers:
         return None
+    if p.layer_kinds[:1] == ("table",):  # a table input: tables first, by name
+        tables = [lyr for lyr in layers if lyr.kind == "table"]
+        named = [lyr for lyr in tables if p.name.rstrip("s") in lyr.name]
+        if named or (tables and p.name != "records"):  # records: arrests before tables
+            return (named or tables)[0]
     if "areas" in p.layer_kinds:  # prefer the finest boundary layer (LSOA rather than wards)
         bnd = [lyr for lyr in layers if lyr.source.get("boundaries")] or layers
         return max(bnd, key=lambda lyr: len(lyr.data) if hasattr(lyr.data, "__len__") else 0)

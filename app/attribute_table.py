@@ -3,7 +3,7 @@
 Nothing is copied into Qt: ``data()`` reads one cell from the frame's column
 arrays on demand, so 1,000,000 rows scroll as smoothly as 100.  Sorting and
 filtering build an integer *row order* array (numpy ``argsort`` / the shared
-``mapping.filters`` expression parser) rather than a new frame.  Selection is
+``mapping.core.filters`` expression parser) rather than a new frame.  Selection is
 linked to the map through row labels.
 """
 
@@ -15,7 +15,28 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionMo
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
-__all__ = ["DataFrameModel", "AttributeTableWidget"]
+__all__ = ["DataFrameModel", "AttributeTableWidget", "fit_columns", "PATH_COLUMNS"]
+
+#: Columns holding the path of the file a row came from: shown as the file's name.
+PATH_COLUMNS = {"source_file"}
+#: Widest a column is made to fit its contents, in pixels (a 64-character id or a long
+#: address would push every other column out of sight).
+MAX_COLUMN_WIDTH = 280
+
+
+def _file_name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def fit_columns(view, rows: int = 200, cap: int = MAX_COLUMN_WIDTH) -> None:
+    """Fit every column of a table view to its header and first ``rows`` rows, at most
+    ``cap`` pixels wide (longer texts are elided; the whole text is in the cell)."""
+    header = view.horizontalHeader()
+    header.setResizeContentsPrecision(rows)
+    view.resizeColumnsToContents()
+    for c in range(header.count()):
+        if header.sectionSize(c) > cap:
+            header.resizeSection(c, cap)
 
 
 def _fmt(v) -> str:
@@ -85,7 +106,14 @@ class DataFrameModel(QAbstractTableModel):
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return _fmt(self._arrays[index.column()][self.order[index.row()]])
+            v = self._arrays[index.column()][self.order[index.row()]]
+            if self._columns[index.column()] in PATH_COLUMNS and isinstance(v, str):
+                return _file_name(v)  # the file, not the folders (in the tooltip)
+            return _fmt(v)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if self._columns[index.column()] in PATH_COLUMNS:
+                return _fmt(self._arrays[index.column()][self.order[index.row()]])
+            return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             arr = self._arrays[index.column()]
             if getattr(arr, "dtype", None) is not None and arr.dtype.kind in "iuf":
@@ -132,14 +160,14 @@ class DataFrameModel(QAbstractTableModel):
 
         Raises
         ------
-        layers.errors.InputError
+        layers.common.errors.InputError
             If the expression is not valid (the message says why).
         """
         if self._frame is None:
             return
         expression = expression.strip()
         if expression:
-            from mapping.filters import filter_mask
+            from mapping.core.filters import filter_mask
 
             mask = np.asarray(filter_mask(self._frame, expression), dtype=bool)
             order = np.flatnonzero(mask)
@@ -219,8 +247,8 @@ class AttributeTableWidget(QWidget):
         self.filter.clear()
         self.title.setText(f"<b>{layer.name}</b>" if layer is not None else "No layer")
         self._update_count()
-        if frame is not None and len(frame.columns) < 40:
-            self.view.resizeColumnsToContents() if len(frame) < 5000 else None
+        if frame is not None and len(frame.columns) < 200:
+            fit_columns(self.view)  # new widths: a column never keeps the last layer's
 
     def _update_count(self) -> None:
         m = self.model

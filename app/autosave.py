@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from layers.atomic import atomic_write_text
+from layers.common.atomic import atomic_write_text
 
 __all__ = ["state_dir", "autosave_path", "write_autosave", "clear_autosave",
            "find_recoverable", "Recoverable"]

@@ -1,4 +1,4 @@
-"""The map canvas: a matplotlib Axes drawn by :func:`mapping.render.draw_layers`.
+"""The map canvas: a matplotlib Axes drawn by :func:`mapping.render.draw.draw_layers`.
 
 The screen uses the same renderer as export, so what the analyst sees is
 what the exported map shows.  To stay responsive on big layers:
@@ -8,7 +8,12 @@ what the exported map shows.  To stay responsive on big layers:
   redraw waits until the user pauses (:attr:`MapCanvas.settle_ms`);
 * meanwhile every pan/zoom frame is drawn from a *cached snapshot* of the last
   full render (one image, a few milliseconds whatever the feature count),
-  so dragging never waits for 34,753 polygons.
+  so dragging never waits for 34,753 polygons;
+* the full-quality redraw of a view (:meth:`MapCanvas.settle`) runs on a worker
+  thread (:func:`mapping.render.draw.render_view`, the renderer exports use, on a
+  figure of its own) and draws only the features in view, found with a spatial
+  index: zoomed to one city, a few hundred of the nation's LSOAs.  Its image
+  replaces the snapshot when it arrives, unless the view has moved on since.
 
 Mouse: drag pans, the wheel zooms about the cursor, Shift+drag (or the zoom
 tool) zooms to a box, a click identifies the feature under the cursor and
@@ -53,6 +58,14 @@ def format_position(x: float, y: float) -> str:
             f"{abs(lat):.5f}°{ns} {abs(lon):.5f}°{ew}")
 
 
+def _draw_view(render_view, *args, **kw):
+    """The worker thread's job: the view image, and which thread drew it."""
+    import threading
+
+    rgba, infos = render_view(*args, **kw)
+    return threading.get_ident(), rgba, infos
+
+
 class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
     """The interactive map.
 
@@ -66,12 +79,15 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
         Layer name and selected row labels (from a click on the map).
     rendered(float)
         Seconds the last full render took.
+    view_rendered(float)
+        Seconds from :meth:`settle` to the redrawn view on the canvas.
     """
 
     cursor_moved = Signal(float, float)
     identified = Signal(str, object, dict)
     selection_changed = Signal(str, list)
     rendered = Signal(float)
+    view_rendered = Signal(float)
 
     settle_ms = 250
     tolerance_px = 6
@@ -94,6 +110,9 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
         self._selection = (None, [])
         self._selection_artist = None
         self._have_view = False
+        self._view_job = 0  # the latest settle(); older redraws arriving late are dropped
+        self.view_infos: list = []  # what the last redraw of a view drew (RenderInfo.drawn)
+        self.view_thread: int | None = None  # the thread that drew it
         self._render_timer = QTimer(self, singleShot=True, interval=30)
         self._render_timer.timeout.connect(self.render_now)
         self._settle_timer = QTimer(self, singleShot=True, interval=self.settle_ms)
@@ -139,9 +158,10 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
 
     def render_now(self) -> float:
         """Full render of the visible layers with the shared renderer; returns seconds."""
-        from mapping.render import draw_layers
+        from mapping.render.draw import draw_layers
 
         self._render_timer.stop()
+        self._view_job += 1  # a redraw of the old layers still on its way is stale
         t0 = time.perf_counter()
         view = (self.ax.get_xlim(), self.ax.get_ylim()) if self._have_view else None
         self.ax.clear()
@@ -149,17 +169,21 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
         self._snapshot = None
         self._selection_artist = None
         self._rubber = None
-        layers = [lyr for lyr in (self.stack.visible() if self.stack is not None else [])
-                  if lyr.kind not in ("table", "figure")]
+        layers = self._layers()
+        cull = None
+        if view is not None:  # only the features in view (and a margin of a few pixels)
+            (x0, x1), (y0, y1) = view
+            pad = 4 * (x1 - x0) / max(self.ax.bbox.width, 1.0)
+            cull = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
         try:
-            self.render_infos = draw_layers(self.ax, layers) if layers else []
+            self.render_infos = draw_layers(self.ax, layers, view=cull) if layers else []
         except Exception:  # noqa: BLE001 - find the layer at fault and disable it
             self.ax.clear()
             self._style_axes()
             self.render_infos = []
             for lyr in layers:
                 try:
-                    self.render_infos += draw_layers(self.ax, [lyr])
+                    self.render_infos += draw_layers(self.ax, [lyr], view=cull)
                 except Exception as exc:  # noqa: BLE001
                     lyr.disable(f"cannot draw: {type(exc).__name__}: {exc}")
         self.ax.set_aspect("auto")
@@ -174,6 +198,11 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
                 self._set_extent(b)
                 self._have_view = True
         self.ax.set_autoscale_on(False)
+        if self.stack is not None and not len(self.stack):
+            self.ax.text(0.5, 0.5, "An empty project: import boundaries or records to begin\n"
+                         "(File > Import boundaries… / Import records…)",
+                         transform=self.ax.transAxes, ha="center", va="center", fontsize=11,
+                         color="#777777")
         if self.fictional:
             self.ax.text(0.01, 0.01, "FICTIONAL DATA – not real events, people or places",
                          transform=self.ax.transAxes, fontsize=9, color="#b2182b",
@@ -185,6 +214,10 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
         dt = time.perf_counter() - t0
         self.rendered.emit(dt)
         return dt
+
+    def _layers(self) -> list:
+        return [lyr for lyr in (self.stack.visible() if self.stack is not None else [])
+                if lyr.kind not in ("table", "figure")]
 
     def _take_snapshot(self) -> None:
         """Keep the full render as an image for fast pan/zoom frames."""
@@ -208,21 +241,58 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
             img.set_extent(self._snap_extent)
             self.ax.add_image(img)
             self._snapshot = img
+        self._snapshot.set_interpolation("bilinear")
         for a in self._vector_artists:
             a.set_visible(False)
         self._snapshot.set_visible(True)
         self._settle_timer.start(self.settle_ms)
 
-    def settle(self) -> None:
-        """Full-quality redraw of the current view (after the user pauses)."""
+    def settle(self, sync: bool = False) -> None:
+        """Full-quality redraw of the current view (after the user pauses).
+
+        Drawn on a worker thread, only the features in view
+        (:func:`mapping.render.draw.render_view`); ``view_rendered`` is emitted when
+        the image is on the canvas.  ``sync=True`` draws it on this thread.
+        """
+        from mapping.render.draw import render_view
+
         self._settle_timer.stop()
-        if self._snapshot is not None:
-            self._snapshot.remove()
-            self._snapshot = None
+        layers = self._layers()
+        if not layers or self.stack is None:
+            self.draw_idle()
+            return
+        self._view_job += 1
+        job, view, t0 = self._view_job, self.view_extent(), time.perf_counter()
+        bbox = self.figure.bbox
+        args = (layers, view, int(bbox.width), int(bbox.height))
+        kw = {"dpi": self.figure.dpi, "facecolor": self.ax.get_facecolor()}
+        if sync:
+            self._show_view(job, view, t0, _draw_view(render_view, *args, **kw))
+            return
+        from app.workers import start_worker
+
+        worker = start_worker(_draw_view, render_view, *args, **kw)
+        worker.signals.returned.connect(lambda res: self._show_view(job, view, t0, res))
+
+    def _show_view(self, job, view, t0, result) -> None:
+        """Put a redrawn view on the canvas, unless the view or the layers changed since."""
+        if job != self._view_job or view != self.view_extent():
+            return
+        thread, rgba, infos = result
+        self.view_thread, self.view_infos = thread, infos
+        self._snap_data = rgba
+        self._snap_extent = (view[0], view[2], view[1], view[3])
+        if self._snapshot is None:
+            self._snapshot = AxesImage(self.ax, zorder=0)
+            self.ax.add_image(self._snapshot)
+        self._snapshot.set_data(rgba)
+        self._snapshot.set_extent(self._snap_extent)
+        self._snapshot.set_interpolation("nearest")  # one image pixel per screen pixel
+        self._snapshot.set_visible(True)
         for a in self._vector_artists:
-            a.set_visible(True)
+            a.set_visible(False)
         self.draw()
-        self._take_snapshot()
+        self.view_rendered.emit(time.perf_counter() - t0)
 
     def redraw_view(self, sync: bool = False) -> float:
         """Redraw after a view change through the cached path; returns seconds."""

@@ -1,6 +1,10 @@
 """The ``hotmap`` command line.
 
-Each verb lives in its own module in :mod:`app.commands` and defines::
+Every analysis verb (``count``, ``kde``, ``gistar`` ...) is generated from the
+analysis's declaration (:mod:`app.cli_verbs`), so its options, help and
+behaviour match the project step and the GUI dialog.  The few verbs that are
+not analyses (``run``, ``demo``, ``gui``, ``inspect``) live in their own
+modules in :mod:`app.commands` and define::
 
     NAME = "kde"                  # the verb
     HELP = "one-line summary"     # shown by ``hotmap --help``
@@ -12,7 +16,7 @@ Modules are discovered automatically, so a new verb needs no edit here.
 Verbs import the core lazily, so ``hotmap --help`` is fast and the command
 line never loads Qt unless the GUI is asked for.
 
-Every failure the user can fix is a :class:`layers.errors.HotmapError`; it is
+Every failure the user can fix is a :class:`layers.common.errors.HotmapError`; it is
 printed as one line (``hotmap: error: ...``) with exit status 2.  Anything
 else is a bug: one line and exit status 1, with the traceback only under
 ``--debug``.
@@ -60,7 +64,11 @@ def _verb_in(argv: list[str]) -> str | None:
     if word is None or word.startswith("_"):
         return None
     names = {info.name for info in pkgutil.iter_modules(pkg.__path__)}
-    return word if word in names else None
+    if word in names:
+        return word
+    from app.cli_verbs import verb_names
+
+    return word if word in verb_names() else None
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -78,17 +86,30 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback when something fails")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
-    for mod in _command_modules(only):
-        # argparse %-formats help strings: accept both "95%" and "95%%" in HELP.
-        summary = mod.HELP.replace("%%", "%").replace("%", "%%")
-        p = sub.add_parser(mod.NAME, help=summary,
-                           description=getattr(mod, "DESCRIPTION", mod.HELP),
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                       help="show the full traceback when something fails")
-        mod.add_arguments(p)
-        p.set_defaults(_run=mod.run)
+    from app.cli_verbs import add_verb_parser, verb_names
+
+    analysis_verbs = [only] if only in verb_names() else [] if only else verb_names()
+    hand = [] if only in analysis_verbs and only else _command_modules(only)
+    for mod in [m for m in hand if getattr(m, "ORDER", 50) < 20]:
+        _add_module(sub, mod)
+    for kind in analysis_verbs:
+        add_verb_parser(sub, kind)
+    for mod in [m for m in hand if getattr(m, "ORDER", 50) >= 20]:
+        _add_module(sub, mod)
     return parser
+
+
+def _add_module(sub, mod) -> None:
+    """Add a hand-written verb (``run``, ``demo``, ``gui``, ``inspect``)."""
+    # argparse %-formats help strings: accept both "95%" and "95%%" in HELP.
+    summary = mod.HELP.replace("%%", "%").replace("%", "%%")
+    p = sub.add_parser(mod.NAME, help=summary,
+                       description=getattr(mod, "DESCRIPTION", mod.HELP),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show the full traceback when something fails")
+    mod.add_arguments(p)
+    p.set_defaults(_run=mod.run)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     args = parser.parse_args(argv)
     debug = getattr(args, "debug", False)
-    from layers.errors import HotmapError
-    from layers.logs import configure_logging
+    from layers.common.errors import HotmapError
+    from layers.common.logs import configure_logging
 
     configure_logging()  # redacted log file in the user's state folder; never raises
     log = logging.getLogger("hotmap")
@@ -116,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("hotmap %s: user error: %s", args.verb, exc)
         if debug:
             raise
-        print(f"hotmap: error: {exc}", file=sys.stderr)
+        words = getattr(args, "_words", None)
+        text = exc.render(words) if hasattr(exc, "render") else str(exc)
+        print(f"hotmap: error: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         log.warning("hotmap %s: interrupted", args.verb)

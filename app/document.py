@@ -1,4 +1,4 @@
-"""Opening, re-running, saving and autosaving the document (mixed into the main window).
+"""Opening, re-running, saving and autosaving the document (a part of the main window).
 
 Loading and the re-run of saved analyses happen on workers; their results
 reach the document on the GUI thread.  Analysis result layers are rebuilt
@@ -17,14 +17,25 @@ from app.errors import report_error, report_exception
 from app.settings import load_settings, save_settings
 from app.workers import start_worker
 
-__all__ = ["DocumentMixin", "store_result_styles", "apply_result_styles", "shown_results"]
+__all__ = ["DocumentController", "store_result_styles", "apply_result_styles", "shown_results"]
 
 PROJECT_FILTER = "hotmap projects (*.toml);;All files (*)"
 
 
-class DocumentMixin:
-    """Project file actions of :class:`app.main_window.MainWindow`."""
+class DocumentController:
+    """Opening, re-running, saving and autosaving the main window's document.
 
+    Owns the background work on the document (:attr:`loading`,
+    :attr:`analysing`) and the settings file; reaches the window only
+    through its public methods (``set_workspace``, ``status``, ``busy`` ...).
+    """
+
+    def __init__(self, win):
+        self.win = win
+        self.loading = None
+        self.analysing = None
+
+    # --------------------------------------------------------------- opening
     def open_project(self, path, *, chooser=None, run_analyses: bool = True) -> object:
         """Open a project file; layers load on a worker. Returns the worker (or None).
 
@@ -34,38 +45,47 @@ class DocumentMixin:
         """
         from layers.project import open_project
 
-        from app.project_io import ask_for_missing, load_workspace
+        from app.project_io import ask_for_missing, load_workspace, missing_files
 
+        win = self.win
         if self.loading is not None and not self.loading.done:
             report_error("A project is still loading; wait for it or press Cancel.")
             return None
         try:
             project = open_project(path)
         except Exception as exc:  # noqa: BLE001 - reported
-            report_exception(exc, self)
+            report_exception(exc, win)
             return None
-        from app.project_io import missing_files
-
         project._relocated = bool(missing_files(project))
-        if not ask_for_missing(project, self, chooser=chooser):
-            self.statusBar().showMessage("Opening cancelled: data files not found", 8000)
+        if not ask_for_missing(project, win, chooser=chooser, settings=win.settings):
+            win.status("Opening cancelled: data files not found", 8000)
             return None
-        self.statusBar().showMessage(f"Loading {project.name} …")
-        self._busy(True)
-        worker = start_worker(load_workspace, project, controls=True)
+        win.status(f"Loading {project.name} …")
+        self.busy(True)
+        from app import preload
+
+        pre = None if project._relocated else preload.take(path)
+        if pre is not None:  # loading since start-up (app.preload): wait for it instead
+            worker = start_worker(_preloaded, pre, project, controls=True)
+        else:
+            worker = start_worker(load_workspace, project, controls=True)
         worker.signals.progress.connect(self._on_progress)
-        worker.signals.returned.connect(lambda ws: self._loaded(ws, project, run_analyses))
-        worker.signals.finished.connect(lambda: self._busy(self._background_running()))
+        worker.signals.returned.connect(lambda ws: self._loaded(
+            ws, ws.project if pre is not None else project, run_analyses))
+        worker.signals.finished.connect(lambda: self.busy(self.background_running()))
         self.loading = worker
         return worker
 
-    def _busy(self, on: bool) -> None:
-        if on and not self.progress.isVisible():
-            self.progress.setValue(0)
-        self.progress.setVisible(on)
-        self.progress_cancel.setVisible(on)
+    def busy(self, on: bool) -> None:
+        """Show or hide the progress bar and its Cancel button."""
+        win = self.win
+        if on and not win.progress.isVisible():
+            win.progress.setValue(0)
+        win.progress.setVisible(on)
+        win.progress_cancel.setVisible(on)
 
-    def _background_running(self) -> bool:
+    def background_running(self) -> bool:
+        """True while the project loads or its analyses re-run."""
         return any(w is not None and not w.done for w in (self.loading, self.analysing))
 
     def cancel_background(self) -> None:
@@ -73,28 +93,26 @@ class DocumentMixin:
         for w in (self.loading, self.analysing):
             if w is not None and not w.done:
                 w.cancel()
-        self.statusBar().showMessage("Cancelled", 8000)
+        self.win.status("Cancelled", 8000)
 
     def _on_progress(self, fraction: float, text: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
+        self.win.progress.setValue(int(fraction * 1000))
         if text:
-            self.statusBar().showMessage(text)
+            self.win.status(text)
 
     def _loaded(self, ws, project, run_analyses: bool = True) -> None:
+        win = self.win
         if self.analysing is not None and not self.analysing.done:
             self.analysing.cancel()
-        self.set_workspace(ws)
+        win.set_workspace(ws)
         if project.path:
-            self.settings.add_recent(project.path)
-            self._save_settings()
-            if hasattr(self, "rebuild_recent"):
-                self.rebuild_recent()
+            self.add_recent(project.path)
         counts = [f"{n}: {len(r.accepted):,} ({len(r.rejected):,} rejected)"
                   for n, r in ws.results.items()]
-        self.statusBar().showMessage("Loaded " + "; ".join(counts), 15000)
+        win.status("Loaded " + "; ".join(counts), 15000)
         if getattr(project, "_relocated", False):
             ws.mark_dirty(True)  # the new file locations should be saved
-        self.project_loaded.emit(ws)
+        win.project_loaded.emit(ws)
         steps = [s for s in project.analyses if s.enabled] if run_analyses else []
         if steps:
             self.run_project_analyses(steps)
@@ -103,110 +121,150 @@ class DocumentMixin:
         """Re-run the project's analyses on a worker; results are added as they arrive."""
         from app.project_io import run_steps
 
-        ws = self.ws
-        self._busy(True)
+        win = self.win
+        ws = win.ws
+        self.busy(True)
         w = start_worker(run_steps, list(ws.layers), ws.project, steps, controls=True,
                          yields=True)
         w.signals.progress.connect(self._on_progress)
         w.signals.yielded.connect(lambda item, ws=ws: self._step_result(ws, item))
-        w.signals.returned.connect(self.analyses_loaded.emit)
-        w.signals.returned.connect(lambda n: self.statusBar().showMessage(
+        w.signals.returned.connect(win.analyses_loaded.emit)
+        w.signals.returned.connect(lambda n: win.status(
             f"{n} of {len(steps)} analyses ready", 10000))
-        w.signals.finished.connect(lambda: self._busy(self._background_running()))
+        w.signals.finished.connect(lambda: self.busy(self.background_running()))
         self.analysing = w
         return w
 
     def _step_result(self, ws, item) -> None:
-        if ws is not self.ws:
+        win = self.win
+        if ws is not win.ws:
             return  # another project was opened meanwhile
         step, out = item
         if isinstance(out, BaseException):
-            self.statusBar().showMessage(f"Analysis '{step.name}' failed: {out}", 15000)
-            report_exception(out, self)
+            win.status(f"Analysis '{step.name}' failed: {out}", 15000)
+            report_exception(out, win)
             return
         was_dirty = ws.dirty
         shown = shown_results(ws.project)
+        saved = {g.get("name") for g in ws.project.groups}
         for lyr in out:
             lyr._visible = lyr.name in shown  # results re-run on open show as saved
-            if lyr.name in ws.layers:
-                ws.layers.remove(lyr.name)
-            ws.layers.append(lyr)
+            ws.layers.put(lyr)
+        for g in {lyr.group for lyr in out if lyr.group}:  # re-opened results start folded
+            if g not in saved and g in ws.layers.groups:
+                ws.layers.set_group(g, expanded=False)
         apply_result_styles(ws, [lyr.name for lyr in out])
         ws.mark_dirty(was_dirty)
 
+    # ---------------------------------------------------------------- saving
     def save(self) -> bool:
         """Save to the project's file (asks for one the first time)."""
-        if self.ws.project.path is None:
+        if self.win.ws.project.path is None:
             return self.save_as()
-        return self._save_to(self.ws.project.path)
+        return self._save_to(self.win.ws.project.path)
 
     def save_as(self, path=None) -> bool:
         """Save under a new name."""
+        from app.file_dialogs import remember_folder, start_path
+
+        win = self.win
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save project as",
-                                                  str(Path.home() / "project.hotmap.toml"),
-                                                  PROJECT_FILTER)
+            path, _ = QFileDialog.getSaveFileName(
+                win, "Save project as", start_path(win.settings, win.ws.project,
+                                                   "project.hotmap.toml"), PROJECT_FILTER)
             if not path:
                 return False
+            remember_folder(win.settings, path)
         return self._save_to(Path(path))
 
     def _save_to(self, path) -> bool:
         from app.autosave import clear_autosave
 
-        old = self.ws.project.path
+        win = self.win
+        old = win.ws.project.path
         try:
-            store_result_styles(self.ws)
-            saved = self.ws.save(path)
+            store_result_styles(win.ws)
+            saved = win.ws.save(path)
         except Exception as exc:  # noqa: BLE001
-            report_exception(exc, self)
+            report_exception(exc, win)
             return False
         clear_autosave(old)
         clear_autosave(saved)
-        self.settings.add_recent(saved)
-        self._save_settings()
-        if hasattr(self, "rebuild_recent"):
-            self.rebuild_recent()
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {saved}", 8000)
+        self.add_recent(saved)
+        win.update_title()
+        win.status(f"Saved {saved}", 8000)
         return True
 
     def autosave(self) -> None:
         """Write the recovery file if there are unsaved changes."""
-        if not self.ws.dirty:
+        if not self.win.ws.dirty:
             return
         from app.autosave import write_autosave
 
         try:
-            write_autosave(self.ws)
+            write_autosave(self.win.ws)
         except OSError as exc:
-            self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
-
-    def _save_settings(self) -> None:
-        if not self._settings_loaded:
-            self._load_settings()
-        try:
-            save_settings(self.settings)
-        except OSError as exc:
-            self.statusBar().showMessage(f"Settings not saved: {exc}", 8000)
+            self.win.status(f"Autosave failed: {exc}", 8000)
 
     def maybe_discard(self) -> bool:
         """Ask about unsaved changes; True if it is fine to throw the current project away."""
-        if not self.ws.dirty:
+        ws = self.win.ws
+        if not ws.dirty:
             return True
         ans = QMessageBox.question(
-            self, "Unsaved changes",
-            f"Save the changes to '{self.ws.project.name}' before closing it?",
+            self.win, "Unsaved changes",
+            f"Save the changes to '{ws.project.name}' before closing it?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if ans == QMessageBox.StandardButton.Save:
             return self.save()
         return ans == QMessageBox.StandardButton.Discard
 
+    # -------------------------------------------------------------- settings
+    def load_settings(self, loaded=None) -> None:
+        """Take the settings read at start-up (keeping files opened before they arrived)."""
+        win = self.win
+        if win._settings_loaded:
+            return
+        recent = list(win.settings.recent_files)
+        last = win.settings.last_folder
+        win.settings = loaded if loaded is not None else load_settings()
+        for p in reversed(recent):  # anything opened before the settings arrived
+            win.settings.add_recent(p)
+        if last:
+            win.settings.last_folder = last
+        win._settings_loaded = True
+        win.recent_changed()
+
+    def add_recent(self, path) -> None:
+        """Put a project at the top of the recent files (and save the settings)."""
+        self.win.settings.add_recent(path)
+        self.save_settings()
+        self.win.recent_changed()
+
+    def save_settings(self) -> None:
+        """Write the settings file (a failure is a status message, not an error)."""
+        if not self.win._settings_loaded:
+            self.load_settings()
+        try:
+            save_settings(self.win.settings)
+        except OSError as exc:
+            self.win.status(f"Settings not saved: {exc}", 8000)
+
+
+def _preloaded(pre, project, *, progress=None, cancelled=None):
+    """The workspace :mod:`app.preload` loaded; loaded here when it did not (worker thread)."""
+    from app.project_io import load_workspace
+
+    ws = pre.wait(cancelled=cancelled)
+    return ws if ws is not None else load_workspace(project, progress=progress,
+                                                    cancelled=cancelled)
+
 
 def _warm_up():
     """Import the core packages and read the settings (worker thread, at start-up)."""
     import layers.workspace  # noqa: F401
-    import mapping.render  # noqa: F401
+    import mapping.render.draw  # noqa: F401
 
     return load_settings()
 
@@ -222,15 +280,15 @@ def store_result_styles(ws) -> None:
     if not styles:
         return
     maps = ws.project.maps
+    # the ticks of the layers (a hidden group keeps its layers' ticks; [[groups]] has its state)
+    shown = [lyr.name for lyr in ws.layers if lyr.visible and lyr.kind not in ("table", "figure")]
     main = next((m for m in maps if m.get("name") == "map"), None)
     if main is None:
         main = {"name": "map", "title": ws.project.name, "fictional": ws.project.fictional,
-                "layers": [lyr.name for lyr in ws.layers if lyr.visible
-                           and lyr.kind not in ("table", "figure")]}
+                "layers": shown}
         maps.append(main)
     main["style_overrides"] = {**main.get("style_overrides", {}), **styles}
-    main["layers"] = [lyr.name for lyr in ws.layers
-                      if lyr.visible and lyr.kind not in ("table", "figure")]
+    main["layers"] = shown
 
 
 def shown_results(project) -> set:

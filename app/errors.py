@@ -38,7 +38,7 @@ def set_error_handler(handler: Callable[[str, str], None] | None):
 
 def describe_exception(exc: BaseException) -> tuple[str, str]:
     """Return (short message, detail with traceback) for an exception."""
-    from layers.errors import HotmapError
+    from layers.common.errors import HotmapError
 
     if isinstance(exc, HotmapError):
         message = str(exc)

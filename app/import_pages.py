@@ -9,9 +9,10 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QListWidget, QPushButton, QTableView, QVBoxLayout,
                                QWizardPage)
 
-from app.attribute_table import DataFrameModel
+from app.attribute_table import DataFrameModel, fit_columns
 
-__all__ = ["preview_frame", "detect_kind", "CRS_CHOICES"]
+__all__ = ["preview_frame", "detect_kind", "CRS_CHOICES", "FilesPage", "PreviewPage",
+           "MappingPage", "CrsPage"]
 
 _NONE = "(none)"
 _COORD_FIELDS = ("x", "y", "lon", "lat", "postcode", "id")
@@ -29,7 +30,7 @@ BOUNDARY_FILTER = "Boundary files (*.geojson *.json *.gpkg *.shp *.fgb *.zip);;A
 
 def preview_frame(path, n: int = 50) -> pd.DataFrame:
     """First ``n`` rows of a record or boundary file, as text (geometry left out)."""
-    from layers.ingest_readers import sniff_format
+    from layers.ingest.readers import sniff_format
 
     p = Path(path)
     fmt = sniff_format(p)
@@ -46,8 +47,8 @@ def preview_frame(path, n: int = 50) -> pd.DataFrame:
 
 def detect_kind(columns) -> str:
     """The record kind whose column names match best (police.uk recognised by its header)."""
-    from layers.ingest_police import is_police_uk
-    from layers.ingest_schemas import RECORD_KINDS, map_columns
+    from layers.ingest.police import is_police_uk
+    from layers.ingest.schemas import RECORD_KINDS, map_columns
 
     if is_police_uk(columns):
         return "police_uk"
@@ -64,21 +65,27 @@ def detect_kind(columns) -> str:
     return best
 
 
-class _FilesPage(QWizardPage):
+class FilesPage(QWizardPage):
     def __init__(self, wiz):
         super().__init__(wiz)
         self.wiz = wiz
-        what = "boundary" if wiz.what == "boundaries" else "record"
-        self.setTitle(f"Choose the {what} file(s)")
-        self.setSubTitle("Several files of the same layout (e.g. one police.uk CSV per month) "
-                         "become one layer.")
+        if wiz.what == "boundaries":
+            self.setTitle("Choose the boundary file(s)")
+            self.setSubTitle("Area boundaries (LSOAs, MSOAs, wards …) as GeoJSON, GeoPackage, "
+                             "Shapefile or FlatGeobuf. Several files of the same layout (e.g. "
+                             "one per local authority) become one layer.")
+        else:
+            self.setTitle("Choose the record file(s)")
+            self.setSubTitle("Several files of the same layout (e.g. one police.uk CSV per "
+                             "month) become one layer.")
         self.files = QListWidget(self)
         add = QPushButton("Add files…", self)
         add.clicked.connect(self._add)
         clear = QPushButton("Clear", self)
         clear.clicked.connect(lambda: (self.files.clear(), self.completeChanged.emit()))
         self.name = QLineEdit(self)
-        self.name.setPlaceholderText("e.g. drugs_crime")
+        self.name.setPlaceholderText("e.g. lsoa" if wiz.what == "boundaries" else
+                                     "e.g. drugs_crime")
         self.name.textChanged.connect(lambda *_: self.completeChanged.emit())
         row = QHBoxLayout()
         row.addWidget(add)
@@ -93,15 +100,17 @@ class _FilesPage(QWizardPage):
 
     def _add(self):
         paths, _ = QFileDialog.getOpenFileNames(
-            self, "Choose files", str(Path.home()),
+            self, "Choose files", self.wiz.start_folder(),
             BOUNDARY_FILTER if self.wiz.what == "boundaries" else RECORD_FILTER)
+        if paths:
+            self.wiz.remember_folder(paths[0])
         self.wiz.set_files(paths, append=True)
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt API
         return self.files.count() > 0 and bool(self.name.text().strip())
 
 
-class _PreviewPage(QWizardPage):
+class PreviewPage(QWizardPage):
     def __init__(self, wiz):
         super().__init__(wiz)
         self.wiz = wiz
@@ -126,27 +135,33 @@ class _PreviewPage(QWizardPage):
             return
         self.wiz.preview = frame
         self.model.set_frame(frame)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)
         self.info.setText(f"{Path(self.wiz.files[0]).name}: {len(frame.columns)} columns; "
                           f"showing the first {len(frame)} rows.")
 
 
-class _MappingPage(QWizardPage):
+class MappingPage(QWizardPage):
     def __init__(self, wiz):
         super().__init__(wiz)
         self.wiz = wiz
         self.combos: dict[str, QComboBox] = {}
         self.detected: dict = {}
-        self.setTitle("What the columns mean")
-        self.setSubTitle("hotmap guessed the kind of records and which column holds what. "
-                         "Change anything that is wrong; (none) means the file has no such "
-                         "column.")
-        self.kind = QComboBox(self)
+        self.kind = None  # the kind of records (records only)
         self.form = QFormLayout()
         top = self.form
-        if wiz.what == "records":
-            from layers.ingest_schemas import RECORD_KINDS
+        if wiz.what == "boundaries":
+            self.setTitle("Which fields hold the area code and name")
+            self.setSubTitle("hotmap guessed the fields holding each area's code (e.g. "
+                             "LSOA11CD) and name. The code joins population and IMD tables; "
+                             "change anything that is wrong.")
+        else:
+            from layers.ingest.schemas import RECORD_KINDS
 
+            self.setTitle("What the columns mean")
+            self.setSubTitle("hotmap guessed the kind of records and which column holds what. "
+                             "Change anything that is wrong; (none) means the file has no "
+                             "such column.")
+            self.kind = QComboBox(self)
             for k in RECORD_KINDS:
                 if k != "offences":
                     self.kind.addItem(k.replace("_", " "), k)
@@ -171,8 +186,11 @@ class _MappingPage(QWizardPage):
         lay.addStretch(1)
 
     def _add_table(self):
-        paths, _ = QFileDialog.getOpenFileNames(self, "Attribute tables", str(Path.home()),
+        paths, _ = QFileDialog.getOpenFileNames(self, "Attribute tables",
+                                                self.wiz.start_folder(),
                                                 "Tables (*.csv *.xlsx);;All files (*)")
+        if paths:
+            self.wiz.remember_folder(paths[0])
         for p in paths:
             self.tables.addItem(p)
 
@@ -198,7 +216,7 @@ class _MappingPage(QWizardPage):
             guess = {"code_field": next((c for c in cols if c.upper().endswith("CD")), None),
                      "name_field": next((c for c in cols if c.upper().endswith("NM")), None)}
         else:
-            from layers.ingest_schemas import RECORD_KINDS, map_columns
+            from layers.ingest.schemas import RECORD_KINDS, map_columns
 
             kind = self.kind.currentData()
             canon = list(RECORD_KINDS["generic" if kind == "police_uk" else kind])
@@ -234,13 +252,15 @@ class _MappingPage(QWizardPage):
         return out
 
 
-class _CrsPage(QWizardPage):
+class CrsPage(QWizardPage):
     def __init__(self, wiz):
         super().__init__(wiz)
         self.wiz = wiz
         self.setTitle("Coordinate reference system")
         self.setSubTitle("Everything is converted to British National Grid (metres) on import, "
-                         "so distances and areas are right.")
+                         "so distances and areas are right."
+                         + (" Most boundary files say their CRS: keep 'Detect'."
+                            if wiz.what == "boundaries" else ""))
         self.crs = QComboBox(self)
         self.crs.setEditable(True)
         for code, text in CRS_CHOICES:
@@ -251,16 +271,17 @@ class _CrsPage(QWizardPage):
             if self.crs.findData(default) < 0:
                 self.crs.addItem(f"{default} (your default)", default)
             self.crs.setCurrentIndex(self.crs.findData(default))
-        self.postcodes = QLineEdit(self)
-        self.postcodes.setPlaceholderText("optional: Code-Point Open or ONSPD file")
-        browse = QPushButton("Browse…", self)
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.postcodes, 1)
-        row.addWidget(browse)
         form = QFormLayout(self)
         form.addRow("CRS of the coordinates", self.crs)
+        self.postcodes = None  # records only: a widget made and not laid out would float
         if wiz.what == "records":
+            self.postcodes = QLineEdit(self)
+            self.postcodes.setPlaceholderText("optional: Code-Point Open or ONSPD file")
+            browse = QPushButton("Browse…", self)
+            browse.clicked.connect(self._browse)
+            row = QHBoxLayout()
+            row.addWidget(self.postcodes, 1)
+            row.addWidget(browse)
             form.addRow("Postcode lookup table", row)
             note = QLabel("Rows without coordinates are placed at their postcode's centroid "
                           "when a lookup table is given.", self)
@@ -268,9 +289,10 @@ class _CrsPage(QWizardPage):
             form.addRow("", note)
 
     def _browse(self):
-        p, _ = QFileDialog.getOpenFileName(self, "Postcode table", str(Path.home()),
+        p, _ = QFileDialog.getOpenFileName(self, "Postcode table", self.wiz.start_folder(),
                                            "CSV (*.csv *.csv.gz *.zip);;All files (*)")
         if p:
+            self.wiz.remember_folder(p)
             self.postcodes.setText(p)
 
     def value(self):
@@ -279,84 +301,3 @@ class _CrsPage(QWizardPage):
         if data is not None and self.crs.itemText(self.crs.currentIndex()) == text:
             return None if data == "auto" else data
         return text or None
-
-
-class _AreaPage(QWizardPage):
-    def __init__(self, wiz):
-        super().__init__(wiz)
-        self.wiz = wiz
-        self.setTitle("Study area")
-        self.setSubTitle("Records outside the chosen boundary layer are rejected with the "
-                         "reason 'outside study area' (and listed on the next page).")
-        self.area = QComboBox(self)
-        form = QFormLayout(self)
-        form.addRow("Keep records inside", self.area)
-
-    def initializePage(self):  # noqa: N802
-        self.area.clear()
-        self.area.addItem("(everywhere: no study area)", None)
-        for b in self.wiz.ws.project.boundaries:
-            if b.name in self.wiz.ws.layers:
-                self.area.addItem(b.name, b.name)
-        if self.area.count() > 1:
-            self.area.setCurrentIndex(self.area.count() - 1)
-
-
-class _ResultPage(QWizardPage):
-    def __init__(self, wiz):
-        super().__init__(wiz)
-        self.wiz = wiz
-        self.setTitle("Result")
-        self.summary = QLabel("Loading …", self)
-        self.summary.setWordWrap(True)
-        self.reasons = QTableView(self)
-        self.reasons_model = DataFrameModel(parent=self)
-        self.reasons.setModel(self.reasons_model)
-        self.reasons.setMaximumHeight(130)
-        self.rejected = QTableView(self)
-        self.rejected_model = DataFrameModel(parent=self)
-        self.rejected.setModel(self.rejected_model)
-        self.save = QPushButton("Save rejected rows as CSV…", self)
-        self.save.clicked.connect(self._save)
-        self.save.setEnabled(False)
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.summary)
-        lay.addWidget(QLabel("<b>Rejected rows by reason</b>", self))
-        lay.addWidget(self.reasons)
-        lay.addWidget(QLabel("<b>Rejected rows</b>", self))
-        lay.addWidget(self.rejected, 1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.save)
-        lay.addLayout(row)
-
-    def initializePage(self):  # noqa: N802
-        self.summary.setText("Loading … (this runs in the background)")
-        self.wiz.start_load()
-
-    def show_result(self, result):
-        n_r, n_a, n_j = result.rows_read, len(result.accepted), len(result.rejected)
-        msgs = "".join(f"<br>• {m}" for m in result.messages[:8])
-        self.summary.setText(f"<b>{n_r:,}</b> rows read: <b>{n_a:,}</b> accepted, "
-                             f"<b>{n_j:,}</b> rejected.{msgs}")
-        counts = result.reject_counts().rename_axis("reason").reset_index()
-        self.reasons_model.set_frame(counts)
-        self.reasons.resizeColumnsToContents()
-        self.rejected_model.set_frame(result.rejected)
-        self.save.setEnabled(n_j > 0)
-        if n_j == 0:
-            self.summary.setText(self.summary.text() + "<br>No rows were rejected.")
-        self.completeChanged.emit()
-
-    def show_error(self, message):
-        self.summary.setText(f"<span style='color:#b2182b'><b>Could not import:</b> {message}"
-                             "</span><br>Go Back to change the choices.")
-
-    def _save(self):
-        p, _ = QFileDialog.getSaveFileName(self, "Save rejected rows",
-                                           str(Path.home() / "rejected_rows.csv"), "CSV (*.csv)")
-        if p:
-            self.wiz.save_rejected(p)
-
-    def isComplete(self) -> bool:  # noqa: N802
-        return self.wiz.result is not None

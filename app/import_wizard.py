@@ -17,8 +17,9 @@ import pandas as pd
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWizard
 
-from app.import_pages import (_AreaPage, _CrsPage, _FilesPage, _MappingPage, _PreviewPage,
-                              _ResultPage, detect_kind, preview_frame)
+from app.import_pages import CrsPage, FilesPage, MappingPage, PreviewPage, detect_kind, \
+    preview_frame
+from app.import_result_pages import AreaPage, ResultPage
 
 __all__ = ["ImportWizard", "preview_frame", "detect_kind"]
 
@@ -49,17 +50,20 @@ class ImportWizard(QWizard):
         self.setWindowTitle("Import boundaries" if what == "boundaries" else "Import records")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.resize(900, 640)
-        self.files_page = _FilesPage(self)
-        self.preview_page = _PreviewPage(self)
-        self.mapping_page = _MappingPage(self)
-        self.crs_page = _CrsPage(self)
-        self.area_page = _AreaPage(self)
-        self.result_page = _ResultPage(self)
-        for page in (self.files_page, self.preview_page, self.mapping_page, self.crs_page):
-            self.addPage(page)
-        if what == "records":
-            self.addPage(self.area_page)
-        self.addPage(self.result_page)
+        self.files_page = FilesPage(self)
+        self.preview_page = PreviewPage(self)
+        self.mapping_page = MappingPage(self)
+        self.crs_page = CrsPage(self)
+        # the study area is for records only: boundaries never get the page (an unadded
+        # page would sit, visible, over the others)
+        self.area_page = AreaPage(self) if what == "records" else None
+        self.result_page = ResultPage(self)
+        for page in (self.files_page, self.preview_page, self.mapping_page, self.crs_page,
+                     self.area_page, self.result_page):
+            if page is not None:
+                self.addPage(page)
+        self._sample_n = 0
+        self.confirm = self._confirm
 
     def set_files(self, paths, append: bool = False) -> None:
         """Choose the files (the first page's list); names the layer after the first file."""
@@ -95,7 +99,7 @@ class ImportWizard(QWizard):
         pc = self.crs_page.postcodes.text().strip()
         if pc:
             opts["postcode_table"] = Path(pc).resolve()
-        area = self.area_page.area.currentData()
+        area = self.area_page.area.currentData() if self.area_page is not None else None
         if area:
             opts["study_area"] = area
         return RecordSource(name=name, kind=kind, paths=paths,
@@ -112,6 +116,48 @@ class ImportWizard(QWizard):
         self.worker.signals.returned.connect(self._loaded)
         self.worker.signals.errored.connect(self._failed)
         return self.worker
+
+    # ------------------------------------------------------------ helpers
+    def start_folder(self, filename: str = "") -> str:
+        """Where the wizard's file dialogs open (last folder used, else the project's)."""
+        from app.file_dialogs import start_path
+
+        return start_path(self.settings, self.ws.project, filename)
+
+    def remember_folder(self, path) -> None:
+        """Remember the folder of a file the user chose."""
+        from app.file_dialogs import remember_folder
+
+        remember_folder(self.settings, path)
+
+    def study_area_shares(self) -> dict:
+        """Share of a sample of the records inside each boundary layer of the project."""
+        from app.import_checks import sample_coordinates, study_area_shares
+
+        areas = self._study_areas()
+        self._sample_n = 0
+        if not areas or not self.files:
+            return {name: float("nan") for name in areas}
+        try:
+            frame = preview_frame(self.files[0], n=20_000)
+            ch = self.mapping_page.choices()
+            if self.mapping_page.kind is not None and \
+                    self.mapping_page.kind.currentData() == "police_uk":
+                ch = {**ch, "lon": ch.get("lon") or "Longitude",
+                      "lat": ch.get("lat") or "Latitude"}
+            pts = sample_coordinates(frame, ch, crs=self.crs_page.value())
+        except Exception:  # noqa: BLE001 - no check possible; the page says so
+            pts = None
+        self._sample_n = 0 if pts is None else len(pts)
+        return study_area_shares(pts, areas)
+
+    def _confirm(self, text: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        ans = QMessageBox.warning(self, "Almost nothing to import", text,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+        return ans == QMessageBox.StandardButton.Yes
 
     def _study_areas(self) -> dict:
         return {b.name: self.ws.layers[b.name].data for b in self.ws.project.boundaries

@@ -6,7 +6,7 @@ import ctypes.util
 import os
 import sys
 
-from layers.errors import HotmapError
+from layers.common.errors import HotmapError
 
 __all__ = ["launch_gui", "display_problem"]
 
@@ -42,6 +42,10 @@ def launch_gui(project: str | None = None) -> int:
     problem = display_problem()
     if problem:
         raise HotmapError(problem)
+    if project:  # read its layers while Qt and the window's modules load
+        from app import preload
+
+        preload.start(project)
     from app.main_window import run_app
 
     return run_app(project)

@@ -1,10 +1,11 @@
 """Map layout and export: a page preview as it will be exported, and the export actions.
 
-The preview is rendered by :func:`mapping.render.render_composition` (the
+The preview is rendered by :func:`mapping.render.draw.render_composition` (the
 exporter's own page renderer) at screen resolution on a worker, debounced
 while the user types.  Export map writes PNG/SVG/PDF with
-:func:`mapping.export.export_map`; Export data writes a GeoPackage and an
-XLSX of tables; Export audit pack runs :func:`mapping.run.write_project_outputs`
+:func:`mapping.export.maps.export_map`; Export data writes the layers in the chosen
+format (GeoPackage + XLSX of tables, GeoJSON, Shapefile, CSV or XLSX);
+Export audit pack runs :func:`mapping.pipeline.runner.write_project_outputs`
 (maps, data, tables, HTML map and the DOCX audit pack), exactly what
 ``hotmap run`` writes.  The composition is stored in the project.
 """
@@ -20,20 +21,24 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
-__all__ = ["LayoutDialog", "export_data_files"]
+__all__ = ["LayoutDialog", "export_data_files", "export_data_as"]
 
 FORMATS = {"PNG image (raster)": ".png", "SVG (vector, editable)": ".svg", "PDF (vector)": ".pdf"}
 
 
 def export_data_files(ws, folder) -> list[Path]:
     """Write every layer to ``folder/layers.gpkg`` and tables to ``folder/tables.xlsx``."""
-    from mapping.data_export import export_geopackage, export_tables_xlsx
-    from mapping.disclosure import DisclosureRules
+    from mapping.export.data import export_geopackage, export_tables_xlsx
+    from mapping.pipeline.policy import Policy
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    rules = DisclosureRules(threshold=ws.project.suppression_threshold)
-    layers = [lyr for lyr in ws.layers if lyr.data is not None and lyr.kind != "figure"]
+    from mapping.pipeline.runner import published_layers
+
+    policy = Policy.from_project(ws.project)
+    rules = policy.rules
+    layers = published_layers([lyr for lyr in ws.layers if lyr.data is not None
+                               and lyr.kind != "figure"], policy)  # the run's own audit
     out = [export_geopackage(layers, folder / "layers.gpkg", rules=rules)]
     tables = [lyr for lyr in layers if lyr.kind in ("table", "areas", "grid")]
     if tables:
@@ -41,8 +46,23 @@ def export_data_files(ws, folder) -> list[Path]:
     return out
 
 
+def export_data_as(ws, folder, fmt: str, *, rules) -> list[Path]:
+    """Export data in a :data:`mapping.export.data.DATA_FORMATS` format (``rules``: the
+    project's disclosure rules, from :meth:`LayoutDialog.rules`); ``gpkg`` is
+    :func:`export_data_files` (GeoPackage and an XLSX of the tables)."""
+    from mapping.export.data import export_layers
+    from mapping.pipeline.policy import Policy
+    from mapping.pipeline.runner import published_layers
+
+    if fmt == "gpkg":
+        return export_data_files(ws, folder)
+    layers = published_layers([lyr for lyr in ws.layers if lyr.data is not None
+                               and lyr.kind != "figure"], Policy(rules=rules))
+    return export_layers(layers, folder, fmt, rules=rules)
+
+
 def _render_png(comp, layers, rules, dpi) -> bytes:
-    from mapping.render import render_composition
+    from mapping.render.draw import render_composition
 
     fig = render_composition(comp, layers, rules=rules)
     buf = io.BytesIO()
@@ -91,6 +111,12 @@ class LayoutDialog(QDialog):
         self.orientation.setCurrentText(saved.get("orientation", "landscape"))
         self.format = QComboBox(self)
         self.format.addItems(list(FORMATS))
+        self.data_format = QComboBox(self)
+        from mapping.export.data import DATA_FORMATS
+
+        for key, (label, _suffix) in DATA_FORMATS.items():  # bound to the registry's keys
+            self.data_format.addItem(label, key)
+        self.data_format.setToolTip("Format of Export data (disclosure control applied)")
         self.dpi = QSpinBox(self, minimum=72, maximum=1200, singleStep=50)
         self.dpi.setValue(int(saved.get("dpi", 300)))
         self.dpi.setSuffix(" dpi")
@@ -111,6 +137,7 @@ class LayoutDialog(QDialog):
         form.addRow("Orientation", self.orientation)
         form.addRow("Format", self.format)
         form.addRow("Resolution", self.dpi)
+        form.addRow("Data format", self.data_format)
         form.addRow("", self.use_view)
         form.addRow("", self.legend)
         form.addRow("", self.scale_bar)
@@ -119,7 +146,7 @@ class LayoutDialog(QDialog):
         self.b_audit = QPushButton("Export audit pack…", self)
         self.b_close = QPushButton("Close", self)
         self.b_map.setToolTip("Write this page as PNG, SVG or PDF")
-        self.b_data.setToolTip("Write the layers as a GeoPackage and tables as XLSX "
+        self.b_data.setToolTip("Write the layers in the data format chosen above "
                                "(disclosure control applied)")
         self.b_audit.setToolTip("Write every map, the data, tables, an HTML map and the DOCX "
                                 "audit pack into a folder")
@@ -138,7 +165,9 @@ class LayoutDialog(QDialog):
         left.addWidget(self.b_close)
         lw = QWidget(self)
         lw.setLayout(left)
-        lw.setFixedWidth(400)
+        # wide enough for the longest choice and label (a fixed 400 px cut "Data format"
+        # and the GeoPackage choice)
+        lw.setFixedWidth(max(400, lw.sizeHint().width()))
         self.preview = QLabel("Rendering the page preview …", self)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(560, 400)
@@ -165,11 +194,11 @@ class LayoutDialog(QDialog):
 
     # ---------------------------------------------------------- composition
     def composition(self):
-        """The :class:`mapping.compose.MapComposition` the form describes."""
-        from mapping.compose import MapComposition
+        """The :class:`mapping.render.compose.MapComposition` the form describes."""
+        from mapping.render.compose import MapComposition
 
-        names = [lyr.name for lyr in self.ws.layers
-                 if lyr.visible and lyr.enabled and lyr.kind not in ("table", "figure")]
+        names = [lyr.name for lyr in self.ws.layers.visible()  # a hidden group is not drawn
+                 if lyr.kind not in ("table", "figure")]
         ext = list(self.view) if (self.use_view.isChecked() and self.view) else None
         return MapComposition(
             name="map", title=self.title.text().strip(), subtitle=self.subtitle.text().strip(),
@@ -181,10 +210,10 @@ class LayoutDialog(QDialog):
             fictional=bool(self.ws.project.fictional))
 
     def rules(self):
-        """Disclosure rules from the project (suppression threshold)."""
-        from mapping.disclosure import DisclosureRules
+        """The project's disclosure rules (its ``[disclosure]`` table)."""
+        from mapping.pipeline.policy import Policy
 
-        return DisclosureRules(threshold=self.ws.project.suppression_threshold)
+        return Policy.from_project(self.ws.project).rules
 
     def _remember(self, comp) -> None:
         d = comp.to_dict()
@@ -255,18 +284,29 @@ class LayoutDialog(QDialog):
         self.worker = w
         return w
 
+    def _start(self, filename: str = "") -> str:
+        from app.file_dialogs import start_path
+
+        return start_path(self.settings, self.ws.project, filename)
+
+    def _chosen(self, path) -> None:
+        from app.file_dialogs import remember_folder
+
+        remember_folder(self.settings, path)
+
     def export_map(self, path=None):
         """Export the page (asks for a file name unless ``path`` is given)."""
-        from mapping.export import export_map
+        from mapping.export.maps import export_map
 
         comp = self.composition()
         suffix = FORMATS[self.format.currentText()]
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, "Export map",
-                                                  str(Path.home() / f"{comp.slug}{suffix}"),
+                                                  self._start(f"{comp.slug}{suffix}"),
                                                   "Maps (*.png *.svg *.pdf)")
             if not path:
                 return None
+            self._chosen(path)
         path = Path(path)
         if path.suffix.lower() not in (".png", ".svg", ".pdf"):
             path = path.with_suffix(suffix)
@@ -278,21 +318,24 @@ class LayoutDialog(QDialog):
         """Write the layers (GeoPackage) and tables (XLSX) into a folder."""
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, "Export data to folder",
-                                                      str(Path.home()))
+                                                      self._start())
             if not folder:
                 return None
-        return self._run(export_data_files, self.ws, Path(folder),
+            self._chosen(folder)
+        return self._run(export_data_as, self.ws, Path(folder),
+                         self.data_format.currentData() or "gpkg", rules=self.rules(),
                          done_text=lambda p: f"{len(p)} files written to {Path(folder)}")
 
     def export_audit(self, folder=None):
         """Write the audit pack (maps, data, tables, HTML, DOCX) into a folder."""
-        from mapping.run import write_project_outputs
+        from mapping.pipeline.runner import write_project_outputs
 
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, "Export audit pack to folder",
-                                                      str(Path.home()))
+                                                      self._start())
             if not folder:
                 return None
+            self._chosen(folder)
         self._remember(self.composition())
         self.ws.sync_project()
         return self._run(write_project_outputs, self.ws, Path(folder),

@@ -1,7 +1,14 @@
-"""The main window: map canvas, docks (layers, style, attributes, identify), menus, toolbar.
+"""The main window: map canvas, docks (layers, style, attributes, identify, chart), status line.
+
+The window is composed of parts that each own their state:
+:class:`app.document.DocumentController` (open, save, autosave, background
+loads), :class:`app.actions.WindowActions` (menus, toolbar, the dialogs they
+open) and the widgets (canvas, layer panel, style editor, attribute table,
+chart view, start page).  The window holds the workspace and relays
+selections between the map, the table and the chart.
 
 Every action goes through the same Qt-free functions the command line uses
-(``layers.workspace``, ``mapping.run``, ``mapping.export`` ...).  Slow work
+(``layers.workspace``, ``mapping.pipeline.runner``, ``mapping.export.maps`` ...).  Slow work
 (loading, analyses, exports) runs on the thread pool via :mod:`app.workers`.
 """
 
@@ -12,16 +19,21 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QToolButton, QTreeWidget, QTreeWidgetItem)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QProgressBar,
+                               QStackedWidget, QToolButton, QTreeWidget, QTreeWidgetItem)
 
-from app.actions import ActionsMixin
+from app.actions import WindowActions
 from app.attribute_table import AttributeTableWidget
 from app.canvas import MapCanvas, format_position
-from app.document import DocumentMixin, _warm_up
+from app.chart_view import ChartViewWidget
+from app.document import DocumentController, _warm_up
 from app.errors import install_hooks
+from app.layer_actions import LayerActions
 from app.layer_panel import LayerPanelWidget
-from app.settings import Settings, load_settings
+from app.layer_summary import layer_summary
+from app.selection_links import SelectionRelay
+from app.settings import Settings
+from app.start_page import StartPageWidget
 from app.style_editor import StyleEditorWidget
 from app.workers import start_worker
 
@@ -30,13 +42,15 @@ __all__ = ["MainWindow", "run_app"]
 AUTOSAVE_MS = 120_000
 
 
-class MainWindow(DocumentMixin, ActionsMixin, QMainWindow):
+class MainWindow(QMainWindow):
     """The hotmap desktop window.
 
     Signals
     -------
     project_loaded(object)
         The new :class:`layers.workspace.Workspace` after a project opened.
+    analyses_loaded(int)
+        How many of the project's analyses re-ran after it opened.
     """
 
     project_loaded = Signal(object)
@@ -49,58 +63,52 @@ class MainWindow(DocumentMixin, ActionsMixin, QMainWindow):
         self._settings_loaded = settings is not None
         self.settings = settings if settings is not None else Settings()
         self._ws = None  # an empty workspace is made on first use (after the window shows)
-        self.loading = None
-        self.analysing = None
+        self.document = DocumentController(self)
+        self.commands = WindowActions(self)
         self.setWindowTitle("hotmap")
         self.resize(1400, 900)
         self.canvas = MapCanvas(self)
-        self.setCentralWidget(self.canvas)
-        self.layer_panel = LayerPanelWidget(self, rename_hook=self._renamed)
+        self.start_page = StartPageWidget(self)
+        self.central = QStackedWidget(self)
+        self.central.addWidget(self.start_page)
+        self.central.addWidget(self.canvas)
+        self.setCentralWidget(self.central)
+        self.layer_ops = LayerActions(self)
+        self.layer_panel = LayerPanelWidget(self, rename_hook=self.layer_ops.renamed)
         self.style_editor = StyleEditorWidget(self)
         self.table = AttributeTableWidget(self)
         self.identify_view = QTreeWidget(self)
         self.identify_view.setHeaderLabels(["Field", "Value"])
         self.identify_view.setColumnWidth(0, 140)
-        self.dock_layers = self._dock("Layers", self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.dock_style = self._dock("Style", self.style_editor, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.dock_identify = self._dock("Identify", self.identify_view,
-                                        Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.dock_style, self.dock_identify)
-        self.dock_style.raise_()
-        self.dock_table = self._dock("Attributes", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
-        from app.chart_view import ChartViewWidget
-
         self.chart_view = ChartViewWidget(self)
-        self.dock_chart = self._dock("Chart", self.chart_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        area = Qt.DockWidgetArea
+        self.dock_layers = self._dock("Layers", self.layer_panel, area.LeftDockWidgetArea)
+        self.dock_style = self._dock("Style", self.style_editor, area.RightDockWidgetArea)
+        self.dock_identify = self._dock("Identify", self.identify_view, area.RightDockWidgetArea)
+        self.tabifyDockWidget(self.dock_style, self.dock_identify)
+        self.dock_table = self._dock("Attributes", self.table, area.BottomDockWidgetArea)
+        self.dock_chart = self._dock("Chart", self.chart_view, area.RightDockWidgetArea)
         self.tabifyDockWidget(self.dock_identify, self.dock_chart)
         self.dock_style.raise_()
-        self.resizeDocks([self.dock_layers, self.dock_style], [260, 330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dock_layers, self.dock_style], [280, 360], Qt.Orientation.Horizontal)
         self.resizeDocks([self.dock_table], [210], Qt.Orientation.Vertical)
-        self._status()
-        self.build_actions()
+        self._status_bar()
+        self.selection = SelectionRelay(self)
+        self.commands.build()
         self._wire()
         self._autosave_timer = QTimer(self, interval=AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.autosave)
         self._autosave_timer.start()
         self._restore_geometry()
+        self.recent_changed()
         # the heavy analysis packages import on a worker while the window is already up
         self._warm = start_worker(_warm_up, report_errors=False)
         self._warm.signals.returned.connect(self._warmed)
 
     def _warmed(self, settings) -> None:
         if not self._settings_loaded:
-            self._load_settings(settings)
+            self.document.load_settings(settings)
         self.ws  # noqa: B018 - make the empty workspace now that its modules are loaded
-
-    def _load_settings(self, loaded: Settings | None = None) -> None:
-        if self._settings_loaded:
-            return
-        recent = list(self.settings.recent_files)
-        self.settings = loaded if loaded is not None else load_settings()
-        for p in reversed(recent):  # anything opened before the settings arrived
-            self.settings.add_recent(p)
-        self._settings_loaded = True
-        self.rebuild_recent()
 
     # ------------------------------------------------------------ building
     def _dock(self, title, widget, area) -> QDockWidget:
@@ -110,10 +118,14 @@ class MainWindow(DocumentMixin, ActionsMixin, QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _status(self) -> None:
+    def _status_bar(self) -> None:
         sb = self.statusBar()
         self.pos_label = QLabel("Move the pointer over the map to see its position", self)
-        self.pos_label.setMinimumWidth(520)
+        self.pos_label.setMinimumWidth(420)
+        self.layer_label = QLabel("", self)
+        self.layer_label.setAccessibleName("Selected layer")
+        self.layer_label.setToolTip("The selected layer: what it shows, its filter, period "
+                                    "and base n")
         self.progress = QProgressBar(self)
         self.progress.setMaximumWidth(220)
         self.progress.setRange(0, 1000)
@@ -125,6 +137,7 @@ class MainWindow(DocumentMixin, ActionsMixin, QMainWindow):
         self.progress_cancel.hide()
         self.render_label = QLabel("", self)
         sb.addWidget(self.pos_label, 1)
+        sb.addPermanentWidget(self.layer_label)
         sb.addPermanentWidget(self.render_label)
         sb.addPermanentWidget(self.progress)
         sb.addPermanentWidget(self.progress_cancel)
@@ -133,16 +146,20 @@ class MainWindow(DocumentMixin, ActionsMixin, QMainWindow):
         c = self.canvas
         c.cursor_moved.connect(lambda x, y: self.pos_label.setText(format_position(x, y)))
         c.identified.connect(self._show_identify)
-        c.selection_changed.connect(self._map_selection)
+        c.selection_changed.connect(self.selection.from_map)
         c.rendered.connect(lambda s: self.render_label.setText(f"drawn in {s * 1000:.0f} ms"))
         lp = self.layer_panel
         lp.zoom_requested.connect(c.zoom_to_layer)
         lp.style_requested.connect(self.edit_style)
         lp.table_requested.connect(self.show_table)
         lp.remove_requested.connect(self.remove_layer)
+        lp.group_remove_requested.connect(self.remove_group)
         lp.current_changed.connect(self._current_layer)
-        self.table.selection_changed.connect(
-            lambda name, labels: c.set_selection(name, labels))
+        self.table.selection_changed.connect(self.selection.from_table)
+        self.chart_view.selection_requested.connect(self.selection.from_chart)
+        sp = self.start_page
+        sp.open_requested.connect(self.open_path)
+        sp.action_requested.connect(self._start_action)
 
     # ----------------------------------------------------------- workspace
     @property
@@ -158,78 +175,103 @@ class MainWindow(DocumentMixin, ActionsMixin, QMainWindow):
         """Show a workspace: its layers on the map, in the panel and in the table."""
         old = self._ws
         if old is not None and old is not ws:
-            try:
-                old.dirty_changed.disconnect(self._update_title)
-            except (TypeError, ValueError, RuntimeError):
-                pass
+            for sig, slot in ((old.dirty_changed, self.update_title),
+                              (old.layers.inserted, self._layers_arrived)):
+                try:
+                    sig.disconnect(slot)
+                except (TypeError, ValueError, RuntimeError):
+                    pass
         self._ws = ws
-        ws.dirty_changed.connect(self._update_title)
+        ws.dirty_changed.connect(self.update_title)
+        ws.layers.inserted.connect(self._layers_arrived)
         self.layer_panel.set_stack(ws.layers)
         self.canvas.fictional = bool(ws.project.fictional)
         self.canvas.set_stack(ws.layers)
         self.style_editor.set_layer(None)
         self.table.set_layer(None)
+        self.chart_view.set_layer(None)
         self.identify_view.clear()
-        self._update_title()
+        self.layer_label.setText("")
+        self.pos_label.setText("Move the pointer over the map to see its position")
+        self.dock_style.raise_()
+        self.update_title()
         layers = list(ws.layers)
+        self.central.setCurrentWidget(self.canvas if layers or ws.project.path
+                                      else self.start_page)
         if layers:
             top_areas = [lyr for lyr in layers if lyr.kind == "areas"]
             self.layer_panel.select_layer(top_areas[-1] if top_areas else layers[-1])
 
-    def _update_title(self, *_):
+    def _layers_arrived(self, *_):
+        if self.central.currentWidget() is self.start_page:
+            self.central.setCurrentWidget(self.canvas)
+
+    def show_start_page(self) -> None:
+        """View > Start page (the map comes back with View > Start page again or a project)."""
+        if self.central.currentWidget() is self.start_page and len(self.ws.layers):
+            self.central.setCurrentWidget(self.canvas)
+        else:
+            self.start_page.set_recent(self.settings.recent_files)
+            self.central.setCurrentWidget(self.start_page)
+
+    def show_map(self) -> None:
+        """Show the map (instead of the start page)."""
+        self.central.setCurrentWidget(self.canvas)
+
+    def _start_action(self, key: str) -> None:
+        if key == "new":
+            self.new_project()
+        elif key == "open":
+            self.commands.open_dialog()
+        elif key == "demo":
+            from resources.demo import DEMO_PROJECT
+
+            self.open_path(DEMO_PROJECT)
+        elif key in ("boundaries", "records"):
+            self.import_data(key)
+
+    def update_title(self, *_):
+        """Window title: project name, file and an asterisk for unsaved changes."""
         p = self.ws.project
         where = f" — {p.path.name}" if p.path else ""
         star = " *" if self.ws.dirty else ""
         self.setWindowTitle(f"{p.name}{where}{star} — hotmap")
 
+    def status(self, text: str, msecs: int = 0) -> None:
+        """A message in the status bar (``msecs`` = 0 keeps it until the next)."""
+        self.statusBar().showMessage(text, msecs)
+
+    def recent_changed(self) -> None:
+        """The recent projects changed: refresh File > Open recent and the start page."""
+        self.commands.rebuild_recent()
+        self.start_page.set_recent(self.settings.recent_files)
+
     def _current_layer(self, layer) -> None:
+        self.layer_label.setText(layer_summary(layer, self.ws.layers))
         if layer.kind == "figure":
-            if self.chart_view.set_layer(layer):
+            if self.chart_view.set_layer(layer, self.ws.layers, self.ws.project):
                 self.dock_chart.show()
                 self.dock_chart.raise_()
+                self._widen_chart_dock()
+                sel_name, labels = self.canvas.selection
+                if sel_name:
+                    self.chart_view.highlight(sel_name, labels, self.ws.layers)
             return
         self.style_editor.set_layer(layer)
         if self.dock_table.isVisible():
             self.table.set_layer(layer)
 
-    # ---------------------------------------------------------- open/save
-    # --------------------------------------------------------------- layers
-    def _renamed(self, layer, old, new) -> None:
-        proj = self.ws.project
-        for src in [*proj.boundaries, *proj.records]:
-            if src.name == old:
-                src.name = new
-                key = "boundaries" if src in proj.boundaries else "records"
-                layer.source[key] = new
-        for step in proj.analyses:
-            for k, v in step.params.items():
-                if v == old:
-                    step.params[k] = new
-
-    def remove_layer(self, layer, confirm: bool = True) -> None:
-        """Remove a layer (and its project entry); cancels analyses that read it."""
-        if confirm and QMessageBox.question(
-                self, "Remove layer", f"Remove the layer '{layer.name}' from the project?"
-        ) != QMessageBox.StandardButton.Yes:
+    def _widen_chart_dock(self) -> None:
+        """A chart laid out for a 17 cm page is unreadable in a 350 px panel: give the
+        docked chart about a third of the window (never more than the map keeps)."""
+        dock = self.dock_chart
+        if dock.isFloating():
             return
-        from app.workers import active_workers
+        want = min(620, max(480, self.width() // 3))
+        if dock.width() < want and self.width() > 3 * want // 2 + 400:
+            self.resizeDocks([dock], [want], Qt.Orientation.Horizontal)
 
-        for w in active_workers():
-            if layer.name in getattr(w, "inputs", ()):
-                w.cancel()
-        proj = self.ws.project
-        proj.boundaries = [s for s in proj.boundaries if s.name != layer.name]
-        proj.records = [s for s in proj.records if s.name != layer.name]
-        step = layer.source.get("analysis")
-        if step and not any(lyr.source.get("analysis") == step for lyr in self.ws.layers
-                            if lyr is not layer):
-            proj.analyses = [a for a in proj.analyses if a.name != step]
-        if self.style_editor.layer is layer:
-            self.style_editor.set_layer(None)
-        if self.table.layer is layer:
-            self.table.set_layer(None)
-        self.ws.layers.remove(layer)
-
+    # --------------------------------------------------------------- layers
     def edit_style(self, layer) -> None:
         """Show the style editor on ``layer``."""
         self.style_editor.set_layer(layer)
@@ -253,11 +295,93 @@ class MainWindow(DocumentMixin, ActionsMixin, QMainWindow):
         self.dock_identify.show()
         self.dock_identify.raise_()
 
-    def _map_selection(self, name, labels) -> None:
-        if name and (self.table.layer is None or self.table.layer.name != name) \
-                and name in self.ws.layers and self.dock_table.isVisible():
-            self.table.set_layer(self.ws.layers[name])
-        self.table.select_labels(name, labels)
+    # -------------------------------------------------- document (delegates)
+    @property
+    def loading(self):
+        """The worker loading the project, if any."""
+        return self.document.loading
+
+    @property
+    def analysing(self):
+        """The worker re-running the project's analyses, if any."""
+        return self.document.analysing
+
+    def open_project(self, path, *, chooser=None, run_analyses: bool = True):
+        """Open a project file (see :meth:`DocumentController.open_project`)."""
+        return self.document.open_project(path, chooser=chooser, run_analyses=run_analyses)
+
+    def run_project_analyses(self, steps):
+        """Re-run analyses in the background; results are added as they arrive."""
+        return self.document.run_project_analyses(steps)
+
+    def cancel_background(self) -> None:
+        """Stop the project load or the re-run of its analyses."""
+        self.document.cancel_background()
+
+    def save(self) -> bool:
+        """Save the project (asks for a file the first time)."""
+        return self.document.save()
+
+    def save_as(self, path=None) -> bool:
+        """Save the project under a new name."""
+        return self.document.save_as(path)
+
+    def autosave(self) -> None:
+        """Write the recovery file if there are unsaved changes."""
+        self.document.autosave()
+
+    def maybe_discard(self) -> bool:
+        """Ask about unsaved changes; True if the project may be closed."""
+        return self.document.maybe_discard()
+
+    # --------------------------------------------------- actions (delegates)
+    def new_project(self) -> None:
+        """Start an empty project."""
+        self.commands.new_project()
+
+    def open_path(self, path) -> None:
+        """Open a project after asking about unsaved changes."""
+        self.commands.open_path(path)
+
+    def offer_recovery(self) -> None:
+        """Offer autosaved work left by a session that did not close cleanly."""
+        self.commands.offer_recovery()
+
+    def import_data(self, what: str):
+        """Open the import wizard for ``boundaries`` or ``records``."""
+        return self.commands.import_data(what)
+
+    def add_imported(self, source, result) -> None:
+        """Add a layer made by the import wizard."""
+        self.layer_ops.add_imported(source, result)
+
+    def remove_layer(self, layer, confirm: bool = True) -> None:
+        """Remove a layer (and its project entry); cancels analyses that read it."""
+        self.layer_ops.remove_layer(layer, confirm)
+
+    def remove_group(self, name: str, confirm: bool = True) -> None:
+        """Remove every layer of a group (an analysis's results) and its analysis step."""
+        self.layer_ops.remove_group(name, confirm)
+
+    def add_basemap(self, path, attribution: str = "os"):
+        """Add a raster basemap under the map."""
+        return self.commands.add_basemap(path, attribution)
+
+    def open_analysis(self, kind: str):
+        """Open the dialog of an analysis kind."""
+        return self.commands.open_analysis(kind)
+
+    def export_map(self):
+        """Open the page layout and export dialog."""
+        return self.commands.export_map()
+
+    def export_data(self) -> None:
+        """Export the layers and tables."""
+        self.commands.export_data()
+
+    def export_audit(self) -> None:
+        """Export the audit pack."""
+        self.commands.export_audit()
 
     # ---------------------------------------------------------- lifecycle
     def _restore_geometry(self) -> None:
@@ -282,6 +406,8 @@ class MainWindow(DocumentMixin, ActionsMixin, QMainWindow):
 
         wait_for_workers(timeout=5.0)
         clear_autosave(self.ws.project.path)
+        if self._settings_loaded and self.settings.last_folder:
+            self.document.save_settings()  # keep the last folder used
         self._store_geometry()
         event.accept()
 

@@ -12,7 +12,7 @@ __all__ = ["missing_files", "ask_for_missing", "load_workspace", "relocate"]
 def missing_files(project) -> list[tuple[object, int, Path]]:
     """(source, path index, path) for every data file of the project that does not exist."""
     out = []
-    for src in [*project.boundaries, *project.records]:
+    for src in [*project.boundaries, *project.records, *project.tables]:
         for i, p in enumerate(src.paths):
             if not Path(p).exists():
                 out.append((src, i, Path(p)))
@@ -27,7 +27,7 @@ def relocate(project, old: Path, new: Path) -> int:
     for in the new folder.
     """
     n = 0
-    for src in [*project.boundaries, *project.records]:
+    for src in [*project.boundaries, *project.records, *project.tables]:
         for i, p in enumerate(src.paths):
             p = Path(p)
             if p == old:
@@ -39,14 +39,18 @@ def relocate(project, old: Path, new: Path) -> int:
     return n
 
 
-def ask_for_missing(project, parent=None, chooser=None) -> bool:
+def ask_for_missing(project, parent=None, chooser=None, settings=None) -> bool:
     """Ask where each missing data file went; return False if the user gives up.
 
     Parameters
     ----------
     chooser : callable, optional
         ``chooser(source, path) -> str | None`` replaces the file dialog (tests).
+    settings : app.settings.Settings, optional
+        The dialog starts in the last folder used when the file's own is gone.
     """
+    from app.file_dialogs import remember_folder, start_folder
+
     while True:
         missing = missing_files(project)
         if not missing:
@@ -59,8 +63,9 @@ def ask_for_missing(project, parent=None, chooser=None) -> bool:
                 "Please show hotmap where the file is now.")
             new, _ = QFileDialog.getOpenFileName(parent, f"Where is {path.name}?",
                                                  str(path.parent if path.parent.exists()
-                                                     else Path.home()),
+                                                     else start_folder(settings, project)),
                                                  f"{path.name} (*{path.suffix});;All files (*)")
+            remember_folder(settings, new)
         else:
             new = chooser(src, path)
         if not new:
@@ -74,7 +79,7 @@ def load_workspace(project, *, progress=None, cancelled=None):
 
     ws = Workspace(project)
     ws.load(progress=progress, cancelled=cancelled)
-    import mapping.render  # noqa: F401 - import here, not on the GUI thread at first draw
+    import mapping.render.draw  # noqa: F401 - import here, not on the GUI thread at first draw
 
     return ws
 
@@ -88,18 +93,12 @@ def run_steps(layers, project, steps, *, progress=None, cancelled=None, emit=Non
     """
     import copy
 
-    from layers.model import Layer
     from layers.workspace import Workspace
-    from mapping.run import run_step
-
-    def clone(lyr):
-        return Layer(lyr.name, lyr.data, kind=lyr.kind, style=copy.deepcopy(lyr.style),
-                     visible=lyr.visible, source=dict(lyr.source), meta=dict(lyr.meta),
-                     sensitive=lyr.sensitive, allow_raw_export=lyr.allow_raw_export)
+    from mapping.pipeline.runner import run_step
 
     shadow = Workspace(copy.copy(project))
     for lyr in layers:
-        shadow.layers.append(clone(lyr))
+        shadow.layers.append(lyr.copy())
     done = 0
     for i, step in enumerate(steps):
         if cancelled and cancelled():
@@ -114,5 +113,5 @@ def run_steps(layers, project, steps, *, progress=None, cancelled=None, emit=Non
             continue
         done += 1
         if emit:
-            emit((step, [clone(lyr) for lyr in new]))
+            emit((step, [lyr.copy() for lyr in new]))
     return done

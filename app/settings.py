@@ -41,6 +41,9 @@ class Settings(BaseModel):
     basemap : bool
         Draw a web basemap under the map (off by default: offline and no
         third-party tiles in exported maps).
+    last_folder : str
+        The folder a file was last opened from or saved to; file dialogs
+        start there ("" until the first file is chosen).
     """
 
     model_config = ConfigDict(validate_assignment=True, extra="ignore")
@@ -51,6 +54,7 @@ class Settings(BaseModel):
     default_palette: str = "YlOrRd"
     recent_files: list[str] = Field(default_factory=list)
     basemap: bool = False
+    last_folder: str = ""
 
     @field_validator("default_crs")
     @classmethod
@@ -70,7 +74,7 @@ class Settings(BaseModel):
     @field_validator("default_palette")
     @classmethod
     def _palette(cls, value: str) -> str:
-        from mapping.palettes import palette_names
+        from mapping.render.palettes import palette_names
 
         names = palette_names()
         if value not in names:
@@ -123,7 +127,7 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write the settings atomically as TOML and return the path."""
-    from layers.atomic import atomic_write_text
+    from layers.common.atomic import atomic_write_text
 
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)

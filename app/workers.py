@@ -14,6 +14,11 @@ freed between runs while objects created in it live on, and the next
 ``CRS()`` on that thread segfaults (reproduced loading a project twice).
 Python pool threads keep their thread state for their whole life.
 
+:func:`start_worker` puts the work on the pool when the event loop next runs
+(``QTimer.singleShot(0)``), so the slots its caller connects straight after
+the call always hear the outcome, even of a job that fails at once;
+:meth:`Worker.wait` starts a job that is still waiting for that.
+
 Examples
 --------
 >>> worker = start_worker(run_step, ws, step, controls=True)   # doctest: +SKIP
@@ -86,8 +91,17 @@ class Worker:
         self._thread_id: int | None = None
         self._in_fn = False
         self._done = threading.Event()
+        self._pending = False  # made, not yet on the pool (see start_worker)
         self.result = None
         self.error: BaseException | None = None
+
+    def _submit(self) -> None:
+        """Put the work on the pool (once)."""
+        with self._lock:
+            if not self._pending:
+                return
+            self._pending = False
+        pool().submit(self.run)
 
     # --------------------------------------------------------------- control
     def cancel(self, hard: bool = True) -> None:
@@ -120,6 +134,7 @@ class Worker:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the work finishes (for tests and shutdown)."""
+        self._submit()  # not started yet (no event loop ran since start_worker): start now
         return self._done.wait(timeout)
 
     def _emit(self, value) -> None:
@@ -200,7 +215,13 @@ def start_worker(fn: Callable, *args, controls: bool = False, report_errors: boo
         worker.signals.errored.connect(report_exception)
     worker.signals.finished.connect(lambda w=worker: _forget(w))
     _ACTIVE.add(worker)
-    pool().submit(worker.run)
+    # The work goes on the pool when the event loop next runs, so the slots the caller
+    # connects right after this call are in place before anything can be emitted: a job
+    # that fails at once (bad parameters) would otherwise announce it to no one.
+    from PySide6.QtCore import QTimer
+
+    worker._pending = True
+    QTimer.singleShot(0, worker._submit)
     return worker
 
 

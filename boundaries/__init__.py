@@ -14,8 +14,9 @@ __all__ += ["aggregate_areas", "assign_areas", "best_fit_lookup", "area_level",
 
 # deprivation and population (issue 5)
 from boundaries.deprivation import (  # noqa: E402
-    crosswalk_imd, deprivation_flags, local_quintiles, read_imd, ward_deprivation)
+    crosswalk_imd, deprivation_flags, local_quintiles, read_imd)
+from boundaries.wards import national_cutoffs, ward_deprivation  # noqa: E402
 from boundaries.population import area_origins, read_population  # noqa: E402
 
 __all__ += ["read_imd", "crosswalk_imd", "deprivation_flags", "local_quintiles",
-            "ward_deprivation", "read_population", "area_origins"]
+            "ward_deprivation", "national_cutoffs", "read_population", "area_origins"]

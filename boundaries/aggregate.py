@@ -1,11 +1,19 @@
 """Roll small areas up to larger ones, and assign points to areas.
 
 :func:`aggregate_areas` sums counts and populations of small areas (LSOAs) into
-larger ones (wards, districts), from a lookup table when given or else by the
-large area containing each small area's representative point (best fit).
+larger ones (wards, districts), from a lookup table when given (an ONS lookup
+such as "LSOA (2011) to Ward (2019) to LAD (2019)": its columns are matched to
+the two layers by name, else by the codes they hold) or else by **best fit**:
+each small area goes to the large area it overlaps most (largest area of
+intersection; ties go to the first large area in file order).  Where the two
+geographies do not nest exactly (wards redrawn after the LSOAs, generalised
+boundaries), part of a small area lies outside the large area it was given to:
+that share of the small areas' total area is reported as
+``unmatched_area_share``, and per small area in the lookup's ``overlap_share``.
+
 Sums add up: the total of every summed column over the large areas equals the
-total over the small areas that were assigned, and unassigned small areas are
-reported, never dropped silently.
+total over the small areas that were assigned, and unassigned small areas (no
+overlap, or no row in the lookup) are reported, never dropped silently.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import geopandas as gpd
 import shapely
 
 from boundaries.detect import detect_code_field
-from layers.errors import InputError
+from layers.common.errors import InputError
 
 __all__ = ["aggregate_areas", "assign_areas", "AggregateResult", "best_fit_lookup"]
 
@@ -41,6 +49,9 @@ class AggregateResult:
     method : str
         ``"lookup"`` or ``"best fit"``.
     messages : list of str
+    unmatched_area_share : float
+        Best fit only: share (0-1) of the assigned small areas' total area lying
+        outside the large area each was assigned to (0 for exact nesting).
     """
 
     data: gpd.GeoDataFrame
@@ -48,6 +59,7 @@ class AggregateResult:
     unassigned: list
     method: str
     messages: list = field(default_factory=list)
+    unmatched_area_share: float = 0.0
 
 
 def assign_areas(points, areas, *, code_field=None) -> pd.Series:
@@ -85,18 +97,62 @@ def assign_areas(points, areas, *, code_field=None) -> pd.Series:
 
 
 def best_fit_lookup(small, large, *, small_code=None, large_code=None) -> pd.DataFrame:
-    """Lookup from each small area to the large area holding its representative point."""
+    """Lookup from each small area to the large area it overlaps most (largest overlap).
+
+    Returns
+    -------
+    DataFrame
+        ``small_code``, ``large_code`` (None where a small area overlaps no
+        large area) and ``overlap_share``: the share of the small area inside
+        the large area it was given (1.0 when it nests exactly).
+    """
     small_code = small_code or detect_code_field(small)
     large_code = large_code or detect_code_field(large)
-    rep = small.geometry.representative_point()
-    got = assign_areas(rep, large, code_field=large_code)
-    return pd.DataFrame({"small_code": small[small_code].to_numpy(),
-                         "large_code": got.to_numpy()})
+    if small.crs is not None and large.crs is not None and not small.crs.equals(large.crs):
+        raise InputError(f"the small areas ({small.crs}) and large areas ({large.crs}) have "
+                         "different CRSs", fix="load both through hotmap (EPSG:27700)")
+    sg = small.geometry.to_numpy()
+    lg = large.geometry.to_numpy()
+    si, li = shapely.STRtree(lg).query(sg, predicate="intersects")
+    inter = shapely.area(shapely.intersection(sg[si], lg[li]))
+    n = len(small)
+    best_area = np.zeros(n)
+    best_large = np.full(n, -1)
+    # largest overlap per small area; among equals, the first large area in file order
+    order = np.lexsort((li, -inter, si))
+    si, li, inter = si[order], li[order], inter[order]
+    first = np.unique(si, return_index=True)[1]
+    keep = inter[first] > 0
+    best_large[si[first][keep]] = li[first][keep]
+    best_area[si[first][keep]] = inter[first][keep]
+    area = shapely.area(sg)
+    codes = large[large_code].to_numpy(dtype=object)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(area > 0, best_area / area, np.nan)
+    return pd.DataFrame({"small_code": small[small_code].astype(str).str.strip().to_numpy(),
+                         "large_code": np.where(best_large >= 0, codes[best_large.clip(0)],
+                                                None),
+                         "overlap_share": np.where(best_large >= 0, share, 0.0)})
 
 
-def _read_lookup(lookup, small_code, large_code):
+def _match_column(df, codes, name) -> str | None:
+    """The lookup column named ``name`` (any case), else the one holding most of ``codes``."""
+    for c in df.columns:
+        if str(c).strip().lower() == str(name).lower():
+            return c
+    want = set(pd.Series(list(codes), dtype=object).astype(str).str.strip())
+    best, share = None, 0.5
+    for c in df.columns:
+        v = df[c].astype(str).str.strip()
+        s = float(v.isin(want).mean()) if len(v) else 0.0
+        if s > share:
+            best, share = c, s
+    return best
+
+
+def _read_lookup(lookup, small_code, large_code, small_codes=(), large_codes=()):
     if isinstance(lookup, (str, Path)):
-        from layers.ingest_readers import read_table
+        from layers.ingest.readers import read_table
 
         lookup = read_table(lookup).frame
     df = pd.DataFrame(lookup)
@@ -104,13 +160,15 @@ def _read_lookup(lookup, small_code, large_code):
     if {"small_code", "large_code"} <= set(cols):
         s, g = "small_code", "large_code"
     else:
-        s = small_code if small_code in cols else None
-        g = large_code if large_code in cols else None
+        s = _match_column(df, small_codes, small_code)
+        g = _match_column(df.drop(columns=[s]) if s is not None else df, large_codes,
+                          large_code)
         if s is None or g is None:
             raise InputError(
-                f"the lookup needs columns {small_code!r} and {large_code!r} (it has "
-                f"{', '.join(map(str, cols[:20]))})",
-                fix="rename them, or pass a DataFrame with small_code and large_code")
+                f"the lookup needs a column of the small areas' codes ({small_code}) and one of "
+                f"the large areas' codes ({large_code}); it has "
+                f"{', '.join(map(str, cols[:20]))}",
+                fix="use the ONS lookup of these two geographies, or rename its columns")
     out = df[[s, g]].rename(columns={s: "small_code", g: "large_code"}).astype(str)
     out = out.apply(lambda c: c.str.strip())
     dup = out["small_code"].duplicated(keep=False) & ~out.duplicated(keep=False)
@@ -135,9 +193,10 @@ def aggregate_areas(small, large, *, values=None, small_code=None, large_code=No
     small_code, large_code : str, optional
         Code fields (detected when omitted).
     lookup : DataFrame or path, optional
-        Small -> large code lookup (columns ``small_code``/``large_code`` or the
-        two code field names).  When omitted, each small area goes to the large
-        area containing its representative point.
+        Small -> large code lookup (columns ``small_code``/``large_code``, the
+        two code field names, or any two columns holding the two layers' codes,
+        as in ONS lookup files).  When omitted, each small area goes to the
+        large area it overlaps most (best fit).
 
     Returns
     -------
@@ -155,11 +214,17 @@ def aggregate_areas(small, large, *, values=None, small_code=None, large_code=No
     missing = [v for v in values if v not in small.columns]
     if missing:
         raise InputError(f"no column(s) {missing} in the small areas", fix="check values=")
+    unmatched = 0.0
     if lookup is None:
         lk = best_fit_lookup(small, large, small_code=small_code, large_code=large_code)
         method = "best fit"
+        got = lk["large_code"].notna().to_numpy()
+        area = small.geometry.area.to_numpy()
+        if got.any() and area[got].sum() > 0:
+            unmatched = float(1 - (lk["overlap_share"].to_numpy()[got] * area[got]).sum()
+                              / area[got].sum())
     else:
-        lk = _read_lookup(lookup, small_code, large_code)
+        lk = _read_lookup(lookup, small_code, large_code, small[small_code], large[large_code])
         method = "lookup"
     codes = small[small_code].astype(str).str.strip()
     target = codes.map(pd.Series(lk["large_code"].to_numpy(), index=lk["small_code"]))
@@ -173,9 +238,13 @@ def aggregate_areas(small, large, *, values=None, small_code=None, large_code=No
     out["n_small"] = key.map(n_small).fillna(0).astype(int).to_numpy()
     for v in values:
         out[v] = key.map(sums[v]).fillna(0).to_numpy()
-    msgs = [f"{int(ok.sum())} of {len(small)} small areas assigned by {method}"]
+    msgs = [f"{int(ok.sum())} of {len(small)} small areas assigned by {method}"
+            + (" (largest overlap)" if method == "best fit" else "")]
+    if method == "best fit":
+        msgs.append(f"{unmatched:.2%} of the small areas' area lies outside the large area "
+                    "each was assigned to")
     if unassigned:
         msgs.append(f"{len(unassigned)} small area(s) not assigned (e.g. {unassigned[0]}); "
                     "their values are not included")
     return AggregateResult(data=out, lookup=lk, unassigned=unassigned, method=method,
-                           messages=msgs)
+                           messages=msgs, unmatched_area_share=max(unmatched, 0.0))

@@ -1,4 +1,7 @@
-"""English Indices of Deprivation: readers, flags, local quintiles and ward summaries.
+"""English Indices of Deprivation: readers, flags and local quintiles.
+
+Ward (and other larger-area) summaries against the national cut-offs are in
+:mod:`boundaries.wards`.
 
 The published files are read as they come (the long column names of the
 official MHCLG "File 7" release, the short names of re-published extracts,
@@ -22,21 +25,19 @@ Indices of Deprivation 2019: Technical report*. London: MHCLG.
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from layers.errors import InputError
+from layers.common.errors import InputError
 
 __all__ = [
     "read_imd",
     "crosswalk_imd",
     "deprivation_flags",
     "local_quintiles",
-    "ward_deprivation",
     "IMD_DOMAINS",
     "IMD_REFERENCE",
 ]
@@ -307,89 +308,3 @@ def local_quintiles(values, *, more_deprived="higher") -> np.ndarray:
     r = s.rank(ascending=(more_deprived == "lower"), method="min")
     n = s.notna().sum()
     return (1 + np.floor(5 * (r - 1) / max(n, 1))).to_numpy(dtype=float)
-
-
-def ward_deprivation(lsoas, wards, *, lsoa_id: str, ward_id: str, population: str,
-                     score: str = "imd_score", lookup: pd.DataFrame | None = None,
-                     top_share: float = 0.2):
-    """Aggregate LSOA deprivation to wards and rank them.
-
-    Method: each LSOA is assigned to one ward (from ``lookup`` when given,
-    else from an ``ward_id`` column already on the LSOA layer, else the
-    ward containing the LSOA's representative point).  A ward's
-    score is the population-weighted mean of its LSOAs' IMD scores,
-    ``sum(p_i s_i) / sum(p_i)``; when only national ranks are available
-    (``score`` ending ``_rank``) the population-weighted mean rank is used and
-    a lower value is more deprived (MHCLG's "average rank" summary).  Wards
-    are ranked 1 = most deprived; the "most deprived 20% of wards" are the
-    ``ceil(top_share * n_wards)`` wards with the best (lowest) rank.
-
-    Parameters
-    ----------
-    lsoas : GeoDataFrame
-        LSOAs with ``lsoa_id``, ``population`` and ``score`` columns.
-    wards : GeoDataFrame
-        Ward polygons with ``ward_id``.
-    lsoa_id, ward_id, population, score : str
-        Column names.
-    lookup : DataFrame, optional
-        Two columns named ``lsoa_id`` and ``ward_id`` assigning LSOAs to wards.
-    top_share : float
-        Share of wards flagged ``most_deprived`` (default 0.2).
-
-    Returns
-    -------
-    GeoDataFrame
-        Wards with ``ward_score``, ``population``, ``n_lsoas``, ``ward_rank``,
-        ``most_deprived`` and, if the LSOAs carry ``most_deprived_20``, the
-        ward population share in nationally most deprived 20% LSOAs
-        (``pop_share_most_deprived_20``).
-    """
-    for c in (lsoa_id, population, score):
-        if c not in lsoas.columns:
-            raise InputError(f"LSOA layer has no column '{c}'", column=c,
-                             fix="join the population and IMD tables first")
-    if ward_id not in wards.columns:
-        raise InputError(f"ward layer has no column '{ward_id}'", column=ward_id,
-                         fix="pass the ward code field")
-    df = pd.DataFrame(lsoas.drop(columns="geometry", errors="ignore"))
-    how = "lookup"
-    if lookup is None and ward_id in df.columns:
-        lookup, how = df[[lsoa_id, ward_id]], f"LSOA layer's {ward_id} column"
-    df = df.drop(columns=[ward_id], errors="ignore")
-    if lookup is not None:
-        assign = lookup[[lsoa_id, ward_id]].drop_duplicates(lsoa_id)
-    else:
-        import geopandas as gpd
-
-        pts = gpd.GeoDataFrame({lsoa_id: lsoas[lsoa_id].to_numpy()},
-                               geometry=lsoas.geometry.representative_point().to_numpy(),
-                               crs=lsoas.crs)
-        j = gpd.sjoin(pts, wards[[ward_id, "geometry"]].to_crs(lsoas.crs), predicate="within")
-        how = "LSOA representative point in ward"
-        assign = pd.DataFrame(j[[lsoa_id, ward_id]]).drop_duplicates(lsoa_id)
-    df = df.merge(assign, on=lsoa_id, how="inner")
-    p = pd.to_numeric(df[population], errors="coerce").fillna(0)
-    s = pd.to_numeric(df[score], errors="coerce")
-    ok = s.notna()
-    g = df[ok].assign(_ps=(p * s)[ok], _p=p[ok]).groupby(ward_id)
-    res = pd.DataFrame({"ward_score": g["_ps"].sum() / g["_p"].sum().replace(0, np.nan),
-                        "population": df.groupby(ward_id)[population].sum(),
-                        "n_lsoas": df.groupby(ward_id).size()})
-    if "most_deprived_20" in df:
-        md = df.assign(_x=p * df["most_deprived_20"].astype(bool), _p=p).groupby(ward_id)
-        res["pop_share_most_deprived_20"] = md["_x"].sum() / md["_p"].sum().replace(0, np.nan)
-    lower = score.endswith("_rank")
-    res["ward_rank"] = res["ward_score"].rank(ascending=lower, method="min")
-    n_top = math.ceil(top_share * res["ward_score"].notna().sum() - 1e-9)
-    res["most_deprived"] = res["ward_rank"] <= n_top
-    out = wards.drop(columns=[c for c in res.columns if c in wards.columns]).merge(
-        res, left_on=ward_id, right_index=True, how="left")
-    out.attrs["meta"] = {
-        "method": ("population-weighted mean of LSOA " + score + " per ward; wards ranked "
-                   f"1 = most deprived; most_deprived = rank <= ceil({top_share} x wards)"),
-        "params": {"score": score, "top_share": top_share, "n_flagged": int(n_top),
-                   "assignment": how},
-        "references": [IMD_REFERENCE],
-    }
-    return out

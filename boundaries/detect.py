@@ -6,6 +6,9 @@ its values look like GSS codes (``E01014485``: a letter and eight digits).
 When several qualify (a lookup with LSOA and LAD codes), the one with the most
 distinct values (the finest level) wins.  The name field shares the code
 field's prefix with ``NM`` (``LSOA11NM``) or is called ``name``.
+:func:`level_title` names a boundary layer for legends and titles
+("LSOAs (2011)", "Wards (2013)") from its code field, or from the GSS entity
+codes of its values when the field name says nothing ("code").
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 
 import pandas as pd
 
-__all__ = ["detect_code_field", "detect_name_field", "area_level", "GSS_CODE"]
+__all__ = ["detect_code_field", "detect_name_field", "area_level", "level_title", "GSS_CODE"]
 
 #: A GSS (ONS) area code: country letter, 2-digit entity, 6-digit instance.
 GSS_CODE = re.compile(r"^[EWSNKLM]\d{8}$")
@@ -30,10 +33,9 @@ _LEVELS = {"LSOA": "LSOA", "MSOA": "MSOA", "OA": "OA", "WD": "ward", "WARD": "wa
 
 
 def _gss_share(s: pd.Series) -> float:
-    v = s.dropna().astype(str).str.strip()
-    if len(v) == 0:
+    sample = s.dropna().iloc[:2000].astype(str).str.strip()  # sample first: same answer
+    if len(sample) == 0:
         return 0.0
-    sample = v.iloc[: 2000]
     return float(sample.str.match(GSS_CODE).mean())
 
 
@@ -95,3 +97,65 @@ def area_level(code_field: str | None) -> str | None:
     m = re.match(r"^([A-Za-z]+?)(\d{2,4})?(CD|_CODE|CODE)$", code_field, re.IGNORECASE)
     prefix = (m.group(1) if m else code_field).upper().rstrip("_")
     return _LEVELS.get(prefix)
+
+
+_TITLES = {"LSOA": "LSOAs", "MSOA": "MSOAs", "OA": "Output areas", "WD": "Wards",
+           "WARD": "Wards", "LAD": "Local authority districts", "LA": "Local authorities",
+           "UTLA": "Upper-tier local authorities", "LTLA": "Lower-tier local authorities",
+           "CTY": "Counties", "CSP": "Community safety partnerships",
+           "PFA": "Police force areas", "CTRY": "Countries", "RGN": "Regions",
+           "PCON": "Parliamentary constituencies", "CCG": "Clinical commissioning groups",
+           "ICB": "Integrated care boards", "BUA": "Built-up areas"}
+#: GSS entity code (first three characters) -> level, for fields named only "code".
+_ENTITIES = {"E00": "OA", "W00": "OA", "E01": "LSOA", "W01": "LSOA", "E02": "MSOA",
+             "W02": "MSOA", "E05": "WD", "W05": "WD", "E06": "LAD", "E07": "LAD",
+             "E08": "LAD", "E09": "LAD", "W06": "LAD", "E10": "CTY", "E22": "CSP",
+             "W22": "CSP", "E23": "PFA", "W15": "PFA", "E12": "RGN", "E14": "PCON",
+             "W07": "PCON"}
+
+
+def level_title(code_field: str | None, codes=None) -> str | None:
+    """A human name for a boundary layer: ``LSOA11CD`` -> ``'LSOAs (2011)'``.
+
+    Parameters
+    ----------
+    code_field : str or None
+        The layer's code field (``LSOA11CD``, ``WD13CD``, ``LAD21CD`` ...); its
+        two- or four-digit year becomes the vintage in brackets.
+    codes : iterable of str, optional
+        The layer's codes; when the field name names no level (``code``), the
+        GSS entity of the codes does (``E01...`` LSOAs, ``E05...`` wards), with
+        no year.
+
+    Returns
+    -------
+    str or None
+        None when neither says what the areas are.
+
+    Examples
+    --------
+    >>> level_title("LSOA11CD"), level_title("WD13CD"), level_title("LAD21CD")
+    ('LSOAs (2011)', 'Wards (2013)', 'Local authority districts (2021)')
+    >>> level_title("code", ["E05001234", "E05001235"])
+    'Wards'
+    """
+    prefix, year = None, None
+    if code_field:
+        m = re.match(r"^([A-Za-z]+?)(\d{2}|\d{4})?(CD|_CODE|CODE)$", str(code_field),
+                     re.IGNORECASE)
+        if m:
+            prefix = m.group(1).upper().rstrip("_")
+            if m.group(2):
+                y = int(m.group(2))
+                year = y if y > 999 else 2000 + y if y < 70 else 1900 + y
+    if prefix not in _TITLES and codes is not None:
+        ent = pd.Series(list(codes)[:2000], dtype=object).dropna().astype(str).str.strip()
+        ent = ent[ent.str.match(GSS_CODE)].str[:3]
+        if len(ent):
+            top = ent.value_counts()
+            if top.iloc[0] >= 0.9 * len(ent):
+                prefix, year = _ENTITIES.get(top.index[0]), None
+    title = _TITLES.get(prefix or "")
+    if title is None:
+        return None
+    return f"{title} ({year})" if year else title

@@ -17,7 +17,7 @@ import geopandas as gpd
 import shapely
 
 from boundaries.detect import area_level, detect_code_field, detect_name_field
-from layers.errors import InputError
+from layers.common.errors import InputError
 from layers.result import REJECT_COLUMNS, LoadResult
 
 __all__ = ["load_boundaries", "WORKING_CRS"]
@@ -65,7 +65,10 @@ def load_boundaries(paths, *, layer=None, code_field=None, name_field=None, crs=
     -------
     LoadResult
         ``accepted`` keeps the files' fields plus ``source_file``;
-        ``rejected`` lists features with ``empty geometry`` or ``not a polygon``.
+        ``rejected`` lists features with ``empty geometry``, ``not a polygon``,
+        ``invalid geometry`` (a NaN coordinate, or nothing left after repair) or
+        ``truncated file`` (areas a cut-short Shapefile should hold: its
+        ``.dbf`` or ``.shp`` ends early).
         ``info``: ``code_field``, ``name_field``, ``level``, ``crs`` (source
         CRS per file), ``format``, ``files`` (per-file counts), ``repaired``.
 
@@ -75,8 +78,8 @@ def load_boundaries(paths, *, layer=None, code_field=None, name_field=None, crs=
         Missing/unknown CRS, longitude/latitude outside the UK, unreadable
         file, missing code field, duplicate codes.
     """
-    from layers.ingest_readers import sniff_format
-    from layers.ingest_vector import read_vector
+    from layers.ingest.readers import sniff_format
+    from layers.ingest.vector import read_vector
 
     paths = _as_list(paths)
     frames, rejects, messages = [], [], []
@@ -90,9 +93,10 @@ def load_boundaries(paths, *, layer=None, code_field=None, name_field=None, crs=
             raise InputError(f"this is a table ({kind}), not a boundary file", path=p,
                              fix="load boundaries from GeoPackage, Shapefile, GeoJSON or "
                                  "FlatGeobuf; join tables with join_attributes()")
-        gdf, notes = read_vector(p, kind, layer=layer)
+        gdf, notes, missing = read_vector(p, kind, layer=layer)
+        n_missing, why_missing = missing[:2]
         messages.extend(notes)
-        n = len(gdf)
+        n = len(gdf) + n_missing
         rows_read += n
         src_crs = gdf.crs
         if src_crs is None:
@@ -104,8 +108,22 @@ def load_boundaries(paths, *, layer=None, code_field=None, name_field=None, crs=
             gdf = gdf.set_crs(crs)
         gdf = gdf.copy()
         gdf["source_file"] = str(p)
-        gdf["source_row"] = np.arange(1, n + 1)
+        gdf["source_row"] = np.arange(1, len(gdf) + 1)
         acc, rej, repaired = _clean_geometry(gdf, p, repair)
+        if len(missing) > 2:  # a cut-short .shp: rows read without their shape
+            from layers.ingest.vector import TRUNCATED
+
+            cut = rej["source_row"].isin(np.asarray(missing[2]) + 1) & (
+                rej["reason"] == "empty geometry")
+            rej.loc[cut, "reason"] = TRUNCATED
+            rej.loc[cut, "detail"] = missing[3]
+        if n_missing:  # a truncated Shapefile: the areas it should hold but cannot give
+            from layers.ingest.vector import TRUNCATED
+
+            tail = pd.DataFrame({"source_file": str(p),
+                                 "source_row": np.arange(len(gdf) + 1, n + 1),
+                                 "reason": TRUNCATED, "detail": why_missing})
+            rej = pd.concat([rej, tail], ignore_index=True) if len(rej) else tail
         info["repaired"] += repaired
         if repaired:
             messages.append(f"{p.name}: {repaired} invalid polygon(s) repaired")
@@ -188,6 +206,15 @@ def _clean_geometry(gdf, p, repair):
         detail[notpoly] = [f"a {names[t]} in a boundary layer (areas must be polygons)"
                            for t in tid[notpoly]]
     ok = live & poly
+    if ok.any():  # GEOS cannot test or repair a ring with a NaN or infinite vertex
+        coords, where = shapely.get_coordinates(geoms[ok], return_index=True)
+        nonfinite = np.zeros(int(ok.sum()), bool)
+        nonfinite[np.unique(where[~np.isfinite(coords).all(axis=1)])] = True
+        if nonfinite.any():
+            idx = np.flatnonzero(ok)[nonfinite]
+            reason[idx] = "invalid geometry"
+            detail[idx] = "the polygon has a NaN or infinite coordinate"
+            ok[idx] = False
     invalid = ok.copy()
     invalid[ok] = ~shapely.is_valid(geoms[ok])
     repaired = 0

@@ -21,7 +21,7 @@ import pandas as pd
 
 import geopandas as gpd
 
-from layers.errors import InputError
+from layers.common.errors import InputError
 
 __all__ = ["read_population", "area_origins"]
 

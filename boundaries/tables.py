@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from boundaries.detect import GSS_CODE, detect_code_field
-from layers.errors import InputError
+from layers.common.errors import InputError
 
 __all__ = ["read_attribute_table", "join_attributes", "JoinResult", "AttributeTable"]
 
@@ -101,7 +101,7 @@ def read_attribute_table(path, *, code_field=None, sheet=None, encoding=None,
     InputError
         No code column, an unreadable file.
     """
-    from layers.ingest_readers import read_table
+    from layers.ingest.readers import read_table
 
     p = Path(path)
     read = read_table(p, sheet=sheet, encoding=encoding, delimiter=delimiter)
@@ -142,7 +142,7 @@ def read_attribute_table(path, *, code_field=None, sheet=None, encoding=None,
 
 
 def join_attributes(areas, table, *, area_code=None, table_code=None, columns=None,
-                    prefix="", sheet=None) -> JoinResult:
+                    prefix="", sheet=None, lsoa_lookup=None) -> JoinResult:
     """Join an attribute table to a boundary layer by area code.
 
     Parameters
@@ -162,6 +162,13 @@ def join_attributes(areas, table, *, area_code=None, table_code=None, columns=No
         Prefix for the joined column names (avoids clashes).
     sheet : str or int, optional
         XLSX worksheet.
+    lsoa_lookup : str or Path, optional
+        The ONS LSOA (2011) to LSOA (2021) lookup: a table keyed by the other
+        LSOA vintage (Census 2021 populations on 2011 LSOAs) has its numeric
+        columns converted first (:mod:`boundaries.lsoa_change`; text columns
+        are left out), and ``<prefix>lsoa_estimated`` marks areas whose value
+        is a share of a merged or redrawn LSOA.  A relative path is looked for
+        beside the table file.
 
     Returns
     -------
@@ -185,6 +192,11 @@ def join_attributes(areas, table, *, area_code=None, table_code=None, columns=No
         table = read_attribute_table(table, code_field=table_code, sheet=sheet)
     tcode = table_code or table.code_field
     df = table.data
+    converted = []
+    if lsoa_lookup is not None:
+        df, converted = _to_areas_vintage(df, tcode, areas[area_code], lsoa_lookup,
+                                          table.source, columns)
+        columns = None if columns is None else [c for c in columns if c in df.columns]
     keep = [c for c in (columns or df.columns) if c != tcode]
     missing = [c for c in keep if c not in df.columns]
     if missing:
@@ -205,10 +217,36 @@ def join_attributes(areas, table, *, area_code=None, table_code=None, columns=No
     in_areas = set(key)
     unmatched_areas = sorted(k for k in key.unique() if k not in in_table)
     unmatched_table = sorted(k for k in in_table if k not in in_areas)
-    msgs = list(table.messages)
-    msgs.append(f"{len(areas) - len(unmatched_areas)} of {len(areas)} areas matched "
-                f"{Path(table.source).name}; {len(unmatched_areas)} areas without a row, "
-                f"{len(unmatched_table)} table rows without an area")
+    msgs = list(table.messages) + converted
+    msgs.append(f"{len(areas) - len(unmatched_areas):,} of {len(areas):,} areas matched "
+                f"{Path(table.source).name}; {len(unmatched_areas):,} areas without a row, "
+                f"{len(unmatched_table):,} table rows without an area")
     return JoinResult(data=joined, matched=len(areas) - len(unmatched_areas),
                       unmatched_areas=unmatched_areas, unmatched_table=unmatched_table,
                       messages=msgs)
+
+
+def _to_areas_vintage(df, tcode, area_codes, lookup, source, columns):
+    """Convert a table's numeric columns to the areas' LSOA vintage (see join_attributes)."""
+    from boundaries.lsoa_change import conversion_direction, convert_lsoa_values, \
+        read_lsoa_lookup
+
+    lk_path = Path(lookup)
+    if not lk_path.is_absolute() and not lk_path.exists() and source:
+        lk_path = Path(source).parent / lk_path
+    lk = read_lsoa_lookup(lk_path)
+    to = conversion_direction(df[tcode], area_codes, lk)
+    if to is None:
+        return df, ["the table is already on the areas' LSOA vintage; not converted"]
+    want = [c for c in (columns or df.columns) if c != tcode]
+    values = [c for c in want if pd.api.types.is_numeric_dtype(df[c])
+              and not pd.api.types.is_bool_dtype(df[c])]
+    dropped = [c for c in want if c not in values]
+    res = convert_lsoa_values(df, lk, to=to, code=tcode, values=values)
+    out = res.data.rename(columns={"code": tcode, "estimated": "lsoa_estimated"})
+    out = out[[tcode, *values, "lsoa_estimated"]]
+    msgs = [f"converted to {to} LSOAs: " + res.messages[0].split(": ", 1)[-1], *res.messages[1:]]
+    if dropped:
+        msgs.append(f"text column(s) {', '.join(map(str, dropped))} left out: they cannot be "
+                    "converted between LSOA vintages")
+    return out, msgs

@@ -1,21 +1,21 @@
 """Record layers and the Qt-free document model (project, layer stack, layer).
 
 Public names load their module on first use (PEP 562), so importing one small
-module such as :mod:`layers.errors` does not pull in pandas or the readers.
+module such as :mod:`layers.common.errors` does not pull in pandas or the readers.
 """
 
 from __future__ import annotations
 
-from layers.lazy import lazy_exports
+from layers.common.lazy import lazy_exports
 
 #: module -> public names it provides
 _EXPORTS: dict[str, list[str]] = {
-    "layers.errors": ["AnalysisError", "HotmapError", "InputError", "ProjectError"],
-    "layers.ingest_postcodes": ["load_postcode_table", "normalise_postcodes"],
-    "layers.ingest_readers": ["read_table", "sniff_format"],
-    "layers.ingest_schemas": ["RECORD_KINDS", "map_columns"],
-    "layers.records": ["load_records"],
-    "layers.logs": ["configure_logging", "redact"],
+    "layers.common.errors": ["AnalysisError", "HotmapError", "InputError", "ProjectError"],
+    "layers.ingest.postcodes": ["load_postcode_table", "normalise_postcodes"],
+    "layers.ingest.readers": ["read_table", "sniff_format"],
+    "layers.ingest.schemas": ["RECORD_KINDS", "map_columns"],
+    "layers.records": ["load_records", "iter_records"],
+    "layers.common.logs": ["configure_logging", "redact"],
     "layers.result": ["LoadResult"],
     "layers.points": ["points_xy", "as_geodataframe"],
 }

@@ -9,7 +9,7 @@ table through its table, and any other single band as grey.
 
 Only the part in view is read, at about the resolution it is shown at (GDAL
 picks overviews when the file has them), so a national mosaic stays cheap.
-:mod:`mapping.basemap` draws it, the same on the desktop canvas and in
+:mod:`mapping.render.basemap` draws it, the same on the desktop canvas and in
 exported maps; a basemap never sets a map's extent, legend or data exports.  Its copyright
 line goes into the map's attribution (``os`` by default).
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from layers.errors import InputError
+from layers.common.errors import InputError
 
 __all__ = ["Basemap", "open_basemap"]
 

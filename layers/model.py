@@ -12,7 +12,7 @@ from psygnal import Signal
 
 from layers.style import LayerStyle
 
-__all__ = ["Layer", "LayerStack", "LAYER_KINDS", "SENSITIVE_KINDS"]
+__all__ = ["Layer", "LayerGroup", "LayerStack", "LAYER_KINDS", "SENSITIVE_KINDS"]
 
 #: What a layer's ``data`` holds.
 LAYER_KINDS = ("areas", "points", "grid", "surface", "table", "figure", "basemap")
@@ -45,12 +45,17 @@ class Layer:
         ``base_n``, ``period``, ``notes``, ``attribution``, ``fictional``.
     sensitive : bool
         Raw points of a sensitive layer never leave hotmap unless allowed.
+    group : str, optional
+        Name of the :class:`LayerGroup` the layer belongs to.  Default: the
+        analysis that made it (``source["analysis"]``), so the results of one
+        analysis are grouped; boundary and record layers have no group; ``""``
+        keeps a result layer out of any group.
 
     Signals
     -------
     changed(str)
         Emitted with the attribute name after ``style``, ``visible``,
-        ``name``, ``data`` or ``disabled_reason`` change.
+        ``name``, ``data``, ``group`` or ``disabled_reason`` change.
     """
 
     changed = Signal(str)
@@ -58,7 +63,8 @@ class Layer:
     def __init__(self, name: str, data: Any = None, *, kind: str = "areas",
                  style: LayerStyle | None = None, visible: bool = True,
                  source: dict | None = None, meta: dict | None = None,
-                 sensitive: bool = False, allow_raw_export: bool = False):
+                 sensitive: bool = False, allow_raw_export: bool = False,
+                 group: str | None = None):
         if kind not in LAYER_KINDS:
             raise ValueError(f"unknown layer kind {kind!r}; use one of {LAYER_KINDS}")
         self._name = name
@@ -71,6 +77,7 @@ class Layer:
         self.sensitive = sensitive
         self.allow_raw_export = allow_raw_export
         self._disabled_reason: str | None = None
+        self._group = group if group is not None else self.source.get("analysis")
 
     def __repr__(self) -> str:
         n = "" if self._data is None or not hasattr(self._data, "__len__") else f", n={len(self._data)}"
@@ -86,6 +93,30 @@ class Layer:
     visible = property(lambda self: self._visible, lambda self, v: self._set("visible", bool(v)))
     disabled_reason = property(lambda self: self._disabled_reason,
                                lambda self, v: self._set("disabled_reason", v))
+    group = property(lambda self: self._group or None,
+                     lambda self, v: self._set("group", v or ""))
+
+    def copy(self, **changes) -> "Layer":
+        """A detached copy: the same data (shared, read-only), a deep copy of the style,
+        copies of ``source`` and ``meta``; keyword ``changes`` replace fields
+        (``data``, ``name``, ``style``, ``visible`` ...).
+
+        The one way a layer is copied (shadow workspaces of workers, disclosure
+        copies, results handed from a worker to the GUI thread).
+        """
+        import copy as _copy
+
+        kw = dict(name=self._name, data=self._data, kind=self.kind,
+                  style=_copy.deepcopy(self._style), visible=self._visible,
+                  source=dict(self.source), meta=dict(self.meta), sensitive=self.sensitive,
+                  allow_raw_export=self.allow_raw_export, group=self._group)
+        unknown = set(changes) - set(kw)
+        if unknown:
+            raise TypeError(f"Layer.copy() got unknown field(s): {', '.join(sorted(unknown))}")
+        kw.update(changes)
+        new = Layer(kw.pop("name"), kw.pop("data"), **kw)
+        new._disabled_reason = self._disabled_reason
+        return new
 
     @property
     def enabled(self) -> bool:
@@ -118,21 +149,57 @@ class Layer:
         return None
 
 
+class LayerGroup:
+    """A named group of layers in the layer list: its own visibility and folding.
+
+    A hidden group hides all its layers (each keeps its own tick, as in QGIS).
+    ``title`` is what the layer list shows (default: the name).
+    """
+
+    __slots__ = ("name", "title", "visible", "expanded")
+
+    def __init__(self, name: str, *, title: str = "", visible: bool = True,
+                 expanded: bool = True):
+        self.name, self.title = name, title
+        self.visible, self.expanded = bool(visible), bool(expanded)
+
+    def __repr__(self) -> str:
+        return f"LayerGroup({self.name!r}, visible={self.visible}, expanded={self.expanded})"
+
+    def to_dict(self) -> dict:
+        """The ``[[groups]]`` entry of the project file."""
+        d = {"name": self.name, "visible": self.visible, "expanded": self.expanded}
+        if self.title:
+            d["title"] = self.title
+        return d
+
+
 class LayerStack:
     """An ordered list of layers, drawn bottom (index 0) to top.
 
+    Layers may belong to a :class:`LayerGroup` (``layer.group``); the stack
+    keeps one group record per group name in :attr:`groups` (made when its
+    first layer arrives, dropped with its last one).
+
     Signals
     -------
-    inserted(int, Layer), removed(int, Layer), moved(int, int), layer_changed(Layer, str)
+    inserted(int, Layer), removed(int, Layer), moved(int, int), layer_changed(Layer, str),
+    group_changed(str, str)
+        ``group_changed(name, attr)`` after a group's ``visible`` or
+        ``expanded`` changed (``attr``), or it was added or dropped
+        (``"added"``, ``"removed"``).
     """
 
     inserted = Signal(int, object)
     removed = Signal(int, object)
     moved = Signal(int, int)
     layer_changed = Signal(object, str)
+    group_changed = Signal(str, str)
 
     def __init__(self, layers=()):
         self._layers: list[Layer] = []
+        self.groups: dict[str, LayerGroup] = {}
+        self._saved_groups: dict[str, dict] = {}
         for layer in layers:
             self.append(layer)
 
@@ -164,8 +231,63 @@ class LayerStack:
 
     def _relay(self, layer):
         def relay(attr, _layer=layer):
+            if attr == "group":
+                self._ensure_group(_layer.group)
+                self._drop_empty_groups()
             self.layer_changed.emit(_layer, attr)
         return relay
+
+    # ---------------------------------------------------------------- groups
+    def _ensure_group(self, name) -> None:
+        if name and name not in self.groups:
+            state = self._saved_groups.get(name, {})
+            self.groups[name] = LayerGroup(name, title=str(state.get("title", "")),
+                                           visible=state.get("visible", True),
+                                           expanded=state.get("expanded", True))
+            self.group_changed.emit(name, "added")
+
+    def _drop_empty_groups(self) -> None:
+        used = {lyr.group for lyr in self._layers}
+        for name in [g for g in self.groups if g not in used]:
+            self._saved_groups[name] = self.groups.pop(name).to_dict()
+            self.group_changed.emit(name, "removed")
+
+    def restore_groups(self, entries) -> None:
+        """Take group state (``[[groups]]`` entries: name, visible, expanded, title) for
+        groups present now or arriving later (results re-run after a project opens)."""
+        for e in entries or ():
+            if not isinstance(e, dict) or not e.get("name"):
+                continue
+            self._saved_groups[str(e["name"])] = dict(e)
+            g = self.groups.get(str(e["name"]))
+            if g is not None:
+                g.title = str(e.get("title", g.title))
+                self.set_group(g.name, visible=e.get("visible", g.visible),
+                               expanded=e.get("expanded", g.expanded))
+
+    def group_state(self) -> list[dict]:
+        """State of every group, present or seen before, for the project file."""
+        state = dict(self._saved_groups)
+        state.update({n: g.to_dict() for n, g in self.groups.items()})
+        return [state[n] for n in sorted(state)]
+
+    def set_group(self, name: str, *, visible: bool | None = None,
+                  expanded: bool | None = None) -> None:
+        """Show/hide or fold/unfold a group (emits ``group_changed``)."""
+        g = self.groups[name]
+        for attr, value in (("visible", visible), ("expanded", expanded)):
+            if value is not None and bool(value) != getattr(g, attr):
+                setattr(g, attr, bool(value))
+                self.group_changed.emit(name, attr)
+
+    def group_layers(self, name: str) -> list[Layer]:
+        """The layers of a group, bottom to top."""
+        return [lyr for lyr in self._layers if lyr.group == name]
+
+    def shown(self, layer: Layer) -> bool:
+        """True when the layer is ticked and its group (if any) is shown."""
+        g = self.groups.get(layer.group) if layer.group else None
+        return layer.visible and (g is None or g.visible)
 
     def insert(self, index: int, layer: Layer) -> None:
         """Insert a layer; a name already in the stack gets a numeric suffix."""
@@ -177,6 +299,7 @@ class LayerStack:
         self._layers.insert(index, layer)
         layer._relay_cb = self._relay(layer)
         layer.changed.connect(layer._relay_cb)
+        self._ensure_group(layer.group)
         self.inserted.emit(index, layer)
 
     def append(self, layer: Layer) -> None:
@@ -186,12 +309,38 @@ class LayerStack:
     def remove(self, layer_or_name) -> Layer:
         """Remove a layer and return it."""
         i = self.index(layer_or_name)
+        layer = self._pop(i)
+        self.removed.emit(i, layer)
+        self._drop_empty_groups()
+        return layer
+
+    def _pop(self, i: int) -> Layer:
         layer = self._layers.pop(i)
         cb = getattr(layer, "_relay_cb", None)
         if cb is not None:
             layer.changed.disconnect(cb)
-        self.removed.emit(i, layer)
         return layer
+
+    def replace(self, old, layer: Layer) -> Layer:
+        """Put ``layer`` where ``old`` (a layer or a name) is, keeping its position.
+
+        A re-run analysis replaces its results in place, so they do not jump
+        to the top of the list.  Emits ``removed`` then ``inserted`` at the
+        same index; the group of ``old`` keeps its state.  Returns ``old``.
+        """
+        i = self.index(old)
+        gone = self._pop(i)
+        self.removed.emit(i, gone)
+        self.insert(i, layer)
+        self._drop_empty_groups()
+        return gone
+
+    def put(self, layer: Layer) -> None:
+        """Replace the layer of the same name in place, or add ``layer`` on top."""
+        if layer.name in self:
+            self.replace(layer.name, layer)
+        else:
+            self.append(layer)
 
     def move(self, src: int, dest: int) -> None:
         """Move the layer at ``src`` to position ``dest``."""
@@ -202,8 +351,8 @@ class LayerStack:
         self.moved.emit(src, dest)
 
     def visible(self) -> list[Layer]:
-        """Visible, drawable layers, bottom to top."""
-        return [lyr for lyr in self._layers if lyr.visible and lyr.enabled]
+        """Visible, drawable layers, bottom to top (a hidden group hides its layers)."""
+        return [lyr for lyr in self._layers if self.shown(lyr) and lyr.enabled]
 
     @property
     def bounds(self):

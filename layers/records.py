@@ -1,33 +1,36 @@
 """Read record files (CSV/TSV, XLSX, GeoPackage, Shapefile, GeoJSON) as one point layer.
 
-:func:`load_records` is the single entry point.  It reads every file, maps
-columns to the canonical names of the record kind, places each row (BNG
-eastings/northings, x/y in a stated CRS, WGS84 longitude/latitude, or a
-postcode looked up in a user-supplied table), parses dates, and returns a
-:class:`~layers.result.LoadResult` in which every row read is either accepted
-or rejected with a reason.  Helpers live in ``layers/ingest_*.py``.
+:func:`load_records` is the single entry point; :func:`iter_records` gives the
+same result one file at a time (for streaming and per-file workers).  Each file
+is read, its columns mapped to the canonical names of the record kind, each row
+placed (BNG eastings/northings, x/y in a stated CRS, WGS84 longitude/latitude,
+or a postcode looked up in a user-supplied table) and its dates parsed, and the
+result is a :class:`~layers.result.LoadResult` in which every row the file holds
+is either accepted or rejected with a reason.  Helpers live in
+``layers/ingest_*.py``.
 
 Rejection reasons: ``no coordinates``, ``unparseable coordinate``,
 ``zero coordinates``, ``swapped axes``, ``outside GB``, ``in the sea``,
 ``postcode not found``, ``no location published`` (police.uk),
-``unparseable date``, ``unparseable number``, ``duplicate id``,
-``empty geometry``, ``outside study area``.
+``unparseable number``, ``duplicate id``, ``empty geometry``,
+``outside study area``, ``malformed quoting`` (lines of a CSV inside a quote
+that is never closed), ``truncated file`` (records a cut-short Shapefile should
+hold).  A date that cannot be read does not reject its record: the record is
+kept without a date and ``info["undated"]`` says how many and why.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from layers.errors import InputError
-from layers.ingest_readers import read_table
-from layers.ingest_schemas import RECORD_KINDS
-from layers.result import REJECT_COLUMNS, LoadResult
+from layers.common.errors import InputError
+from layers.ingest.readers import read_table
+from layers.ingest.schemas import RECORD_KINDS
+from layers.result import LoadResult
 
-__all__ = ["load_records", "RECORD_KINDS"]
+__all__ = ["load_records", "iter_records", "RECORD_KINDS"]
 
 WORKING_CRS = "EPSG:27700"
 _ALIAS_KEYS = {"easting": "x", "northing": "y", "longitude": "lon", "latitude": "lat",
@@ -57,16 +60,7 @@ def _normalise_overrides(columns, frame_cols):
     return out
 
 
-def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_table=None,
-                 study_area=None, header=True, column_names=None, sheet=None, layer=None,
-                 delimiter=None, encoding=None, postcode_columns=None, coordinates="auto",
-                 dedupe=True, geometry=True) -> LoadResult:
-    """Load record files as one point layer in EPSG:27700, rejecting nothing silently.
-
-    Every keyword can be given in a project file's ``[records.options]`` table.
-
-    Parameters
-    ----------
+_OPTIONS_DOC = """
     paths : str, Path or list of them
         Files forming one layer (e.g. twelve monthly police.uk CSVs); each
         accepted and rejected row keeps ``source_file`` and ``source_row``
@@ -81,8 +75,10 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
         ``{canonical: file column}`` overriding the automatic mapping, e.g.
         ``{"x": "EAST", "y": "NORTH", "date": "Occurred"}``.  Coordinate keys
         are ``x``/``y`` (or ``easting``/``northing``), ``lon``/``lat``,
-        ``postcode``; ``id`` names the column checked for duplicates.  A value
-        may be a 1-based column number (useful with ``header=False``).
+        ``postcode``; ``id`` names the column checked for duplicates (found by
+        name when not given: the kind's own id column such as ``arrest_id`` or
+        ``find_id``, else ``id``, ``reference`` ...).  A value may be a 1-based
+        column number (useful with ``header=False``).
     crs : str, optional
         CRS of ``x``/``y`` columns or of a vector file without one (default:
         British National Grid for x/y; WGS84 for lon/lat).
@@ -111,242 +107,246 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
     coordinates : {'auto', 'bng', 'lonlat', 'xy', 'postcode'}
         Force where locations come from (default: detect).
     dedupe : bool
-        Reject repeated non-blank ids (``duplicate id``) after the first.
+        Reject repeated records (``duplicate id``) after the first, across all
+        the files: the same id (police.uk: the same Crime ID, month, crime type
+        and location).  Default True.
     geometry : bool
         ``True`` (default): ``accepted`` is a GeoDataFrame of shapely points.
         ``False``: a coordinate-only layer for analyses that need nothing but
         coordinates (e.g. ``hotmap kde``): a plain DataFrame whose British
         National Grid eastings and northings are the float columns named in
         ``accepted.attrs["xy_columns"]`` (``bng_x``, ``bng_y`` unless the file
-        already uses those names).  Building a million shapely points costs
-        about half a second; the checks, rejections and counts are identical.
-        :func:`layers.points.points_xy` reads the coordinates of either form.
+        already uses those names).  No shapely point is built, not even when
+        reading a GeoPackage or Shapefile of points; the checks, rejections and
+        counts are identical.  :func:`layers.points.points_xy` reads the
+        coordinates of either form.
+    dates : {'required', 'optional'}
+        A value that is not a readable date never rejects its record: the record
+        is kept with a missing date, and ``info["undated"]`` and a message say
+        how many and why (analyses by date report the rows they leave out).
+        A date column that is *ambiguous* (``05/03/2019`` read day-first and
+        month-first, ``22-04-01``) is refused with an :class:`InputError` naming
+        the column and example values (``'required'``, the default), or, for
+        analyses that need no date such as ``count`` and ``kde``
+        (``'optional'``), left without dates with a message.
+    date_format : str or dict, optional
+        How to read numeric dates: ``'DD/MM/YYYY'`` (day first), ``'MM/DD/YYYY'``
+        (month first), ``'YY-MM-DD'`` (year first), or a strftime format such as
+        ``'%d/%m/%Y %H:%M'``; a dict gives one per column or canonical field.
+        Default: decided from each column's values.
+"""
+
+
+def iter_records(paths, *, kind="generic", columns=None, crs=None, postcode_table=None,
+                 study_area=None, header=True, column_names=None, sheet=None, layer=None,
+                 delimiter=None, encoding=None, postcode_columns=None, coordinates="auto",
+                 dedupe=True, geometry=True, dates="required", date_format=None, _parts=False):
+    """Load record files one at a time: yield one :class:`LoadResult` per file.
+
+    The same checks, rejection reasons and duplicate rule as
+    :func:`load_records` on all the files at once: concatenating the results
+    gives exactly its accepted and rejected rows.  Duplicates are found across
+    files because the keys accepted so far are carried from file to file (a
+    record repeating one from an earlier file is rejected in the later file's
+    result, its detail naming the earlier file and row).  Only one file's rows
+    are in memory at a time, plus 24 bytes per distinct id for that check, so a
+    caller can accumulate counts or density bins file by file, or hand each
+    file to a worker.
+
+    Parameters
+    ----------
+    paths, kind, columns, crs, postcode_table, study_area, header, column_names, sheet,
+    layer, delimiter, encoding, postcode_columns, coordinates, dedupe, geometry, dates,
+    date_format
+        As :func:`load_records`.
+
+    Yields
+    ------
+    LoadResult
+        One per file, in order: ``accepted``/``rejected`` of that file,
+        ``rows_read`` its data rows, ``messages`` its notes, ``info`` as
+        :func:`load_records` gives for one file (``files`` has one entry).
+
+    Raises
+    ------
+    InputError
+        When a file cannot be read (raised when that file's turn comes).
+    """
+    from layers.ingest.checks import SeenIds, StudyArea
+    from layers.ingest.frame import FrameLoader
+
+    paths = _as_list(paths)
+    pc_table = None
+    if postcode_table is not None:
+        from layers.ingest.postcodes import load_postcode_table
+
+        pc_table = load_postcode_table(postcode_table, column_names=postcode_columns)
+    area = None if study_area is None else StudyArea(study_area)
+    loader = FrameLoader(kind=kind, crs=crs, pc_table=pc_table, coordinates=coordinates,
+                         geometry=geometry, dates=dates, date_format=date_format,
+                         seen=SeenIds() if dedupe else None, area=area)
+    loader.raw = _parts  # load_records joins the files' columns itself
+    def prepare(p):
+        """Read a file and run the checks that need no earlier file."""
+        read = read_table(p, header=header, column_names=column_names, sheet=sheet,
+                          delimiter=delimiter, encoding=encoding, layer=layer, kind="records")
+        overrides = _normalise_overrides(columns, [str(c) for c in read.frame.columns])
+        return read, len(read.frame), loader.prepare(read, p, overrides)
+
+    # one file after another: reading the next file on a worker thread while this one is
+    # finished was measured slower (GIL hand-offs cost more than the overlap gained)
+    for p in map(Path, paths):
+        read, n_read, prepared = prepare(p)
+        messages = list(read.notes)
+        if n_read == 0:
+            messages.append(f"{p.name}: no data rows (header only)")
+        acc, rej, finfo = loader.finish(prepared)
+        del prepared
+        messages.extend(finfo.pop("messages", []))
+        key = str(p)
+        info = {
+            "kind": kind,
+            "format": {key: read.format + (f" ({read.encoding}, delimiter {read.delimiter!r})"
+                                           if read.delimiter else "")},
+            "column_mapping": {key: finfo["mapping"]},
+            "coordinates": {key: finfo["coordinates"]},
+            "crs": {key: finfo["crs"]},
+            "police_uk": finfo["police_uk"], "stop_search": finfo["stop_search"],
+            "date_formats": sorted(set(finfo["date_formats"])),
+            "undated": {key: finfo["undated"]} if finfo["undated"] else {},
+            "duplicates": finfo["duplicates"],
+            "postcode_table": None if pc_table is None else pc_table.source,
+            "files": {key: {"read": n_read, "accepted": len(acc), "rejected": len(rej)}},
+            "rows_read": n_read,
+            "columns": finfo["mapping"],
+        }
+        info["time_span"] = _time_span([acc])
+        yield LoadResult(accepted=acc, rejected=rej, rows_read=n_read, messages=messages,
+                         info=info).check()
+
+
+def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_table=None,
+                 study_area=None, header=True, column_names=None, sheet=None, layer=None,
+                 delimiter=None, encoding=None, postcode_columns=None, coordinates="auto",
+                 dedupe=True, geometry=True, dates="required", date_format=None,
+                 keep=None) -> LoadResult:
+    """Load record files as one point layer in EPSG:27700, rejecting nothing silently.
+
+    Every keyword can be given in a project file's ``[records.options]`` table.
+    The files are read one at a time (:func:`iter_records`), so the cost of each
+    file does not depend on how many there are.
+
+    Parameters
+    ----------""" + _OPTIONS_DOC + """
+    keep : list of str, optional
+        Keep only these columns of the accepted rows (file or canonical names, matched
+        as a filter matches them: exactly, then ignoring case, then in snake case),
+        besides the coordinates, ``source_file``, ``source_row`` and ``date``; each
+        file is pruned as soon as it is checked, so a layer of ten million records
+        held for counting or density takes some 40 bytes a record.  The rejected rows,
+        counts and messages are the same as without it.  A name that matches no
+        column keeps every column (so the analysis can say what is there).
+        Default: keep every column.
 
     Returns
     -------
     LoadResult
         ``accepted``: GeoDataFrame of points in EPSG:27700 (or, with
         ``geometry=False``, the coordinate-only DataFrame above) with the original
-        columns, ``source_file``, ``source_row``, ``date`` and the kind's
-        canonical columns.  ``rejected``: ``source_file, source_row, reason,
+        columns, ``source_file`` (categorical), ``source_row``, ``date`` and the
+        kind's canonical columns.  ``rejected``: ``source_file, source_row, reason,
         detail`` and the original fields.  ``info``: ``format`` (per file),
         ``kind``, ``police_uk``, ``coordinates``, ``crs``, ``column_mapping``,
         ``files`` (per-file read/accepted/rejected), ``date_formats``,
-        ``time_span`` (first and last date), ``postcode_table``.
+        ``time_span`` (first and last date), ``undated`` (per file and column:
+        rows kept without a date, and why), ``duplicates`` (records rejected as
+        repeats), ``postcode_table``.
 
     Raises
     ------
     InputError
-        A file that cannot be read or has no usable location columns; the
-        message names the file, column and the fix.
+        A file that cannot be read or has no usable location columns, or an
+        ambiguous date column (``dates='required'``); the message names the
+        file, column and the fix.
     """
-    from layers.ingest_frame import FrameLoader
-
     paths = _as_list(paths)
-    pc_table = None
-    if postcode_table is not None:
-        from layers.ingest_postcodes import load_postcode_table
-
-        pc_table = load_postcode_table(postcode_table, column_names=postcode_columns)
-    area = _study_area(study_area)
-    loader = FrameLoader(kind=kind, crs=crs, pc_table=pc_table, coordinates=coordinates,
-                         geometry=geometry)
-    parts_acc, parts_rej, files, messages = [], [], {}, []
-    rows_read = 0
-    original_cols = set()
+    keys = list(dict.fromkeys(str(Path(p)) for p in paths))
+    parts_acc, parts_rej, messages = [], [], []
     info = {"kind": kind, "format": {}, "column_mapping": {}, "coordinates": {}, "crs": {},
-            "police_uk": False, "stop_search": False, "date_formats": [], "postcode_table":
-            None if pc_table is None else pc_table.source}
-    for p in paths:
-        p = Path(p)
-        read = read_table(p, header=header, column_names=column_names, sheet=sheet,
-                          delimiter=delimiter, encoding=encoding, layer=layer)
-        messages.extend(read.notes)
-        frame = read.frame
-        if len(frame) == 0:
-            messages.append(f"{p.name}: no data rows (header only)")
-        overrides = _normalise_overrides(columns, [str(c) for c in frame.columns
-                                                   if c != "geometry"])
-        original_cols.update(str(c) for c in frame.columns if c != "geometry")
-        n_read = len(frame)
-        acc, rej, finfo = loader.load(frame, p, read.format, overrides)
-        del frame  # the loader has dropped the columns it copied
-        read.frame = None
-        messages.extend(finfo.pop("messages", []))
-        rows_read += n_read
-        key = str(p)
-        info["format"][key] = read.format + (f" ({read.encoding}, delimiter {read.delimiter!r})"
-                                             if read.delimiter else "")
-        info["column_mapping"][key] = finfo["mapping"]
-        info["coordinates"][key] = finfo["coordinates"]
-        info["crs"][key] = finfo["crs"]
-        info["police_uk"] = info["police_uk"] or finfo["police_uk"]
-        info["stop_search"] = info["stop_search"] or finfo["stop_search"]
-        info["date_formats"] = sorted(set(info["date_formats"]) | set(finfo["date_formats"]))
-        files[key] = {"read": n_read, "accepted": len(acc), "rejected": len(rej)}
-        parts_acc.append(acc)
-        parts_rej.append(rej)
-    accepted = _concat_accepted(parts_acc, geometry)
-    accepted.attrs["original_columns"] = original_cols
-    rejected = _concat_rejected(parts_rej)
-    if dedupe:
-        accepted, rejected = _dedupe(accepted, rejected, info)
-    if area is not None:
-        accepted, rejected = _apply_study_area(accepted, rejected, area)
-    for key in files:
-        files[key]["accepted"] = int((accepted["source_file"] == key).sum())
-        files[key]["rejected"] = int((rejected["source_file"] == key).sum())
-    accepted.attrs.pop("original_columns", None)
-    info["files"] = files
+            "police_uk": False, "stop_search": False, "date_formats": [], "undated": {},
+            "duplicates": 0, "postcode_table": None, "files": {}}
+    rows_read = 0
+    for res in iter_records(paths, kind=kind, columns=columns, crs=crs,
+                            postcode_table=postcode_table, study_area=study_area,
+                            header=header, column_names=column_names, sheet=sheet,
+                            layer=layer, delimiter=delimiter, encoding=encoding,
+                            postcode_columns=postcode_columns, coordinates=coordinates,
+                            dedupe=dedupe, geometry=geometry, dates=dates,
+                            date_format=date_format, _parts=True):
+        fi = res.info
+        for k in ("format", "column_mapping", "coordinates", "crs", "undated"):
+            info[k].update(fi[k])
+        for key, counts in fi["files"].items():
+            old = info["files"].get(key)
+            info["files"][key] = counts if old is None else {
+                k: old[k] + counts[k] for k in counts}
+        info["police_uk"] |= fi["police_uk"]
+        info["stop_search"] |= fi["stop_search"]
+        info["date_formats"] = sorted(set(info["date_formats"]) | set(fi["date_formats"]))
+        info["duplicates"] += fi["duplicates"]
+        info["postcode_table"] = fi["postcode_table"]
+        messages.extend(res.messages)
+        rows_read += res.rows_read
+        parts_acc.append(_pruned(res.accepted, keep))
+        parts_rej.append(res.rejected)
+    from layers.ingest.parts import join_parts, join_rejected
+
+    accepted = join_parts(parts_acc, keys, geometry)
+    rejected = join_rejected(parts_rej)
     info["rows_read"] = rows_read
-    d = accepted["date"] if "date" in accepted else pd.Series(dtype="datetime64[ns]")
-    info["time_span"] = (None, None) if d.notna().sum() == 0 else (d.min(), d.max())
+    info["time_span"] = _time_span([accepted])
     # a single mapping for the common one-file / same-header case
     maps = list(info["column_mapping"].values())
     info["columns"] = maps[0] if maps and all(m == maps[0] for m in maps) else maps
     if len(rejected):
         counts = rejected["reason"].value_counts()
-        messages.append("rejected: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        messages.append("rejected: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     return LoadResult(accepted=accepted, rejected=rejected, rows_read=rows_read,
                       messages=messages, info=info).check()
 
 
-def _concat_accepted(parts, geometry=True):
-    parts = [p for p in parts if len(p)] or parts[:1]
-    if not geometry:
-        from layers.ingest_frame import xy_names
+def _pruned(part, keep):
+    """A file's accepted rows (a :class:`~layers.ingest.parts.Part`) with only the columns
+    in ``keep`` (see :func:`load_records`); unchanged when ``keep`` is None or names a
+    column the file does not have."""
+    if keep is None:
+        return part
+    import re
 
-        # files may name their coordinate columns differently (a file with its own
-        # bng_x column): put every part's coordinates under names free in all of them
-        names = xy_names(set().union(*(set(p.columns) - set(p.attrs["xy_columns"])
-                                       for p in parts)))
-        parts = [p.rename(columns=dict(zip(p.attrs["xy_columns"], names))) for p in parts]
-        out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True, sort=False)
-        out.attrs["xy_columns"] = names
-        return out
-    import geopandas as gpd
+    def _snake(name):  # as mapping.core.filters matches a column name
+        return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
-    if len(parts) == 1:
-        out = parts[0]
-    else:
-        out = pd.concat(parts, ignore_index=True, sort=False)
-    if not isinstance(out, gpd.GeoDataFrame) or out.crs is None:
-        out = gpd.GeoDataFrame(out, geometry="geometry", crs=WORKING_CRS, copy=False)
-    return out
-
-
-def _concat_rejected(parts):
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in REJECT_COLUMNS})
-    out = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
-    cols = REJECT_COLUMNS + [c for c in out.columns if c not in REJECT_COLUMNS]
-    return out[cols].reset_index(drop=True)
+    cols = list(part.data)
+    wanted = {"source_file", "source_row", "date"}
+    for name in keep:
+        hit = [c for c in cols if c == name] or \
+            [c for c in cols if str(c).lower() == str(name).lower()] or \
+            [c for c in cols if _snake(str(c)) == _snake(str(name))]
+        if not hit:
+            return part
+        wanted.update(hit)
+    part.data = {k: v for k, v in part.data.items() if k in wanted}
+    return part
 
 
-def _is_text(s) -> bool:
-    return isinstance(s.dtype, pd.StringDtype)
-
-
-def _move_to_rejected(accepted, rejected, mask, reason, detail):
-    keep = accepted.attrs.get("original_columns")
-    xy = accepted.attrs.get("xy_columns", ())
-    cols = [c for c in accepted.columns if c != "geometry" and c not in xy and
-            (keep is None or c in keep or c in REJECT_COLUMNS)]
-    bad = pd.DataFrame(accepted.loc[mask, cols])
-    bad = bad.astype({c: object for c in cols if not _is_text(bad[c])})
-    bad["reason"] = reason
-    bad["detail"] = detail
-    rejected = _concat_rejected([rejected, bad])
-    return accepted.loc[~mask].reset_index(drop=True), rejected
-
-
-def _dedupe(accepted, rejected, info):
-    idcols = {m.get("id") for m in info["column_mapping"].values()} - {None}
-    if len(idcols) != 1 or len(accepted) == 0:
-        return accepted, rejected
-    col = idcols.pop()
-    if col not in accepted:
-        return accepted, rejected
-    ids = accepted[col]
-    dup = ids.notna().to_numpy() & ids.duplicated(keep="first").to_numpy()
-    if not dup.any():
-        return accepted, rejected
-    dup_vals = set(ids[dup])
-    pos = np.flatnonzero((~ids.duplicated(keep="first") & ids.isin(dup_vals)).to_numpy())
-    files = accepted["source_file"].to_numpy()[pos]
-    rows = accepted["source_row"].to_numpy()[pos]
-    lookup = {v: f"{Path(f).name} row {r}" for v, f, r in zip(ids.to_numpy()[pos], files, rows)}
-    detail = np.array([f"same {col} as {lookup[v]}" for v in ids[dup]], dtype=object)
-    return _move_to_rejected(accepted, rejected, dup, "duplicate id", detail)
-
-
-def _study_area(study_area):
-    if study_area is None:
-        return None
-    import shapely
-
-    if isinstance(study_area, LoadResult):
-        study_area = study_area.accepted
-    if isinstance(study_area, (list, tuple)) or isinstance(study_area, (str, Path)):
-        from boundaries.io import load_boundaries
-
-        study_area = load_boundaries(study_area).accepted
-    gpd = sys.modules.get("geopandas")
-    if gpd is not None and isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        gs = study_area.geometry if isinstance(study_area, gpd.GeoDataFrame) else study_area
-        if gs.crs is None:
-            raise InputError("the study area has no CRS", fix="load it with load_boundaries")
-        geom = shapely.union_all(gs.to_crs(WORKING_CRS).make_valid().to_numpy())
-    else:
-        geom = study_area
-    if geom is None or geom.is_empty:
-        raise InputError("the study area is empty", fix="choose a boundary layer with areas")
-    shapely.prepare(geom)
-    return geom
-
-
-#: Spacing (m) of the boundary vertices used for distances outside the study area.
-_DIST_STEP = 5.0
-
-
-def _distance_to_area(area, x, y):
-    """Distance (m) from points outside ``area`` to its boundary, to within 2.5 m.
-
-    Exact point-to-polygon distance costs a scan of every boundary vertex per point
-    (minutes for a million points); instead the boundary is densified to one vertex
-    every 5 m and the nearest vertex is found with a KD-tree.
-    """
-    import shapely
-    from scipy.spatial import cKDTree
-
-    if len(x) < 2_000:  # exact for small counts
-        return shapely.distance(area, shapely.points(x, y))
-    rings = shapely.get_rings(shapely.get_parts(area))
-    verts = shapely.get_coordinates(shapely.segmentize(rings, _DIST_STEP))
-    d, _ = cKDTree(verts).query(np.column_stack([x, y]))
-    return d
-
-
-def _apply_study_area(accepted, rejected, area):
-    import shapely
-
-    if len(accepted) == 0:
-        return accepted, rejected
-    from layers.points import points_xy
-
-    x, y = points_xy(accepted).T
-    inv, uniq = pd.factorize(x + 1j * y)  # snap points repeat: test each place once
-    ux, uy = np.real(uniq), np.imag(uniq)
-    inside_u = shapely.intersects_xy(area, ux, uy)  # inside or on the boundary
-    inside = inside_u[inv]
-    if inside.all():
-        return accepted, rejected
-    out_u = np.flatnonzero(~inside_u)
-    dist_u = np.zeros(len(uniq))
-    dist_u[out_u] = _distance_to_area(area, ux[out_u], uy[out_u])
-    text_u = np.full(len(uniq), "", dtype=object)  # format each distinct place once
-    text_u[out_u] = [f"{d:,.0f} m outside the study area" for d in dist_u[out_u]]
-    detail = text_u[inv][~inside]
-    return _move_to_rejected(accepted, rejected, ~inside, "outside study area", detail)
-
+def _time_span(parts):
+    lo = hi = None
+    for p in parts:
+        if "date" not in p or not len(p):
+            continue
+        d = p["date"]
+        if d.notna().any():
+            a, b = d.min(), d.max()
+            lo = a if lo is None or a < lo else lo
+            hi = b if hi is None or b > hi else hi
+    return (lo, hi)

@@ -72,7 +72,7 @@ class LoadResult:
 
     def write_rejected(self, path: str | Path) -> Path:
         """Write the rejected rows to CSV (UTF-8) and return the path."""
-        from layers.atomic import atomic_write_path
+        from layers.common.atomic import atomic_write_path
 
         path = Path(path)
         with atomic_write_path(path) as tmp:

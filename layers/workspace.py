@@ -1,6 +1,6 @@
 """A project with its layers loaded: the object the GUI and ``hotmap run`` share.
 
-:class:`Workspace` reads every boundary and record source of a
+:class:`Workspace` reads every boundary, record and table source of a
 :class:`~layers.project.Project` through the ingest API, keeps each
 :class:`~layers.result.LoadResult` (so rejected rows can be reported), and
 holds the loaded :class:`~layers.model.Layer` objects in a
@@ -14,15 +14,17 @@ from typing import Callable
 
 from psygnal import Signal
 
-from layers.errors import ProjectError
+from layers.common.errors import ProjectError
+from layers.licences import (declared_licences, detect_boundary_licences,
+                             detect_record_licences, detect_table_licences)
 from layers.model import Layer, LayerStack
-from layers.project import BasemapSource, BoundarySource, Project, RecordSource, open_project
-from layers.style import LayerStyle
+from layers.project import (BasemapSource, BoundarySource, Project, RecordSource, TableSource,
+                            open_project)
+from layers.style import LayerStyle, next_record_colour
 
 __all__ = ["Workspace", "load_source"]
 
 _BOUNDARY_STYLE = dict(color="#f0f0f0", edgecolor="#636363", linewidth=0.5, opacity=0.6)
-_RECORD_COLOURS = ["#d7301f", "#2171b5", "#238b45", "#6a51a3", "#cc4c02", "#1d91c0"]
 
 
 def _missing(src, path: Path, project_path) -> ProjectError:
@@ -32,11 +34,11 @@ def _missing(src, path: Path, project_path) -> ProjectError:
 
 
 def load_source(src, *, project_path=None, study_areas: dict | None = None):
-    """Load one boundary or record source and return ``(Layer, LoadResult)``.
+    """Load one boundary, record or table source and return ``(Layer, LoadResult)``.
 
     Parameters
     ----------
-    src : BoundarySource or RecordSource
+    src : BoundarySource, RecordSource or TableSource
         The project entry.
     project_path : Path, optional
         For error messages.
@@ -62,9 +64,13 @@ def load_source(src, *, project_path=None, study_areas: dict | None = None):
             gdf = _join_table(gdf, table, src, result)
         result.accepted = gdf
         style = LayerStyle.from_dict({**_BOUNDARY_STYLE, **src.style})
-        meta = {"code_field": result.info.get("code_field") or src.code_field,
+        code = result.info.get("code_field") or src.code_field
+        meta = {"code_field": code,
                 "name_field": result.info.get("name_field") or src.name_field,
-                "role": src.role}
+                "role": src.role,
+                "attribution": declared_licences(src.attribution) or list(dict.fromkeys(
+                    detect_boundary_licences(gdf, code)
+                    + [k for t in src.tables for k in detect_table_licences(t["path"])]))}
         layer = Layer(src.name, gdf, kind="areas", style=style, visible=src.visible,
                       source={"boundaries": src.name}, meta=meta)
         return layer, result
@@ -83,12 +89,126 @@ def load_source(src, *, project_path=None, study_areas: dict | None = None):
         style = LayerStyle.from_dict({"marker_size": 8.0, "edgecolor": "none", **src.style})
         layer = Layer(src.name, result.accepted, kind="points", style=style,
                       visible=src.visible, source={"records": src.name},
-                      meta={"record_kind": src.kind, "base_n": len(result.accepted)},
-                      sensitive=src.is_sensitive, allow_raw_export=src.allow_raw_export)
+                      meta={"record_kind": _record_kind(src.kind, result.info),
+                            "base_n": len(result.accepted), "rows_read": result.rows_read,
+                            "n_rejected": len(result.rejected),
+                            "undated_rows": _date_sources(result.info),
+                            "attribution": declared_licences(src.attribution)
+                            or detect_record_licences(result.info, src.paths, opts)},
+                      sensitive=_is_sensitive(src, result.info),
+                      allow_raw_export=src.allow_raw_export)
         return layer, result
+    if isinstance(src, TableSource):
+        return _table_layer(src)
     if isinstance(src, BasemapSource):
         return basemap_layer(src), None
     raise TypeError(f"not a project source: {src!r}")
+
+
+def _table_layer(src):
+    """A ``[[tables]]`` entry as a ``table`` layer and its LoadResult.
+
+    Keyed tables (``key`` given) are read as attribute tables: one row per
+    area code, summary rows ("Grand Total") and rows without a code rejected
+    with that reason; other tables keep every row.  Numbers written with
+    thousands separators become numbers either way.
+    """
+    import pandas as pd
+
+    from boundaries.tables import read_attribute_table
+    from layers.ingest.readers import read_table
+    from layers.result import REJECT_COLUMNS, LoadResult
+
+    path = Path(src.paths[0])
+    opts = {k: v for k, v in src.options.items() if k in ("encoding", "delimiter")}
+    messages = []
+    frames = []
+    for p in src.paths:  # several files (monthly extracts) are read one after another
+        f = pd.DataFrame(read_table(Path(p), sheet=src.sheet, **opts).frame)
+        frames.append(f.drop(columns="geometry", errors="ignore"))
+    if len(frames) > 1:
+        cols = list(dict.fromkeys(c for f in frames for c in f.columns))
+        for p, f in zip(src.paths, frames):
+            lack = [c for c in cols if c not in f.columns]
+            if lack:
+                messages.append(f"{Path(p).name} has no {', '.join(map(str, lack[:5]))} "
+                                "column: blank in its rows")
+        raw = pd.concat([f.assign(source_file=Path(p).name) for p, f in zip(src.paths, frames)],
+                        ignore_index=True)
+    else:
+        raw = frames[0]
+    rejected = pd.DataFrame(columns=REJECT_COLUMNS)
+    if src.key:
+        at = read_attribute_table(path, code_field=src.key, sheet=src.sheet, **opts)
+        data, messages = at.data, list(at.messages)
+        codes = raw[src.key].astype("string").str.strip()
+        gone = ~codes.isin(set(data[src.key])).fillna(False).to_numpy(bool)
+        why = ["no area code" if pd.isna(c) or not str(c) else "summary row"
+               for c in codes[gone]]
+        rejected = pd.concat([pd.DataFrame({"source_file": path.name,
+                                            "source_row": (gone.nonzero()[0] + 1),
+                                            "reason": why,
+                                            "detail": codes[gone].fillna("").to_numpy()}),
+                              raw.loc[gone].fillna("").astype(str).reset_index(drop=True)], axis=1)
+    else:
+        data = raw.copy()
+        for c in data.columns:
+            data[c] = _numbers(data[c])
+    result = LoadResult(accepted=data.reset_index(drop=True), rejected=rejected,
+                        rows_read=len(raw), messages=messages,
+                        info={"kind": src.kind, "key": src.key}).check()
+    meta = {"record_kind": src.kind, "code_field": src.key, "base_n": len(data),
+            "rows_read": len(raw), "n_rejected": len(rejected),
+            "attribution": declared_licences(src.attribution) or detect_table_licences(path)}
+    if len(src.paths) > 1:
+        meta["files"] = len(src.paths)
+    layer = Layer(src.name, result.accepted, kind="table", visible=False,  # nothing to draw
+                  source={"tables": src.name}, meta=meta, sensitive=src.is_sensitive)
+    return layer, result
+
+
+def _date_sources(info: dict) -> dict:
+    """``{field: {file: source rows or None (all)}}`` of the records whose date field
+    held a value that could not be read (kept without the date; ``info['undated']``)."""
+    out = {}
+    for path, cols in (info.get("undated") or {}).items():
+        mapping = (info.get("column_mapping") or {}).get(path, {})
+        for field, col in mapping.items():
+            if col in cols:
+                out.setdefault(field, {})[path] = cols[col].get("all_rows")
+    return out
+
+
+def _numbers(s):
+    """A text column of numbers (``"1,954"`` too) as numbers; any other column unchanged."""
+    import pandas as pd
+
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+        return s
+    v = s.dropna().astype(str).str.strip()
+    if not len(v) or not v.str.fullmatch(r"[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?").all():
+        return s
+    return pd.to_numeric(s.astype(str).str.replace(",", "", regex=False).str.strip(),
+                         errors="coerce").where(s.notna())
+
+
+def _record_kind(kind: str, info: dict) -> str:
+    """The kind of a record layer: the one declared, or police.uk's when the files are."""
+    if kind in (None, "", "generic"):
+        if info.get("stop_search"):
+            return "stop_search"
+        if info.get("police_uk"):
+            return "police_uk"
+    return kind or "generic"
+
+
+def _is_sensitive(src, info: dict) -> bool:
+    """The source's own setting, else its (detected) kind's default."""
+    from layers.model import SENSITIVE_KINDS
+
+    if src.sensitive is not None:
+        return bool(src.sensitive)
+    return _record_kind(src.kind, info) in SENSITIVE_KINDS
 
 
 def basemap_layer(src) -> Layer:
@@ -115,6 +235,15 @@ def _join_table(gdf, table: dict, src, result):
                                f"row in {table['path']}")
     return joined.data
 
+def given_colour(records, used=()) -> None:
+    """Give each record source without a colour its own default (kept in its style)."""
+    taken = [*used, *(r.style.get("color") for r in records if r.style.get("color"))]
+    for r in records:
+        if not r.style.get("color"):
+            r.style["color"] = next_record_colour(taken)
+            taken.append(r.style["color"])
+
+
 class Workspace:
     """A project plus its loaded layers.
 
@@ -135,6 +264,8 @@ class Workspace:
         self.layers.removed.connect(lambda *_: self.mark_dirty())
         self.layers.moved.connect(lambda *_: self.mark_dirty())
         self.layers.layer_changed.connect(lambda *_: self.mark_dirty())
+        self.layers.group_changed.connect(lambda _n, attr: attr == "visible" and self.mark_dirty())
+        self.layers.restore_groups(self.project.groups)
 
     @classmethod
     def open(cls, path, *, progress: Callable[[float, str], None] | None = None,
@@ -156,8 +287,10 @@ class Workspace:
             self.dirty_changed.emit(value)
 
     def load(self, *, progress=None, cancelled=None) -> None:
-        """Load every basemap, boundary then record source, bottom to top."""
-        sources = [*self.project.basemaps, *self.project.boundaries, *self.project.records]
+        """Load every basemap, boundary, record then table source, bottom to top."""
+        sources = [*self.project.basemaps, *self.project.boundaries, *self.project.records,
+                   *self.project.tables]
+        given_colour(self.project.records)
         areas = {}
         for i, src in enumerate(sources):
             if cancelled and cancelled():
@@ -169,9 +302,7 @@ class Workspace:
                 self.results[src.name] = result
             if isinstance(src, BoundarySource):
                 areas[src.name] = layer.data
-            if src.name in self.layers:
-                self.layers.remove(src.name)
-            self.layers.append(layer)
+            self.layers.put(layer)
         if progress:
             progress(1.0, "Loaded")
         self.mark_dirty(False)
@@ -188,6 +319,7 @@ class Workspace:
                 src.visible = layer.visible
                 if isinstance(src, BasemapSource):
                     src.opacity = float(layer.style.opacity)
+        self.project.groups = self.layers.group_state()
         return self.project
 
     def save(self, path=None) -> Path:

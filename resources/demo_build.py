@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 import geopandas as gpd
 
-__all__ = ["build_demo", "DEMO_SEED", "FICTIONAL_NOTE"]
+__all__ = ["build_demo", "DEMO_SEED", "FICTIONAL_NOTE", "POPULATION_AGE_SHARES"]
 
 DEMO_SEED = 20240401
 FICTIONAL_NOTE = "FICTIONAL DATA: Hotmap Vale is an invented area; every record is synthetic."
@@ -223,6 +223,144 @@ def _services(lsoa, rng):
                          "easting": xy[:, 0].astype(int), "northing": xy[:, 1].astype(int)})
 
 
+#: Hotmap Vale's (FICTIONAL) residents by ethnic group: shares of the total population.
+_ETHNIC_SHARES = {"White": 0.82, "Asian": 0.07, "Black": 0.05, "Mixed": 0.04, "Other": 0.02}
+
+
+def _population_by_ethnicity(lsoa) -> pd.DataFrame:
+    """Residents by ethnic group (FICTIONAL; no random draw, so the other files are unchanged)."""
+    total = int(lsoa["population"].sum())
+    counts = {k: int(round(total * v)) for k, v in _ETHNIC_SHARES.items()}
+    counts["White"] += total - sum(counts.values())
+    return pd.DataFrame({"ethnicity": list(counts), "population": list(counts.values())})
+
+
+# --------------------------------------------------------------------------- extra fields
+# Fields added for the near-repeat, time-profile, treatment and closure analyses.  They are
+# drawn from their own random stream (``default_rng([seed, 1])``) *after* the original
+# tables are made, so every original column and row is byte-identical to before.
+
+#: Share of the population in each age band (the arrests' bands, plus 0-9).
+POPULATION_AGE_SHARES = {"0-9": 0.115, "10-17": 0.095, "18-24": 0.090, "25-34": 0.140,
+                         "35-44": 0.130, "45-54": 0.130, "55+": 0.300}
+SUBSTANCES = ["Opiates", "Non-opiates", "Alcohol", "Cannabis"]
+
+
+def _hour_profile() -> np.ndarray:
+    """(7, 24) probabilities of an arrest's hour by weekday (Monday = 0): an afternoon and
+    evening peak, later on Friday and Saturday nights."""
+    h = np.arange(24)
+    base = 0.25 + np.exp(-((h - 17.5) / 3.5) ** 2) + 0.35 * np.exp(-((h - 11) / 2.5) ** 2)
+    prof = np.tile(base, (7, 1))
+    late = np.exp(-(((h + 6) % 24 - 5) / 2.2) ** 2)  # a 23:00 peak running past midnight
+    prof[4] += 0.9 * late
+    prof[5] += 1.3 * late
+    prof[6, :5] += 1.0 * late[:5]  # the small hours of Sunday belong to Saturday night
+    return prof / prof.sum(axis=1, keepdims=True)
+
+
+def _arrest_times(arrests: pd.DataFrame, rng) -> pd.Series:
+    """``arrested_at``: the arrest's date with a clock time from :func:`_hour_profile`."""
+    day = pd.to_datetime(arrests["date"])
+    prof = _hour_profile()
+    u = rng.random(len(day))
+    cdf = np.cumsum(prof, axis=1)[day.dt.dayofweek.to_numpy()]
+    hour = (u[:, None] > cdf).sum(axis=1).clip(0, 23)
+    minute = rng.integers(0, 60, len(day))
+    t = day + pd.to_timedelta(hour * 60 + minute, unit="min")
+    return t.dt.strftime("%Y-%m-%d %H:%M")
+
+
+def _discard_windows(needles: pd.DataFrame, rng) -> pd.Series:
+    """``discarded_after``: when the site was last seen clear, for about 60% of finds, so the
+    discard happened in the window up to ``reported_at`` (some cross midnight, a few last
+    more than a week)."""
+    rep = pd.to_datetime(needles["reported_at"])
+    n = len(rep)
+    lag_h = rng.lognormal(np.log(14), 1.0, n)
+    lag_h[rng.random(n) < 0.01] += 24 * 8  # a few sites not checked for over a week
+    known = rng.random(n) < 0.6
+    start = rep - pd.to_timedelta(np.round(lag_h * 60), unit="min")
+    return pd.Series(start.dt.strftime("%Y-%m-%d %H:%M")).where(known, "")
+
+
+def _first_known(crack: pd.DataFrame, rng) -> pd.Series:
+    """``first_known``: the date police first knew of the premises, on or after it opened
+    and at least a week before any closure order."""
+    opened = pd.to_datetime(crack["opened"], format="%d/%m/%Y")
+    closure = pd.to_datetime(crack["closure_order"], format="%d/%m/%Y", errors="coerce")
+    lag = pd.to_timedelta(rng.integers(0, 60, len(opened)), unit="D")
+    first = opened + lag
+    latest = closure - pd.Timedelta(days=7)
+    first = first.where(closure.isna() | (first <= latest), latest.where(latest > opened, opened))
+    return first.dt.strftime("%d/%m/%Y")
+
+
+def _client_counts(lsoa, rng) -> pd.DataFrame:
+    """Clients in treatment per LSOA (as NDTMS gives them: counts per area, not points)."""
+    pop = lsoa["population"].to_numpy(float)
+    dep = lsoa["imd_score"].to_numpy(float) / 25.0
+    return pd.DataFrame({"lsoa_code": lsoa["code"].to_numpy(),
+                         "adults_in_treatment": rng.poisson(pop * 0.0045 * dep ** 1.3),
+                         "young_people_in_treatment": rng.poisson(pop * 0.0007 * dep ** 1.3)})
+
+
+def _episodes(rng, n_adult: int = 950, n_young: int = 170) -> pd.DataFrame:
+    """Treatment episodes: referral, first intervention, exit and reason, by group."""
+    n = n_adult + n_young
+    young = np.r_[np.zeros(n_adult, bool), np.ones(n_young, bool)]
+    span = (END.normalize() - START).days
+    referral = START + pd.to_timedelta(rng.integers(0, span, n), unit="D")
+    wait = np.round(rng.lognormal(np.where(young, np.log(6.5), np.log(9.0)), 0.65)).astype(int)
+    first = referral + pd.to_timedelta(wait, unit="D")
+    started = first <= END
+    stay = np.round(rng.lognormal(np.log(170), 0.9, n)).astype(int)
+    exit_ = first + pd.to_timedelta(stay, unit="D")
+    exited = started & (exit_ <= END)
+    reason = rng.choice(["Completed", "Dropped out", "Transferred"], size=n, p=[0.5, 0.38, 0.12])
+    reason = np.where(stay < 40, np.where(rng.random(n) < 0.75, "Dropped out", reason), reason)
+    fmt = lambda d, m: pd.Series(d.strftime("%Y-%m-%d")).where(m, "")  # noqa: E731
+    df = pd.DataFrame({
+        "age_group": np.where(young, "Young people (under 18)", "Adults"),
+        "tier": "Tier 3",
+        "substance": np.where(young, rng.choice(SUBSTANCES, size=n, p=[0.03, 0.12, 0.15, 0.7]),
+                              rng.choice(SUBSTANCES, size=n, p=[0.45, 0.2, 0.3, 0.05])),
+        "gender": rng.choice(["Male", "Female"], size=n, p=[0.66, 0.34]),
+        "ethnicity": rng.choice(ETHNICITY, size=n, p=[0.8, 0.07, 0.06, 0.05, 0.02]),
+        "referral_date": referral.strftime("%Y-%m-%d"),
+        "first_intervention_date": fmt(first, started),
+        "exit_date": fmt(exit_, exited),
+        "exit_reason": pd.Series(reason).where(exited, ""),
+    })
+    df = df.sort_values("referral_date", kind="stable").reset_index(drop=True)
+    df.insert(0, "episode_id", [f"TX-{i + 1:05d}" for i in range(n)])
+    return df
+
+
+def _population_by_age(lsoa) -> pd.DataFrame:
+    """The Vale's residents by age band (shares of the LSOA total; no randomness)."""
+    total = int(lsoa["population"].sum())
+    counts = {k: int(round(v * total)) for k, v in POPULATION_AGE_SHARES.items()}
+    counts["55+"] += total - sum(counts.values())
+    return pd.DataFrame({"age_band": list(counts), "population": list(counts.values())})
+
+
+def _extras(seed: int, lsoa, tables: dict) -> dict:
+    """Add the extra columns to ``tables`` and return the extra tables (own random stream)."""
+    rng = np.random.default_rng([seed, 1])
+    arrests = tables["arrests.csv"]
+    loc = arrests.columns.get_loc("date") + 1
+    arrests.insert(loc, "arrested_at", _arrest_times(arrests, rng))
+    needles = tables["needle_finds.csv"]
+    needles.insert(needles.columns.get_loc("reported_at"), "discarded_after",
+                   _discard_windows(needles, rng))
+    crack = tables["crack_houses.csv"]
+    crack.insert(crack.columns.get_loc("opened") + 1, "first_known", _first_known(crack, rng))
+    return {"treatment_clients.csv": _client_counts(lsoa, rng),
+            "treatment_episodes.csv": _episodes(rng),
+            "population_by_age.csv": _population_by_age(lsoa)}
+
+
 def build_demo(out_dir: str | Path, seed: int = DEMO_SEED) -> Path:
     """Generate the fictional demo data files into ``out_dir/data``.
 
@@ -244,6 +382,10 @@ def build_demo(out_dir: str | Path, seed: int = DEMO_SEED) -> Path:
               "needle_finds.csv": _needles(lsoa, outline, rng),
               "crack_houses.csv": _crack_houses(lsoa, outline, rng),
               "treatment_services.csv": _services(lsoa, rng)}
+    tables["population_by_ethnicity.csv"] = _population_by_ethnicity(lsoa)
+
+
+    tables.update(_extras(seed, lsoa, tables))
     for name, df in tables.items():
         df.to_csv(data / name, index=False, lineterminator="\n")
     (data / "README.txt").write_text(

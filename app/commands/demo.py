@@ -18,7 +18,7 @@ def add_arguments(parser):
 def run(args) -> int:
     from pathlib import Path
 
-    from mapping.run import run_project
+    from mapping.pipeline.runner import run_project
     from resources.demo import write_demo_project
     from resources.demo_build import DEMO_SEED
 

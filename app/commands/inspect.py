@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.commands._common import parse_columns
-
 from pathlib import Path
+
+from app.cli_verbs import parse_columns
 
 NAME = "inspect"
 HELP = "show how files are read: format, CRS, column mapping, accepted and rejected rows"
@@ -52,7 +52,7 @@ def _is_polygon_file(path) -> bool:
     try:
         import pyogrio
 
-        from layers.ingest_readers import sniff_format
+        from layers.ingest.readers import sniff_format
 
         kind = sniff_format(path)
         if kind not in ("gpkg", "shp", "geojson", "fgb", "zip-shp"):
@@ -109,8 +109,10 @@ def run(args) -> int:
     t0, t1 = info["time_span"]
     if t0 is not None:
         fm = ", ".join(info["date_formats"])
-        print(f"time span: {t0:%Y-%m-%d} to {t1:%Y-%m-%d}" + (f" (date formats: {fm})"
-                                                              if fm else ""))
+        few = len(res.accepted) < 5  # a day of one or two records could name an event
+        span = (f"{t0:%Y-%m} to {t1:%Y-%m} (months: fewer than 5 records)" if few
+                else f"{t0:%Y-%m-%d} to {t1:%Y-%m-%d}")
+        print(f"time span: {span}" + (f" (date formats: {fm})" if fm else ""))
     else:
         print("time span: no dates")
     for m in res.messages:

@@ -20,7 +20,7 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    from mapping.run import run_project
+    from mapping.pipeline.runner import run_project
 
     report = run_project(args.project, args.out)
     for line in report.summary_lines():

@@ -1,4 +1,4 @@
-"""Project steps: ``deprivation``, ``coverage``, ``whatif``, ``concentration``, ``disproportion``.
+"""Deprivation analyses: ``deprivation``, ``concentration``, ``disproportion``.
 
 Example project entries::
 
@@ -6,306 +6,455 @@ Example project entries::
     name = "deprivation"
     kind = "deprivation"
     [analyses.params]
-    areas = "lsoa"                  # boundary layer with imd_decile (and imd_score, population)
+    areas = "lsoa"                  # LSOAs with imd_decile (and imd_score, population)
     points = ["arrests", "needle_finds"]
-    wards = "wards"                 # optional: population-weighted ward ranks
+    wards = "wards"                 # optional: ward deprivation, national cut-offs
+    imd = ["imd2019_deciles.csv", "imd2019_scores.csv"]   # the national file(s)
 
-    [[analyses]]
-    name = "access"
-    kind = "coverage"
+    [[analyses]]                    # wards (or any areas built from LSOAs) on their own
+    name = "ward_deprivation"
+    kind = "deprivation"
     [analyses.params]
-    areas = "lsoa"
-    services = "services"
-    capacity = "capacity"
-    method = "e2sfca"
-    catchment = 2000
-    need = "arrests"                # a record layer (counted per area) or an area column
+    areas = "wards"
+    lsoas = "lsoa"
+    imd = ["imd2019_deciles.csv", "imd2019_scores.csv"]
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from layers.common.errors import ProjectError, term
+from mapping.pipeline import REQUIRED, Input, Output, Param, StepOutput, analysis
+from mapping.pipeline.inputs import areas as _areas
+from mapping.pipeline.inputs import layer_names, project_path, records
+from mapping.pipeline.params import AREA_ID, AREAS, FILTER, POINTS, POPULATION
 
-from layers.errors import ProjectError
-from mapping.pipeline import StepOutput, register_step
-
-_IMD_REF = "MHCLG (2019) The English Indices of Deprivation 2019: Technical report"
+IMD_REF = "MHCLG (2019) The English Indices of Deprivation 2019: Technical report"
 _DECILE_LABELS = {d: f"{d}" + (" (most deprived)" if d == 1 else " (least deprived)" if d == 10
                                else "") for d in range(1, 11)}
 # ColorBrewer RdYlBu, 10 classes: red = most deprived
 _DECILE_COLOURS = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090", "#e0f3f8", "#abd9e9",
                    "#74add1", "#4575b4", "#313695"]
+_BRISTOL = "bristol_lsoa2011_E06000023.geojson"
+_WARDS = "bristol_wards2014_E06000023.geojson"
+_IMD = "imd2019_england_lsoa11_deciles_ranks.csv mysociety_UK_IMD_E_2019scores_all_uk.csv"
+_POP = ("--population mysociety_lsoa_population_mid2019_uk.csv --population-id lsoa "
+        "--population-field pop")
+
+IMD = Param("imd", "file", "IMD files", "The national English Indices of Deprivation file(s) "
+            "(deciles/ranks and/or scores, CSV or XLSX): the official MHCLG files, the IMD "
+            "2019/2015 CSVs or mySociety's scores. Several files are combined.", many=True)
+LSOAS = Input("lsoas", "areas", "LSOAs", "When the areas are wards (or any areas built from "
+              "LSOAs): the LSOA boundaries of the IMD's vintage, to measure each area against "
+              "the national LSOA cut-offs.", required=False, id_param="lsoa_id",
+              advanced=True)
+LSOA_ID = Param("lsoa_id", "column", "LSOA code field", "The LSOAs' code field (e.g. LSOA11CD).",
+                of="lsoas", advanced=True)
+APPORTION = Param("apportion", "choice", "LSOAs across boundaries", "An LSOA straddling two "
+                  "wards goes whole to the ward holding most of its area (best_fit) or is "
+                  "split by area.", default="best_fit", choices=("best_fit", "area"),
+                  advanced=True)
 
 
-def _area_id(ctx, areas: str, area_id):
-    gdf = ctx.data(areas)
-    aid = area_id or ctx.meta.get(areas, {}).get("code_field") or "code"
-    if aid not in gdf.columns:
-        raise ProjectError(f"layer '{areas}' has no id column '{aid}'",
-                           fix="set area_id in [analyses.params]")
-    return gdf, aid
-
-
-def _col(gdf, name, what, layer):
-    if name not in gdf.columns:
-        raise ProjectError(f"layer '{layer}' has no {what} column '{name}'",
-                           fix=f"join a table giving '{name}' or set the column name in params")
-    return name
-
-
-def _counts(ctx, gdf, aid, source):
-    """A count per area from a record layer (point-in-polygon) or an area column."""
-    from mapping.concentration import count_in_areas
+def counts_per_area(ctx, gdf, aid, source):
+    """A count per area from a record layer (the point-in-area rule) or an area column."""
+    import pandas as pd
 
     if source in gdf.columns:
         return pd.to_numeric(gdf[source], errors="coerce").fillna(0).to_numpy()
-    return count_in_areas(gdf, ctx.data(source), area_id=aid, snap_m=50).to_numpy()
+    from mapping.stats.rates import count_points
+
+    pts, _ = records(ctx, source, None)
+    return count_points(gdf, pts, aid)[0]["count"].to_numpy()
 
 
-def _project_path(ctx, p):
-    """Resolve a path given in the project file relative to the project file's folder."""
-    from pathlib import Path
+def national_imd(ctx, imd, lookup=None, lookup_from=None, lookup_to=None, lookup_weight=None):
+    """The national IMD table from the files named (crossed to another LSOA vintage)."""
+    import pandas as pd
 
-    p = Path(p)
-    base = getattr(ctx.project, "path", None)
-    return p if p.is_absolute() or base is None else Path(base).parent / p
+    from boundaries.deprivation import crosswalk_imd, read_imd
+
+    tab = read_imd([project_path(ctx, p) for p in layer_names(imd)])
+    if lookup:
+        if not (lookup_from and lookup_to):
+            raise ProjectError(f"{term('imd_lookup')} needs {term('lookup_from')} and "
+                               f"{term('lookup_to')}",
+                               fix="name the lookup's IMD-vintage and area-vintage code columns")
+        path = project_path(ctx, lookup)
+        lk = (pd.read_excel(path, dtype=str) if str(path).lower().endswith((".xlsx", ".xls"))
+              else pd.read_csv(path, dtype=str, encoding="utf-8-sig"))
+        cols = tab.attrs.get("columns")
+        tab = crosswalk_imd(tab, lk, from_field=lookup_from, to_field=lookup_to,
+                            weight_field=lookup_weight)
+        tab.attrs["columns"] = cols
+        tab.attrs["notes"] = [f"vintages crossed with {path.name}: score = weighted mean, "
+                              "decile from the largest-weight source LSOA"]
+    return tab
 
 
-def _with_imd(ctx, gdf, aid, imd):
-    if imd:
-        from boundaries.deprivation import read_imd
-
-        imd = [imd] if isinstance(imd, str) else list(imd)
-        tab = read_imd([_project_path(ctx, p) for p in imd])
-        gdf = gdf.drop(columns=[c for c in tab.columns if c in gdf.columns and c != "lsoa_code"])
-        gdf = gdf.merge(tab, left_on=aid, right_on="lsoa_code", how="left")
+def with_imd(gdf, aid, tab):
+    """The areas with the IMD table's columns joined by LSOA code (areas without a match keep
+    none)."""
+    gdf = gdf.drop(columns=[c for c in tab.columns if c in gdf.columns and c != "lsoa_code"])
+    codes = gdf[aid].astype(str).str.strip()
+    if not codes.isin(tab["lsoa_code"]).any():
+        raise ProjectError(f"no area code in '{aid}' (e.g. {codes.iloc[0]}) is an LSOA code of "
+                           "the IMD file: the IMD is published for LSOAs", column=aid,
+                           fix=f"give {term('lsoas')} (with {term('lsoa_id')}) to measure "
+                               "these areas against the national LSOA cut-offs, or use LSOAs")
+    j = tab.set_index("lsoa_code").reindex(codes.to_numpy())
+    for c in j.columns:
+        gdf[c] = j[c].to_numpy()
     return gdf
 
 
-@register_step("deprivation")
-def deprivation_step(ctx, *, areas: str, area_id=None, decile: str = "imd_decile",
-                     score: str = "imd_score", population: str = "population", points=(),
-                     wards=None, ward_id=None, imd=None, name: str = "deprivation"):
-    """Flags, local quintiles, record counts and concentration in the most deprived areas."""
-    from boundaries.deprivation import deprivation_flags, local_quintiles, ward_deprivation
-    from mapping.concentration import concentration_table
+def _share_line(label, r):
+    return (f"{label}: {r['share']:.1%} of points ({int(r['n_in']):,} of {int(r['n']):,}) vs "
+            f"{r['population_share']:.1%} of population; ratio {r['ratio']:.2f} "
+            f"(95% CI {r['ci_low']:.2f}-{r['ci_high']:.2f})")
 
-    gdf, aid = _area_id(ctx, areas, area_id)
-    gdf = _with_imd(ctx, gdf, aid, imd)
-    _col(gdf, decile, "IMD decile", areas)
-    out = gdf[[aid, "geometry"]].copy()
+
+def _ward_form(ctx, gdf, aid, lsoas, lsoa_id, tab, population, apportion, name):
+    from boundaries.wards import ward_deprivation
+
+    lgdf, lid = _areas(ctx, lsoas, lsoa_id, param="lsoas", id_param="lsoa_id")
+    pop = population if population in lgdf.columns else None
+    out = ward_deprivation(lgdf, gdf, tab, lsoa_id=lid, ward_id=aid, population=pop,
+                           apportion=apportion)
+    meta = dict(out.attrs.pop("meta"))
+    cut = meta["params"]["cutoffs"]
+    meta.update(title="Deprivation against the national LSOA cut-offs", subject="",
+                units="IMD score", value_column="imd_score", count_columns=[],
+                summary=[f"{len(out):,} areas from {int(out['n_lsoas'].sum()):,} LSOA parts"]
+                + [f"most deprived {p}% nationally (IMD score >= "
+                   f"{cut[f'most_deprived_{p}']:.3f}): {int(out[f'most_deprived_{p}'].sum())} "
+                   f"of {len(out)} areas" for p in (20, 30)])
+    return [StepOutput(name, out, "areas", meta)]
+
+
+@analysis(
+    "deprivation", strand="communities", uses_dates=False, label="Deprivation (IMD) profile",
+    about=("Joins the national IMD deciles and scores to LSOAs and flags the most deprived "
+           "10/20/30% nationally, with the share of records and residents in them; or measures "
+           "wards (areas built from LSOAs) against the national LSOA cut-offs."),
+    order=40, menu="deprivation", title="Deprivation (IMD decile)",
+    summary="join IMD deciles/scores to areas, flag the most deprived 10/20/30%, and report "
+            "concentration; wards against the national cut-offs",
+    description="""\
+LSOA form: join the English Indices of Deprivation to LSOAs and flag the
+nationally most deprived 10% (decile 1), 20% (deciles 1-2) and 30% (deciles
+1-3).  The IMD file's code, score, rank and decile columns are detected
+(official MHCLG files, the IMD 2019/2015 CSVs and mySociety's scores file);
+give several --imd files to combine deciles from one with scores from
+another.  local_quintile ranks the areas within the study area (1 = most
+deprived fifth).  With --points, counts the records per area and gives the
+share of records and of population in the 20% and 30% most deprived areas,
+with the ratio and a 95% Wilson interval (population share treated as fixed).
+
+Ward form (--lsoas): --areas are wards (or any areas built from LSOAs) and
+--lsoas the LSOAs of the IMD's vintage.  Each ward gets imd_score (the
+population-weighted mean of its LSOAs' scores), most_deprived_20 and
+most_deprived_30 (that score against the national LSOA cut-offs, from the
+whole national --imd file), pop_share_most_deprived_20 / _30 (the share of
+its population living in the national 20% / 30% most deprived LSOAs) and
+n_lsoas.  --population (keyed by LSOA code) weights the LSOAs.  LSOAs
+straddling ward boundaries go whole to the ward holding most of their area
+(--apportion best_fit, default) or are split by area.
+
+reference: MHCLG (2019) The English Indices of Deprivation 2019: Technical report.""",
+    inputs=[AREAS.but(help="The LSOAs (or, with LSOAs given below, the wards or other areas "
+                           "built from them)."), LSOAS, POINTS.but(required=False),
+            AREAS.but(name="wards", label="Wards", required=False, id_param="ward_id",
+                      help="With LSOA areas: also measure these wards against the national "
+                           "cut-offs (a second output).")],
+    params=[AREA_ID, LSOA_ID, IMD,
+            Param("imd_lookup", "file", "IMD code lookup", "An LSOA code lookup to cross "
+                  "vintages, e.g. IoD 2025 (2021 LSOAs) onto 2011 LSOAs: the ONS LSOA 2011 to "
+                  "2021 lookup.", advanced=True),
+            Param("lookup_from", "text", "Lookup column: IMD's codes", "e.g. LSOA21CD.",
+                  advanced=True),
+            Param("lookup_to", "text", "Lookup column: the areas' codes", "e.g. LSOA11CD.",
+                  advanced=True),
+            Param("lookup_weight", "text", "Lookup weight column", "e.g. population; equal "
+                  "weights when blank.", advanced=True),
+            Param("decile", "column", "IMD decile field", "When no IMD file is given: the "
+                  "areas' decile field (1 = most deprived 10% nationally).",
+                  default="imd_decile", of="areas", advanced=True),
+            Param("score", "column", "IMD score field", "When no IMD file is given: the areas' "
+                  "score field (higher = more deprived).", default="imd_score", of="areas",
+                  advanced=True),
+            POPULATION.but(of="lsoas|areas", default="population",
+                           help="Residents per area (LSOA form), or per LSOA (ward form), for "
+                                "the population shares and weights."),
+            Param("ward_id", "column", "Ward code field", "The wards' code field.", of="wards",
+                  advanced=True),
+            FILTER, APPORTION],
+    outputs=[Output("", "areas", "deprivation per area", counts=("count", "count_*")),
+             Output("_concentration", "table", "records in the most deprived areas",
+                    counts=("n", "n_in"), optional=True),
+             Output("_wards", "areas", "ward deprivation, national cut-offs", optional=True)],
+    examples=[f"deprivation --areas {_BRISTOL} --area-id LSOA11CD --imd {_IMD} --points "
+              f"2018-1*-avon-and-somerset-street.csv --filter \"crime_type == 'Drugs'\" {_POP} "
+              "--out bristol_imd.csv",
+              f"deprivation --areas {_WARDS} --area-id WD13CD --lsoas {_BRISTOL} --lsoa-id "
+              f"LSOA11CD --imd {_IMD} {_POP} --out bristol_wards_imd.csv"],
+)
+def deprivation_step(ctx, *, areas, lsoas, points, wards, area_id, lsoa_id, imd, imd_lookup,
+                     lookup_from, lookup_to, lookup_weight, decile, score, population, ward_id,
+                     filter, apportion, name):
+    """Flags, local quintiles, record counts and concentration in the most deprived areas;
+    wards against the national LSOA cut-offs."""
+    import pandas as pd
+
+    from boundaries.deprivation import deprivation_flags, local_quintiles
+    from mapping.stats.concentration import concentration_table
+
+    gdf, aid = _areas(ctx, areas, area_id)
+    tab = national_imd(ctx, imd, imd_lookup, lookup_from, lookup_to, lookup_weight) \
+        if imd else None
+    if lsoas:
+        if tab is None:
+            raise ProjectError(f"the ward form ({term('lsoas')}) needs the national "
+                               f"{term('imd')} file for the national cut-offs",
+                               fix="give the national IMD file(s)")
+        if points:
+            raise ProjectError(f"the ward form ({term('lsoas')}) takes no {term('points')}",
+                               fix="count records with count on the wards, or use LSOA areas")
+        return _ward_form(ctx, gdf, aid, lsoas, lsoa_id, tab, population, apportion, name)
+    if tab is not None:
+        gdf = with_imd(gdf.copy(), aid, tab)
+        decile, score = "imd_decile", "imd_score"
+    if decile not in gdf.columns:
+        raise ProjectError(f"layer '{areas}' has no IMD decile field '{decile}'",
+                           fix=f"give the national {term('imd')} file(s)")
+    out = gdf[[aid, "geometry"]].copy().reset_index(drop=True)
     if score in gdf.columns:
         out["imd_score"] = gdf[score].to_numpy()
-    out["imd_decile"] = gdf[decile].to_numpy()
-    out = pd.concat([out.reset_index(drop=True), deprivation_flags(gdf[decile])], axis=1)
+    out["imd_decile"] = pd.array(pd.to_numeric(gdf[decile], errors="coerce").to_numpy(),
+                                 dtype="Int64")
+    out = pd.concat([out, deprivation_flags(gdf[decile].to_numpy())], axis=1)
     dec = pd.to_numeric(out["imd_decile"], errors="coerce")
     out["decile_label"] = [_DECILE_LABELS.get(int(d), "") if pd.notna(d) else "" for d in dec]
     basis = score if score in gdf.columns else decile
-    out["local_quintile"] = local_quintiles(gdf[basis],
-                                            more_deprived="higher" if basis == score else "lower")
+    out["local_quintile"] = pd.array(local_quintiles(
+        gdf[basis], more_deprived="higher" if basis == score else "lower"), dtype="Int64")
+    notes, summary = [], []
+    if int(dec.isna().sum()):
+        notes.append(f"{int(dec.isna().sum())} of {len(out)} areas have no IMD decile "
+                     "(not flagged)")
     if population in gdf.columns:
-        out["population"] = gdf[population].to_numpy()
-    points = [points] if isinstance(points, str) else list(points)
-    for p in points:
-        out[f"count_{p}"] = _counts(ctx, gdf, aid, p)
+        out["population"] = pd.to_numeric(gdf[population], errors="coerce").to_numpy()
+    from mapping.stats.rates import count_points
+
+    names = layer_names(points)
+    for lay in names:  # one count column per record layer ("count" when there is one)
+        pts, _ = records(ctx, lay, filter)
+        counts, pos = count_points(gdf, pts, aid)
+        out["count" if len(names) == 1 else f"count_{lay}"] = counts["count"].to_numpy()
+        summary.append(f"{lay}: {int((pos >= 0).sum()):,} records in the areas, "
+                       f"{int((pos < 0).sum()):,} outside")
+    count_cols = [c for c in out.columns if str(c) == "count" or str(c).startswith("count_")]
     res = [StepOutput(name, out, "areas", {
         "title": "Deprivation (IMD decile)", "units": "decile (1 = most deprived 10%)",
-        "value_column": "decile_label", "method": "national IMD deciles; flags 1 / 1-2 / 1-3; "
-        "local quintiles by rank within the study area",
-        "params": {"decile": decile, "score": score, "points": points},
-        "references": [_IMD_REF],
+        "value_column": "decile_label", "subject": "",
+        "method": "national IMD deciles: most_deprived_10 = decile 1, _20 = deciles 1-2, _30 = "
+                  "deciles 1-3; local_quintile by rank within the study area",
+        "references": [IMD_REF], "notes": notes + list((tab.attrs.get("notes") or [])
+                                                       if tab is not None else []),
+        "attribution": ["imd"] if imd else [], "summary": summary,
         "style": {"scheme": "categorical", "legend_title": "IMD decile (national)",
                   "categories": dict(zip(_DECILE_LABELS.values(), _DECILE_COLOURS))}})]
-    if points and population in out.columns:
-        tab = concentration_table(out, {p: f"count_{p}" for p in points}, area_id=aid,
-                                  population="population")
-        res.append(StepOutput(f"{name}_concentration", pd.DataFrame(tab), "table",
-                              {**tab.attrs["meta"], "base_n": int(tab["n"].max())}))
+    if count_cols and "population" in out.columns:
+        labels = {(names[0] if c == "count" else c[len("count_"):]): c for c in count_cols}
+        ctab = concentration_table(out, labels, area_id=aid, population="population")
+        lines = [_share_line(f"{r['layer']} in the most deprived {str(r['flag'])[-2:]}%", r)
+                 for _, r in ctab.iterrows()] if "layer" in ctab.columns else []
+        res.append(StepOutput(f"{name}_concentration", pd.DataFrame(ctab), "table",
+                              {**ctab.attrs["meta"], "base_n": int(ctab["n"].max()),
+                               "summary": lines}))
     if wards:
-        wgdf, wid = _area_id(ctx, wards, ward_id)
-        use = score if score in gdf.columns else "imd_rank"
-        w = ward_deprivation(gdf, wgdf, lsoa_id=aid, ward_id=wid,
-                             population=_col(gdf, population, "population", areas),
-                             score=_col(gdf, use, "IMD score or rank", areas))
+        from boundaries.wards import ward_deprivation
+
+        wgdf, wid = _areas(ctx, wards, ward_id, param="wards", id_param="ward_id")
+        # without the national file, the LSOA layer's own national deciles bound the cut-offs
+        table = tab if tab is not None else pd.DataFrame(
+            {"lsoa_code": gdf[aid].astype(str).to_numpy(),
+             **{c: gdf[c].to_numpy() for c in ("imd_score", "imd_decile", "imd_rank")
+                if c in gdf.columns}})
+        w = ward_deprivation(gdf, wgdf, table, lsoa_id=aid, ward_id=wid,
+                             population=population if population in gdf.columns else None,
+                             apportion=apportion, strict=tab is not None)
         res.append(StepOutput(f"{name}_wards", w, "areas", {
-            **w.attrs["meta"], "title": "Ward deprivation (population-weighted)",
-            "units": "IMD score", "value_column": "ward_score"}))
+            **w.attrs.pop("meta"), "title": "Ward deprivation (national cut-offs)",
+            "units": "IMD score", "value_column": "imd_score", "subject": ""}))
     return res
 
 
-def _services_xy_layer(ctx, services):
-    svc = ctx.data(services)
-    if not hasattr(svc, "geometry"):
-        raise ProjectError(f"layer '{services}' has no point geometry", fix="use a record layer")
-    return svc
-
-
-def _need(ctx, gdf, aid, need):
-    return None if need is None else _counts(ctx, gdf, aid, need)
-
-
-def _coverage_kw(ctx, gdf, aid, params):
-    from boundaries.population import area_origins
-
-    kw = {k: params[k] for k in ("capacity", "catchment", "method", "decay") if params.get(k)}
-    if params.get("population_layer"):
-        kw["origins"] = area_origins(gdf, area_id=aid,
-                                     population=ctx.data(params["population_layer"]),
-                                     population_field=params.get("population_field", "population"))
-    if params.get("network"):
-        from mapping.network import read_network
-
-        kw["network"] = read_network(_project_path(ctx, params["network"]))
-    return kw
-
-
-@register_step("coverage")
-def coverage_step(ctx, *, areas: str, services: str, area_id=None, capacity=None,
-                  demand: str = "population", catchment: float = 1600.0, method: str = "2sfca",
-                  decay=None, need=None, deprivation: str = "imd_score", flag="most_deprived_20",
-                  population_layer=None, population_field="population", network=None,
-                  service_id=None, name: str = "access"):
-    """Nearest service, catchment counts, 2SFCA/E2SFCA access, gap and bivariate classes."""
-    from boundaries.deprivation import deprivation_flags
-    from mapping.coverage import coverage, services_in_flagged_areas
-    from mapping.gaps import GAP_RULE, bivariate_classes, bivariate_legend, gap_classes
-
-    gdf, aid = _area_id(ctx, areas, area_id)
-    svc = _services_xy_layer(ctx, services)
-    sid = service_id or ("service_id" if "service_id" in svc.columns else None)
-    kw = _coverage_kw(ctx, gdf, aid, dict(capacity=capacity, catchment=catchment, method=method,
-                                          decay=decay, population_layer=population_layer,
-                                          population_field=population_field, network=network))
-    cov = coverage(gdf, area_id=aid, services=svc, service_id=sid,
-                   demand=demand if method != "nearest" else None, **kw)
-    meta = cov.attrs["meta"]
-    value = "access" if "access" in cov else "nearest_service_m"
-    res = [StepOutput(name, cov, "areas", {**meta, "style": {
-        "scheme": "quantiles", "k": 5, "palette": "YlGnBu" if value == "access" else "YlOrRd",
-        "legend_title": "Access (places per 1,000 people)" if value == "access"
-        else "Distance to nearest service (m)"}})]
-    if need is not None:
-        nv = _need(ctx, gdf, aid, need)
-        g = gap_classes(nv, cov[value] if value == "access" else -cov[value])
-        gaps = cov[[aid, "geometry", value]].copy()
-        gaps["need"] = nv
-        for c in g.columns:
-            gaps[c] = g[c].to_numpy()
-        res.append(StepOutput(f"{name}_gaps", gaps, "areas", {
-            "title": "Service gaps: high need, low access", "units": "class",
-            "value_column": "gap_class", "method": GAP_RULE,
-            "params": {"need": need, **meta["params"]}, "references": meta["references"],
-            "style": {"scheme": "categorical", "legend_title": "Gap class",
-                      "categories": {"gap": "#d7301f", "watch": "#fdae61",
-                                     "covered": "#f0f0f0"}}}))
-    if deprivation in gdf.columns and value == "access":
-        b = bivariate_classes(gdf[deprivation].to_numpy(), cov["access"].to_numpy(),
-                              more_deprived="lower" if deprivation.endswith("_rank") else "higher")
-        biv = cov[[aid, "geometry", "access"]].copy()
-        # oriented so that higher = more deprived (ranks are negated)
-        sign = -1.0 if deprivation.endswith("_rank") else 1.0
-        biv["deprivation"] = sign * pd.to_numeric(gdf[deprivation], errors="coerce").to_numpy()
-        for c in b.columns:
-            biv[c] = b[c].to_numpy()
-        leg = bivariate_legend()
-        res.append(StepOutput(f"{name}_bivariate", biv, "areas", {
-            "title": "Deprivation and access (bivariate)", "units": "class 1-9",
-            "value_column": "bivariate_class",
-            "method": "terciles of deprivation x terciles of access; class = 3 (dep - 1) + access",
-            "params": {"deprivation": deprivation}, "references": [_IMD_REF] + meta["references"],
-            "bivariate_legend": leg.to_dict("records"),
-            # for the renderer's two-way legend: access across, deprivation up
-            "bivariate": {"x": "access", "y": "deprivation", "x_label": "Access (2SFCA)",
-                          "y_label": "Deprivation (IMD)"}}))
-    flagged = gdf
-    if flag not in gdf.columns and "imd_decile" in gdf.columns:
-        flagged = gdf.assign(**deprivation_flags(gdf["imd_decile"]).set_index(gdf.index))
-    if flag in flagged.columns:
-        inside = services_in_flagged_areas(svc, flagged, area_id=aid, flag=flag)
-        keep = [c for c in (sid, "name", "type", "capacity", aid) if c and c in inside.columns]
-        res.append(StepOutput(f"{name}_services_in_most_deprived",
-                              pd.DataFrame(inside[keep]).reset_index(drop=True), "table", {
-                                  "title": f"Services located in areas flagged {flag}",
-                                  "units": "services", "base_n": len(inside),
-                                  "method": "point in polygon", "params": {"flag": flag},
-                                  "references": [_IMD_REF]}))
-    return res
-
-
-@register_step("whatif")
-def whatif_step(ctx, *, areas: str, services: str, need: str, add=(), remove=(), area_id=None,
-                service_id=None, capacity=None, add_capacity: float = 1.0,
-                demand: str = "population", catchment: float = 1600.0, method: str = "2sfca",
-                decay=None, name: str = "whatif"):
-    """Add sites (``add = [[x, y], ...]`` or a record layer name) and/or remove sites by id."""
-    import geopandas as gpd
-
-    from mapping.gaps import whatif_coverage
-
-    gdf, aid = _area_id(ctx, areas, area_id)
-    svc = _services_xy_layer(ctx, services)
-    sid = service_id or ("service_id" if "service_id" in svc.columns else None)
-    if isinstance(add, str):
-        new = ctx.data(add)
-    elif add:
-        xy = np.asarray(add, float).reshape(-1, 2)
-        new = gpd.GeoDataFrame({(sid or "service_id"): [f"new-{i + 1}" for i in range(len(xy))],
-                                **({capacity: add_capacity} if capacity else {})},
-                               geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=svc.crs)
-    else:
-        new = None
-    work = gdf.copy()
-    work["_need"] = _counts(ctx, gdf, aid, need)
-    ch, summary = whatif_coverage(work, svc, area_id=aid, need="_need", add=new,
-                                  remove=list(remove), service_id=sid, demand=demand,
-                                  capacity=capacity, catchment=catchment, method=method,
-                                  **({"decay": decay} if decay else {}))
-    meta = ch.attrs["meta"]
-    return [StepOutput(name, ch, "areas", {**meta, "title": "What-if: change in access",
-                                           "units": "capacity per person",
-                                           "value_column": "access_change",
-                                           "style": {"scheme": "quantiles", "palette": "RdBu"}}),
-            StepOutput(f"{name}_summary", pd.DataFrame([summary]), "table",
-                       {**meta, "title": "What-if summary", "units": "areas, people"})]
-
-
-@register_step("concentration")
-def concentration_step(ctx, *, areas: str, layers, area_id=None, population: str = "population",
-                       flags=("most_deprived_20", "most_deprived_30"), level: float = 0.95,
-                       method: str = "wilson", name: str = "concentration"):
+@analysis(
+    "concentration", strand="communities", uses_dates=False, label="Concentration in deprived areas",
+    about=("The share of each record layer found in the most deprived areas, against the share "
+           "of the population living there (a ratio above 1 = over-represented), with confidence "
+           "intervals."),
+    order=41, menu="deprivation",
+    title="{subject} in the most deprived areas",
+    summary="share of records in the most deprived areas against the share of residents, "
+            "with the ratio and its interval",
+    description="""\
+For each record layer: the share of its records in the nationally most deprived
+20% and 30% of areas (deciles 1-2 and 1-3), against the share of residents
+living there, with the ratio of the two and its 95% interval (Wilson by
+default; population share treated as fixed).  The areas need IMD deciles (give
+--imd) and a population.""",
+    inputs=[AREAS, Input("layers", "records", "Record layers", "The record layers to "
+                         "compare, e.g. arrests and needle finds.", many=True, cli="--points",
+                         required=False)],
+    params=[AREA_ID,
+            Param("counts", "list", "Count fields", "Fields of the areas that already count "
+                  "people per area (e.g. adults_in_treatment from a table of clients per "
+                  "LSOA), compared like the record layers.", of="areas"),
+            IMD.but(help="The national IMD file(s), joined to the areas by LSOA code "
+                         "(blank: the areas already have imd_decile)."),
+            POPULATION.but(default="population"),
+            Param("flags", "list", "Most deprived groups", "The flags compared.",
+                  default=("most_deprived_20", "most_deprived_30"), advanced=True),
+            Param("level", "float", "Confidence level", "Width of the intervals.",
+                  default=0.95, minimum=0.5, maximum=0.999),
+            Param("method", "choice", "Interval method", "wilson: the share's Wilson interval "
+                  "with the population share fixed; katz: both shares as samples.",
+                  default="wilson", choices=("wilson", "katz"), advanced=True)],
+    outputs=[Output("", "table", "records in the most deprived areas", counts=("n", "n_in"))],
+    examples=[f"concentration --areas {_BRISTOL} --area-id LSOA11CD --imd {_IMD} --points "
+              f"2018-1*-avon-and-somerset-street.csv {_POP} --out concentration.csv"],
+)
+def concentration_step(ctx, *, areas, layers, area_id, counts, imd, population, flags, level,
+                       method, name):
     """Share of each record layer in the most deprived areas vs the population share."""
-    from boundaries.deprivation import deprivation_flags
-    from mapping.concentration import concentration_table
+    import pandas as pd
 
-    gdf, aid = _area_id(ctx, areas, area_id)
+    from boundaries.deprivation import deprivation_flags
+    from mapping.stats.concentration import concentration_table
+
+    gdf, aid = _areas(ctx, areas, area_id)
+    if imd:
+        gdf = with_imd(gdf.copy(), aid, national_imd(ctx, imd))
     if not set(flags) <= set(gdf.columns) and "imd_decile" in gdf.columns:
         gdf = gdf.assign(**deprivation_flags(gdf["imd_decile"]).set_index(gdf.index))
-    layers = [layers] if isinstance(layers, str) else list(layers)
+    missing = [f for f in flags if f not in gdf.columns]
+    if missing:
+        raise ProjectError(f"layer '{areas}' has no deprivation flags ({', '.join(missing)})",
+                           fix=f"give the national {term('imd')} file(s)")
+    if population not in gdf.columns:
+        raise ProjectError(f"layer '{areas}' has no population field '{population}'",
+                           fix=f"join a population table to the areas, or set "
+                               f"{term('population')}")
+    fields = [counts] if isinstance(counts, str) else list(counts or [])
+    if not fields and not layer_names(layers):
+        raise ProjectError(f"give {term('layers')} (record layers) or {term('counts')} "
+                           "(count fields of the areas)",
+                           fix=f"e.g. the arrests layer in {term('layers')}")
+    lacking = [f for f in fields if f not in gdf.columns]
+    if lacking:
+        raise ProjectError(f"layer '{areas}' has no field '{lacking[0]}'", column=lacking[0],
+                           fix=f"set {term('counts')} to count fields of the areas")
     work = gdf.copy()
-    for lay in layers:
-        work[f"count_{lay}"] = _counts(ctx, gdf, aid, lay)
-    tab = concentration_table(work, {lay: f"count_{lay}" for lay in layers}, area_id=aid,
-                              population=_col(gdf, population, "population", areas),
-                              flags=tuple(flags), level=level, method=method)
-    return [StepOutput(name, pd.DataFrame(tab), "table", tab.attrs["meta"])]
+    sources = {}
+    for lay in layer_names(layers):
+        work[f"count_{lay}"] = counts_per_area(ctx, gdf, aid, lay)
+        sources[lay] = f"count_{lay}"
+    notes = []
+    for f in fields:
+        v = pd.to_numeric(gdf[f], errors="coerce")
+        if v.isna().any():  # suppressed at source ("*", "<5") or blank
+            notes.append(f"{int(v.isna().sum()):,} areas have no {f} (blank or suppressed at "
+                         "source): counted as 0, so their shares are lower bounds")
+        work[f] = v.fillna(0).to_numpy()
+        sources[f] = f
+    tab = concentration_table(work, sources,
+                              area_id=aid, population=population, flags=tuple(flags),
+                              level=level, method=method)
+    meta = {**tab.attrs["meta"], "attribution": ["imd"] if imd else []}
+    meta["notes"] = [*meta.get("notes", []), *notes]
+    return [StepOutput(name, pd.DataFrame(tab), "table", meta)]
 
 
-@register_step("disproportion")
-def disproportion_step(ctx, *, records: str, category: str, population,
-                       population_category=None, population_count: str = "population",
-                       level: float = 0.95, method: str = "wilson", name=None):
-    """Group make-up vs population: ``population`` is a table layer, a CSV path or a dict."""
-    from mapping.disproportion import disproportion
+@analysis(
+    "disproportion", strand="young_people", label="Disproportionality",
+    about=("Compares each group's share of records (e.g. arrests by ethnicity) with its share of "
+           "the population, with confidence intervals."),
+    order=43, menu="deprivation",
+    title="{subject} against the population, by group",
+    out_formats=(".csv",),
+    summary="compare a group's make-up with the population: shares, ratio, 95% interval, flag",
+    description="""\
+For each category of --category (e.g. ethnicity, gender, age band) in the
+records (treatment clients, arrests), compare the group's share with the
+population's share from --population-table.  The ratio is group share /
+population share; the 95% interval is Wilson's on the group share with the
+population share fixed (--method katz treats the population as a sample too).
+flag is true when the interval excludes 1 (direction "over" or "under").
+Blank, "unknown" and "not stated" values are left out and counted.
 
+output columns: category, group_n, group_share, population_n,
+population_share, ratio, ci_low, ci_high, flag, direction.""",
+    inputs=[Input("records", "table", "Records", "The records (treatment clients, "
+                  "arrests): one row per person, with or without a location; or, with a "
+                  "count field, a table of counts per group.", filter_param="filter",
+                  cli="--records", result_kinds=("points", "table"))],
+    params=[FILTER,
+            Param("category", "column", "Group field", "The field holding each record's group, "
+                  "e.g. ethnicity.", default=REQUIRED, of="records"),
+            Param("population", "literal", "Population table", "The population of each "
+                  "group: a CSV/XLSX file with one row per category and its count, a table "
+                  "layer, or {group = count, ...}.", cli="--population-table"),
+            Param("population_category", "text", "Its group column", "The category column of "
+                  "the population table (default: the same as the group field)."),
+            Param("population_count", "text", "Its count column", "The count column of the "
+                  "population table.", default="population"),
+            Param("count", "column", "Count field", "When the records are a table of counts "
+                  "per group (e.g. clients per ethnic group from NDTMS): the field holding the "
+                  "counts.", of="records"),
+            Param("level", "float", "Confidence level", "Width of the intervals.",
+                  default=0.95, minimum=0.5, maximum=0.999),
+            Param("method", "choice", "Interval method", "wilson or katz.", default="wilson",
+                  choices=("wilson", "katz"), cli="--ci")],
+    outputs=[Output("", "table", "shares and ratios by group",
+                    counts=("group_n",), rates=("group_share", "ratio", "ci_low", "ci_high"))],
+    examples=["disproportion --records arrests.csv --kind arrests --category ethnicity "
+              "--population-table population_by_ethnicity.csv --out ethnicity.csv"],  # demo
+)
+def disproportion_step(ctx, *, records, filter, category, population, population_category,
+                       population_count, count, level, method, name):
+    """Group make-up vs population: ``population`` is a table file, a table layer or a dict."""
+    import pandas as pd
+
+    from mapping.stats.disproportion import disproportion
+
+    recs, _ = records_or_table(ctx, records, filter)
+    if population is None:
+        raise ProjectError(f"disproportion needs {term('population')}",
+                           fix="give the population of each group")
     if isinstance(population, dict):
-        pop = pd.DataFrame({category: list(population), population_count: list(population.values())})
+        pop = pd.DataFrame({category: list(population),
+                            population_count: list(population.values())})
         population_category = category
     elif population in ctx.layers:
         pop = ctx.data(population)
     else:
-        pop = pd.read_csv(_project_path(ctx, population), thousands=",")
-    tab = disproportion(ctx.data(records), pop, category=category,
-                        population_category=population_category,
-                        population_count=population_count, level=level, method=method)
-    return [StepOutput(name or f"disproportion_{category}", tab, "table", tab.attrs["meta"])]
+        path = project_path(ctx, population)
+        pop = pd.read_excel(path) if str(path).lower().endswith((".xlsx", ".xls")) else \
+            pd.read_csv(path, thousands=",", encoding="utf-8-sig")
+    tab = disproportion(recs, pop, category=category, population_category=population_category,
+                        population_count=population_count, count=count, level=level,
+                        method=method)
+    meta = dict(tab.attrs.pop("meta"))
+    meta["summary"] = [f"{meta['params']['group_n']:,} records with a {category} "
+                       f"({meta['params']['not_recorded']:,} not recorded)"] + [
+        f"{r['category']}: {r['group_share']:.1%} vs {r['population_share']:.1%}, ratio "
+        f"{r['ratio']:.2f} ({r['ci_low']:.2f}-{r['ci_high']:.2f})"
+        + (f"  <- {r['direction']}-represented" if r["flag"] else "")
+        for _, r in tab.iterrows()]
+    return [StepOutput(name, tab, "table", meta)]
+
+
+def records_or_table(ctx, names, filt):
+    """Records of a points layer or a plain table layer, filtered."""
+    return records(ctx, names, filt, param="records")

@@ -58,9 +58,13 @@ def files(tmp_path):
 
 def test_count_contract(files, capsys):
     out = files / "c.csv"
-    code = main(["count", "--areas", str(files / "areas.gpkg"), "--area-id", "code",
-                 "--points", str(files / "p.csv"), "--population", str(files / "pop.csv"),
-                 "--population-id", "lsoa", "--population-field", "pop", "--out", str(out)])
+    args = ["count", "--areas", str(files / "areas.gpkg"), "--area-id", "code",
+            "--points", str(files / "p.csv"), "--population", str(files / "pop.csv"),
+            "--population-id", "lsoa", "--population-field", "pop"]
+    assert main([*args, "--out", str(files / "safe.csv")]) == 0
+    safe = pd.read_csv(files / "safe.csv", dtype=str)  # by default: small counts suppressed
+    assert (safe["count"] == "<5").sum() == 2 and (safe["rate_per_10k"] == "suppressed").sum() == 2
+    code = main([*args, "--suppress-below", "0", "--out", str(out)])
     assert code == 0
     t = pd.read_csv(out)
     assert list(t.columns) == ["code", "count", "population", "rate_per_10k", "rate_lcl",
@@ -80,7 +84,7 @@ def test_count_keeps_zero_areas_and_filters(files):
     out = files / "c.gpkg"
     assert main(["count", "--areas", str(files / "areas.gpkg"), "--area-id", "code",
                  "--points", str(files / "p.csv"), "--filter", "type == 'Other'",
-                 "--out", str(out)]) == 0
+                 "--suppress-below", "0", "--out", str(out)]) == 0
     g = gpd.read_file(out)
     assert list(g.columns) == ["code", "count", "small_number", "geometry"]
     assert len(g) == 4 and g["count"].sum() == 10
@@ -90,13 +94,20 @@ def test_count_bristol_drugs_against_police_uk(tmp_path):
     b = shared_path("boundaries", "bristol_lsoa2011_E06000023.geojson")
     f = shared_path("police_uk", "2019-01-avon-and-somerset-street.csv")
     out = tmp_path / "drugs.csv"
-    assert main(["count", "--areas", str(b), "--area-id", "LSOA11CD", "--points", str(f),
-                 "--filter", "crime_type == 'Drugs'", "--out", str(out)]) == 0
+    args = ["count", "--areas", str(b), "--area-id", "LSOA11CD", "--points", str(f),
+            "--filter", "crime_type == 'Drugs'"]
+    assert main([*args, "--suppress-below", "0", "--out", str(out)]) == 0
     t = pd.read_csv(out)
     raw = pd.read_csv(f)
     ref = raw[(raw["Crime type"] == "Drugs") & raw["LSOA name"].str.startswith("Bristol ")]
     assert len(t) == 263
     assert abs(t["count"].sum() - len(ref)) <= 0.1 * len(ref)
+    # police.uk records are sensitive: by default no count from 1 to 4 is published
+    safe = tmp_path / "drugs_safe.csv"
+    assert main([*args, "--out", str(safe)]) == 0
+    shown = pd.read_csv(safe, dtype=str)["count"]
+    assert (shown == "<5").sum() == ((t["count"] > 0) & (t["count"] < 5)).sum() > 0
+    assert not shown.isin([str(i) for i in range(1, 5)]).any()
 
 
 def test_kde_subprocess_geotiff(files, tmp_path):
@@ -148,7 +159,8 @@ def test_kde_warns_and_gpkg(files, capsys):
 def test_gistar_contract_and_options(files):
     out = files / "g.csv"
     assert main(["gistar", "--areas", str(files / "areas.gpkg"), "--area-id", "code",
-                 "--points", str(files / "p.csv"), "--weights", "rook", "--out", str(out)]) == 0
+                 "--points", str(files / "p.csv"), "--weights", "rook", "--suppress-below", "0",
+                 "--out", str(out)]) == 0
     t = pd.read_csv(out)
     assert list(t.columns)[:5] == ["code", "value", "gi_z", "gi_p", "gi_p_fdr"]
     assert {"gi_bin", "gi_sig"} <= set(t.columns)
@@ -163,7 +175,8 @@ def test_gistar_contract_and_options(files):
 def test_gistar_grid_cells(files):
     out = files / "gg.gpkg"
     assert main(["gistar", "--cell-size", "250", "--points", str(files / "p.csv"),
-                 "--boundary", str(files / "areas.gpkg"), "--out", str(out)]) == 0
+                 "--boundary", str(files / "areas.gpkg"), "--suppress-below", "0",
+                 "--out", str(out)]) == 0
     g = gpd.read_file(out)
     assert len(g) == 64 and g["value"].sum() == 60
     assert list(g.columns)[:4] == ["cell_id", "row", "col", "value"]
@@ -182,17 +195,19 @@ def test_lisa_on_cells_and_hotspot_classes_of_areas(files):
     a, p = str(files / "areas.gpkg"), str(files / "p.csv")
     out = files / "lg.gpkg"
     assert main(["lisa", "--cell-size", "250", "--points", p, "--boundary", a,
-                 "--permutations", "99", "--seed", "2", "--out", str(out)]) == 0
+                 "--permutations", "99", "--seed", "2", "--suppress-below", "0",
+                 "--out", str(out)]) == 0
     g = gpd.read_file(out)
     assert len(g) == 64 and {"cell_id", "row", "col", "lisa_cluster"} <= set(g.columns)
     assert g["value"].sum() == 60  # the point outside the boundary is in no cell
     assert main(["change", "--mode", "classes", "--areas", a, "--area-id", "code",
-                 "--points", p, "--period", "year", "--out", str(files / "cl.csv")]) == 0
+                 "--points", p, "--period", "year", "--suppress-below", "0",
+                 "--out", str(files / "cl.csv")]) == 0
     cl = pd.read_csv(files / "cl.csv")
     assert list(cl["code"]) == ["E01000001", "E01000002", "E01000003", "E01000004"]
     assert {"count_2018", "count_2019", "hot_periods", "hotspot_class"} <= set(cl.columns)
     assert cl["count_2018"].sum() + cl["count_2019"].sum() == 60
-    from layers.errors import InputError
+    from layers.common.errors import InputError
 
     with pytest.raises(InputError, match=r"needs --cell-size \(grid cells\) or --areas"):
         main(["change", "--mode", "classes", "--points", p, "--out", str(files / "x.csv"),
@@ -205,7 +220,7 @@ def test_lisa_change_composite_pai(files, capsys):
                  "queen", "--permutations", "99", "--out", str(files / "l.csv")]) == 0
     assert "lisa_cluster" in pd.read_csv(files / "l.csv").columns
     assert main(["change", "--areas", a, "--area-id", "code", "--points", p, "--period", "year",
-                 "--period-a", "2018", "--period-b", "2019", "--out",
+                 "--period-a", "2018", "--period-b", "2019", "--suppress-below", "0", "--out",
                  str(files / "ch.csv")]) == 0
     ch = pd.read_csv(files / "ch.csv")
     assert {"count_a", "count_b", "rate_ratio", "p_exact", "p_fdr", "trend"} <= set(ch.columns)
@@ -311,7 +326,7 @@ def test_steps_in_process_with_sensitive_minimum_bandwidth():
                       meta={"needles": {"sensitive": True}, "lsoa": {"code_field": "code"}})
     [k] = get_step("kde")(ctx, points="needles", cell_size=25, bandwidth=100)
     assert k.kind == "surface" and k.meta["params"]["bandwidth_m"] == 200
-    assert "raised from 100 m to 200 m" in k.meta["notes"][0] and k.meta["sensitive"]
+    assert "raised from 100 m to 200 m" in k.meta["notes"][0]
     [g] = get_step("gistar")(ctx, areas="lsoa", points="needles", weights="rook")
     assert g.meta["style"]["column"] == "gi_bin" and g.data["value"].sum() == 300
     assert g.meta["base_n"] == 300 and "16 areas or cells" in g.meta["notes"]

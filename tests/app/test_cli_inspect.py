@@ -25,7 +25,7 @@ def test_inspect_police_small(capsys, tmp_path):
     assert "total: read 4, accepted 2, rejected 2" in out
     assert "rejected, no location published: 1" in out
     assert "rejected, duplicate id: 1" in out
-    assert "time span: 2019-01-01 to 2019-01-01" in out
+    assert "time span: 2019-01 to 2019-01 (months: fewer than 5 records)" in out
     rej = pd.read_csv(out_csv)
     assert rej["reason"].tolist() == ["no location published", "duplicate id"]
     assert rej["source_row"].tolist() == [3, 4]
@@ -40,7 +40,7 @@ def test_inspect_columns_and_kind(capsys, tmp_path):
     assert code == 0
     assert "x=EAST, y=NORTH, reported_at=Found, quantity=Count" in out
     assert "rejected, outside GB: 1" in out or "rejected, in the sea: 1" in out
-    assert "time span: 2019-01-31 to 2019-01-31" in out
+    assert "time span: 2019-01 to 2019-01 (months" in out  # one record: no day shown
 
 
 def test_inspect_boundaries(capsys, tmp_path):

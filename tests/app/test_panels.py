@@ -87,7 +87,7 @@ def test_attribute_table_is_lazy_sorts_filters_and_handles_a_million_rows(qtbot)
     # labels <-> rows stay consistent under sort + filter
     labels = model.labels_for_rows([0, 5, 10])
     assert model.rows_for_labels(labels) == [0, 5, 10]
-    from layers.errors import InputError
+    from layers.common.errors import InputError
 
     with pytest.raises(InputError):
         model.set_filter("kind ==")
@@ -131,9 +131,11 @@ def test_canvas_pan_zoom_use_the_cached_snapshot_then_settle(demo_window, qtbot)
     # the fast frame shows the snapshot image, not the vector layers
     assert c._snapshot is not None and c._snapshot.get_visible()
     assert not any(a.get_visible() for a in c._vector_artists)
-    c.settle()
-    assert c._snapshot is None and all(a.get_visible() for a in c._vector_artists)
-    assert len(c._vector_artists) == n_vec  # no re-render of the layers was needed
+    c.settle(sync=True)  # the view redrawn at full quality (culled to it) replaces the frame
+    vx0, vy0, vx1, vy1 = c.view_extent()
+    assert c._snapshot.get_visible() and c._snap_extent == (vx0, vx1, vy0, vy1)
+    assert c._snap_data.shape[:2] == (int(c.figure.bbox.height), int(c.figure.bbox.width))
+    assert len(c._vector_artists) == n_vec  # the canvas's own layers were not re-rendered
     # wheel zoom about the cursor keeps the point under the cursor fixed
     cx, cy = (x0 + x1) / 2 + 1000, (y0 + y1) / 2
     px, py = c.ax.transData.transform((cx, cy))
@@ -176,7 +178,7 @@ def test_moved_data_file_asks_where_it_is(tmp_path, window, qtbot):
         window.open_project(proj_dir / "hotmap_vale.hotmap.toml", chooser=chooser,
                             run_analyses=False)
     assert asked == ["wards.geojson"]  # files moved together are found in the new folder
-    assert len(window.ws.layers) == 6
+    assert len(window.ws.layers) == 9  # the three tables were found in the new folder too
     assert window.ws.dirty  # the new locations should be saved
     window.save()
     from layers.project import open_project

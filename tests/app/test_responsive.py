@@ -72,7 +72,7 @@ def test_hard_cancel_stops_code_that_never_checks_the_flag(qtbot):
 
 
 def test_worker_error_reaches_the_error_dialog(qtbot, errors_captured):
-    from layers.errors import InputError
+    from layers.common.errors import InputError
 
     from app.workers import start_worker
 

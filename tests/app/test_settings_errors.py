@@ -55,7 +55,7 @@ def test_broken_settings_file_warns_and_gives_defaults():
 
 
 def test_excepthooks_route_to_report_error(qtbot, errors_captured):
-    from layers.errors import ProjectError
+    from layers.common.errors import ProjectError
 
     from app.errors import install_hooks, uninstall_hooks
 

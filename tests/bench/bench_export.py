@@ -31,8 +31,8 @@ def main() -> int:
     import geopandas as gpd
 
     from layers.model import Layer
-    from mapping.compose import MapComposition
-    from mapping.export import export_map
+    from mapping.render.compose import MapComposition
+    from mapping.export.maps import export_map
 
     t = time.perf_counter()
     gdf = gpd.read_file(SRC).to_crs(27700)

@@ -13,7 +13,7 @@ of the child process), each with its ratio to a baseline measured in the same ru
 3. The interpreter with hotmap imported (the floor under every figure).
 
 Target: both hotmap figures under 1.5 GB.  Also checks that a 10^9-cell KDE grid is
-refused before allocation (``mapping.limits.check_grid_size``), in its own process.
+refused before allocation (``mapping.core.limits.check_grid_size``), in its own process.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 """
 
 JOBS = {
-    "import floor": ("import layers, boundaries, mapping.limits\nINFO = ''"),
+    "import floor": ("import layers, boundaries, mapping.core.limits\nINFO = ''"),
     "baseline 1M rows": ("""
         import pandas as pd, geopandas as gpd
         df = pd.read_csv(PATH, dtype=str)
@@ -73,8 +73,8 @@ JOBS = {
         INFO = f"{len(r.accepted):,} polygons, code field {r.info.get('code_field')}"
     """),
     "refuse 10^9-cell KDE grid": ("""
-        from mapping.limits import check_grid_size
-        from layers.errors import ResourceLimitError
+        from mapping.core.limits import check_grid_size
+        from layers.common.errors import ResourceLimitError
         try:
             check_grid_size(31623, 31623, cell_size=1.0)
             INFO = "NOT refused"

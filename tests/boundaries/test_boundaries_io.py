@@ -14,7 +14,7 @@ from shapely.geometry import Polygon, box
 
 from boundaries.detect import area_level, detect_code_field, detect_name_field
 from boundaries.io import load_boundaries
-from layers.errors import InputError
+from layers.common.errors import InputError
 
 
 def _areas(codes, x0=358000, field="LSOA11CD", crs="EPSG:27700", size=1000):

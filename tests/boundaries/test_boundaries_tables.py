@@ -10,7 +10,7 @@ from shapely.geometry import box
 
 from boundaries.aggregate import aggregate_areas, assign_areas, best_fit_lookup
 from boundaries.tables import join_attributes, read_attribute_table
-from layers.errors import InputError
+from layers.common.errors import InputError
 
 
 @pytest.fixture

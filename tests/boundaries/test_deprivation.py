@@ -10,10 +10,10 @@ from numpy.testing import assert_allclose
 import geopandas as gpd
 from shapely.geometry import Point, box
 
-from boundaries.deprivation import (crosswalk_imd, deprivation_flags, local_quintiles, read_imd,
-                                    ward_deprivation)
+from boundaries.deprivation import crosswalk_imd, deprivation_flags, local_quintiles, read_imd
+from boundaries.wards import national_cutoffs, ward_deprivation
 from boundaries.population import area_origins, read_population
-from layers.errors import InputError
+from layers.common.errors import InputError
 from tests.conftest import shared_path
 
 CRS = "EPSG:27700"
@@ -117,45 +117,99 @@ def test_crosswalk_iod2025_onto_2011_codes():
         crosswalk_imd(iod25, lookup, from_field="nope", to_field="LSOA11CD")
 
 
-def test_ward_aggregation_by_hand():
-    lsoas = gpd.GeoDataFrame({"code": list("abcd"), "pop": [100, 300, 200, 200],
-                              "imd_score": [50.0, 10.0, 20.0, 40.0],
-                              "most_deprived_20": [True, False, False, True]},
-                             geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(10, 0, 11, 1),
-                                       box(11, 0, 12, 1)], crs=CRS)
-    wards = gpd.GeoDataFrame({"wd": ["W1", "W2"]}, geometry=[box(0, 0, 2, 1), box(10, 0, 12, 1)],
-                             crs=CRS)
-    out = ward_deprivation(lsoas, wards, lsoa_id="code", ward_id="wd", population="pop",
-                           top_share=0.5).set_index("wd")
-    # W1: (100*50 + 300*10) / 400 = 20; W2: (200*20 + 200*40) / 400 = 30 -> W2 most deprived
-    assert_allclose(out["ward_score"], [20.0, 30.0])
-    assert out["ward_rank"].tolist() == [2, 1]
-    assert out["most_deprived"].tolist() == [False, True]
-    assert_allclose(out["pop_share_most_deprived_20"], [0.25, 0.5])
+def _national_imd_stub(n=32_000):
+    """A national-sized IMD table: scores n..1 (rank 1 = most deprived), deciles by rank."""
+    rank = np.arange(1, n + 1)
+    return pd.DataFrame({"lsoa_code": [f"E01{i:06d}" for i in rank],
+                         "imd_score": (n + 1 - rank) / 100.0,
+                         "imd_decile": np.ceil(rank * 10 / n)})
 
 
-def test_bristol_wards_20pct_most_deprived():
+def test_ward_aggregation_by_hand_both_apportionings():
+    """Two wards of two LSOAs each, and one LSOA (d) straddling them 50/50 by area."""
+    imd = _national_imd_stub()
+    cut = national_cutoffs(imd)
+    assert cut[20] == pytest.approx((32_000 + 1 - 6_400) / 100)  # lowest score in deciles 1-2
+    codes = {"a": "E01000001", "b": "E01020000", "c": "E01005000", "d": "E01009000"}
+    lsoas = gpd.GeoDataFrame({"code": list(codes.values()), "pop": [100, 300, 200, 400]},
+                             geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10), box(30, 0, 40, 10),
+                                       box(20, 0, 30, 10)], crs=CRS)
+    wards = gpd.GeoDataFrame({"wd": ["W1", "W2"]},
+                             geometry=[box(0, 0, 25, 10), box(25, 0, 40, 10)], crs=CRS)
+    s = imd.set_index("lsoa_code")["imd_score"]
+    sa, sb, sc, sd = (s[codes[k]] for k in "abcd")
+    area = ward_deprivation(lsoas, wards, imd, lsoa_id="code", ward_id="wd", population="pop",
+                            apportion="area").set_index("wd")
+    # W1: a, b and half of d (200 people); W2: c and the other half of d
+    w1 = (100 * sa + 300 * sb + 200 * sd) / 600
+    w2 = (200 * sc + 200 * sd) / 400
+    assert_allclose(area["imd_score"], [w1, w2])
+    assert area["most_deprived_20"].tolist() == [w1 >= cut[20], w2 >= cut[20]]
+    # national 20%: a (decile 1) and c (rank 5000 -> decile 2); d is decile 3, b decile 7
+    assert_allclose(area["pop_share_most_deprived_20"], [100 / 600, 200 / 400])
+    assert_allclose(area["pop_share_most_deprived_30"], [300 / 600, 400 / 400])
+    assert area["n_lsoas"].tolist() == [3, 2]
+    best = ward_deprivation(lsoas, wards, imd, lsoa_id="code", ward_id="wd", population="pop",
+                            apportion="best_fit").set_index("wd")
+    # d is exactly half in each: it goes whole to one ward (the first in its sort)
+    assert best["n_lsoas"].sum() == 4 and best["population"].sum() == 1000
+    with pytest.raises(InputError, match="not the whole nation"):
+        ward_deprivation(lsoas, wards, imd.head(500), lsoa_id="code", ward_id="wd")
+
+
+def test_bristol_wards_against_the_national_cutoffs():
+    """Bristol's 35 wards (2014) from its 263 LSOAs and the shared IMD 2019 files, against
+    an independent pandas/geopandas computation: national cut-offs from the ranks file,
+    LSOAs to the ward holding most of their area (overlay), population-weighted means."""
     from boundaries import load_boundaries
+    from boundaries.wards import ward_deprivation as wd
 
     lsoa = load_boundaries(shared_path("boundaries", "bristol_lsoa2011_E06000023.geojson")).accepted
     wards = load_boundaries(shared_path("boundaries", "bristol_wards2014_E06000023.geojson")).accepted
-    imd = read_imd([shared_path("imd", "imd2019_england_lsoa11_deciles_ranks.csv"),
-                    shared_path("imd", "mysociety_UK_IMD_E_2019scores_all_uk.csv")])
-    pop = read_population(shared_path("population", "mysociety_lsoa_population_mid2019_uk.csv"))
-    a = lsoa.merge(imd, left_on="LSOA11CD", right_on="lsoa_code").merge(
-        pop, left_on="LSOA11CD", right_on="code")
-    out = ward_deprivation(a, wards, lsoa_id="LSOA11CD", ward_id="WD13CD", population="population")
-    assert len(out) == 35 and out["most_deprived"].sum() == 7  # ceil(0.2 * 35)
-    assert (out["n_lsoas"] > 0).all() and out["population"].sum() == 463_377
-    # independent reference: assign each LSOA to the ward it overlaps most, then weight by hand
-    ov = gpd.overlay(a[["LSOA11CD", "population", "imd_score", "geometry"]],
+    ranks_csv = shared_path("imd", "imd2019_england_lsoa11_deciles_ranks.csv")
+    scores_csv = shared_path("imd", "mysociety_UK_IMD_E_2019scores_all_uk.csv")
+    pop_csv = shared_path("population", "mysociety_lsoa_population_mid2019_uk.csv")
+    imd = read_imd([ranks_csv, scores_csv])
+    pop = read_population(pop_csv).set_index("code")["population"]
+    out = wd(lsoa, wards, imd, lsoa_id="LSOA11CD", ward_id="WD13CD", population=pop)
+    assert len(out) == 35 and out["n_lsoas"].sum() == 263 and out["population"].sum() == 463_377
+    assert list(out.columns) == ["WD13CD", "geometry", "imd_score", "most_deprived_20",
+                                 "most_deprived_30", "pop_share_most_deprived_20",
+                                 "pop_share_most_deprived_30", "n_lsoas", "population"]
+    # --- the independent reference ---
+    ranks = pd.read_csv(ranks_csv)
+    sc = pd.read_csv(scores_csv)
+    sc = sc[sc["nation"] == "E"][["lsoa", "overall_local_score"]]
+    nat = ranks.merge(sc, left_on="lsoa_code", right_on="lsoa")
+    n = len(ranks)
+    assert n == 32_844
+    cut20 = nat.loc[nat["IMD_rank"] == int(0.2 * n), "overall_local_score"].iloc[0]
+    cut30 = nat.loc[nat["IMD_rank"] == int(0.3 * n), "overall_local_score"].iloc[0]
+    assert out.attrs["meta"]["params"]["cutoffs"]["most_deprived_20"] == pytest.approx(cut20)
+    assert out.attrs["meta"]["params"]["cutoffs"]["most_deprived_30"] == pytest.approx(cut30)
+    p = pd.read_csv(pop_csv, thousands=",")
+    a = lsoa.merge(nat, left_on="LSOA11CD", right_on="lsoa_code").merge(
+        p, left_on="LSOA11CD", right_on="lsoa", suffixes=("", "_p"))
+    ov = gpd.overlay(a[["LSOA11CD", "pop", "overall_local_score", "IMD_decile", "geometry"]],
                      wards[["WD13CD", "geometry"]], keep_geom_type=True)
     ov = ov.assign(area=ov.area).sort_values("area").drop_duplicates("LSOA11CD", keep="last")
-    ref = ov.groupby("WD13CD").apply(
-        lambda g: np.average(g["imd_score"], weights=g["population"]), include_groups=False)
-    assert_allclose(out.set_index("WD13CD")["ward_score"].loc[ref.index], ref, rtol=1e-9)
-    top = out.sort_values("ward_rank").head(7)
-    assert top["most_deprived"].all() and out["ward_rank"].min() == 1
+    ref = ov.groupby("WD13CD").apply(lambda g: pd.Series({
+        "score": np.average(g["overall_local_score"], weights=g["pop"]),
+        "share20": g.loc[g["IMD_decile"] <= 2, "pop"].sum() / g["pop"].sum(),
+        "share30": g.loc[g["IMD_decile"] <= 3, "pop"].sum() / g["pop"].sum()}),
+        include_groups=False)
+    got = out.set_index("WD13CD").loc[ref.index]
+    assert_allclose(got["imd_score"], ref["score"], rtol=1e-9)
+    assert_allclose(got["pop_share_most_deprived_20"], ref["share20"], rtol=1e-9)
+    assert_allclose(got["pop_share_most_deprived_30"], ref["share30"], rtol=1e-9)
+    assert (got["most_deprived_20"] == (ref["score"] >= cut20)).all()
+    assert (got["most_deprived_30"] == (ref["score"] >= cut30)).all()
+    # national, not local: not the top ceil(0.2 x 35) = 7 wards of Bristol
+    assert int(out["most_deprived_20"].sum()) == int((ref["score"] >= cut20).sum()) != 7
+    # apportioning by area agrees closely here (2011 LSOAs nest in the 2014 wards)
+    by_area = wd(lsoa, wards, imd, lsoa_id="LSOA11CD", ward_id="WD13CD", population=pop,
+                 apportion="area")
+    assert_allclose(by_area["imd_score"], out["imd_score"], rtol=0.02)
 
 
 def test_read_population_grand_total_and_thousands():
@@ -188,3 +242,24 @@ def test_population_weighted_origin_by_hand():
     o2 = area_origins(areas, area_id="id", population=oas, population_field="n").set_index("id")
     rp = oas.geometry.representative_point()
     assert_allclose(o2.loc["a", ["origin_x", "origin_y"]].astype(float), [rp.x.mean(), rp.y.mean()])
+
+
+def test_cutoffs_from_a_local_table_are_bounded_and_said_so():
+    """Without the national file (strict=False), the LSOAs' own national deciles bound the
+    cut-off: the lowest decile-1-2 score is used, so nothing outside the national 20% is
+    flagged, and the notes give the interval and how many wards fall in it."""
+    imd = _national_imd_stub()
+    local = imd.iloc[[10, 5_000, 6_500, 9_000]]          # deciles 1, 2, 3, 3
+    cut = national_cutoffs(local, strict=False)
+    assert not cut["national"] and cut[20] == local["imd_score"].iloc[1]
+    lo, hi = cut["bounds"][20]
+    assert lo == local["imd_score"].iloc[2] and hi == cut[20]
+    assert national_cutoffs(imd)[20] <= cut[20]            # the national one is at or below
+    lsoas = gpd.GeoDataFrame({"code": local["lsoa_code"].to_numpy()},
+                             geometry=[box(i * 10, 0, i * 10 + 10, 10) for i in range(4)], crs=CRS)
+    wards = gpd.GeoDataFrame({"wd": ["W1", "W2"]},
+                             geometry=[box(0, 0, 20, 10), box(20, 0, 40, 10)], crs=CRS)
+    out = ward_deprivation(lsoas, wards, local, lsoa_id="code", ward_id="wd", strict=False)
+    note = " ".join(out.attrs["meta"]["notes"])
+    assert "not the whole national file" in note and f"between {lo:.3f} and {hi:.3f}" in note
+    assert out["most_deprived_20"].tolist() == [True, False]

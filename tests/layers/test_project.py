@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from layers.errors import InputError, ProjectError
+from layers.common.errors import InputError, ProjectError
 from layers.project import (AnalysisStep, BoundarySource, Project, ProjectWarning,
                             RecordSource, open_project)
 
@@ -15,7 +15,7 @@ from layers.project import (AnalysisStep, BoundarySource, Project, ProjectWarnin
 def project(tmp_path):
     d = tmp_path / "data"
     return Project(
-        name="Test partnership", fictional=False, suppression_threshold=10,
+        name="Test partnership", fictional=False, disclosure={"threshold": 10},
         boundaries=[BoundarySource(name="lsoa", paths=[d / "lsoa.gpkg"], code_field="LSOA11CD",
                                    options={"layer": "lsoa"},
                                    tables=[{"path": d / "pop.csv", "key": "code"}],

@@ -13,7 +13,7 @@ import geopandas as gpd
 from pyproj import Transformer
 from shapely.geometry import Point, box
 
-from layers.errors import InputError
+from layers.common.errors import InputError
 from layers.records import RECORD_KINDS, load_records
 from layers.result import REJECT_COLUMNS
 
@@ -143,7 +143,10 @@ def test_arrests_and_seizures_schema(tmp_path):
     assert a["age"].iloc[0] == 23 and a["date"].iloc[0] == pd.Timestamp("2019-01-05")
     s = _write(tmp_path, "s.csv", "Easting,Northing,Seizure Date,Drug Type,Weight (g)\n"
                                   "358000,173000,05/01/2019,Cannabis,12.5\n")
-    a = _ok(load_records(s, kind="seizures")).accepted
+    with pytest.raises(InputError, match="ambiguous dates: values such as '05/01/2019'"):
+        load_records(s, kind="seizures")  # 5 January or 1 May: the file does not say
+    a = _ok(load_records(s, kind="seizures", date_format="DD/MM/YYYY")).accepted
+    assert a["date"].iloc[0] == pd.Timestamp("2019-01-05")
     assert a["drug"].iloc[0] == "Cannabis" and a["weight"].iloc[0] == 12.5
 
 
@@ -287,13 +290,13 @@ def test_systematic_problems_get_a_file_level_hint(tmp_path):
 def test_study_area_distances_for_many_points_match_exact_within_3m():
     import shapely
 
-    from layers.records import _distance_to_area
+    from layers.ingest.checks import StudyArea
 
     rng = np.random.default_rng(3)
     area = shapely.Polygon([(0, 0), (1000, 0), (1300, 700), (400, 1200), (-200, 600)])
     x = rng.uniform(-5000, 5000, 5000)
     y = rng.uniform(-5000, 5000, 5000)
     out = ~shapely.intersects_xy(area, x, y)
-    approx = _distance_to_area(area, x[out], y[out])
+    approx = StudyArea(area)._distance(x[out], y[out])
     exact = shapely.distance(area, shapely.points(x[out], y[out]))
     assert np.abs(approx - exact).max() <= 2.6

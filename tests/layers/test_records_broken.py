@@ -18,7 +18,7 @@ import geopandas as gpd
 from shapely.geometry import Point, Polygon
 
 from boundaries.io import load_boundaries
-from layers.errors import InputError
+from layers.common.errors import InputError
 from layers.records import load_records
 
 BROKEN = Path(__file__).resolve().parents[1] / "data" / "broken"
@@ -208,13 +208,22 @@ def test_swapped_easting_northing_rejected():
     assert res.accepted["Note"].tolist() == ["Bristol"]
 
 
-def test_dates_never_us_month_first():
+def test_unreadable_dates_keep_their_records_without_a_date():
+    """A date that cannot be read no longer rejects the record (issue 16): count and kde
+    need no date.  01/31/2019 reads only month-first in a column whose other numeric date
+    (31/01/2019) reads only day-first, so it is not read."""
     res = _reconciled(load_records(BROKEN / "dates_mixed.csv"))
-    assert _reasons(res) == {1: "unparseable date", 3: "unparseable date"}
-    assert "US month-first" in res.rejected["detail"].iloc[0]
+    assert len(res.rejected) == 0
     got = dict(zip(res.accepted["source_row"], res.accepted["date"]))
-    assert got == {2: pd.Timestamp("2019-01-31"), 4: pd.Timestamp("2019-01-31"),
-                   5: pd.Timestamp("2019-01-01")}  # 43496 is Excel's 31 Jan 2019
+    assert got[2] == got[4] == pd.Timestamp("2019-01-31")  # 43496 is Excel's 31 Jan 2019
+    assert got[5] == pd.Timestamp("2019-01-01")
+    assert pd.isna(got[1]) and pd.isna(got[3])
+    und = res.info["undated"][str(BROKEN / "dates_mixed.csv")]["Date"]
+    assert und["rows"] == 2 and und["first_rows"] == [1, 3]
+    assert "in another day/month order than the rest of the column: 1" in und["why"]
+    msg = [m for m in res.messages if "not a readable date" in m][0]
+    assert "2 row(s)" in msg and "kept without a date" in msg
+    assert "01/31" not in msg and "not a date" not in msg.split("(")[0]
 
 
 def test_mixed_geometry_geojson_boundaries():
@@ -320,7 +329,10 @@ def test_xlsx_title_rows_above_the_header_and_several_sheets(tmp_path):
     wb.create_sheet("Notes").append(["nothing here"])
     p = tmp_path / "finds.xlsx"
     wb.save(p)
-    res = _reconciled(load_records(p, kind="needles"))
+    # 01/02/2019 is the column's only numeric date and reads both ways (issue 16)
+    with pytest.raises(InputError, match=r"finds.xlsx, column 'Date Found': ambiguous dates"):
+        load_records(p, kind="needles")
+    res = _reconciled(load_records(p, kind="needles", date_format="dayfirst"))
     assert res.accepted["reported_at"].tolist() == [pd.Timestamp("2019-01-31 14:05"),
                                                     pd.Timestamp("2019-02-01")]
     assert res.accepted["quantity"].tolist() == [3, 1]
@@ -366,7 +378,7 @@ def test_land_check_is_the_mask_at_each_points_1km_cell_centre():
     centre of each point's cell (the documented rule), wherever in GB the points are."""
     import shapely
 
-    from layers import ingest_coords as ic
+    from layers.ingest import coords as ic
 
     rng = np.random.default_rng(5)
     x0, y0, x1, y1 = ic.GB_BOUNDS

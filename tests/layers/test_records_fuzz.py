@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from layers.errors import InputError
+from layers.common.errors import InputError
 from layers.records import load_records
 
 _cell = st.one_of(

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from layers.errors import InputError
-from layers.ingest_dates import parse_dates
-from layers.ingest_postcodes import geocode_postcodes, load_postcode_table, normalise_postcodes
+from layers.common.errors import InputError
+from layers.ingest.dates import parse_dates
+from layers.ingest.postcodes import geocode_postcodes, load_postcode_table, normalise_postcodes
 from layers.records import load_records
 
 CPO = ('"BS1 1AD",10,360205,173432,"E92000001","E19000002","E18000010","","E06000023",'
@@ -104,7 +104,7 @@ def test_postcode_table_errors(tmp_path):
     ("2019-01-31T14:05:00", "2019-01-31 14:05"),
     ("2019-01-31 14:05", "2019-01-31 14:05"),
     ("31/01/2019", "2019-01-31"),
-    ("01/02/2019", "2019-02-01"),  # UK day-first: 1 February, never 2 January
+    ("12/31/2019", "2019-12-31"),  # month first: 31 cannot be a month (issue 16)
     ("31-01-2019", "2019-01-31"),
     ("31.01.2019", "2019-01-31"),
     ("31/01/19", "2019-01-31"),
@@ -131,8 +131,8 @@ def test_date_formats(text, expected):
 
 
 @pytest.mark.parametrize("text, why", [
-    ("12/31/2019", "US month-first"),
-    ("31/31/2019", "not a recognised date"),
+    ("31/31/2019", "not a real date"),
+    ("2019-13-45", "not a recognised date"),
     ("yesterday", "not a recognised date"),
 ])
 def test_bad_dates_are_flagged(text, why):

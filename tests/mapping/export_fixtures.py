@@ -13,7 +13,7 @@ import geopandas as gpd
 from shapely.geometry import Point, box
 
 from layers.model import Layer
-from mapping.surface import Surface
+from mapping.core.surface import Surface
 
 X0, Y0 = 358000.0, 172000.0
 #: Distinctive sensitive coordinates (must never leave hotmap).

@@ -11,11 +11,11 @@ from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from layers.basemap import open_basemap
-from layers.errors import InputError
+from layers.common.errors import InputError
 from layers.model import Layer
 from layers.style import LayerStyle
-from mapping.compose import MapComposition
-from mapping.render import render_composition
+from mapping.render.compose import MapComposition
+from mapping.render.draw import render_composition
 
 X0, Y1 = 400_000.0, 210_000.0  # a 10 km square of 10 m pixels
 
@@ -116,7 +116,7 @@ def test_basemap_is_drawn_under_the_map_without_framing_it(tmp_path):
     cx, cy = ax.transData.transform((X0 + 2500, Y1 - 7500))
     px = img[img.shape[0] - int(cy), int(cx)]
     assert px[:3].tolist() == pytest.approx([200, 30, 40], abs=3)
-    from mapping.attribution import attribution_text
+    from mapping.core.attribution import attribution_text
 
     assert "Streets © test" in attribution_text(layers)
     assert getattr(fig, "_hotmap_infos") and all(i.name != "streets" for i in fig._hotmap_infos)
@@ -127,10 +127,10 @@ def test_project_basemap_round_trip_workspace_and_run(tmp_path):
     workspace, drawn under every map hotmap run writes, its line in the attribution."""
     from pathlib import Path
 
-    from layers.errors import ProjectError
+    from layers.common.errors import ProjectError
     from layers.project import BasemapSource, open_project
     from layers.workspace import Workspace
-    from mapping.run import run_project
+    from mapping.pipeline.runner import run_project
 
     demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
     proj = open_project(demo / "hotmap_vale.hotmap.toml")
@@ -175,7 +175,7 @@ def test_project_basemap_round_trip_workspace_and_run(tmp_path):
 def test_pdf_export_reads_the_basemap_at_the_figure_dpi(tmp_path):
     """A PDF lays out in points (72 per inch) but embeds images at the figure's dpi: the
     basemap is read at the dpi's pixel size, as for the PNG."""
-    from mapping.export import export_map
+    from mapping.export.maps import export_map
 
     bm = open_basemap(_rgb_tif(tmp_path / "b.tif", size=2000, res=5.0))
     area = gpd.GeoDataFrame({"code": ["A"]}, geometry=[box(X0 + 500, Y1 - 9500, X0 + 9500,

@@ -13,8 +13,8 @@ import pytest
 import geopandas as gpd
 from shapely.geometry import Point, box
 
-from layers.errors import InputError
-from mapping.charts import (chart_figure, chart_finish, chart_save, plural, trend_chart,
+from layers.common.errors import InputError
+from mapping.render.charts import (chart_figure, chart_finish, chart_save, plural, trend_chart,
                             trend_quarter_chart, trend_season_chart)
 
 
@@ -35,7 +35,7 @@ def records():
 
 
 def test_trend_charts_state_base_n_and_source(records, tmp_path):
-    from mapping.trends import trend_analysis
+    from mapping.audit.trends import trend_analysis
 
     res = trend_analysis(records, events=[("2021-12-25", "Christmas"),
                                           ("2022-07-01", "2022-07-31", "Operation")])
@@ -52,11 +52,11 @@ def test_trend_charts_state_base_n_and_source(records, tmp_path):
 
 
 def test_other_charts(tmp_path):
-    from mapping.demographics import breakdown, breakdown_chart
-    from mapping.funnel import funnel_chart, funnel_table
-    from mapping.lifecycle import lifecycle_chart, lifecycle_closures, lifecycle_reopening
-    from mapping.needles import needle_response_chart, needle_response_summary
-    from mapping.venues import venue_activity, venue_chart
+    from mapping.audit.demographics import breakdown, breakdown_chart
+    from mapping.audit.funnel import funnel_chart, funnel_table
+    from mapping.audit.lifecycle import lifecycle_chart, lifecycle_closures, lifecycle_reopening
+    from mapping.audit.needles import needle_response_chart, needle_response_summary
+    from mapping.audit.venues import venue_activity, venue_chart
 
     ch = pd.DataFrame({"closure_order": pd.to_datetime(["2020-01-01", "2020-03-01", "2020-06-01"]),
                        "reopened": pd.to_datetime(["2020-02-01", None, "2020-12-01"])})
@@ -102,8 +102,8 @@ def test_long_titles_wrap_and_plural():
 
 
 def test_no_pyplot_or_qt_import():
-    code = ("import sys, mapping.charts, mapping.trends, mapping.funnel, mapping.lifecycle, "
-            "mapping.needles, mapping.venues, mapping.demographics, mapping.pipeline.audit; "
+    code = ("import sys, mapping.render.charts, mapping.audit.trends, mapping.audit.funnel, mapping.audit.lifecycle, "
+            "mapping.audit.needles, mapping.audit.venues, mapping.audit.demographics, mapping.pipeline.audit; "
             "bad = [m for m in ('matplotlib.pyplot', 'PySide6') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -120,7 +120,7 @@ def test_project_steps_on_demo(tmp_path):
     from layers.project import AnalysisStep
     from layers.workspace import Workspace
     from mapping.pipeline import step_names
-    from mapping.run import run_step
+    from mapping.pipeline.runner import run_step
 
     assert {"trend", "crackhouses", "needles", "venues", "funnel", "breakdown"} <= set(
         step_names())
@@ -151,3 +151,21 @@ def test_project_steps_on_demo(tmp_path):
     n_poss = int((arrests["offence"] == "Possession").sum())
     assert kinds["trend"]["trend_monthly"].data["count"].sum() == n_poss
     assert kinds["funnel"]["funnel"].meta["n_areas"] == len(ws.layers["lsoa"].data)
+
+
+def test_a_long_axis_label_is_wrapped_to_fit_its_axis():
+    """police.uk's subject made the trend chart's y label run past the plot."""
+    from mapping.audit.trends import trend_analysis
+    from mapping.render.charts import trend_chart
+
+    days = pd.date_range("2021-01-01", "2022-12-31", freq="D")
+    res = trend_analysis(pd.DataFrame({"date": days[::3]}))
+    units = "street crimes and anti-social behaviour (police.uk)"
+    fig = trend_chart(res, units=units)
+    ax = fig.axes[0]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    r = FigureCanvasAgg(fig).get_renderer()
+    label = ax.yaxis.label
+    assert "\n" in label.get_text() and units.split()[0] in label.get_text()
+    assert label.get_window_extent(r).height <= ax.get_window_extent(r).height + 1

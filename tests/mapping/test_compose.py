@@ -5,8 +5,8 @@ import tomllib
 import pytest
 import tomli_w
 
-from layers.errors import InputError
-from mapping.compose import MapComposition, page_size_mm
+from layers.common.errors import InputError
+from mapping.render.compose import MapComposition, page_size_mm
 
 
 def test_toml_round_trip_is_equal():

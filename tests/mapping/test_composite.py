@@ -9,9 +9,9 @@ from numpy.testing import assert_allclose
 import geopandas as gpd
 from shapely.geometry import box
 
-from layers.errors import AnalysisError
-from mapping.composite import composite_layers, composite_surfaces
-from mapping.surface import Surface
+from layers.common.errors import AnalysisError
+from mapping.stats.composite import composite_layers, composite_surfaces
+from mapping.core.surface import Surface
 
 CRS = "EPSG:27700"
 

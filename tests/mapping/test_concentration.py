@@ -13,9 +13,10 @@ from scipy.stats import binomtest
 import geopandas as gpd
 from shapely.geometry import Point, box
 
-from layers.errors import InputError
-from mapping.concentration import (concentration, concentration_table, count_in_areas,
-                                   share_ratio, wilson_interval)
+from layers.common.errors import InputError
+from mapping.stats.concentration import (concentration, concentration_table, count_in_areas,
+                                   share_ratio)
+from mapping.stats.intervals import wilson_ci
 from tests.conftest import shared_path
 
 CRS = "EPSG:27700"
@@ -23,7 +24,7 @@ CRS = "EPSG:27700"
 
 @pytest.mark.parametrize("a,n", [(8, 10), (0, 25), (116, 258), (3, 3)])
 def test_wilson_matches_scipy(a, n):
-    lo, hi = wilson_interval(a, n, 0.95)
+    lo, hi = wilson_ci(a, n, 0.95)
     ref = binomtest(a, n).proportion_ci(confidence_level=0.95, method="wilson")
     assert_allclose([lo, hi], [ref.low, ref.high], atol=1e-12)
 
@@ -32,7 +33,7 @@ def test_share_ratio_by_hand_wilson_and_katz():
     # 30 of 50 records in areas holding 25% of the population
     r = share_ratio(30, 50, 250, 1000)
     assert_allclose([r["share"], r["ref_share"], r["ratio"]], [0.6, 0.25, 2.4])
-    lo, hi = wilson_interval(30, 50)
+    lo, hi = wilson_ci(30, 50)
     assert_allclose([r["ci_low"], r["ci_high"]], [lo / 0.25, hi / 0.25])
     assert r["excludes_1"]
     k = share_ratio(30, 50, 250, 1000, method="katz")
@@ -112,3 +113,29 @@ def test_bristol_drugs_concentration_in_most_deprived_20():
     r_pip = concentration(c.to_numpy(), areas["population"], areas["most_deprived_20"])
     assert abs(r_pip["share"] - r_code["share"]) < 0.02
     assert r_code["ratio"] > 1 and r_code["excludes_1"]  # concentrated in deprived areas
+
+
+def test_the_step_takes_count_fields_of_the_areas_and_says_what_it_could_not_read(three):
+    """Clients per area from a table (a count field, one value suppressed at source "*")
+    give the same row as counting records would, with a note on the unreadable value."""
+    from layers.model import Layer
+    from layers.project import AnalysisStep, Project
+    from layers.workspace import Workspace
+    from mapping.pipeline.policy import Policy
+    from mapping.pipeline.runner import run_step
+
+    areas, pts = three
+    ws = Workspace(Project(name="t"))
+    ws.layers.append(Layer("areas", areas.assign(clients=["6", "*", "2"]), kind="areas"))
+    ws.layers.append(Layer("pts", pts, kind="points"))
+    (lyr,) = run_step(ws, AnalysisStep("c", "concentration", {
+        "areas": "areas", "area_id": "id", "population": "pop", "counts": ["clients"],
+        "layers": ["pts"]}), policy=Policy.from_table({"threshold": 0}))
+    t = lyr.data.set_index(["layer", "flag"])
+    assert t.loc[("clients", "most_deprived_20"), "n"] == 8  # 6 + (suppressed: 0) + 2
+    assert t.loc[("clients", "most_deprived_20"), "n_in"] == 6
+    ref = concentration_table(areas.assign(n=[6, 0, 2]), {"n": "n"}, area_id="id",
+                              population="pop").iloc[0]
+    assert_allclose(t.loc[("clients", "most_deprived_20"), "ratio"], ref["ratio"])
+    assert t.loc[("pts", "most_deprived_20"), "n"] == 10
+    assert any("1 areas have no clients" in n for n in lyr.meta["notes"]), lyr.meta["notes"]

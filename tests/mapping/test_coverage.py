@@ -10,8 +10,8 @@ from numpy.testing import assert_allclose
 import geopandas as gpd
 from shapely.geometry import Point, Polygon, box
 
-from layers.errors import InputError
-from mapping.coverage import (coverage, decay_weights, nearest_service, service_pairs,
+from layers.common.errors import InputError
+from mapping.stats.coverage import (coverage, decay_weights, nearest_service, service_pairs,
                               services_in_flagged_areas, two_step_fca)
 from tests.conftest import shared_path
 

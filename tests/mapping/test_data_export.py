@@ -10,8 +10,8 @@ import pyogrio
 from pyproj import Transformer
 
 from export_fixtures import rates_layer, secret_points_layer, services_layer, surface_layer
-from layers.errors import InputError
-from mapping.data_export import (export_geojson, export_geopackage, export_geotiff, export_layer,
+from layers.common.errors import InputError
+from mapping.export.data import (export_geojson, export_geopackage, export_geotiff, export_layer,
                                  export_shapefile_zip, export_table, export_tables_xlsx)
 
 

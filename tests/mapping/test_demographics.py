@@ -1,4 +1,4 @@
-"""Tests of mapping.demographics: counts, Wilson intervals, suppression, rates, ratios."""
+"""Tests of mapping.audit.demographics: counts, Wilson intervals, suppression, rates, ratios."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from layers.errors import InputError
-from mapping.demographics import age_bands, breakdown, breakdown_display
+from layers.common.errors import InputError
+from mapping.audit.demographics import age_bands, breakdown, breakdown_display
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_rates_and_disproportionality(people):
     pop = {"White": 9000, "Black": 1000}
     t = breakdown(people, "ethnicity", population=pop).set_index("group")
     assert_allclose(t.loc["White", "rate"], 40 / 9000 * 10000)
-    from mapping.funnel import poisson_ci
+    from mapping.audit.funnel import poisson_ci
 
     lo, hi = poisson_ci(7, 0.95, "exact")  # 7 < 10: exact interval
     assert_allclose(t.loc["Black", "rate_ci_low"], lo / 1000 * 10000)
@@ -95,3 +95,32 @@ def test_display_table_and_errors(people):
 def test_filter(people):
     t = breakdown(people, "gender", filter="age >= 40").set_index("group")
     assert t.loc["Total", "count"] == 22
+
+
+
+def test_a_breakdown_follows_the_projects_threshold_and_names_its_field_in_words():
+    """Threshold 0 (disclosure off) shows small groups as they are (it used to become 5);
+    the summary and chart say "age band", not "age_band"."""
+    from layers.project import AnalysisStep
+    from layers.workspace import Workspace
+    from mapping.pipeline.policy import Policy
+    from mapping.pipeline.runner import run_step
+    from resources.demo import DEMO_PROJECT
+
+    ws = Workspace.open(DEMO_PROJECT)
+    step = AnalysisStep(name="few", kind="breakdown",
+                        params={"records": "arrests", "by": ["ethnicity", "age_band"],
+                                "filter": "age_band == '55+'", "units": "arrests"})
+    seen = {}
+    for thr in (0, 5):
+        out = {lyr.name: lyr for lyr in run_step(ws, step, policy=Policy.from_table(
+            {"threshold": thr}))}
+        tab = out["few_ethnicity"].data
+        groups = tab[tab["group"] != "Total"]
+        seen[thr] = groups["display_count"].astype(str).tolist()
+        assert "age band: " in out["few_age_band"].meta["summary"][0]
+        assert out["few_age_band_chart"].meta["title"].endswith(" by age band")
+    truth = ws.layers["arrests"].data.query("age_band == '55+'")["ethnicity"].value_counts()
+    assert (truth < 5).any()  # the case this test is about: some groups are small
+    assert seen[0] == [str(truth[g]) for g in groups["group"]]
+    assert "<5" in seen[5]

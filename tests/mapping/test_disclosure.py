@@ -1,5 +1,6 @@
 """Disclosure control: unit rules, then a scan of every exported file (issue 6)."""
 
+import html as html_lib
 import re
 import struct
 import zipfile
@@ -13,10 +14,10 @@ from pyproj import Transformer
 
 from export_fixtures import (SECRET_XY, rates_layer, secret_points_layer, services_layer,
                              surface_layer)
-from mapping.compose import MapComposition
-from mapping.disclosure import (DisclosureRules, apply_rules, count_columns, describe_rules,
+from mapping.render.compose import MapComposition
+from mapping.disclosure.rules import (DisclosureRules, apply_rules, count_columns, describe_rules,
                                 display_table, enforce_bandwidth, rate_columns, suppress_counts)
-from mapping.outputs import write_outputs
+from mapping.export.outputs import write_outputs
 
 RULES = DisclosureRules()
 
@@ -211,7 +212,8 @@ def test_no_exported_table_contains_a_small_count(exported):
     xl = pd.read_excel(out / "tables" / "tables.xlsx", sheet_name="rates", dtype=str)
     assert _small(xl["count"]) == []
     html = (out / "map.html").read_text("utf-8")
-    tips = [t.replace("\\u003c", "<") for t in re.findall(r'"t_count": "([^"]*)"', html)]
+    tips = [html_lib.unescape(t.replace("\\u0026", "&").replace("\\u003c", "<"))
+            for t in re.findall(r'"t_count": "([^"]*)"', html)]
     assert tips and _small(tips) == [] and tips.count("<5") == 2
     from docx import Document
 
@@ -241,8 +243,8 @@ def test_every_export_states_the_rules(exported):
 
 def test_scan_detects_coordinates_when_raw_export_is_allowed(tmp_path):
     """Positive control: the same scan finds the points once the user allows raw export."""
-    from mapping.data_export import export_geopackage
-    from mapping.html import export_html
+    from mapping.export.data import export_geopackage
+    from mapping.export.html import export_html
 
     text, binary = _secret_tokens()
     html = export_html([secret_points_layer(allow=True)], tmp_path / "m.html").read_bytes()
@@ -262,16 +264,17 @@ def test_counts_recognised_from_analysis_meta_and_sensitivity():
     # a sensitive layer: every whole-number column that is not a key/class/calendar field
     assert count_columns(df, {"sensitive": True}) == ["value", "needles", "closed"]
     out = display_table(df, RULES, {"sensitive": True})
-    # 1 is small; 7 goes too (secondary), or the total would reveal the 1
-    assert out["closed"].tolist() == ["<5", "<5"] and out["imd_decile"].tolist() == [1, 2]
+    # 1 is small; 7 goes too (secondary), or the total would reveal the 1; honest labels:
+    # the 7 reads "suppressed", never "<5" (issue 16)
+    assert out["closed"].tolist() == ["<5", "suppressed"] and out["imd_decile"].tolist() == [1, 2]
 
 
 def test_small_base_n_per_layer_is_hidden_and_notes_format_it():
-    from mapping.layout import composition_notes
+    from mapping.render.layout import composition_notes
 
     lyr = rates_layer()
     lyr.meta["base_n"] = {"arrests": 3200, "crack_houses": 4}
     safe, lines = apply_rules([lyr], RULES)
     assert safe[0].meta["base_n"] == {"arrests": 3200, "crack_houses": "<5"}
     text = composition_notes(MapComposition(), safe, lines)
-    assert "base n = arrests 3,200, crack_houses <5" in text
+    assert "Based on 3,200 arrests and <5 crack houses (base n)" in text

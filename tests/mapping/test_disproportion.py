@@ -8,8 +8,8 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.stats import binomtest
 
-from layers.errors import InputError
-from mapping.disproportion import disproportion
+from layers.common.errors import InputError
+from mapping.stats.disproportion import disproportion
 
 
 @pytest.fixture
@@ -68,3 +68,26 @@ def test_errors(clients, population):
     bad = pd.DataFrame({"gender": ["Female", "Other"]})
     with pytest.raises(InputError, match="not in the population"):
         disproportion(bad, population, category="gender")
+
+
+def test_a_table_of_counts_gives_what_one_row_per_person_gives(clients, population):
+    """NDTMS gives clients per category: a count column must give the same table as the
+    same people one row each (the expansion is the independent reference)."""
+    per_person = disproportion(clients, population, category="gender")
+    counts = clients["gender"].value_counts().rename_axis("gender").reset_index(name="n")
+    counts = pd.concat([counts, pd.DataFrame({"gender": ["Not stated", "Female"],
+                                              "n": ["7", "0"]})], ignore_index=True)
+    table = disproportion(counts, population, category="gender", count="n")
+    pd.testing.assert_frame_equal(table, per_person)
+    before = per_person.attrs["meta"]["params"]
+    assert table.attrs["meta"]["params"]["not_recorded"] == before["not_recorded"] + 7
+    assert table.attrs["meta"]["params"]["group_n"] == before["group_n"]
+
+
+def test_a_count_suppressed_at_source_is_refused(population):
+    counts = pd.DataFrame({"gender": ["Female", "Male"], "n": ["3", "*"]})
+    with pytest.raises(InputError, match="suppressed at source") as err:
+        disproportion(counts, population, category="gender", count="n")
+    assert err.value.row == 2
+    with pytest.raises(InputError, match="no column 'people'"):
+        disproportion(counts, population, category="gender", count="people")

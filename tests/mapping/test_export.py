@@ -5,9 +5,9 @@ import pytest
 from PIL import Image
 
 from export_fixtures import rates_layer, surface_layer
-from layers.errors import InputError
-from mapping.compose import MapComposition
-from mapping.export import export_all_maps, export_map
+from layers.common.errors import InputError
+from mapping.render.compose import MapComposition
+from mapping.export.maps import export_all_maps, export_map
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests of the safe filter-expression parser (mapping.filters)."""
+"""Tests of the safe filter-expression parser (mapping.core.filters)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import geopandas as gpd
 from shapely.geometry import Point
 
-from layers.errors import InputError
-from mapping.filters import apply_filter, filter_columns, filter_mask, parse_filter
+from layers.common.errors import InputError
+from mapping.core.filters import apply_filter, filter_columns, filter_mask, parse_filter
 
 
 @pytest.fixture
@@ -207,10 +207,80 @@ def test_real_police_uk_drugs_in_bristol():
     recs = load_records(path).accepted
     got = apply_filter(recs, "`Crime type` == 'Drugs' and `LSOA name` startswith 'Bristol '")
     raw = pd.read_csv(path)
-    raw = raw[raw["Longitude"].notna() & (raw["Crime ID"].isna() | ~raw["Crime ID"].duplicated())]
+    # a duplicate is the same Crime ID, month, crime type and location (issue 15 point 7):
+    # police.uk gives some crimes one ID at several locations, and those all count
+    key = ["Crime ID", "Month", "Crime type", "Longitude", "Latitude"]
+    raw = raw[raw["Longitude"].notna()]
+    raw = raw[raw["Crime ID"].isna() | ~raw.duplicated(key)]
     ref = raw[(raw["Crime type"] == "Drugs") & raw["LSOA name"].fillna("").str.startswith(
         "Bristol ")]
     assert len(got) == len(ref) > 30
     # the canonical column gives the same rows
     assert len(apply_filter(recs, "crime_type == 'Drugs' and lsoa_name startswith 'Bristol '")) \
         == len(ref)
+
+
+# ------------------------------------------------- a filter that matches nothing (issue 16)
+_RECS = pd.DataFrame({
+    "crime_type": ["Drugs"] * 12 + ["Burglary"] * 6 + ["Possession of weapons"] * 5 + ["Arson"],
+    "quantity": np.arange(24, dtype=float),
+    "date": pd.date_range("2018-10-01", periods=24, freq="7D"),
+    "Location": [f"On or near Street {i}" for i in range(24)],
+    "Month": ["2019-01"] * 24,
+})
+
+
+@pytest.mark.parametrize("expr, says", [
+    ("crime_type == 'drugs'", "no record has crime_type 'drugs'; values present include "
+                              "'Drugs' (12 records)"),
+    ("crime_type == ' Drugs '", "values present include 'Drugs' (12 records)"),
+    ("crime_type == 'Drgus'", "values present include 'Drugs' (12 records)"),
+    ("crime_type == 'Possesion of weapons'", "'Possession of weapons' (5 records)"),
+    ("crime_type in ['x', 'burglary']", "values present include 'Burglary' (6 records)"),
+    ("crime_type == 'Theft'", "the commonest values are 'Drugs' (12 records), 'Burglary' "
+                              "(6 records), 'Possession of weapons' (5 records)"),
+    ("quantity > 100", "no record has quantity > 100; quantity ranges from 0 to 23"),
+    ("date >= '2030-01-01'", "the dates in date run from 2018-10-01 to 2019-03-11"),
+    ("Month >= '2030-01'", "the dates in Month run from 2019-01-01 to 2019-01-01"),
+    ("crime_type == 'Drugs' and quantity > 20",
+     "each part matches some of the 24 records (crime_type == 'Drugs': 12, quantity > 20: 3)"),
+    ("date is null", "0 of 24 records have date missing"),
+])
+def test_a_filter_matching_nothing_says_why(expr, says):
+    with pytest.raises(InputError) as ei:
+        apply_filter(_RECS, expr)
+    msg = str(ei.value)
+    assert msg.startswith(f"filter: no record matches {expr}"), msg
+    assert says in msg, msg
+    assert "Fix:" in msg
+
+
+def test_no_match_never_quotes_rare_or_private_values():
+    """Arson (one record) and the locations (one each) are never listed."""
+    with pytest.raises(InputError) as ei:
+        apply_filter(_RECS, "crime_type == 'Arsonn'")
+    assert "Arson'" not in str(ei.value)
+    with pytest.raises(InputError) as ei:
+        apply_filter(_RECS, "Location == 'On or near Street 99'")
+    assert "Street 1" not in str(ei.value) and "not listed" in str(ei.value)
+
+
+def test_allow_empty_and_empty_input():
+    assert len(apply_filter(_RECS, "quantity > 100", allow_empty=True)) == 0
+    assert len(apply_filter(_RECS.iloc[:0], "quantity > 100")) == 0  # nothing to filter
+    assert filter_mask(_RECS, "quantity > 100").sum() == 0  # the mask itself never raises
+
+
+def test_deep_nesting_is_a_clear_error_and_long_chains_work():
+    deep = "(" * 200 + "a > 1" + ")" * 200
+    with pytest.raises(InputError, match=r"nests brackets or 'not' more than 40 levels"):
+        parse_filter(deep)
+    with pytest.raises(InputError, match="more than 40 levels"):
+        parse_filter("not " * 500 + "a > 1")
+    chain = " or ".join(f"a == {i}" for i in range(5000))  # no recursion, however long
+    assert filter_mask(_DF, chain).tolist() == _DF["a"].isin(range(5000)).tolist()
+    and_chain = " and ".join(["b >= 0"] * 3000)
+    assert filter_mask(_DF, and_chain).tolist() == (_DF["b"] >= 0).tolist()
+    assert filter_columns(chain) == ["a"]
+    ok = "(" * 40 + "a > 1" + ")" * 40
+    assert filter_mask(_DF, ok).tolist() == (_DF["a"] > 1).tolist()

@@ -1,4 +1,4 @@
-"""Tests of mapping.funnel: PHE exact Poisson funnel limits.
+"""Tests of mapping.audit.funnel: PHE exact Poisson funnel limits.
 
 References used as independent checks
 -------------------------------------
@@ -33,8 +33,8 @@ from numpy.testing import assert_allclose
 import geopandas as gpd
 from shapely.geometry import box
 
-from layers.errors import InputError
-from mapping.funnel import funnel_chart, funnel_limits, funnel_table, poisson_ci
+from layers.common.errors import InputError
+from mapping.audit.funnel import funnel_chart, funnel_limits, funnel_table, poisson_ci
 from tests.conftest import shared_path
 
 
@@ -148,7 +148,7 @@ def test_funnel_table_drops_missing_population_and_keeps_geometry():
 def test_real_bristol_lsoa_drugs_funnel(tmp_path):
     import glob
 
-    from mapping.charts import chart_save
+    from mapping.render.charts import chart_save
 
     files = sorted(glob.glob(str(shared_path("police_uk") / "*.csv")))
     df = pd.concat([pd.read_csv(f, usecols=["LSOA code", "LSOA name", "Crime type"])
@@ -175,7 +175,7 @@ def test_real_bristol_lsoa_drugs_funnel(tmp_path):
 def test_overdispersion_hand_worked_and_adjusted_limits():
     from scipy.stats import norm
 
-    from mapping.funnel import funnel_overdispersion
+    from mapping.audit.funnel import funnel_overdispersion
 
     # ten areas of 10,000 people: counts far more spread than Poisson around 10
     counts = np.array([2, 4, 6, 8, 10, 10, 12, 14, 16, 28])
@@ -198,3 +198,39 @@ def test_overdispersion_hand_worked_and_adjusted_limits():
     assert (plain["outside"] != "within").sum() >= (t["outside"] != "within").sum()
     # Poisson-like data: no extra variance
     assert funnel_overdispersion([10, 10, 10, 10], [1e4] * 4)["tau2"] == 0.0
+
+
+def test_overdispersion_reported_and_spiegelhalter_offered_on_bristol():
+    """Bristol LSOAs, all police.uk crime over four months: far more variation than Poisson.
+    The notes give phi and the number of areas the Spiegelhalter (2005) random-effects limits
+    would leave outside, checked by hand: rate +/- z sqrt(r / N + tau2)."""
+    import glob
+
+    from scipy.stats import chi2, norm
+
+    from boundaries.population import read_population
+    from tests.conftest import bristol_drug_counts, shared_path
+
+    lsoa = bristol_drug_counts()
+    files = sorted(glob.glob(str(shared_path("police_uk") / "*-street.csv")))
+    df = pd.concat([pd.read_csv(f, usecols=["LSOA code"]) for f in files])
+    lsoa["all"] = df["LSOA code"].value_counts().reindex(lsoa["LSOA11CD"]).fillna(0).to_numpy()
+    pop = read_population(shared_path("population", "mysociety_lsoa_population_mid2019_uk.csv"))
+    lsoa["population"] = pop.set_index("code")["population"].reindex(lsoa["LSOA11CD"]).to_numpy()
+    t = funnel_table(lsoa, count="all", population="population", name="LSOA11CD")
+    meta = t.attrs["meta"]
+    od = meta["overdispersion"]
+    note = " ".join(meta["notes"])
+    assert od["phi"] > 10 and f"overdispersion phi = {od['phi']:.1f}" in note
+    assert chi2.sf(od["n_areas"] * od["phi"], od["n_areas"] - 1) < 1e-6
+    r = lsoa["all"].sum() / lsoa["population"].sum()
+    half = norm.ppf(0.999) * np.sqrt(r / lsoa["population"] + od["tau2"])
+    rate = lsoa["all"] / lsoa["population"]
+    n_adj = int(((rate > r + half) | (rate < r - half)).sum())
+    assert f"would leave {n_adj} outside the 99.8% limits" in note
+    assert n_adj < meta["n_outside"]["high 99.8%"] + meta["n_outside"]["low 99.8%"]
+    drugs = funnel_table(lsoa, count="drugs", population="population", name="LSOA11CD")
+    assert "consistent with Poisson variation" in drugs.attrs["meta"]["notes"][0]
+    adj = funnel_table(lsoa, count="all", population="population", name="LSOA11CD",
+                       overdispersion=True)
+    assert "the limits are widened for it" in adj.attrs["meta"]["notes"][0]

@@ -13,10 +13,11 @@ from scipy import stats
 import geopandas as gpd
 from shapely.geometry import box
 
-from layers.errors import AnalysisError
-from mapping.gistar import fdr_bh, gi_bins, gistar, hotspot_gistar, hotspot_gistar_grid
-from mapping.weights import build_weights
+from layers.common.errors import AnalysisError
+from mapping.stats.gistar import fdr_bh, gi_bins, gistar, hotspot_gistar, hotspot_gistar_grid
+from mapping.stats.weights import build_weights
 from tests.conftest import bristol_drug_counts
+from tests.mapping.esda_reference import esda_two_sided_with_ties
 
 CRS = "EPSG:27700"
 
@@ -62,9 +63,9 @@ def test_hand_worked_3x3(grid3):
     assert_allclose(out["gi_z"], expected, rtol=0, atol=1e-12)
     assert_allclose(out["gi_p"], 2 * stats.norm.sf(np.abs(expected)))
     assert list(out.columns) == ["cell", "value", "gi_z", "gi_p", "gi_p_fdr", "gi_bin", "gi_sig",
-                                 "geometry"]
+                                 "gi_flat", "geometry"]
     assert out["cell"].tolist() == list("abcdefghi")
-    meta = out.attrs["hotmap_meta"]
+    meta = out.attrs["meta"]
     assert meta["params"]["fdr"] == "Benjamini-Hochberg" and "Gi*" in meta["method"]
 
 
@@ -100,12 +101,15 @@ def test_permutations_equal_esda_with_same_seed():
     lsoa = bristol_drug_counts()
     w = build_weights(lsoa, "queen")
     y = lsoa["drugs"].to_numpy(float)
-    res = gistar(y, w, permutations=199, seed=42)
+    res = gistar(y, w, permutations=199, seed=42, keep_simulations=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = esda.G_Local(y, w.to_libpysal(), transform="B", star=True, permutations=199,
-                           seed=42)
-    assert_allclose(res["p_sim"], ref.p_sim, atol=1e-6)  # esda stores float32
+                           seed=42, keep_simulations=True)
+    # the same simulations as esda; ties (many zeros) counted, two-sided
+    assert_allclose(res["sims"], ref.rGs, rtol=0, atol=1e-15)
+    assert_allclose(res["p_sim"], esda_two_sided_with_ties(ref.Gs, ref.rGs), atol=1e-12)
+    assert (res["p_sim"] >= np.minimum(1, 2 * ref.p_sim) - 1e-6).all()  # ties only add
     again = gistar(y, w, permutations=199, seed=42)["p_sim"]
     assert (again == res["p_sim"]).all()
 
@@ -129,14 +133,15 @@ def test_fdr_on_by_default_and_off(grid3):
     assert (on["gi_p_fdr"] >= on["gi_p"] - 1e-15).all()
     assert_allclose(off["gi_bin"], gi_bins(off["gi_z"], off["gi_p"]))
     assert_allclose(on["gi_bin"], gi_bins(on["gi_z"], on["gi_p_fdr"]))
-    assert off.attrs["hotmap_meta"]["params"]["fdr"] == "off"
+    assert off.attrs["meta"]["params"]["fdr"] == "off"
 
 
 def test_refusals(grid3):
     with pytest.raises(AnalysisError, match="geographic CRS"):
         hotspot_gistar(grid3.set_crs("EPSG:4326", allow_override=True), "v")
-    with pytest.raises(AnalysisError, match="no neighbours.*Fix: use distance:100 or more"):
-        hotspot_gistar(grid3, "v", weights="distance:50")
+    with pytest.raises(AnalysisError, match=r"no neighbours.*\(c\d.*Fix: choose a distance band of at least 100 m"):
+        hotspot_gistar(grid3.assign(c=[f"c{i}" for i in range(9)]), "v", weights="distance:50",
+                       id_column="c")
     flat = grid3.assign(v=1.0)
     with pytest.raises(AnalysisError, match="all values are equal"):
         hotspot_gistar(flat, "v", weights="rook")

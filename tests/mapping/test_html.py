@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from export_fixtures import gistar_layer, rates_layer, services_layer, surface_layer
-from mapping.compose import MapComposition
-from mapping.disclosure import apply_rules
-from mapping.html import build_html, export_html
-from mapping.render import layer_render_info, render_composition
+from mapping.render.compose import MapComposition
+from mapping.disclosure.rules import apply_rules
+from mapping.export.html import build_html, export_html
+from mapping.render.draw import layer_render_info, render_composition
 
 pytest.importorskip("folium")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -114,7 +114,7 @@ def test_large_grid_is_drawn_as_one_image_with_the_same_colours(tmp_path, monkey
     import numpy as np
     from PIL import Image
 
-    import mapping.html as mh
+    import mapping.export.html as mh
     from layers.model import Layer
 
     monkeypatch.setattr(mh, "GRID_AS_IMAGE", 5)

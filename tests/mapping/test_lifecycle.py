@@ -1,4 +1,4 @@
-"""Tests of mapping.lifecycle: status at a date, closures, Kaplan-Meier (vs lifelines)."""
+"""Tests of mapping.audit.lifecycle: status at a date, closures, Kaplan-Meier (vs lifelines)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from numpy.testing import assert_allclose
 import geopandas as gpd
 from shapely.geometry import Point
 
-from layers.errors import InputError
-from mapping.lifecycle import (kaplan_meier, lifecycle_closures, lifecycle_operating,
+from layers.common.errors import InputError
+from mapping.audit.lifecycle import (kaplan_meier, lifecycle_closures, lifecycle_operating,
                                lifecycle_reopening, lifecycle_status_at)
 
 
@@ -123,7 +123,7 @@ def test_bad_inputs(premises):
 
 
 def test_lifecycle_analysis_wrapper(premises):
-    from mapping.lifecycle import lifecycle_analysis
+    from mapping.audit.lifecycle import lifecycle_analysis
 
     calls = []
     res = lifecycle_analysis(premises, progress=lambda f, m: calls.append(f))
@@ -132,3 +132,22 @@ def test_lifecycle_analysis_wrapper(premises):
     assert calls[0] == 0.0 and calls[-1] == 1.0
     sub = lifecycle_analysis(premises, census_date="2019-03-31", filter="opened >= '2018-02-01'")
     assert sub.meta["base_n"] == 3
+
+
+def test_the_closures_panel_hides_quarters_with_few_orders():
+    """Bars of 1 to 4 closure orders would tell the table's "<5": no bar, a "<5" label."""
+    import pandas as pd
+
+    from mapping.audit.lifecycle import lifecycle_chart, lifecycle_closures, lifecycle_reopening
+
+    dates = ["2020-01-10"] * 6 + ["2020-04-10"] * 2 + ["2020-07-10"] * 7
+    ch = pd.DataFrame({"closure_order": pd.to_datetime(dates), "reopened": pd.NaT})
+    clos = lifecycle_closures(ch, census_date="2021-01-01")
+    fig = lifecycle_chart(lifecycle_reopening(ch, census_date="2021-01-01"), clos, threshold=5)
+    ax2 = fig.axes[1]
+    heights = sorted(round(p.get_height()) for p in ax2.patches)
+    assert heights == [0, 6, 7]
+    labels = [t.get_text() for t in ax2.texts]
+    assert "<5" in labels and "2" not in labels
+    fig_open = lifecycle_chart(lifecycle_reopening(ch, census_date="2021-01-01"), clos)
+    assert sorted(round(p.get_height()) for p in fig_open.axes[1].patches) == [2, 6, 7]

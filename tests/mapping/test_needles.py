@@ -1,4 +1,4 @@
-"""Tests of mapping.needles: response times against pandas on the same data."""
+"""Tests of mapping.audit.needles: response times against pandas on the same data."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from numpy.testing import assert_allclose
 import geopandas as gpd
 from shapely.geometry import Point, box
 
-from layers.errors import InputError
-from mapping.needles import (needle_finds_by_area, needle_response, needle_response_summary,
+from layers.common.errors import InputError
+from mapping.audit.needles import (needle_finds_by_area, needle_response, needle_response_summary,
                              needle_slow_areas)
 
 

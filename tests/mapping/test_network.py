@@ -10,9 +10,9 @@ from numpy.testing import assert_allclose
 import geopandas as gpd
 from shapely.geometry import LineString, MultiLineString, Point, box
 
-from layers.errors import InputError
-from mapping.coverage import coverage
-from mapping.network import build_network, network_nearest, network_pairs
+from layers.common.errors import InputError
+from mapping.stats.coverage import coverage
+from mapping.stats.network import build_network, network_nearest, network_pairs
 
 CRS = "EPSG:27700"
 
@@ -115,7 +115,7 @@ def test_network_2sfca_matches_pysal_access_on_network_costs():
     from scipy.sparse.csgraph import dijkstra
     from scipy.spatial import cKDTree
 
-    from mapping.coverage import two_step_fca
+    from mapping.stats.coverage import two_step_fca
 
     rng = np.random.default_rng(11)
     pts = rng.uniform(0, 6000, size=(60, 2))

@@ -9,7 +9,8 @@ from PIL import Image
 from export_fixtures import (areas_gdf, gistar_layer, rates_layer, secret_points_layer,
                              services_layer, surface_layer)
 from layers.model import Layer, LayerStack
-from mapping.outputs import default_composition, write_outputs
+from mapping.export.outputs import default_composition, write_outputs
+from mapping.render.draw import resolve_style
 
 
 def _wards():
@@ -23,10 +24,14 @@ def test_default_composition_per_result_kind():
     rates = default_composition(rates_layer(), [w], fictional=True)
     assert rates.title == "Offences per 1,000 residents" and rates.subtitle == "2019"
     assert rates.layers == ["rates", "wards"] and rates.fictional
-    assert rates.style_overrides["rates"]["palette"] == "YlOrRd"
+    # the composition does not choose the classes: resolve_style does, for canvas and export
+    assert "scheme" not in rates.style_overrides["rates"]
+    assert resolve_style(rates_layer(), rates.style_overrides["rates"]).scheme == "fisher_jenks"
     assert rates.style_overrides["wards"]["color"] == "none"  # outlines on top
     kde = default_composition(surface_layer(), [w])
-    assert kde.style_overrides["kde"]["transparent_low"] is True
+    assert "kde" not in kde.style_overrides
+    st = resolve_style(surface_layer(), kde.style_overrides.get("kde"))
+    assert (st.scheme, st.transparent_low) == ("equal_interval", True)
     gi = gistar_layer()
     gi.style.scheme = "quantiles"  # the default composition still picks the Gi* classes
     assert default_composition(gi, [w]).style_overrides["gistar"]["scheme"] == "gistar"
@@ -77,14 +82,15 @@ def test_audit_pack_has_each_map_with_caption_notes_and_tables(run):
     doc = Document(str(out / "audit_pack.docx"))
     assert len(doc.inline_shapes) == 3
     h1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert h1[:3] == ["Offences per 1,000 residents", "Gi* hot spots", "Needle finds KDE"]
+    h2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]  # under their strand
+    assert h2[:3] == ["Offences per 1,000 residents", "Gi* hot spots", "Needle finds KDE"]
     assert "Methods" in h1 and "Data sources and licences" in h1
     class_tables = [t for t in doc.tables if t.rows[0].cells[0].text == "Class"]
     assert len(class_tables) == 3
     gi = class_tables[1]
     assert [r.cells[1].text for r in gi.rows[1:]][3] == "Not significant"
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "quartic KDE" in text and "Office for National Statistics" in text
+    assert "quartic kde" in text.lower() and "Office for National Statistics" in text
 
 
 def test_layers_without_a_table_are_skipped_not_crashed(tmp_path):

@@ -6,8 +6,8 @@ from docx import Document
 from matplotlib.figure import Figure
 
 from layers.model import Layer
-from mapping.disclosure import DisclosureRules
-from mapping.outputs import write_outputs
+from mapping.disclosure.rules import DisclosureRules
+from mapping.export.outputs import write_outputs
 
 
 def _chart(path):
@@ -33,9 +33,11 @@ def test_chart_and_its_tables_go_into_the_pack(tmp_path):
     assert out / "charts" / "trend_chart.png" in written
     assert (out / "charts" / "trend_chart.png").read_bytes() == png.read_bytes()
     doc = Document(out / "audit_pack.docx")
-    heads = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert "Arrests per month" in heads
+    heads = [p.text for p in doc.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
+    assert "Arrests per month" in heads  # its section (under its strand's chapter)
     assert len(doc.inline_shapes) == 1
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     assert "<5" in cells and "3" not in cells, "the count of 3 must be suppressed in the pack"
-    assert "50" not in cells, "a table from another analysis is not attached to this chart"
+    first = [c.text for row in doc.tables[0].rows for c in row.cells]
+    assert "50" not in first, "a table from another analysis is not attached to this chart"
+    assert "other" in heads  # ... its analysis has a section of its own

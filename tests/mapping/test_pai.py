@@ -8,9 +8,9 @@ import pytest
 import geopandas as gpd
 from shapely.geometry import box
 
-from layers.errors import AnalysisError
-from mapping.pai import pai_areas, pai_surface
-from mapping.surface import Surface
+from layers.common.errors import AnalysisError
+from mapping.stats.pai import pai_areas, pai_surface
+from mapping.core.surface import Surface
 
 CRS = "EPSG:27700"
 
@@ -71,3 +71,23 @@ def test_pai_areas_hand_worked():
     assert res["pai"] == pytest.approx(0.5 / 0.25)
     with pytest.raises(AnalysisError, match="no area is marked"):
         pai_areas(areas, [False] * 4, later)
+
+
+def test_study_area_from_a_boundary_or_a_warning():
+    """An unmasked surface (a KDE without a boundary) and no boundary: A is the whole grid
+    rectangle, said in the result and warned about.  With a boundary (the west half), A is
+    its 50 cells, by hand: a = 2 cells (top 3% of 50), and the later events outside drop out."""
+    vals = np.arange(100, dtype=np.float32).reshape(10, 10)[::-1].copy()
+    s = Surface(values=vals, x0=0, y0=0, cell_size=100)
+    later = _pts([(450, 950), (350, 950), (950, 950), (50, 50)])
+    with pytest.warns(UserWarning, match="whole grid rectangle"):
+        whole = pai_surface(s, later)
+    assert whole["study_area"].startswith("the whole grid rectangle")
+    assert whole["study_km2"] == pytest.approx(1.0)
+    west = gpd.GeoDataFrame(geometry=[box(0, 0, 500, 1000)], crs=CRS)
+    res = pai_surface(s, later, boundary=west)
+    assert res["study_area"].startswith("the boundary") and res["cells"] == 50
+    # west half: values of the top row x 0-500 are 90..94; top ceil(1.5) = 2 cells: 94, 93
+    assert res["hot_cells"] == 2 and res["threshold"] == 93
+    assert res["n_total"] == 3 and res["outside"] == 1 and res["n_hot"] == 2
+    assert res["pai"] == pytest.approx((2 / 3) / (2 / 50))

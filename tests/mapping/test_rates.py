@@ -14,9 +14,9 @@ from scipy import stats
 import geopandas as gpd
 from shapely.geometry import Point, box
 
-from layers.errors import AnalysisError, InputError
-from mapping.periods import assign_periods, same_period_last_year
-from mapping.rates import area_rates, assign_points, byar_ci, count_points, exact_poisson_ci, \
+from layers.common.errors import AnalysisError, InputError
+from mapping.core.periods import assign_periods, same_period_last_year
+from mapping.stats.rates import area_rates, assign_points, byar_ci, count_points, exact_poisson_ci, \
     wilson_ci
 from tests.conftest import shared_path
 
@@ -133,9 +133,9 @@ def test_assignment_matches_geopandas_sjoin_on_awkward_areas(tmp_path, monkeypat
     pos = assign_points(areas, pts)
     assert (pos >= 0).sum() > 15_000
     np.testing.assert_array_equal(pos, ref.astype(int).to_numpy())
-    import mapping.rates
+    import mapping.stats.rates
 
-    monkeypatch.setattr(mapping.rates, "_CANDIDATE_CHUNK", 997)  # many small chunks
+    monkeypatch.setattr(mapping.stats.rates, "_CANDIDATE_CHUNK", 997)  # many small chunks
     np.testing.assert_array_equal(assign_points(areas, pts), pos)
     monkeypatch.undo()
     csv = tmp_path / "p.csv"
@@ -161,7 +161,7 @@ def test_area_rates_columns_and_small_numbers(squares):
                     [lo / 4000 * 1e4, hi / 4000 * 1e4])
     assert out["small_number"].tolist() == [False, True, True]
     assert out.attrs["assignment"] == {"read": 14, "assigned": 14, "unassigned": 0}
-    assert "Byar" in out.attrs["hotmap_meta"]["method"]
+    assert "Byar" in out.attrs["meta"]["method"]
     with pytest.raises(AnalysisError, match="codes do not match"):
         area_rates(squares, pts, "code", population=pd.Series({"X": 1.0}))
 

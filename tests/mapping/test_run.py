@@ -4,7 +4,7 @@ import pytest
 
 from layers.project import AnalysisStep
 from layers.workspace import Workspace
-from mapping.run import run_step
+from mapping.pipeline.runner import run_step
 from resources.demo import DEMO_PROJECT
 
 

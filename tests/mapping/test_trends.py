@@ -1,4 +1,4 @@
-"""Tests of mapping.trends: monthly counts, quarters vs a year earlier, seasonality."""
+"""Tests of mapping.audit.trends: monthly counts, quarters vs a year earlier, seasonality."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from numpy.testing import assert_allclose
 import geopandas as gpd
 from shapely.geometry import Point, box
 
-from layers.errors import InputError
-from mapping.trends import (poisson_rate_test, select_records, trend_analysis, trend_events,
+from layers.common.errors import InputError
+from mapping.audit.trends import (poisson_rate_test, select_records, trend_analysis, trend_events,
                             trend_monthly, trend_quarterly, trend_seasonal)
 
 
@@ -153,8 +153,13 @@ def test_financial_year_quarters():
 
 def test_nothing_selected_is_a_clear_error():
     g = _records(["2019-01-01"])
-    with pytest.raises(InputError, match="no records with a date matching"):
+    # the filter's own error, with the values the records hold (mapping.core.filters, issue 16)
+    with pytest.raises(InputError, match="filter: no record matches crime_type == 'Theft'"):
         trend_analysis(g, filter="crime_type == 'Theft'")
-    # with an explicit period, an empty selection is a run of zero months
-    m = trend_monthly(g, filter="crime_type == 'Theft'", start="2019-01-01", end="2019-03-31")
+    # a filter that matches no record is refused even over an explicit period (issue 16:
+    # a misspelt filter must not give a run of zero months); a period with no records is
+    # still a run of zeros
+    with pytest.raises(InputError, match="no record matches crime_type == 'Theft'"):
+        trend_monthly(g, filter="crime_type == 'Theft'", start="2019-01-01", end="2019-03-31")
+    m = trend_monthly(g, start="2019-03-01", end="2019-05-31")
     assert m["count"].tolist() == [0, 0, 0]

@@ -1,4 +1,4 @@
-"""Tests of mapping.venues against brute-force distances, and on real pharmacies."""
+"""Tests of mapping.audit.venues against brute-force distances, and on real pharmacies."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from numpy.testing import assert_allclose
 import geopandas as gpd
 from shapely.geometry import Point, Polygon, box
 
-from layers.errors import AnalysisError, InputError
-from mapping.venues import venue_activity, venue_counts
+from layers.common.errors import AnalysisError, InputError
+from mapping.audit.venues import venue_activity, venue_counts
 from tests.conftest import shared_path
 
 

@@ -83,7 +83,7 @@ def check_outcome(func, path, *, target: str, **kwargs):
 
     Returns the LoadResult, or None when an InputError was raised.
     """
-    from layers.errors import InputError
+    from layers.common.errors import InputError
     from layers.result import LoadResult
 
     count(target)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from relhelp import run_cli
 
-from layers.errors import HotmapError, InputError
+from layers.common.errors import HotmapError, InputError
 from layers.project import Project, open_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def _copy_v1(dst: Path) -> Path:
 def test_cancelled_step_adds_no_layer_and_no_file(tmp_path):
     """run_step with the cancel flag set: Cancelled, no new layer, nothing written."""
     from layers.workspace import Workspace
-    from mapping.run import Cancelled, run_step
+    from mapping.pipeline.runner import Cancelled, run_step
 
     path = _copy_v1(tmp_path / "proj")
     ws = Workspace.open(path)
@@ -52,7 +52,7 @@ def test_cancelled_step_adds_no_layer_and_no_file(tmp_path):
 @pytest.mark.parametrize("cancel_at", ["loading", "loading, no analyses", "analysing"])
 def test_cancelled_run_writes_no_output(tmp_path, cancel_at):
     """run_project cancelled while loading or between analyses: Cancelled, no output files."""
-    from mapping.run import Cancelled, run_project
+    from mapping.pipeline.runner import Cancelled, run_project
 
     path = _copy_v1(tmp_path / "proj")
     if cancel_at == "loading, no analyses":
@@ -73,14 +73,14 @@ def test_cancelled_run_writes_no_output(tmp_path, cancel_at):
 
 def test_export_interrupted_leaves_no_partial_file(tmp_path, monkeypatch):
     """An export that fails half-way leaves only complete files, and no temporary file."""
-    import mapping.report
+    import mapping.export.report
     from layers.workspace import Workspace
-    from mapping.run import run_step, write_project_outputs
+    from mapping.pipeline.runner import run_step, write_project_outputs
 
     ws = Workspace.open(_copy_v1(tmp_path / "proj"))
     for step in ws.project.analyses:
         run_step(ws, step)
-    real = mapping.report.atomic_write_path
+    real = mapping.export.report.atomic_write_path
 
     def interrupted(path):
         ctx = real(path)
@@ -90,7 +90,7 @@ def test_export_interrupted_leaves_no_partial_file(tmp_path, monkeypatch):
         ctx.__exit__(type(err), err, None)
         raise err
 
-    monkeypatch.setattr(mapping.report, "atomic_write_path", interrupted)
+    monkeypatch.setattr(mapping.export.report, "atomic_write_path", interrupted)
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         write_project_outputs(ws, out)

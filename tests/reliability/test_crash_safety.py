@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from layers.atomic import atomic_write_path, atomic_write_text
-from layers.errors import InputError, ProjectError
+from layers.common.atomic import atomic_write_path, atomic_write_text
+from layers.common.errors import InputError, ProjectError
 from layers.project import AnalysisStep, Project, RecordSource, open_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ _ZYGOTE = textwrap.dedent(r"""
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from layers.atomic import atomic_write_path
+        from layers.common.atomic import atomic_write_path
         figs = []
         for k in range(2):
             fig, ax = plt.subplots(figsize=(6, 4))
@@ -277,7 +277,7 @@ def test_project_save_error_is_project_safe(tmp_path):
 def test_stale_temporary_files_are_removed_and_live_ones_kept(tmp_path):
     """What a killed writer leaves is cleared by the next write of the same file; a live
     writer's temp file, another machine's recent one and unrelated files stay."""
-    from layers import atomic
+    from layers.common import atomic
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)

@@ -24,7 +24,7 @@ from shapely.geometry import Point, box
 import geopandas as gpd
 
 from boundaries.io import load_boundaries
-from layers.errors import InputError
+from layers.common.errors import InputError
 from layers.records import RECORD_KINDS, load_records
 
 pytestmark = pytest.mark.fuzz

@@ -8,9 +8,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from layers.errors import ResourceLimitError
-from layers.logs import RedactionFilter, configure_logging, log_path, redact
-from mapping.limits import (
+from layers.common.errors import ResourceLimitError
+from layers.common.logs import RedactionFilter, configure_logging, log_path, redact
+from mapping.core.limits import (
     KDE_BYTES_PER_CELL, MEMORY_FRACTION, available_memory, check_grid_size, check_memory,
     suggest_cell_size)
 
@@ -67,7 +67,7 @@ def test_small_grid_passes_and_limit_is_consistent(monkeypatch):
 
 def test_hotspot_kde_refuses_huge_grid_early():
     """hotmap's KDE refuses a 10^9-cell request with a ResourceLimitError, not MemoryError."""
-    from mapping.kde import hotspot_kde
+    from mapping.stats.kde import hotspot_kde
 
     xy = np.array([[450000.0, 280000.0], [481000.0, 311000.0]])
     with pytest.raises(ResourceLimitError, match="cells"):
@@ -96,8 +96,10 @@ def test_empty_grid_is_an_error():
     ("postcodes bs105aa and SW1A 1AA", ["bs105aa", "SW1A 1AA"], []),
     ("crime 3f9c1a0b2e4d5c6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f", ["3f9c1a0b"], []),
     ("easting '454289' in row 3", ["454289"], ["row 3"]),
-    ("E01014485 joined, EPSG:27700, 263 areas, row 12, A4 at 300 dpi, 2022-04-01",
-     [], ["E01014485", "EPSG:27700", "263 areas", "row 12", "300 dpi", "2022-04-01"]),
+    # a full date is a person-level field (the day of an arrest): redacted since issue 16;
+    # months and public codes stay readable
+    ("E01014485 joined, EPSG:27700, 263 areas, row 12, A4 at 300 dpi, 2022-04-01, 2019-01",
+     ["2022-04-01"], ["E01014485", "EPSG:27700", "263 areas", "row 12", "300 dpi", "2019-01"]),
 ])
 def test_redact(text, gone, kept):
     out = redact(text)
@@ -147,7 +149,7 @@ def test_filter_survives_bad_format_args():
 def test_hotspot_kde_refuses_caller_grid_and_huge_bandwidth():
     """A caller-supplied 10^9-cell GridSpec, or a kernel wider than memory, is refused
     with a suggested cell size, before any allocation."""
-    from mapping.kde import GridSpec, hotspot_kde
+    from mapping.stats.kde import GridSpec, hotspot_kde
 
     xy = np.array([[450000.0, 280000.0], [451000.0, 281000.0]])
     tracemalloc.start()

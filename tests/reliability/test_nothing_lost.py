@@ -107,7 +107,7 @@ def test_several_files_one_layer_reconcile_per_file(a, b):
 def test_count_per_area_accounts_for_every_point(pts, holes):
     """area_rates: assigned + unassigned == points; counts sum to assigned; the unassigned
     are exactly the points no area covers (independent shapely check)."""
-    from mapping.rates import area_rates, count_points
+    from mapping.stats.rates import area_rates, count_points
 
     areas = AREAS if not holes else AREAS.iloc[[0, 2]].reset_index(drop=True)
     points = gpd.GeoDataFrame({"source_file": "f.csv", "source_row": np.arange(1, len(pts) + 1)},
@@ -133,7 +133,7 @@ def test_count_per_area_accounts_for_every_point(pts, holes):
        kind=st.sampled_from(["month", "quarter", "year", "financial_year"]))
 def test_periods_keep_records_without_dates(dates, kind):
     """assign_periods labels every record; a missing date is <NA>, never dropped."""
-    from mapping.periods import assign_periods
+    from mapping.core.periods import assign_periods
 
     s = pd.Series(pd.to_datetime(pd.Series(dates, dtype=object)), dtype="datetime64[ns]")
     lab = assign_periods(s, kind)
@@ -176,8 +176,8 @@ def test_count_step_reports_unassigned_records(tmp_path):
                       min_size=1, max_size=40))
 def test_monthly_trend_counts_every_dated_record_and_reports_the_rest(dates):
     """trend_monthly: counted + 'n_missing_date' == records; undated ones are reported."""
-    from layers.errors import InputError
-    from mapping.trends import trend_monthly
+    from layers.common.errors import InputError
+    from mapping.audit.trends import trend_monthly
 
     df = pd.DataFrame({"date": pd.Series(pd.to_datetime(pd.Series(dates, dtype=object)),
                                          dtype="datetime64[ns]"),

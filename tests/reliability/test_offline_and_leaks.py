@@ -193,7 +193,7 @@ def test_log_has_no_sensitive_values(demo_run, sensitive):
 
 def test_error_reports_in_the_log_are_redacted(tmp_path, monkeypatch, sensitive):
     """An error whose text quotes a sensitive row is logged without its values."""
-    import mapping.run
+    import mapping.pipeline.runner
 
     r = sensitive.iloc[3]
     secret = (f"bad row {r['id']} at {r['x']},{r['y']} ({r['lat']:.7f}, {r['lon']:.7f}) "
@@ -204,7 +204,7 @@ def test_error_reports_in_the_log_are_redacted(tmp_path, monkeypatch, sensitive)
     def fail(*a, **k):
         raise RuntimeError(secret)
 
-    monkeypatch.setattr(mapping.run, "run_project", fail)
+    monkeypatch.setattr(mapping.pipeline.runner, "run_project", fail)
     code, _, err = run_cli(["run", DEMO_PROJECT, "--out", tmp_path / "out"])
     assert code == 1 and "internal error" in err
     text = (state / "hotmap.log").read_text()

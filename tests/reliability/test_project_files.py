@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import layers.project as project_mod
-from layers.errors import HotmapError, ProjectError
+from layers.common.errors import HotmapError, ProjectError
 from layers.project import SCHEMA_VERSION, Project, ProjectWarning, open_project
 
 ROOT = Path(__file__).resolve().parents[2]

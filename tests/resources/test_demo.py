@@ -102,3 +102,51 @@ def test_demo_project_is_labelled_fictional():
     proj = open_project(DEMO_PROJECT)
     assert proj.fictional and "FICTIONAL" in proj.name
     assert {s.name for s in proj.records} == {"arrests", "needle_finds", "crack_houses", "services"}
+
+
+def test_the_extra_fields_come_from_their_own_stream(tmp_path, monkeypatch):
+    """Building without the issue-20 extras gives exactly the original columns and rows."""
+    import resources.demo_build as db
+
+    monkeypatch.setattr(db, "_extras", lambda seed, lsoa, tables: {})
+    db.build_demo(tmp_path)
+    new_cols = {"arrests.csv": ["arrested_at"], "needle_finds.csv": ["discarded_after"],
+                "crack_houses.csv": ["first_known"], "treatment_services.csv": []}
+    for name, extra in new_cols.items():
+        committed = pd.read_csv(DEMO_DIR / "data" / name, dtype=str, keep_default_na=False)
+        plain = pd.read_csv(tmp_path / "data" / name, dtype=str, keep_default_na=False)
+        pd.testing.assert_frame_equal(committed.drop(columns=extra), plain)
+    for name in ("areas.geojson", "wards.geojson"):
+        assert filecmp.cmp(DEMO_DIR / "data" / name, tmp_path / "data" / name, shallow=False)
+
+
+def test_the_extra_fields_are_plausible(demo):
+    d = DEMO_DIR / "data"
+    a = pd.read_csv(d / "arrests.csv", parse_dates=["date", "arrested_at"])
+    assert (a["arrested_at"].dt.normalize() == a["date"]).all()
+    hours = a["arrested_at"].dt.hour
+    assert hours.nunique() == 24 and (hours.between(15, 20).mean() > 2 * hours.between(3, 8)
+                                      .mean())
+    n = pd.read_csv(d / "needle_finds.csv", parse_dates=["discarded_after", "reported_at"])
+    w = n.dropna(subset=["discarded_after"])
+    gap = (w["reported_at"] - w["discarded_after"]).dt.total_seconds() / 3600
+    assert 0.4 < len(w) / len(n) < 0.8 and (gap > 0).all() and (gap > 168).any()
+    assert (w["discarded_after"].dt.date != w["reported_at"].dt.date).any()  # cross midnight
+    c = pd.read_csv(d / "crack_houses.csv")
+    fk = pd.to_datetime(c["first_known"], format="%d/%m/%Y")
+    op = pd.to_datetime(c["opened"], format="%d/%m/%Y")
+    cl = pd.to_datetime(c["closure_order"], format="%d/%m/%Y")
+    assert (fk >= op).all() and ((fk <= cl - pd.Timedelta(days=7)) | cl.isna()).all()
+    cl_counts = pd.read_csv(d / "treatment_clients.csv")
+    assert set(cl_counts["lsoa_code"]) == set(demo["lsoa"]["code"])
+    assert (cl_counts[["adults_in_treatment", "young_people_in_treatment"]] >= 0).all().all()
+    ep = pd.read_csv(d / "treatment_episodes.csv",
+                     parse_dates=["referral_date", "first_intervention_date", "exit_date"])
+    assert (ep["first_intervention_date"].dropna() >= ep.loc[
+        ep["first_intervention_date"].notna(), "referral_date"]).all()
+    assert (ep["exit_date"].dropna() >= ep.loc[ep["exit_date"].notna(),
+                                                "first_intervention_date"]).all()
+    assert set(ep["age_group"]) == {"Adults", "Young people (under 18)"}
+    pop = pd.read_csv(d / "population_by_age.csv")
+    assert pop["population"].sum() == demo["lsoa"]["population"].sum()
+    assert set(demo["arrests"]["age_band"]) <= set(pop["age_band"])

@@ -1,0 +1,1 @@
+"""The audit questions: trends, lifecycles, needle finds, venues, funnel plots, demographic breakdowns."""

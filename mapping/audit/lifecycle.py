@@ -1,0 +1,523 @@
+"""Crack-house lifecycle: operating premises, closures, reopening and its timing.
+
+Crack-house records (``load_records(kind="crack_houses")``) carry ``opened``
+(opened or first-known date), ``closure_order`` (date of the closure order)
+and ``reopened`` (date the premises were next known to be in use), all
+datetime64 and possibly NaT.  The audit asks how many premises operate at a
+date, how many are closed per quarter, what share of closed premises reopen
+within 3, 6 and 12 months, and how fast: because many are still closed at the
+census date, time to reopening is estimated by Kaplan-Meier with censoring.
+
+Crack-house locations are **sensitive**: :func:`lifecycle_status_at` marks
+its output ``sensitive`` so disclosure rules (:mod:`mapping.disclosure.rules`)
+apply to any export.
+
+References
+----------
+Kaplan EL, Meier P (1958). Nonparametric estimation from incomplete
+observations. *JASA* 53:457-481.  Greenwood M (1926). The natural duration of
+cancer. *Reports on Public Health and Medical Subjects* 33.  Kalbfleisch JD,
+Prentice RL (2002). *The Statistical Analysis of Failure Time Data*, 2nd ed.,
+s.1.4 (log(-log) confidence interval).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from layers.common.errors import InputError
+
+__all__ = ["lifecycle_status_at", "lifecycle_operating", "lifecycle_closures",
+           "lifecycle_reopening", "lifecycle_analysis", "kaplan_meier", "lifecycle_chart",
+           "KMResult", "LifecycleResult", "LIFECYCLE_STATES"]
+
+#: Status of a premises at a date, in drawing order.
+LIFECYCLE_STATES = ("active", "closed", "reopened", "not yet open")
+_DAYS_PER_MONTH = 365.25 / 12
+_LAW_REF = ("Anti-social Behaviour, Crime and Policing Act 2014, Part 4, Chapter 3 "
+            "(closure of premises associated with nuisance or disorder)")
+_KM_REFS = ["Kaplan & Meier (1958) JASA 53:457-481",
+            "Greenwood (1926) variance; log(-log) interval, Kalbfleisch & Prentice (2002) s.1.4"]
+
+
+def _date_col(df, name: str) -> pd.Series:
+    if name not in df.columns:
+        raise InputError(f"the crack-house records have no '{name}' column", column=name,
+                         fix="load them with kind='crack_houses' and map the opened, "
+                             "closure_order and reopened dates")
+    s = df[name]
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        s = pd.to_datetime(s, errors="coerce")
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_localize(None)
+    return s
+
+
+def _dates(records, opened="opened", closure="closure_order", reopened="reopened"):
+    o = _date_col(records, opened) if opened in records.columns else \
+        pd.Series(pd.NaT, index=records.index)
+    c = _date_col(records, closure)
+    r = _date_col(records, reopened) if reopened in records.columns else \
+        pd.Series(pd.NaT, index=records.index)
+    return o, c, r
+
+
+def lifecycle_status_at(records, date, *, opened: str = "opened", closure: str = "closure_order",
+                        reopened: str = "reopened"):
+    """Status of every premises at a date: active, closed, reopened or not yet open.
+
+    Parameters
+    ----------
+    records : GeoDataFrame
+        Crack-house records; never changed.
+    date : str or Timestamp
+        The date (inclusive: an event on this date has happened).
+    opened, closure, reopened : str
+        Date column names.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy with ``status_at`` (one of :data:`LIFECYCLE_STATES`) and
+        ``operating`` (active or reopened).  ``attrs['meta']`` has
+        ``sensitive=True``, the counts per status as ``counts`` and base n.
+
+    Notes
+    -----
+    *active*: opened (or opening date unknown) and no closure order by the
+    date; *closed*: closure order by the date and not reopened by it;
+    *reopened*: reopened by the date; *not yet open*: opened after the date.
+    A premises with no dates at all counts as active (first known = in the
+    data).
+    """
+    d = pd.Timestamp(date)
+    o, c, r = _dates(records, opened, closure, reopened)
+    status = np.full(len(records), "active", dtype=object)
+    status[(o > d).to_numpy()] = "not yet open"
+    closed = ((c <= d) & ~(r <= d)).to_numpy()
+    status[closed] = "closed"
+    status[((c <= d) & (r <= d)).to_numpy()] = "reopened"
+    out = records.copy()
+    out["status_at"] = pd.Categorical(status, categories=list(LIFECYCLE_STATES))
+    out["operating"] = np.isin(status, ["active", "reopened"])
+    counts = {k: int((status == k).sum()) for k in LIFECYCLE_STATES}
+    out.attrs["meta"] = {
+        "title": f"Crack-house premises by status at {d.date()}",
+        "method": "status from opened, closure-order and reopened dates on or before the date",
+        "units": "premises", "base_n": int(len(records)), "counts": counts,
+        "period": str(d.date()), "sensitive": True,
+        "value_column": "status_at",
+        "notes": ["Sensitive: locations of premises are subject to disclosure rules."],
+        "references": [_LAW_REF],
+    }
+    return out
+
+
+def lifecycle_operating(records, *, start=None, end=None, freq: str = "MS",
+                        opened: str = "opened", closure: str = "closure_order",
+                        reopened: str = "reopened") -> pd.DataFrame:
+    """Number of premises in each status at a series of dates.
+
+    Parameters
+    ----------
+    records : GeoDataFrame or DataFrame
+        Crack-house records.
+    start, end : str or Timestamp, optional
+        Range of dates (default: earliest to latest date in the data).
+    freq : str
+        pandas frequency of the dates (``"MS"`` = first of each month).
+
+    Returns
+    -------
+    DataFrame
+        ``date``, one count column per status, and ``operating``
+        (active + reopened).  ``attrs['meta']`` gives units and base n.
+    """
+    o, c, r = _dates(records, opened, closure, reopened)
+    alld = pd.concat([o, c, r]).dropna()
+    if not len(alld) and (start is None or end is None):
+        raise InputError("the crack-house records have no dates",
+                         fix="map the opened / closure_order / reopened date columns")
+    start = pd.Timestamp(start) if start is not None else alld.min().to_period("M").to_timestamp()
+    end = pd.Timestamp(end) if end is not None else alld.max()
+    dates = pd.date_range(start, end, freq=freq)
+    rows = []
+    for d in dates:
+        s = lifecycle_status_at(records, d, opened=opened, closure=closure, reopened=reopened)
+        cnt = s.attrs["meta"]["counts"]
+        rows.append({"date": d, **cnt, "operating": cnt["active"] + cnt["reopened"]})
+    out = pd.DataFrame(rows, columns=["date", *LIFECYCLE_STATES, "operating"])
+    out.attrs["meta"] = {"title": "Crack-house premises operating over time",
+                         "method": "status of every premises at each date "
+                                   "(see lifecycle_status_at)",
+                         "units": "premises", "base_n": int(len(records)),
+                         "period": f"{start.date()} to {end.date()}",
+                         "references": [_LAW_REF]}
+    return out
+
+
+def lifecycle_closures(records, *, census_date, windows=(3, 6, 12), opened: str = "opened",
+                       closure: str = "closure_order", reopened: str = "reopened") -> pd.DataFrame:
+    """Closures per quarter and the share reopened within 3, 6 and 12 months.
+
+    Parameters
+    ----------
+    records : GeoDataFrame or DataFrame
+        Crack-house records.
+    census_date : str or Timestamp
+        Date the data were complete to; follow-up ends here.
+    windows : sequence of int
+        Months after closure.
+
+    Returns
+    -------
+    DataFrame
+        One row per quarter of closure plus a final ``"All"`` row:
+        ``quarter``, ``closures``, and for each window ``w``:
+        ``followed_{w}m`` (closures with at least ``w`` months of follow-up
+        before the census date, or reopened within ``w``), ``reopened_{w}m``
+        (reopened within ``w`` months of closure) and ``pct_reopened_{w}m``
+        (reopened / followed * 100).  Closures with too little follow-up
+        are left out of that window's denominator rather than counted as
+        not reopened.  ``attrs['meta']`` gives method, units, base n and
+        ``excluded`` (rows with reopening before closure, left out).
+    """
+    census = pd.Timestamp(census_date)
+    o, c, r = _dates(records, opened, closure, reopened)
+    bad = (r < c).to_numpy()
+    keep = c.notna().to_numpy() & (c <= census).to_numpy() & ~bad
+    c, r = c[keep], r[keep].where(r[keep] <= census)
+    days = (r - c).dt.days.to_numpy(dtype=float)
+    follow = (census - c).dt.days.to_numpy(dtype=float)
+    q = c.dt.to_period("Q")
+    base = pd.DataFrame({"q": q.to_numpy()})
+    for w in windows:
+        wd = w * _DAYS_PER_MONTH
+        within = np.nan_to_num(days, nan=np.inf) <= wd
+        base[f"followed_{w}m"] = within | (follow >= wd)
+        base[f"reopened_{w}m"] = within
+    agg = base.groupby("q").sum(numeric_only=True)
+    agg.insert(0, "closures", base.groupby("q").size())
+    if len(agg):
+        allq = pd.period_range(agg.index.min(), agg.index.max(), freq="Q")
+        agg = agg.reindex(allq, fill_value=0)
+    agg.loc["All"] = agg.sum()
+    out = agg.reset_index(names="quarter")
+    out["quarter"] = [f"{p.year} Q{p.quarter}" if isinstance(p, pd.Period) else p
+                      for p in out["quarter"]]
+    for w in windows:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"pct_reopened_{w}m"] = np.where(
+                out[f"followed_{w}m"] > 0,
+                out[f"reopened_{w}m"] / out[f"followed_{w}m"] * 100, np.nan)
+    out = out.astype({c: int for c in out.columns if c.startswith(("closures", "followed",
+                                                                   "reopened_"))})
+    out.attrs["meta"] = {
+        "title": "Closure orders per quarter and reopening within "
+                 + "/".join(str(w) for w in windows) + " months",
+        "method": "closures counted by quarter of the closure-order date; reopened within w "
+                  "months = reopened date - closure date <= w x 30.44 days; denominator = "
+                  "closures with w months of follow-up before the census date (or reopened "
+                  "within w)",
+        "units": "premises; percent of followed-up closures",
+        "base_n": int(keep.sum()), "excluded": int(bad.sum()),
+        "period": f"to census date {census.date()}",
+        "params": {"census_date": str(census.date()), "windows": list(windows)},
+        "references": [_LAW_REF],
+        "count_columns": ["closures"] + [f"{p}_{w}m" for w in windows
+                                         for p in ("followed", "reopened")],
+    }
+    return out
+
+
+@dataclass
+class KMResult:
+    """Kaplan-Meier estimate.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per distinct time (0 first): ``time``, ``n_at_risk``,
+        ``events``, ``censored``, ``survival``, ``ci_low``, ``ci_high``,
+        ``cumulative`` (1 - survival: share reopened by then).
+    median : float
+        Median time (first time survival <= 0.5), NaN if not reached.
+    n, n_events : int
+        Subjects and events.
+    meta : dict
+        method, units, base n, references.
+    """
+
+    table: pd.DataFrame
+    median: float
+    n: int
+    n_events: int
+    meta: dict = field(default_factory=dict)
+
+    def survival_at(self, t: float) -> float:
+        """Survival probability at time ``t`` (right-continuous step function)."""
+        tab = self.table
+        i = np.searchsorted(tab["time"].to_numpy(), t, side="right") - 1
+        return float(tab["survival"].iloc[max(i, 0)])
+
+
+def kaplan_meier(durations, events, *, level: float = 0.95, units: str = "days") -> KMResult:
+    """Kaplan-Meier survival estimate with Greenwood log(-log) confidence limits.
+
+    Parameters
+    ----------
+    durations : array-like of float
+        Time from the origin to the event or censoring (>= 0).
+    events : array-like of bool
+        True where the event was observed, False where censored.
+    level : float
+        Confidence level.
+    units : str
+        Units of ``durations``, for the metadata.
+
+    Returns
+    -------
+    KMResult
+
+    Notes
+    -----
+    ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)``; ``Var[log S] = sum d_i /
+    (n_i (n_i - d_i))`` (Greenwood).  The interval is ``S^{exp(±z se)}`` with
+    ``se = sqrt(Var[log S]) / |log S|`` (log(-log) transform, as lifelines'
+    default), so it stays inside [0, 1].  Ties: events are counted before
+    censorings at the same time.
+    """
+    from scipy.stats import norm
+
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    if t.shape != e.shape:
+        raise InputError("durations and events differ in length")
+    if np.any(~np.isfinite(t)) or np.any(t < 0):
+        raise InputError("durations must be finite and >= 0",
+                         fix="check that end dates are not before start dates")
+    times, inv = np.unique(np.r_[0.0, t], return_inverse=True)
+    inv = inv[1:]  # drop the added origin
+    d = np.bincount(inv, weights=e, minlength=len(times)).astype(int)
+    cens = np.bincount(inv, weights=~e, minlength=len(times)).astype(int)
+    leaving = d + cens
+    # at risk at time_i = subjects whose time is >= time_i
+    n_at_risk = len(t) - np.r_[0, np.cumsum(leaving)[:-1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(n_at_risk > 0, 1 - d / n_at_risk, 1.0)
+        surv = np.cumprod(factor)
+        gw = np.cumsum(np.where(n_at_risk - d > 0, d / (n_at_risk * (n_at_risk - d)), np.inf * d))
+        z = norm.ppf(0.5 + level / 2)
+        se = np.sqrt(gw) / np.abs(np.log(surv))
+        lo = surv ** np.exp(z * se)
+        hi = surv ** np.exp(-z * se)
+    lo = np.where(surv >= 1, 1.0, np.where(surv <= 0, 0.0, lo))
+    hi = np.where(surv >= 1, 1.0, np.where(surv <= 0, 0.0, hi))
+    table = pd.DataFrame({"time": times, "n_at_risk": n_at_risk, "events": d, "censored": cens,
+                          "survival": surv, "ci_low": lo, "ci_high": hi,
+                          "cumulative": 1 - surv})
+    below = np.flatnonzero(surv <= 0.5)
+    median = float(times[below[0]]) if len(below) else np.nan
+    meta = {"method": f"Kaplan-Meier product-limit estimate; {level:.0%} Greenwood log(-log) "
+                      "confidence limits",
+            "units": f"probability; time in {units}", "base_n": int(len(t)),
+            "n_events": int(e.sum()), "references": list(_KM_REFS)}
+    return KMResult(table, median, int(len(t)), int(e.sum()), meta)
+
+
+def lifecycle_reopening(records, *, census_date, units: str = "days", level: float = 0.95,
+                        opened: str = "opened", closure: str = "closure_order",
+                        reopened: str = "reopened") -> KMResult:
+    """Time from closure order to reopening, by Kaplan-Meier.
+
+    Parameters
+    ----------
+    records : GeoDataFrame or DataFrame
+        Crack-house records.
+    census_date : str or Timestamp
+        Premises not reopened by this date are censored at it.
+    units : {"days", "months"}
+        Time units of the result (months = days / 30.44).
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    KMResult
+        ``cumulative`` is the share of closed premises reopened by each
+        time.  ``meta['excluded']`` counts records left out: closure after
+        the census date or reopening recorded before closure.
+    """
+    if units not in ("days", "months"):
+        raise InputError(f"unknown time unit '{units}'", fix="use 'days' or 'months'")
+    census = pd.Timestamp(census_date)
+    _, c, r = _dates(records, opened, closure, reopened)
+    ok = c.notna() & (c <= census)
+    bad = ok & (r < c)
+    use = (ok & ~bad).to_numpy()
+    n_excluded = int(bad.sum() + (c > census).sum())
+    c, r = c[use], r[use]
+    event = (r.notna() & (r <= census)).to_numpy()
+    end = r.where(event, census)
+    dur = (end - c).dt.days.to_numpy(dtype=float)
+    if units == "months":
+        dur = dur / _DAYS_PER_MONTH
+    if not len(dur):
+        raise InputError("no closure orders on or before the census date",
+                         column=closure, fix="check the closure_order dates and the census date")
+    km = kaplan_meier(dur, event, level=level, units=units)
+    km.meta.update({
+        "title": "Time from closure order to reopening (Kaplan-Meier)",
+        "params": {"census_date": str(census.date()), "units": units, "level": level},
+        "excluded": n_excluded,
+        "notes": [f"premises still closed at {census.date()} are censored there",
+                  f"{n_excluded} record(s) left out (closure after the census date, or "
+                  "reopening recorded before closure)"],
+    })
+    return km
+
+
+@dataclass
+class LifecycleResult:
+    """All crack-house lifecycle outputs for one census date (see :func:`lifecycle_analysis`)."""
+
+    status: object
+    operating: pd.DataFrame
+    closures: pd.DataFrame
+    reopening: KMResult
+    census_date: pd.Timestamp
+    meta: dict = field(default_factory=dict)
+
+
+def lifecycle_analysis(records, *, census_date=None, date=None, windows=(3, 6, 12),
+                       units: str = "days", filter: str | None = None,
+                       progress=None) -> LifecycleResult:
+    """Run the whole lifecycle analysis, for a dialog or a script.
+
+    Parameters
+    ----------
+    records : GeoDataFrame
+        Crack-house records.
+    census_date : str or Timestamp, optional
+        Follow-up end (default: the latest opened/closure/reopened date).
+    date : str or Timestamp, optional
+        Date of the status map (default: the census date).
+    windows : sequence of int
+        Reopening windows in months.
+    units : {"days", "months"}
+        Kaplan-Meier time units.
+    filter : str, optional
+        Filter expression (:mod:`mapping.core.filters`).
+    progress : callable(float, str), optional
+        Progress callback.
+
+    Returns
+    -------
+    LifecycleResult
+        ``status`` (sensitive GeoDataFrame), ``operating``, ``closures``,
+        ``reopening`` (:class:`KMResult`); each carries method, units, base n
+        and references in its meta.
+    """
+    from mapping.core.filters import apply_filter
+
+    recs = apply_filter(records, filter)
+    if census_date is None:
+        o, c, r = _dates(recs)
+        alld = pd.concat([o, c, r]).dropna()
+        if not len(alld):
+            raise InputError("the crack-house records have no dates",
+                             fix="map the opened / closure_order / reopened date columns")
+        census_date = alld.max()
+    census = pd.Timestamp(census_date)
+    steps = [(0.0, "status at the date"), (0.3, "operating over time"), (0.6, "closures"),
+             (0.8, "Kaplan-Meier")]
+    out = []
+    for (f, msg), fn in zip(steps, (
+            lambda: lifecycle_status_at(recs, date if date is not None else census),
+            lambda: lifecycle_operating(recs, end=census),
+            lambda: lifecycle_closures(recs, census_date=census, windows=tuple(windows)),
+            lambda: lifecycle_reopening(recs, census_date=census, units=units))):
+        if progress:
+            progress(f, msg)
+        out.append(fn())
+    if progress:
+        progress(1.0, "done")
+    meta = {"census_date": str(census.date()), "filter": filter, "base_n": int(len(recs)),
+            "references": [_LAW_REF, *_KM_REFS]}
+    return LifecycleResult(*out, census_date=census, meta=meta)
+
+
+def lifecycle_chart(km: KMResult, closures: pd.DataFrame | None = None, *,
+                    title: str | None = None, source: str | None = None, threshold: int = 0):
+    """Reopening curve (1 - Kaplan-Meier) with its interval, and closures per quarter.
+
+    Parameters
+    ----------
+    km : KMResult
+        :func:`lifecycle_reopening` output.
+    closures : DataFrame, optional
+        :func:`lifecycle_closures` output, drawn as a second panel.
+    title, source : str, optional
+        Title and attribution line.
+    threshold : int
+        Disclosure control: a quarter with 1 to ``threshold - 1`` closure orders has no
+        bar and is labelled ``"<threshold"`` (0 = off; the step passes the project's).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from mapping.render.charts import PALETTE, chart_figure, chart_finish, format_n
+
+    units = km.meta.get("params", {}).get("units", "days")
+    two = closures is not None and len(closures) > 1
+    fig, axes = chart_figure(height_cm=14.0 if two else 10.0, nrows=2 if two else 1,
+                             height_ratios=[1.6, 1] if two else None)
+    ax = axes[0] if two else axes
+    tab = km.table
+    ax.step(tab["time"], tab["cumulative"] * 100, where="post", color=PALETTE["main"], lw=2,
+            label="Reopened (Kaplan-Meier)")
+    ax.fill_between(tab["time"], (1 - tab["ci_high"]) * 100, (1 - tab["ci_low"]) * 100,
+                    step="post", color=PALETTE["sky"], alpha=0.3, lw=0, label="95% interval")
+    cens = tab[tab["censored"] > 0]
+    ax.plot(cens["time"], cens["cumulative"] * 100, "|", color=PALETTE["text"], ms=8,
+            label="Censored (still closed)")
+    for m in (3, 6, 12):
+        x = m * _DAYS_PER_MONTH if units == "days" else m
+        if x <= tab["time"].max() * 1.05:
+            ax.axvline(x, color=PALETTE["light"], lw=1, zorder=0)
+            ax.text(x, 99, f" {m} m", fontsize=7.5, color=PALETTE["grey"], va="top")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(0, max(1.0, float(tab["time"].max())) * 1.02)
+    ax.set_ylabel("% reopened")
+    ax.set_xlabel(f"{units} since closure order")
+    ax.legend(loc="lower right", frameon=True, framealpha=0.9, edgecolor="#DDDDDD", fontsize=8)
+    if two:
+        ax2 = axes[1]
+        q = closures[closures["quarter"] != "All"]
+        n = q["closures"].to_numpy()
+        small = (n > 0) & (n < threshold) if threshold else np.zeros(len(n), bool)
+        shown = np.where(small, 0, n)  # a hidden count has no bar: its height would tell it
+        ax2.bar(q["quarter"], shown, color=PALETTE["second"], width=0.6)
+        for i, (c, hid) in enumerate(zip(n, small)):
+            ax2.annotate(f"<{threshold}" if hid else f"{c:,}", (i, 0 if hid else c),
+                         xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
+        ax2.set_ylabel("closure orders")
+        ax2.set_ylim(0, max(1, shown.max(), threshold if small.any() else 0) * 1.25)
+        ax2.tick_params(axis="x", rotation=45 if len(q) > 8 else 0)
+        for lab in ax2.get_xticklabels():
+            lab.set_fontsize(7.5)
+    med = "not reached" if not np.isfinite(km.median) else f"{km.median:,.0f} {units}"
+    title = title or "Crack-house premises: time from closure order to reopening"
+    sub = (f"{format_n(km.n)} closures · {km.n_events:,} reopened, {km.n - km.n_events:,} still "
+           f"closed (censored) · median time to reopening {med}")
+    census = km.meta.get("params", {}).get("census_date", "")
+    cap = (f"Kaplan-Meier estimate of the share reopened, with 95% Greenwood log(-log) interval; "
+           f"premises still closed at the census date {census} are censored there."
+           + (" Lower panel: closure orders per quarter." if two else ""))
+    fig.subplots_adjust(hspace=0.45)
+    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
+                        legend_row=False)

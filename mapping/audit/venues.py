@@ -1,0 +1,326 @@
+"""Activity around venues: events within a distance of clubs, schools, hostels, services.
+
+For each venue, :func:`venue_activity` counts the events within ``radius``
+metres (a KD-tree on the event coordinates, scipy ``cKDTree``; non-point
+venues use a shapely STRtree ``dwithin`` query).  Events near *any* venue are
+counted once, so the share of all events "in and around venues" is honest
+where buffers overlap.  The observed share is compared with two expectations:
+
+* **area**: the share of the study area covered by the venue buffers
+  (``area(union of buffers ∩ study area) / area(study area)``), i.e. events
+  spread uniformly over the study area;
+* **population**: the share of the population living inside the buffers, each
+  area's population apportioned by the fraction of its area inside them
+  (areal weighting), i.e. events spread like residents.
+
+The ratio observed / expected and an exact binomial test (the number of
+events inside ~ Binomial(N, expected share)) say whether events concentrate
+around the venues more than chance.
+
+References
+----------
+Bentley JL (1975). Multidimensional binary search trees used for associative
+searching. *Commun ACM* 18:509-517 (k-d tree).  Goodchild MF, Lam NS-N
+(1980). Areal interpolation. *Geo-Processing* 1:297-312 (areal weighting).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from layers.common.errors import AnalysisError, InputError
+
+__all__ = ["venue_activity", "venue_counts", "venue_chart", "VenueResult"]
+
+
+def _is_points(geoms) -> bool:
+    import shapely
+
+    return bool(len(geoms) == 0 or (shapely.get_type_id(np.asarray(geoms)) == 0).all())
+
+
+def _xy(gdf) -> np.ndarray:
+    import shapely
+
+    g = gdf.geometry.to_numpy()
+    if not _is_points(g):
+        raise InputError("events must be points", fix="use a point record layer")
+    return shapely.get_coordinates(g) if len(g) else np.empty((0, 2))
+
+
+def _check_projected(*layers):
+    for lyr in layers:
+        crs = getattr(lyr, "crs", None)
+        if crs is not None and crs.is_geographic:
+            raise AnalysisError("distances need a projected CRS in metres, but a layer is in "
+                                f"{crs.name}", fix="reproject to EPSG:27700 (hotmap does this "
+                                                   "when loading)")
+
+
+def points_in_areas(points, areas, code: str) -> np.ndarray:
+    """Code of the area each point falls in (NaN outside all areas); first match wins."""
+    import geopandas as gpd
+
+    if not len(points):
+        return np.array([], dtype=object)
+    pts = gpd.GeoDataFrame(geometry=points.geometry.to_numpy(), crs=points.crs)
+    a = areas[[code, areas.geometry.name]]
+    if a.crs is not None and pts.crs is not None and a.crs != pts.crs:
+        a = a.to_crs(pts.crs)
+    j = gpd.sjoin(pts, a, how="left", predicate="within")
+    j = j[~j.index.duplicated(keep="first")]
+    return j[code].reindex(range(len(pts))).to_numpy(dtype=object)
+
+
+def venue_counts(events, venues, *, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Events within ``radius`` metres of each venue, and which events are near any venue.
+
+    Parameters
+    ----------
+    events : GeoDataFrame
+        Points.
+    venues : GeoDataFrame
+        Points (KD-tree) or other geometries (STRtree ``dwithin``).
+    radius : float
+        Distance in metres (inclusive).
+
+    Returns
+    -------
+    counts : ndarray of int
+        One count per venue.
+    near_any : ndarray of bool
+        One flag per event.
+    """
+    from scipy.spatial import cKDTree
+
+    if not np.isfinite(radius) or radius < 0:
+        raise InputError(f"the distance must be >= 0 metres, not {radius}",
+                         fix="give a distance such as 250 (metres)")
+    _check_projected(events, venues)
+    exy = _xy(events)
+    near = np.zeros(len(exy), bool)
+    counts = np.zeros(len(venues), int)
+    if not len(exy) or not len(venues):
+        return counts, near
+    vg = venues.geometry
+    if _is_points(vg.to_numpy()):
+        tree = cKDTree(exy, balanced_tree=False, compact_nodes=False)  # faster to build
+        vxy = _xy(venues)
+        # tiny tolerance so an event exactly at the radius counts (inclusive)
+        r = radius * (1 + 1e-12) + 1e-9
+        hits = tree.query_ball_point(vxy, r)
+        for i, h in enumerate(hits):
+            counts[i] = len(h)
+            near[h] = True
+    else:
+        from shapely import STRtree
+
+        tree = STRtree(events.geometry.to_numpy())
+        vi, ei = tree.query(vg.to_numpy(), predicate="dwithin", distance=radius)
+        counts = np.bincount(vi, minlength=len(venues))
+        near[ei] = True
+    return counts, near
+
+
+class VenueResult(dict):
+    """Result of :func:`venue_activity`: ``table`` (ranked venues), ``summary`` (dict), ``meta``."""
+
+    @property
+    def table(self):
+        return self["table"]
+
+    @property
+    def summary(self):
+        return self["summary"]
+
+    @property
+    def meta(self):
+        return self["meta"]
+
+
+def venue_activity(events, venues, *, radius: float = 250.0, name_column: str | None = None,
+                   filter: str | None = None, study_area=None, population=None,
+                   population_column: str = "population", progress=None) -> VenueResult:
+    """Events in and around venues, ranked, with expected shares.
+
+    Parameters
+    ----------
+    events : GeoDataFrame
+        Event points (EPSG:27700).
+    venues : GeoDataFrame
+        Venue layer (clubs, schools, hostels, pharmacies ...).
+    radius : float
+        Distance in metres.
+    name_column : str, optional
+        Venue name column for the table (default ``name`` if present).
+    filter : str, optional
+        Filter expression applied to the events.
+    study_area : shapely geometry or GeoDataFrame, optional
+        The study area for the area-based expectation (default: the union of
+        ``population`` areas if given, else the events' convex hull).
+    population : GeoDataFrame, optional
+        Areas with a population column for the population-based expectation.
+    population_column : str
+        Population column of ``population``.
+    progress : callable(float, str), optional
+        Progress callback.
+
+    Returns
+    -------
+    VenueResult
+        ``table``: GeoDataFrame of venues (their geometry) with ``venue``
+        (name), ``events`` (within radius), ``share_of_events`` (percent of
+        all events), ``rank`` (1 = most), sorted by rank.  ``summary``:
+        ``n_events``, ``n_venues``, ``events_near_any`` (counted once),
+        ``pct_near_any``, ``expected_pct_area``, ``ratio_area``,
+        ``p_area`` and, with population, ``expected_pct_population``,
+        ``ratio_population``, ``p_population``.  ``meta``: method, units,
+        base n, references.
+    """
+    import geopandas as gpd
+    from scipy.stats import binomtest
+
+    from mapping.core.filters import apply_filter
+
+    if progress:
+        progress(0.0, "selecting events")
+    ev = apply_filter(events, filter)
+    ev = ev[~ev.geometry.is_empty & ev.geometry.notna()]
+    if venues is None or not len(venues):
+        raise InputError("the venue layer is empty", fix="choose a venue layer with features")
+    if ev.crs is not None and venues.crs is not None and ev.crs != venues.crs:
+        venues = venues.to_crs(ev.crs)
+    if progress:
+        progress(0.2, "counting events near venues (KD-tree)")
+    counts, near = venue_counts(ev, venues, radius=radius)
+    n = int(len(ev))
+    name_column = name_column or next((c for c in ("name", "Name", "NAME") if c in venues), None)
+    names = venues[name_column].astype(str).to_numpy() if name_column else \
+        np.array([f"venue {i + 1}" for i in range(len(venues))])
+    table = gpd.GeoDataFrame({"venue": names, "events": counts,
+                              "share_of_events": counts / n * 100 if n else np.nan},
+                             geometry=venues.geometry.to_numpy(), crs=venues.crs,
+                             index=venues.index)
+    table["rank"] = table["events"].rank(method="min", ascending=False).astype(int)
+    table = table.sort_values(["rank", "venue"], kind="stable")
+    if progress:
+        progress(0.6, "expected shares")
+    buffers = venues.geometry.buffer(radius).union_all()
+    if study_area is None:
+        if population is not None:
+            study = population.geometry.union_all()
+        else:
+            study = ev.geometry.union_all().convex_hull if n else None
+    else:
+        study = study_area.union_all() if hasattr(study_area, "union_all") else study_area
+    k = int(near.sum())
+    summary = {"n_events": n, "n_venues": int(len(venues)), "radius_m": float(radius),
+               "events_near_any": k, "pct_near_any": k / n * 100 if n else np.nan}
+    if study is not None and study.area > 0:
+        exp_a = buffers.intersection(study).area / study.area
+        summary.update(_compare(k, n, exp_a, "area", binomtest))
+    if population is not None:
+        if population_column not in population.columns:
+            raise InputError(f"the population layer has no '{population_column}' column",
+                             column=population_column, fix="choose the population column")
+        pop = pd.to_numeric(population[population_column], errors="coerce").fillna(0)
+        frac = population.geometry.intersection(buffers).area / population.geometry.area
+        exp_p = float((pop * frac.fillna(0)).sum() / pop.sum()) if pop.sum() > 0 else np.nan
+        summary.update(_compare(k, n, exp_p, "population", binomtest))
+    meta = {
+        "title": f"Events within {radius:g} m of venues",
+        "method": f"events within {radius:g} m (inclusive) of each venue by k-d tree; events "
+                  "near any venue counted once; expected share = buffer area share of the "
+                  "study area, or areal-weighted population share; exact binomial test",
+        "units": "events; percent of all events", "value_column": "events",
+        "base_n": n, "params": {"radius": radius, "filter": filter},
+        "references": ["Bentley (1975) Commun ACM 18:509-517",
+                       "Goodchild & Lam (1980) Geo-Processing 1:297-312"],
+        "count_columns": ["events"], "rate_columns": ["share_of_events"],
+    }
+    table.attrs["meta"] = meta
+    if progress:
+        progress(1.0, "done")
+    return VenueResult(table=table, summary=summary, meta=meta)
+
+
+def _compare(k: int, n: int, expected: float, label: str, binomtest) -> dict:
+    out = {f"expected_pct_{label}": expected * 100}
+    if n and 0 < expected < 1:
+        out[f"ratio_{label}"] = (k / n) / expected
+        out[f"p_{label}"] = float(binomtest(k, n, expected).pvalue)
+    else:
+        out[f"ratio_{label}"] = np.nan
+        out[f"p_{label}"] = np.nan
+    return out
+
+
+def venue_chart(result: VenueResult, *, top: int = 15, title: str | None = None,
+                units: str = "events", venue_kind: str = "venue", source: str | None = None,
+                threshold: int = 0):
+    """Ranked bar chart of events within the radius of each venue (house style).
+
+    Parameters
+    ----------
+    result : VenueResult
+        :func:`venue_activity` output.
+    top : int
+        Number of venues shown (the most events first).
+    title, units, venue_kind, source
+        Title (default built from units, radius and venue kind), what is
+        counted, what the venues are, attribution line.
+    threshold : int
+        Disclosure control for sensitive events: counts from 1 to
+        ``threshold - 1`` are drawn without a bar and labelled ``"<threshold"``
+        (0 = off).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    from mapping.render.charts import (PALETTE, chart_figure, chart_finish, format_n, label_width_in,
+                                plural)
+
+    t = result.table.head(top)
+    s = result.summary
+    height = 4.5 + 0.55 * max(len(t), 3)
+    fig, ax = chart_figure(height_cm=min(height, 24))
+    y = np.arange(len(t))[::-1]
+    small = ((t["events"] > 0) & (t["events"] < threshold)).to_numpy()
+    ax.barh(y, np.where(small, 0, t["events"]), color=PALETTE["main"], height=0.7)
+    for yi, c, sh, sm in zip(y, t["events"], t["share_of_events"], small):
+        txt = f"<{threshold}" if sm else \
+            f"{c:,} ({'<0.1' if 0 < sh < 0.1 else f'{sh:.1f}'}%)"
+        ax.annotate(txt, (0 if sm else c, yi), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=7.8, color=PALETTE["grey"] if sm else PALETTE["text"])
+    labels = [v if len(v) <= 42 else v[:40] + "…" for v in t["venue"]]
+    ax.set_yticks(y, labels, fontsize=7.8)
+    ax.grid(True, axis="x", color="#E5E5E5")
+    ax.grid(False, axis="y")
+    ax.set_xlim(0, max(1, float(t["events"].max() if len(t) else 1)) * 1.25)
+    ax.set_xlabel(f"{units} within {s['radius_m']:g} m")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    kinds = plural(venue_kind)
+    title = title or f"{units[:1].upper() + units[1:]} within {s['radius_m']:g} m of each " \
+                     f"{venue_kind}"
+    sub = (f"{format_n(s['n_events'])} {units} · {s['n_venues']:,} {kinds} · "
+           f"{s['events_near_any']:,} ({s['pct_near_any']:.1f}%) within {s['radius_m']:g} m of "
+           f"any {venue_kind}")
+    parts = []
+    if "expected_pct_area" in s:
+        parts.append(f"{s['expected_pct_area']:.1f}% expected if spread evenly over the study "
+                     f"area (ratio {s['ratio_area']:.2f}, exact binomial p = {s['p_area']:.2g})")
+    if "expected_pct_population" in s:
+        parts.append(f"{s['expected_pct_population']:.1f}% expected if spread like the "
+                     f"population (ratio {s['ratio_population']:.2f}, p = "
+                     f"{s['p_population']:.2g})")
+    cap = (f"Top {len(t)} of {s['n_venues']} {kinds} by {units} within {s['radius_m']:g} m "
+           "(k-d tree, inclusive); an event near two venues counts for both bars but once in "
+           "the total. " + "; ".join(parts) + "."
+           + (f" Counts of 1 to {threshold - 1} are shown as <{threshold} (disclosure control)."
+              if threshold > 1 and small.any() else ""))
+    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
+                        legend_row=False, left_in=label_width_in(labels) + 0.1)

@@ -1,0 +1,1 @@
+"""Foundations every analysis reads: result metadata, filters, periods, CRS checks, limits, the raster surface."""

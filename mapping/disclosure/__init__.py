@@ -1,0 +1,1 @@
+"""Disclosure control: the suppression rules, the cross-table audit, the class-band audit."""
