@@ -28,6 +28,7 @@ from layers.ingest.police import (is_police_uk, is_stop_search, police_uk_column
                                   stop_search_columns)
 from layers.ingest.reasons import Reasons, why_undated
 from layers.ingest.schemas import DATE_FIELDS, NUMERIC_FIELDS, RECORD_KINDS, map_columns
+from layers.ingest.table import TEXT
 from layers.result import REJECT_COLUMNS
 
 __all__ = ["FrameLoader", "XY_COLUMNS", "xy_names"]
@@ -350,8 +351,6 @@ class FrameLoader:
         if table is not None and not allok:
             # the reader's Arrow table: split all columns at once in C++
             import pyarrow as pa
-
-            from layers.ingest.readers import TEXT
 
             tm = {pa.string(): TEXT, pa.large_string(): TEXT}.get
             rej_tab = table.filter(pa.array(~ok))
