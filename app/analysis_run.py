@@ -12,7 +12,7 @@ def run_analysis(ws, step, *, progress=None, cancelled=None) -> list:
 
     Runs on a worker thread: it never touches ``ws.layers`` (only reads data).
     """
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import run_step
 
     shadow = Workspace(copy.copy(ws.project))

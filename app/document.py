@@ -263,7 +263,7 @@ def _preloaded(pre, project, *, progress=None, cancelled=None):
 
 def _warm_up():
     """Import the core packages and read the settings (worker thread, at start-up)."""
-    import layers.workspace  # noqa: F401
+    import boundaries.workspace  # noqa: F401
     import mapping.render.draw  # noqa: F401
 
     return load_settings()

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from boundaries.workspace import Workspace
 from layers.common.errors import HotmapError, InputError, ProjectError, term
 from layers.model import Layer
 from layers.project import AnalysisStep
 from layers.style import LayerStyle
-from layers.workspace import Workspace
 from mapping.core.meta import ResultMeta, describe_filter, fill_title, meta_of, record_subject
 from mapping.pipeline import StepContext, StepOutput, get_analysis
 from mapping.pipeline.policy import Policy

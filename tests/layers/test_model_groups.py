@@ -5,7 +5,7 @@ import pytest
 from layers.model import Layer, LayerStack
 from layers.project import Project, open_project
 from layers.style import RECORD_COLOURS, LayerStyle, next_record_colour
-from layers.workspace import Workspace
+from boundaries.workspace import Workspace
 
 
 def _result(name, step):
