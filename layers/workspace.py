@@ -293,7 +293,7 @@ class Workspace:
                 self.results[src.name] = result
             if isinstance(src, BoundarySource):
                 areas[src.name] = layer.data
-            self.layers.put(layer)
+            self.layers.replace(layer)
         if progress:
             progress(1.0, "Loaded")
         self.mark_dirty(False)

@@ -368,7 +368,7 @@ def _to_layer(out: StepOutput, meta: ResultMeta, step) -> Layer:
 def _place(ws, layers: list[Layer]) -> None:
     """Put result layers into the stack, each where an earlier run's layer of that name was."""
     for lyr in layers:
-        ws.layers.put(lyr)
+        ws.layers.replace(lyr)
 
 
 def run_step(ws: Workspace, step: AnalysisStep, *, progress: Callable | None = None,
