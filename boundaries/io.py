@@ -5,7 +5,7 @@ Everything is reprojected once, at load time, to British National Grid
 non-polygon features are rejected with a reason, and several files are merged
 into one layer, refusing duplicate area codes.  Reading one polygon file is
 :func:`layers.ingest.areas.read_area_file`; this module adds the area codes and
-names and merges the files.
+names and merges the files.  geopandas loads on first use (start-up time).
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-
-import geopandas as gpd
 
 from boundaries.detect import area_level, detect_code_field, detect_name_field
 from layers.common.errors import InputError
@@ -124,6 +122,8 @@ def _code_field(acc, p, code_field, first_code):
 
 def _merge(frames, code, name_field, allow_duplicate_codes):
     """The files' areas as one GeoDataFrame with clean codes; returns ``(gdf, name field)``."""
+    import geopandas as gpd
+
     gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True) if len(frames) > 1
                            else frames[0], geometry="geometry", crs=WORKING_CRS)
     gdf[code] = gdf[code].astype(str).str.strip().where(gdf[code].notna(), None)
