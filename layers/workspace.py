@@ -125,38 +125,13 @@ def table_layer(src, attribute_table: Callable | None = None):
     """
     path = Path(src.paths[0])
     opts = {k: v for k, v in src.options.items() if k in ("encoding", "delimiter")}
-    messages = []
-    frames = []
-    for p in src.paths:  # several files (monthly extracts) are read one after another
-        f = pd.DataFrame(read_table(Path(p), sheet=src.sheet, **opts).frame)
-        frames.append(f.drop(columns="geometry", errors="ignore"))
-    if len(frames) > 1:
-        cols = list(dict.fromkeys(c for f in frames for c in f.columns))
-        for p, f in zip(src.paths, frames):
-            lack = [c for c in cols if c not in f.columns]
-            if lack:
-                messages.append(f"{Path(p).name} has no {', '.join(map(str, lack[:5]))} "
-                                "column: blank in its rows")
-        raw = pd.concat([f.assign(source_file=Path(p).name) for p, f in zip(src.paths, frames)],
-                        ignore_index=True)
-    else:
-        raw = frames[0]
+    raw, messages = _read_table_files(src, opts)
     rejected = pd.DataFrame(columns=REJECT_COLUMNS)
     if src.key:
         if attribute_table is None:
             raise TypeError(f"table {src.name!r} is keyed by area code: load it with "
                             "boundaries.workspace.load_source")
-        at = attribute_table(path, code_field=src.key, sheet=src.sheet, **opts)
-        data, messages = at.data, list(at.messages)
-        codes = raw[src.key].astype("string").str.strip()
-        gone = ~codes.isin(set(data[src.key])).fillna(False).to_numpy(bool)
-        why = ["no area code" if pd.isna(c) or not str(c) else "summary row"
-               for c in codes[gone]]
-        rejected = pd.concat([pd.DataFrame({"source_file": path.name,
-                                            "source_row": (gone.nonzero()[0] + 1),
-                                            "reason": why,
-                                            "detail": codes[gone].fillna("").to_numpy()}),
-                              raw.loc[gone].fillna("").astype(str).reset_index(drop=True)], axis=1)
+        data, messages, rejected = _keyed_rows(src, path, raw, attribute_table, opts)
     else:
         data = raw.copy()
         for c in data.columns:
@@ -172,6 +147,42 @@ def table_layer(src, attribute_table: Callable | None = None):
     layer = Layer(src.name, result.accepted, kind="table", visible=False,  # nothing to draw
                   source={"tables": src.name}, meta=meta, sensitive=src.is_sensitive)
     return layer, result
+
+
+def _read_table_files(src, opts):
+    """The rows of a table's files, one after another; returns ``(rows, messages)``."""
+    messages = []
+    frames = []
+    for p in src.paths:  # several files (monthly extracts) are read one after another
+        f = pd.DataFrame(read_table(Path(p), sheet=src.sheet, **opts).frame)
+        frames.append(f.drop(columns="geometry", errors="ignore"))
+    if len(frames) == 1:
+        return frames[0], messages
+    cols = list(dict.fromkeys(c for f in frames for c in f.columns))
+    for p, f in zip(src.paths, frames):
+        lack = [c for c in cols if c not in f.columns]
+        if lack:
+            messages.append(f"{Path(p).name} has no {', '.join(map(str, lack[:5]))} "
+                            "column: blank in its rows")
+    raw = pd.concat([f.assign(source_file=Path(p).name) for p, f in zip(src.paths, frames)],
+                    ignore_index=True)
+    return raw, messages
+
+
+def _keyed_rows(src, path, raw, attribute_table, opts):
+    """A keyed table read as an attribute table: ``(data, messages, rejected rows)``."""
+    at = attribute_table(path, code_field=src.key, sheet=src.sheet, **opts)
+    data, messages = at.data, list(at.messages)
+    codes = raw[src.key].astype("string").str.strip()
+    gone = ~codes.isin(set(data[src.key])).fillna(False).to_numpy(bool)
+    why = ["no area code" if pd.isna(c) or not str(c) else "summary row"
+           for c in codes[gone]]
+    rejected = pd.concat([pd.DataFrame({"source_file": path.name,
+                                        "source_row": (gone.nonzero()[0] + 1),
+                                        "reason": why,
+                                        "detail": codes[gone].fillna("").to_numpy()}),
+                          raw.loc[gone].fillna("").astype(str).reset_index(drop=True)], axis=1)
+    return data, messages, rejected
 
 
 def _date_sources(info: dict) -> dict:
