@@ -16,8 +16,6 @@ Workspace
 
 from __future__ import annotations
 
-from boundaries.io import load_boundaries
-from boundaries.tables import join_attributes, read_attribute_table
 from layers.licences import declared_licences, detect_boundary_licences, detect_table_licences
 from layers.model import Layer
 from layers.project import BoundarySource, TableSource
@@ -25,6 +23,10 @@ from layers.style import LayerStyle
 from layers.workspace import Workspace as _DocumentWorkspace
 from layers.workspace import check_paths, table_layer
 from layers.workspace import load_source as _load_other_source
+
+# boundaries.io and boundaries.tables (and the readers under them) are imported where they
+# are used: the command line imports this module at start-up (through
+# mapping.pipeline.runner) and most verbs never load a boundary.
 
 __all__ = ["Workspace", "load_source", "boundary_layer"]
 
@@ -58,6 +60,8 @@ def load_source(src, *, project_path=None, study_areas: dict | None = None):
         check_paths(src, project_path)
         return boundary_layer(src)
     if isinstance(src, TableSource):
+        from boundaries.tables import read_attribute_table  # start-up time: see the imports
+
         check_paths(src, project_path)
         return table_layer(src, attribute_table=read_attribute_table)
     return _load_other_source(src, project_path=project_path, study_areas=study_areas)
@@ -65,6 +69,8 @@ def load_source(src, *, project_path=None, study_areas: dict | None = None):
 
 def boundary_layer(src):
     """A ``[[boundaries]]`` entry as an ``areas`` layer and its LoadResult."""
+    from boundaries.io import load_boundaries  # start-up time: see the imports
+
     result = load_boundaries(src.paths, code_field=src.code_field,
                              name_field=src.name_field, **src.options)
     gdf = result.accepted
@@ -86,6 +92,8 @@ def boundary_layer(src):
 
 def _join_table(gdf, table: dict, src, result):
     """Join an attribute table (CSV/XLSX keyed by area code) onto a boundary layer."""
+    from boundaries.tables import join_attributes  # start-up time: see the imports
+
     key = table.get("key")
     on = table.get("on") or result.info.get("code_field") or src.code_field
     opts = {k: v for k, v in table.items() if k not in ("path", "key", "on")}

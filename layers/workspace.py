@@ -21,16 +21,18 @@ from typing import Callable
 import pandas as pd
 from psygnal import Signal
 
-from layers.basemap import open_basemap
 from layers.common.errors import ProjectError
-from layers.ingest.readers import read_table
 from layers.licences import declared_licences, detect_record_licences, detect_table_licences
 from layers.model import SENSITIVE_KINDS, Layer, LayerStack
 from layers.project import (BasemapSource, BoundarySource, Project, RecordSource, TableSource,
                             open_project)
-from layers.records import load_records
 from layers.result import REJECT_COLUMNS, LoadResult
 from layers.style import LayerStyle, next_record_colour
+
+# The loaders (layers.records, layers.ingest.readers, layers.basemap) are imported where
+# they are used: the command line imports this module at start-up (through
+# mapping.pipeline.runner), and the ingest stack costs ~0.3 s that `hotmap --help` and
+# most verbs never need.
 
 __all__ = ["Workspace", "load_source", "check_paths", "table_layer", "basemap_layer",
            "given_colour"]
@@ -86,6 +88,8 @@ def load_source(src, *, project_path=None, study_areas: dict | None = None):
                                    "layer of this project", path=project_path,
                                    fix="name a [[boundaries]] layer, or remove study_area")
             opts["study_area"] = study_areas[area]
+        from layers.records import load_records  # start-up time: see the imports
+
         result = load_records(src.paths, kind=src.kind, columns=src.columns or None, **opts)
         style = LayerStyle.from_dict({"marker_size": 8.0, "edgecolor": "none", **src.style})
         layer = Layer(src.name, result.accepted, kind="points", style=style,
@@ -151,6 +155,8 @@ def table_layer(src, attribute_table: Callable | None = None):
 
 def _read_table_files(src, opts):
     """The rows of a table's files, one after another; returns ``(rows, messages)``."""
+    from layers.ingest.readers import read_table  # start-up time: see the imports
+
     messages = []
     frames = []
     for p in src.paths:  # several files (monthly extracts) are read one after another
@@ -227,6 +233,8 @@ def _is_sensitive(src, info: dict) -> bool:
 
 def basemap_layer(src) -> Layer:
     """The layer of a ``[[basemaps]]`` entry (drawn under everything, never exported)."""
+    from layers.basemap import open_basemap  # start-up time: see the imports
+
     bm = open_basemap(src.paths[0])
     style = LayerStyle.from_dict({**src.style, "opacity": src.opacity})
     return Layer(src.name, bm, kind="basemap", style=style, visible=src.visible,
