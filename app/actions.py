@@ -221,7 +221,7 @@ class WindowActions:
     def new_project(self) -> None:
         """Start an empty, untitled project."""
         from layers.project import Project
-        from layers.workspace import Workspace
+        from boundaries.workspace import Workspace
 
         if self.win.maybe_discard():
             self.win.set_workspace(Workspace(Project(

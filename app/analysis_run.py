@@ -12,7 +12,7 @@ def run_analysis(ws, step, *, progress=None, cancelled=None) -> list:
 
     Runs on a worker thread: it never touches ``ws.layers`` (only reads data).
     """
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import run_step
 
     shadow = Workspace(copy.copy(ws.project))
@@ -41,7 +41,7 @@ def add_results(ws, step, layers, default_palette: str | None = None) -> None:
             pal = hints.get("palette") or hints.get("cmap") or default_palette
             if pal:
                 lyr.style.palette = pal
-        ws.layers.put(lyr)  # a re-run keeps its place in the layer list
+        ws.layers.replace(lyr)  # a re-run keeps its place in the layer list
     analyses = [a for a in ws.project.analyses if a.name != step.name]
     ws.project.analyses = analyses + [step]
     ws.mark_dirty(True)

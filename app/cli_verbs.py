@@ -567,7 +567,7 @@ def _run_verb(args, kind: str) -> int:
     import tempfile
     import warnings
 
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import run_step, write_layer_files
 
     decl = _declaration(kind)

@@ -149,7 +149,7 @@ class DocumentController:
         saved = {g.get("name") for g in ws.project.groups}
         for lyr in out:
             lyr._visible = lyr.name in shown  # results re-run on open show as saved
-            ws.layers.put(lyr)
+            ws.layers.replace(lyr)
         for g in {lyr.group for lyr in out if lyr.group}:  # re-opened results start folded
             if g not in saved and g in ws.layers.groups:
                 ws.layers.set_group(g, expanded=False)
@@ -263,7 +263,7 @@ def _preloaded(pre, project, *, progress=None, cancelled=None):
 
 def _warm_up():
     """Import the core packages and read the settings (worker thread, at start-up)."""
-    import layers.workspace  # noqa: F401
+    import boundaries.workspace  # noqa: F401
     import mapping.render.draw  # noqa: F401
 
     return load_settings()

@@ -195,7 +195,7 @@ def _load(source, study_areas):
     from layers.project import BoundarySource
 
     if isinstance(source, BoundarySource):  # through the project loader: tables get joined
-        from layers.workspace import load_source
+        from boundaries.workspace import load_source
 
         layer, result = load_source(source)
         result.accepted = layer.data

@@ -29,7 +29,8 @@ class LayerActions:
     def add_imported(self, source, result) -> None:
         """Add a layer from the import wizard to the project and the map."""
         from layers.project import BoundarySource
-        from layers.workspace import given_colour, load_source
+        from boundaries.workspace import load_source
+        from layers.workspace import given_colour
 
         ws, proj = self.ws, self.ws.project
         if isinstance(source, BoundarySource):

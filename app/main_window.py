@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
     def ws(self):
         """The open :class:`layers.workspace.Workspace` (an empty one until a project opens)."""
         if self._ws is None:
-            from layers.workspace import Workspace
+            from boundaries.workspace import Workspace
 
             self.set_workspace(Workspace())
         return self._ws

@@ -75,7 +75,7 @@ def ask_for_missing(project, parent=None, chooser=None, settings=None) -> bool:
 
 def load_workspace(project, *, progress=None, cancelled=None):
     """Load a project's boundary and record layers into a new Workspace (worker thread)."""
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
 
     ws = Workspace(project)
     ws.load(progress=progress, cancelled=cancelled)
@@ -93,7 +93,7 @@ def run_steps(layers, project, steps, *, progress=None, cancelled=None, emit=Non
     """
     import copy
 
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import run_step
 
     shadow = Workspace(copy.copy(project))

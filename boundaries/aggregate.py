@@ -29,6 +29,7 @@ import shapely
 
 from boundaries.detect import detect_code_field
 from layers.common.errors import InputError
+from layers.ingest.readers import read_table
 
 __all__ = ["aggregate_areas", "assign_areas", "AggregateResult", "best_fit_lookup"]
 
@@ -152,8 +153,6 @@ def _match_column(df, codes, name) -> str | None:
 
 def _read_lookup(lookup, small_code, large_code, small_codes=(), large_codes=()):
     if isinstance(lookup, (str, Path)):
-        from layers.ingest.readers import read_table
-
         lookup = read_table(lookup).frame
     df = pd.DataFrame(lookup)
     cols = list(df.columns)

@@ -15,7 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from boundaries.detect import GSS_CODE, detect_code_field
+from boundaries.lsoa_change import conversion_direction, convert_lsoa_values, read_lsoa_lookup
 from layers.common.errors import InputError
+from layers.ingest.readers import read_table
+from layers.result import LoadResult
 
 __all__ = ["read_attribute_table", "join_attributes", "JoinResult", "AttributeTable"]
 
@@ -101,8 +104,6 @@ def read_attribute_table(path, *, code_field=None, sheet=None, encoding=None,
     InputError
         No code column, an unreadable file.
     """
-    from layers.ingest.readers import read_table
-
     p = Path(path)
     read = read_table(p, sheet=sheet, encoding=encoding, delimiter=delimiter)
     df = pd.DataFrame(read.frame)
@@ -174,8 +175,6 @@ def join_attributes(areas, table, *, area_code=None, table_code=None, columns=No
     -------
     JoinResult
     """
-    from layers.result import LoadResult
-
     if isinstance(areas, LoadResult):
         area_code = area_code or areas.info.get("code_field")
         areas = areas.accepted
@@ -228,9 +227,6 @@ def join_attributes(areas, table, *, area_code=None, table_code=None, columns=No
 
 def _to_areas_vintage(df, tcode, area_codes, lookup, source, columns):
     """Convert a table's numeric columns to the areas' LSOA vintage (see join_attributes)."""
-    from boundaries.lsoa_change import conversion_direction, convert_lsoa_values, \
-        read_lsoa_lookup
-
     lk_path = Path(lookup)
     if not lk_path.is_absolute() and not lk_path.exists() and source:
         lk_path = Path(source).parent / lk_path

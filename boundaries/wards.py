@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from boundaries.deprivation import IMD_REFERENCE
 from layers.common.errors import InputError
 
 __all__ = ["ward_deprivation", "national_cutoffs", "lsoa_area_weights", "to_areas",
@@ -208,8 +209,6 @@ def ward_deprivation(lsoas, wards, imd: pd.DataFrame, *, lsoa_id: str, ward_id: 
     InputError
         Missing fields, no LSOA matching the IMD file, or a non-national IMD file.
     """
-    from boundaries.deprivation import IMD_REFERENCE
-
     cut = national_cutoffs(imd, strict=strict)
     w = lsoa_area_weights(lsoas, wards, lsoa_id=lsoa_id, area_id=ward_id, apportion=apportion)
     tab = imd.drop_duplicates("lsoa_code").set_index("lsoa_code")
@@ -218,36 +217,11 @@ def ward_deprivation(lsoas, wards, imd: pd.DataFrame, *, lsoa_id: str, ward_id: 
         raise InputError(f"no LSOA code in '{lsoa_id}' matches the IMD file", column=lsoa_id,
                          fix="IMD 2019/2015 use 2011 LSOA codes: check --lsoa-id and the vintage")
     notes = []
-    if population is None:
-        pop = pd.Series(1.0, index=codes.to_numpy())
-        notes.append("no population given: each LSOA weighs the same (shares are of LSOAs)")
-    elif isinstance(population, str):
-        pop = pd.Series(pd.to_numeric(lsoas[population], errors="coerce").to_numpy(float),
-                        index=codes.to_numpy())
-    else:
-        pop = pd.to_numeric(pd.Series(population), errors="coerce")
-        pop.index = pop.index.astype(str).str.strip()
-    lsoa = pd.DataFrame({"p": pop.reindex(w["lsoa"]).to_numpy(float) * w["share"].to_numpy(),
-                         "s": pd.to_numeric(tab["imd_score"], errors="coerce")
-                         .reindex(w["lsoa"]).to_numpy(float),
-                         "d": pd.to_numeric(tab.get("imd_decile"), errors="coerce")
-                         .reindex(w["lsoa"]).to_numpy(float)
-                         if "imd_decile" in tab.columns else np.nan,
-                         "area": w["area"].to_numpy()})
+    pop = _lsoa_population(lsoas, codes, population, notes)
+    lsoa = _lsoa_parts(w, pop, tab)
     if lsoa["p"].isna().any():
         notes.append(f"{int(lsoa['p'].isna().sum())} LSOAs have no population and are left out")
-    scored = lsoa[lsoa["s"].notna() & lsoa["p"].notna()]
-    g = scored.assign(ps=scored["p"] * scored["s"]).groupby("area")
-    res = pd.DataFrame({"imd_score": g["ps"].sum() / g["p"].sum().replace(0, np.nan)})
-    for p in (20, 30):
-        res[f"most_deprived_{p}"] = res["imd_score"] >= cut[p]
-    dec = lsoa[lsoa["d"].notna() & lsoa["p"].notna()]
-    for p in (20, 30):
-        hit = dec.assign(x=dec["p"] * (dec["d"] <= p // 10)).groupby("area")
-        res[f"pop_share_most_deprived_{p}"] = hit["x"].sum() / hit["p"].sum().replace(0, np.nan)
-    res["n_lsoas"] = lsoa.groupby("area").size()
-    if population is not None:
-        res["population"] = lsoa.groupby("area")["p"].sum(min_count=1)
+    res = _ward_scores(lsoa, cut, with_population=population is not None)
     n_missing = int((~codes.isin(tab.index)).sum())
     if n_missing:
         notes.append(f"{n_missing} LSOAs are not in the IMD file")
@@ -261,6 +235,54 @@ def ward_deprivation(lsoas, wards, imd: pd.DataFrame, *, lsoa_id: str, ward_id: 
                      f"deciles, not the whole national file: the national 20% cut-off lies "
                      f"between {lo:.3f} and {hi:.3f}, and {between} ward(s) fall in that "
                      "interval and are not flagged; give the national IMD file to settle them")
+    out = _ward_table(wards, ward_id, res, notes)
+    out.attrs["meta"] = _ward_meta(cut, apportion, population is not None, notes)
+    return out
+
+
+def _lsoa_population(lsoas, codes, population, notes) -> pd.Series:
+    """Each LSOA's population by code (1 each when none is given, said in ``notes``)."""
+    if population is None:
+        notes.append("no population given: each LSOA weighs the same (shares are of LSOAs)")
+        return pd.Series(1.0, index=codes.to_numpy())
+    if isinstance(population, str):
+        return pd.Series(pd.to_numeric(lsoas[population], errors="coerce").to_numpy(float),
+                         index=codes.to_numpy())
+    pop = pd.to_numeric(pd.Series(population), errors="coerce")
+    pop.index = pop.index.astype(str).str.strip()
+    return pop
+
+
+def _lsoa_parts(w, pop, tab) -> pd.DataFrame:
+    """One row per LSOA part in a ward: population ``p``, score ``s``, decile ``d``, area."""
+    return pd.DataFrame({"p": pop.reindex(w["lsoa"]).to_numpy(float) * w["share"].to_numpy(),
+                         "s": pd.to_numeric(tab["imd_score"], errors="coerce")
+                         .reindex(w["lsoa"]).to_numpy(float),
+                         "d": pd.to_numeric(tab.get("imd_decile"), errors="coerce")
+                         .reindex(w["lsoa"]).to_numpy(float)
+                         if "imd_decile" in tab.columns else np.nan,
+                         "area": w["area"].to_numpy()})
+
+
+def _ward_scores(lsoa, cut, *, with_population: bool) -> pd.DataFrame:
+    """Per ward: the weighted score, the national flags and shares, the LSOA count."""
+    scored = lsoa[lsoa["s"].notna() & lsoa["p"].notna()]
+    g = scored.assign(ps=scored["p"] * scored["s"]).groupby("area")
+    res = pd.DataFrame({"imd_score": g["ps"].sum() / g["p"].sum().replace(0, np.nan)})
+    for p in (20, 30):
+        res[f"most_deprived_{p}"] = res["imd_score"] >= cut[p]
+    dec = lsoa[lsoa["d"].notna() & lsoa["p"].notna()]
+    for p in (20, 30):
+        hit = dec.assign(x=dec["p"] * (dec["d"] <= p // 10)).groupby("area")
+        res[f"pop_share_most_deprived_{p}"] = hit["x"].sum() / hit["p"].sum().replace(0, np.nan)
+    res["n_lsoas"] = lsoa.groupby("area").size()
+    if with_population:
+        res["population"] = lsoa.groupby("area")["p"].sum(min_count=1)
+    return res
+
+
+def _ward_table(wards, ward_id, res, notes):
+    """The wards (code and geometry) with their scores, in the wards' order."""
     ids = wards[ward_id].astype(str)
     res = res.reindex(ids.to_numpy())
     n_empty = int(res["n_lsoas"].isna().sum())
@@ -272,7 +294,12 @@ def ward_deprivation(lsoas, wards, imd: pd.DataFrame, *, lsoa_id: str, ward_id: 
     out = wards[[ward_id, "geometry"]].copy().reset_index(drop=True)
     for c in res.columns:
         out[c] = res[c].to_numpy()
-    out.attrs["meta"] = {
+    return out
+
+
+def _ward_meta(cut, apportion, weighted: bool, notes) -> dict:
+    """The result's ``attrs['meta']``: method, parameters, units, references, notes."""
+    return {
         "method": ("population-weighted mean of LSOA IMD scores per ward; most_deprived_20/30 "
                    "= ward score at or above the national cut-off of the 20%/30% most deprived "
                    "LSOAs; pop_share = share of the ward's population in national 20%/30% "
@@ -280,8 +307,7 @@ def ward_deprivation(lsoas, wards, imd: pd.DataFrame, *, lsoa_id: str, ward_id: 
         "params": {"apportion": apportion, "cutoffs": {f"most_deprived_{k}": v
                                                        for k, v in cut.items()
                                                        if isinstance(k, int)},
-                   "national_file": cut["national"], "weighted": population is not None},
+                   "national_file": cut["national"], "weighted": weighted},
         "units": "IMD score", "value_column": "imd_score",
         "references": [IMD_REFERENCE], "notes": notes,
     }
-    return out

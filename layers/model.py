@@ -6,6 +6,7 @@ copy of the state; the command line uses the same objects without Qt.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from psygnal import Signal
@@ -96,24 +97,33 @@ class Layer:
     group = property(lambda self: self._group or None,
                      lambda self, v: self._set("group", v or ""))
 
-    def copy(self, **changes) -> "Layer":
+    def copy(self, *, meta_updates: dict | None = None, **changes) -> "Layer":
         """A detached copy: the same data (shared, read-only), a deep copy of the style,
         copies of ``source`` and ``meta``; keyword ``changes`` replace fields
         (``data``, ``name``, ``style``, ``visible`` ...).
 
         The one way a layer is copied (shadow workspaces of workers, disclosure
         copies, results handed from a worker to the GUI thread).
-        """
-        import copy as _copy
 
+        Parameters
+        ----------
+        meta_updates : dict, optional
+            Keys to set in the copy's ``meta`` (on top of the copied ``meta``, or of
+            ``changes["meta"]`` when given): ``layer.copy(data=safe,
+            meta_updates={"suppressed": n})`` is a disclosure-controlled copy.
+        **changes
+            Fields of the copy that differ from this layer.
+        """
         kw = dict(name=self._name, data=self._data, kind=self.kind,
-                  style=_copy.deepcopy(self._style), visible=self._visible,
+                  style=copy.deepcopy(self._style), visible=self._visible,
                   source=dict(self.source), meta=dict(self.meta), sensitive=self.sensitive,
                   allow_raw_export=self.allow_raw_export, group=self._group)
         unknown = set(changes) - set(kw)
         if unknown:
             raise TypeError(f"Layer.copy() got unknown field(s): {', '.join(sorted(unknown))}")
         kw.update(changes)
+        if meta_updates:
+            kw["meta"] = {**(kw["meta"] or {}), **meta_updates}
         new = Layer(kw.pop("name"), kw.pop("data"), **kw)
         new._disabled_reason = self._disabled_reason
         return new
@@ -321,13 +331,28 @@ class LayerStack:
             layer.changed.disconnect(cb)
         return layer
 
-    def replace(self, old, layer: Layer) -> Layer:
-        """Put ``layer`` where ``old`` (a layer or a name) is, keeping its position.
+    def replace(self, old, layer: Layer | None = None) -> Layer | None:
+        """Replace a layer in place, keeping its position in the stack.
+
+        ``replace(layer)`` replaces the layer of the same name as ``layer``, or
+        adds ``layer`` on top when there is none; ``replace(old, layer)`` puts
+        ``layer`` where ``old`` (a layer or a name, which must be in the stack) is.
 
         A re-run analysis replaces its results in place, so they do not jump
         to the top of the list.  Emits ``removed`` then ``inserted`` at the
-        same index; the group of ``old`` keeps its state.  Returns ``old``.
+        same index; the group of the replaced layer keeps its state.
+
+        Returns
+        -------
+        Layer or None
+            The layer replaced (None when ``layer`` was added on top).
         """
+        if layer is None:
+            layer = old
+            if layer.name not in self:
+                self.append(layer)
+                return None
+            old = layer.name
         i = self.index(old)
         gone = self._pop(i)
         self.removed.emit(i, gone)
@@ -336,11 +361,8 @@ class LayerStack:
         return gone
 
     def put(self, layer: Layer) -> None:
-        """Replace the layer of the same name in place, or add ``layer`` on top."""
-        if layer.name in self:
-            self.replace(layer.name, layer)
-        else:
-            self.append(layer)
+        """Same as :meth:`replace` with one layer (kept for older callers)."""
+        self.replace(layer)
 
     def move(self, src: int, dest: int) -> None:
         """Move the layer at ``src`` to position ``dest``."""

@@ -26,6 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from layers.common.errors import InputError
+from layers.ingest.checks import SeenIds, StudyArea
+from layers.ingest.frame import FrameLoader
+from layers.ingest.parts import join_parts, join_rejected
+from layers.ingest.postcodes import load_postcode_table
 from layers.ingest.readers import read_table
 from layers.ingest.schemas import RECORD_KINDS
 from layers.result import LoadResult
@@ -172,20 +176,16 @@ def iter_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
     InputError
         When a file cannot be read (raised when that file's turn comes).
     """
-    from layers.ingest.checks import SeenIds, StudyArea
-    from layers.ingest.frame import FrameLoader
-
     paths = _as_list(paths)
     pc_table = None
     if postcode_table is not None:
-        from layers.ingest.postcodes import load_postcode_table
-
         pc_table = load_postcode_table(postcode_table, column_names=postcode_columns)
     area = None if study_area is None else StudyArea(study_area)
     loader = FrameLoader(kind=kind, crs=crs, pc_table=pc_table, coordinates=coordinates,
                          geometry=geometry, dates=dates, date_format=date_format,
                          seen=SeenIds() if dedupe else None, area=area)
     loader.raw = _parts  # load_records joins the files' columns itself
+
     def prepare(p):
         """Read a file and run the checks that need no earlier file."""
         read = read_table(p, header=header, column_names=column_names, sheet=sheet,
@@ -203,26 +203,32 @@ def iter_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
         acc, rej, finfo = loader.finish(prepared)
         del prepared
         messages.extend(finfo.pop("messages", []))
-        key = str(p)
-        info = {
-            "kind": kind,
-            "format": {key: read.format + (f" ({read.encoding}, delimiter {read.delimiter!r})"
-                                           if read.delimiter else "")},
-            "column_mapping": {key: finfo["mapping"]},
-            "coordinates": {key: finfo["coordinates"]},
-            "crs": {key: finfo["crs"]},
-            "police_uk": finfo["police_uk"], "stop_search": finfo["stop_search"],
-            "date_formats": sorted(set(finfo["date_formats"])),
-            "undated": {key: finfo["undated"]} if finfo["undated"] else {},
-            "duplicates": finfo["duplicates"],
-            "postcode_table": None if pc_table is None else pc_table.source,
-            "files": {key: {"read": n_read, "accepted": len(acc), "rejected": len(rej)}},
-            "rows_read": n_read,
-            "columns": finfo["mapping"],
-        }
-        info["time_span"] = _time_span([acc])
+        info = _file_info(kind, p, read, finfo, pc_table, n_read, acc, rej)
         yield LoadResult(accepted=acc, rejected=rej, rows_read=n_read, messages=messages,
                          info=info).check()
+
+
+def _file_info(kind, p, read, finfo, pc_table, n_read, acc, rej) -> dict:
+    """The ``info`` of one file's :class:`LoadResult` (see :func:`load_records`)."""
+    key = str(p)
+    info = {
+        "kind": kind,
+        "format": {key: read.format + (f" ({read.encoding}, delimiter {read.delimiter!r})"
+                                       if read.delimiter else "")},
+        "column_mapping": {key: finfo["mapping"]},
+        "coordinates": {key: finfo["coordinates"]},
+        "crs": {key: finfo["crs"]},
+        "police_uk": finfo["police_uk"], "stop_search": finfo["stop_search"],
+        "date_formats": sorted(set(finfo["date_formats"])),
+        "undated": {key: finfo["undated"]} if finfo["undated"] else {},
+        "duplicates": finfo["duplicates"],
+        "postcode_table": None if pc_table is None else pc_table.source,
+        "files": {key: {"read": n_read, "accepted": len(acc), "rejected": len(rej)}},
+        "rows_read": n_read,
+        "columns": finfo["mapping"],
+    }
+    info["time_span"] = _time_span([acc])
+    return info
 
 
 def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_table=None,
@@ -283,26 +289,17 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
                             postcode_columns=postcode_columns, coordinates=coordinates,
                             dedupe=dedupe, geometry=geometry, dates=dates,
                             date_format=date_format, _parts=True):
-        fi = res.info
-        for k in ("format", "column_mapping", "coordinates", "crs", "undated"):
-            info[k].update(fi[k])
-        for key, counts in fi["files"].items():
-            old = info["files"].get(key)
-            info["files"][key] = counts if old is None else {
-                k: old[k] + counts[k] for k in counts}
-        info["police_uk"] |= fi["police_uk"]
-        info["stop_search"] |= fi["stop_search"]
-        info["date_formats"] = sorted(set(info["date_formats"]) | set(fi["date_formats"]))
-        info["duplicates"] += fi["duplicates"]
-        info["postcode_table"] = fi["postcode_table"]
+        _add_file_info(info, res.info)
         messages.extend(res.messages)
         rows_read += res.rows_read
         parts_acc.append(_pruned(res.accepted, keep))
         parts_rej.append(res.rejected)
-    from layers.ingest.parts import join_parts, join_rejected
+    return _layer_result(join_parts(parts_acc, keys, geometry), join_rejected(parts_rej),
+                         rows_read, messages, info)
 
-    accepted = join_parts(parts_acc, keys, geometry)
-    rejected = join_rejected(parts_rej)
+
+def _layer_result(accepted, rejected, rows_read, messages, info) -> LoadResult:
+    """The layer's :class:`LoadResult` from its joined rows and the files' ``info``."""
     info["rows_read"] = rows_read
     info["time_span"] = _time_span([accepted])
     # a single mapping for the common one-file / same-header case
@@ -313,6 +310,21 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
         messages.append("rejected: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     return LoadResult(accepted=accepted, rejected=rejected, rows_read=rows_read,
                       messages=messages, info=info).check()
+
+
+def _add_file_info(info: dict, fi: dict) -> None:
+    """Add one file's ``info`` (from :func:`iter_records`) to the layer's, in place."""
+    for k in ("format", "column_mapping", "coordinates", "crs", "undated"):
+        info[k].update(fi[k])
+    for key, counts in fi["files"].items():
+        old = info["files"].get(key)
+        info["files"][key] = counts if old is None else {
+            k: old[k] + counts[k] for k in counts}
+    info["police_uk"] |= fi["police_uk"]
+    info["stop_search"] |= fi["stop_search"]
+    info["date_formats"] = sorted(set(info["date_formats"]) | set(fi["date_formats"]))
+    info["duplicates"] += fi["duplicates"]
+    info["postcode_table"] = fi["postcode_table"]
 
 
 def _pruned(part, keep):

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from layers.common.atomic import atomic_write_path
+
 if TYPE_CHECKING:  # geopandas is imported only by the loaders that build geometries
     import geopandas as gpd
 
@@ -72,8 +74,6 @@ class LoadResult:
 
     def write_rejected(self, path: str | Path) -> Path:
         """Write the rejected rows to CSV (UTF-8) and return the path."""
-        from layers.common.atomic import atomic_write_path
-
         path = Path(path)
         with atomic_write_path(path) as tmp:
             self.rejected.to_csv(tmp, index=False)

@@ -1,10 +1,16 @@
 """A project with its layers loaded: the object the GUI and ``hotmap run`` share.
 
-:class:`Workspace` reads every boundary, record and table source of a
-:class:`~layers.project.Project` through the ingest API, keeps each
+:class:`Workspace` reads the sources of a :class:`~layers.project.Project`
+through its :attr:`Workspace.loader`, keeps each
 :class:`~layers.result.LoadResult` (so rejected rows can be reported), and
 holds the loaded :class:`~layers.model.Layer` objects in a
 :class:`~layers.model.LayerStack`.
+
+This module loads record, table and basemap sources.  Boundary layers and
+tables keyed by area code need :mod:`boundaries`, which sits above
+:mod:`layers`: :class:`boundaries.workspace.Workspace` is the workspace that
+loads every kind of source, and :func:`boundaries.workspace.load_source` loads
+any one source.
 """
 
 from __future__ import annotations
@@ -12,33 +18,51 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
 from psygnal import Signal
 
 from layers.common.errors import ProjectError
-from layers.licences import (declared_licences, detect_boundary_licences,
-                             detect_record_licences, detect_table_licences)
-from layers.model import Layer, LayerStack
+from layers.licences import declared_licences, detect_record_licences, detect_table_licences
+from layers.model import SENSITIVE_KINDS, Layer, LayerStack
 from layers.project import (BasemapSource, BoundarySource, Project, RecordSource, TableSource,
                             open_project)
+from layers.result import REJECT_COLUMNS, LoadResult
 from layers.style import LayerStyle, next_record_colour
 
-__all__ = ["Workspace", "load_source"]
+# The loaders (layers.records, layers.ingest.readers, layers.basemap) are imported where
+# they are used: the command line imports this module at start-up (through
+# mapping.pipeline.runner), and the ingest stack costs ~0.3 s that `hotmap --help` and
+# most verbs never need.
 
-_BOUNDARY_STYLE = dict(color="#f0f0f0", edgecolor="#636363", linewidth=0.5, opacity=0.6)
+__all__ = ["Workspace", "load_source", "check_paths", "table_layer", "basemap_layer",
+           "given_colour"]
 
 
-def _missing(src, path: Path, project_path) -> ProjectError:
-    return ProjectError(f"layer '{src.name}': data file not found: {path}", path=project_path,
-                        fix="move the file back, or edit the path in the project file "
-                            "(the desktop app asks where it is)")
+def check_paths(src, project_path=None) -> None:
+    """Refuse a source whose data file is missing.
+
+    Raises
+    ------
+    ProjectError
+        Naming the layer and the missing file.
+    """
+    for p in src.paths:
+        if not Path(p).exists():
+            raise ProjectError(f"layer '{src.name}': data file not found: {Path(p)}",
+                               path=project_path,
+                               fix="move the file back, or edit the path in the project file "
+                                   "(the desktop app asks where it is)")
 
 
 def load_source(src, *, project_path=None, study_areas: dict | None = None):
-    """Load one boundary, record or table source and return ``(Layer, LoadResult)``.
+    """Load one record, table or basemap source and return ``(Layer, LoadResult)``.
+
+    Boundary sources and tables keyed by area code load with
+    :func:`boundaries.workspace.load_source`.
 
     Parameters
     ----------
-    src : BoundarySource, RecordSource or TableSource
+    src : RecordSource, TableSource or BasemapSource
         The project entry.
     project_path : Path, optional
         For error messages.
@@ -51,32 +75,11 @@ def load_source(src, *, project_path=None, study_areas: dict | None = None):
     ProjectError
         If a file is missing; InputError from the loaders for bad content.
     """
-    for p in src.paths:
-        if not Path(p).exists():
-            raise _missing(src, Path(p), project_path)
+    check_paths(src, project_path)
     if isinstance(src, BoundarySource):
-        from boundaries import load_boundaries
-
-        result = load_boundaries(src.paths, code_field=src.code_field,
-                                 name_field=src.name_field, **src.options)
-        gdf = result.accepted
-        for table in src.tables:
-            gdf = _join_table(gdf, table, src, result)
-        result.accepted = gdf
-        style = LayerStyle.from_dict({**_BOUNDARY_STYLE, **src.style})
-        code = result.info.get("code_field") or src.code_field
-        meta = {"code_field": code,
-                "name_field": result.info.get("name_field") or src.name_field,
-                "role": src.role,
-                "attribution": declared_licences(src.attribution) or list(dict.fromkeys(
-                    detect_boundary_licences(gdf, code)
-                    + [k for t in src.tables for k in detect_table_licences(t["path"])]))}
-        layer = Layer(src.name, gdf, kind="areas", style=style, visible=src.visible,
-                      source={"boundaries": src.name}, meta=meta)
-        return layer, result
+        raise TypeError(f"boundary source {src.name!r}: load it with "
+                        "boundaries.workspace.load_source")
     if isinstance(src, RecordSource):
-        from layers.records import load_records
-
         opts = dict(src.options)
         area = opts.get("study_area")
         if isinstance(area, str):
@@ -85,6 +88,8 @@ def load_source(src, *, project_path=None, study_areas: dict | None = None):
                                    "layer of this project", path=project_path,
                                    fix="name a [[boundaries]] layer, or remove study_area")
             opts["study_area"] = study_areas[area]
+        from layers.records import load_records  # start-up time: see the imports
+
         result = load_records(src.paths, kind=src.kind, columns=src.columns or None, **opts)
         style = LayerStyle.from_dict({"marker_size": 8.0, "edgecolor": "none", **src.style})
         layer = Layer(src.name, result.accepted, kind="points", style=style,
@@ -99,57 +104,38 @@ def load_source(src, *, project_path=None, study_areas: dict | None = None):
                       allow_raw_export=src.allow_raw_export)
         return layer, result
     if isinstance(src, TableSource):
-        return _table_layer(src)
+        return table_layer(src)
     if isinstance(src, BasemapSource):
         return basemap_layer(src), None
     raise TypeError(f"not a project source: {src!r}")
 
 
-def _table_layer(src):
+def table_layer(src, attribute_table: Callable | None = None):
     """A ``[[tables]]`` entry as a ``table`` layer and its LoadResult.
 
     Keyed tables (``key`` given) are read as attribute tables: one row per
     area code, summary rows ("Grand Total") and rows without a code rejected
     with that reason; other tables keep every row.  Numbers written with
     thousands separators become numbers either way.
+
+    Parameters
+    ----------
+    src : TableSource
+        The project entry.
+    attribute_table : callable, optional
+        Reads a keyed table: :func:`boundaries.tables.read_attribute_table`
+        (passed by :func:`boundaries.workspace.load_source`); needed when
+        ``src.key`` is set.
     """
-    import pandas as pd
-
-    from boundaries.tables import read_attribute_table
-    from layers.ingest.readers import read_table
-    from layers.result import REJECT_COLUMNS, LoadResult
-
     path = Path(src.paths[0])
     opts = {k: v for k, v in src.options.items() if k in ("encoding", "delimiter")}
-    messages = []
-    frames = []
-    for p in src.paths:  # several files (monthly extracts) are read one after another
-        f = pd.DataFrame(read_table(Path(p), sheet=src.sheet, **opts).frame)
-        frames.append(f.drop(columns="geometry", errors="ignore"))
-    if len(frames) > 1:
-        cols = list(dict.fromkeys(c for f in frames for c in f.columns))
-        for p, f in zip(src.paths, frames):
-            lack = [c for c in cols if c not in f.columns]
-            if lack:
-                messages.append(f"{Path(p).name} has no {', '.join(map(str, lack[:5]))} "
-                                "column: blank in its rows")
-        raw = pd.concat([f.assign(source_file=Path(p).name) for p, f in zip(src.paths, frames)],
-                        ignore_index=True)
-    else:
-        raw = frames[0]
+    raw, messages = _read_table_files(src, opts)
     rejected = pd.DataFrame(columns=REJECT_COLUMNS)
     if src.key:
-        at = read_attribute_table(path, code_field=src.key, sheet=src.sheet, **opts)
-        data, messages = at.data, list(at.messages)
-        codes = raw[src.key].astype("string").str.strip()
-        gone = ~codes.isin(set(data[src.key])).fillna(False).to_numpy(bool)
-        why = ["no area code" if pd.isna(c) or not str(c) else "summary row"
-               for c in codes[gone]]
-        rejected = pd.concat([pd.DataFrame({"source_file": path.name,
-                                            "source_row": (gone.nonzero()[0] + 1),
-                                            "reason": why,
-                                            "detail": codes[gone].fillna("").to_numpy()}),
-                              raw.loc[gone].fillna("").astype(str).reset_index(drop=True)], axis=1)
+        if attribute_table is None:
+            raise TypeError(f"table {src.name!r} is keyed by area code: load it with "
+                            "boundaries.workspace.load_source")
+        data, messages, rejected = _keyed_rows(src, path, raw, attribute_table, opts)
     else:
         data = raw.copy()
         for c in data.columns:
@@ -167,6 +153,44 @@ def _table_layer(src):
     return layer, result
 
 
+def _read_table_files(src, opts):
+    """The rows of a table's files, one after another; returns ``(rows, messages)``."""
+    from layers.ingest.readers import read_table  # start-up time: see the imports
+
+    messages = []
+    frames = []
+    for p in src.paths:  # several files (monthly extracts) are read one after another
+        f = pd.DataFrame(read_table(Path(p), sheet=src.sheet, **opts).frame)
+        frames.append(f.drop(columns="geometry", errors="ignore"))
+    if len(frames) == 1:
+        return frames[0], messages
+    cols = list(dict.fromkeys(c for f in frames for c in f.columns))
+    for p, f in zip(src.paths, frames):
+        lack = [c for c in cols if c not in f.columns]
+        if lack:
+            messages.append(f"{Path(p).name} has no {', '.join(map(str, lack[:5]))} "
+                            "column: blank in its rows")
+    raw = pd.concat([f.assign(source_file=Path(p).name) for p, f in zip(src.paths, frames)],
+                    ignore_index=True)
+    return raw, messages
+
+
+def _keyed_rows(src, path, raw, attribute_table, opts):
+    """A keyed table read as an attribute table: ``(data, messages, rejected rows)``."""
+    at = attribute_table(path, code_field=src.key, sheet=src.sheet, **opts)
+    data, messages = at.data, list(at.messages)
+    codes = raw[src.key].astype("string").str.strip()
+    gone = ~codes.isin(set(data[src.key])).fillna(False).to_numpy(bool)
+    why = ["no area code" if pd.isna(c) or not str(c) else "summary row"
+           for c in codes[gone]]
+    rejected = pd.concat([pd.DataFrame({"source_file": path.name,
+                                        "source_row": (gone.nonzero()[0] + 1),
+                                        "reason": why,
+                                        "detail": codes[gone].fillna("").to_numpy()}),
+                          raw.loc[gone].fillna("").astype(str).reset_index(drop=True)], axis=1)
+    return data, messages, rejected
+
+
 def _date_sources(info: dict) -> dict:
     """``{field: {file: source rows or None (all)}}`` of the records whose date field
     held a value that could not be read (kept without the date; ``info['undated']``)."""
@@ -181,8 +205,6 @@ def _date_sources(info: dict) -> dict:
 
 def _numbers(s):
     """A text column of numbers (``"1,954"`` too) as numbers; any other column unchanged."""
-    import pandas as pd
-
     if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
         return s
     v = s.dropna().astype(str).str.strip()
@@ -204,8 +226,6 @@ def _record_kind(kind: str, info: dict) -> str:
 
 def _is_sensitive(src, info: dict) -> bool:
     """The source's own setting, else its (detected) kind's default."""
-    from layers.model import SENSITIVE_KINDS
-
     if src.sensitive is not None:
         return bool(src.sensitive)
     return _record_kind(src.kind, info) in SENSITIVE_KINDS
@@ -213,27 +233,13 @@ def _is_sensitive(src, info: dict) -> bool:
 
 def basemap_layer(src) -> Layer:
     """The layer of a ``[[basemaps]]`` entry (drawn under everything, never exported)."""
-    from layers.basemap import open_basemap
+    from layers.basemap import open_basemap  # start-up time: see the imports
 
     bm = open_basemap(src.paths[0])
     style = LayerStyle.from_dict({**src.style, "opacity": src.opacity})
     return Layer(src.name, bm, kind="basemap", style=style, visible=src.visible,
                  source={"basemaps": src.name}, meta={"attribution": src.attribution})
 
-
-def _join_table(gdf, table: dict, src, result):
-    """Join an attribute table (CSV/XLSX keyed by area code) onto a boundary layer."""
-    from boundaries import tables as _tables
-
-    key = table.get("key")
-    on = table.get("on") or result.info.get("code_field") or src.code_field
-    opts = {k: v for k, v in table.items() if k not in ("path", "key", "on")}
-    joined = _tables.join_attributes(gdf, table["path"], area_code=on, table_code=key, **opts)
-    result.messages.extend(joined.messages)
-    if joined.unmatched_areas:
-        result.messages.append(f"{len(joined.unmatched_areas)} areas of '{src.name}' have no "
-                               f"row in {table['path']}")
-    return joined.data
 
 def given_colour(records, used=()) -> None:
     """Give each record source without a colour its own default (kept in its style)."""
@@ -254,6 +260,10 @@ class Workspace:
     """
 
     dirty_changed = Signal(bool)
+    #: Loads one source, ``loader(src, project_path=..., study_areas=...)`` giving
+    #: ``(Layer, LoadResult or None)``.  This one loads records, tables not keyed by area
+    #: code and basemaps; :class:`boundaries.workspace.Workspace` loads every source.
+    loader = staticmethod(load_source)
 
     def __init__(self, project: Project | None = None):
         self.project = project or Project()
@@ -297,12 +307,12 @@ class Workspace:
                 return
             if progress:
                 progress(i / max(len(sources), 1), f"Loading {src.name}")
-            layer, result = load_source(src, project_path=self.project.path, study_areas=areas)
+            layer, result = self.loader(src, project_path=self.project.path, study_areas=areas)
             if result is not None:  # a basemap has no rows
                 self.results[src.name] = result
             if isinstance(src, BoundarySource):
                 areas[src.name] = layer.data
-            self.layers.put(layer)
+            self.layers.replace(layer)
         if progress:
             progress(1.0, "Loaded")
         self.mark_dirty(False)

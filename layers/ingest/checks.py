@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError
+from layers.ingest.areas import WORKING_CRS, read_areas
+from layers.result import LoadResult
 
 __all__ = ["SeenIds", "StudyArea", "hash_candidates", "blank_ids"]
 
@@ -304,16 +306,10 @@ class StudyArea:
     def __init__(self, study_area):
         import shapely
 
-        from layers.result import LoadResult
-
-        WORKING_CRS = "EPSG:27700"
-
         if isinstance(study_area, LoadResult):
             study_area = study_area.accepted
         if isinstance(study_area, (list, tuple)) or isinstance(study_area, (str, Path)):
-            from boundaries.io import load_boundaries
-
-            study_area = load_boundaries(study_area).accepted
+            study_area = read_areas(study_area)
         import sys
 
         gpd = sys.modules.get("geopandas")

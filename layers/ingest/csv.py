@@ -28,6 +28,7 @@ import pandas as pd
 
 from layers.common.errors import InputError
 from layers.ingest.bytes import FileBytes, check_nul_tail
+from layers.ingest.table import TEXT, TableRead, check_columns, decode_sample
 
 __all__ = ["read_csv", "MALFORMED", "check_nul_tail"]
 
@@ -39,21 +40,6 @@ _DELIMS = [",", "\t", ";", "|"]
 def _is_gz(p: Path) -> bool:
     with open(p, "rb") as fh:
         return fh.read(2) == b"\x1f\x8b"
-
-
-def _decode_sample(raw: bytes, encoding):
-    if encoding:
-        return raw.decode(encoding, errors="replace"), encoding
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16", errors="replace"), "utf-16"
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(raw) - 4:  # a multibyte char cut by the sample end
-            return raw[:exc.start].decode("utf-8"), "utf-8"
-        return raw.decode("cp1252", errors="replace"), "cp1252"
 
 
 def _field_counts(lines, d):
@@ -102,18 +88,6 @@ def header_line(text: str, delim: str) -> int:
     return nonblank[0]
 
 
-def _check_columns(cols, p):
-    seen, dup = set(), []
-    for c in cols:
-        if c in seen:
-            dup.append(c)
-        seen.add(c)
-    if dup:
-        raise InputError(f"duplicated column name(s) {sorted(set(dup))}", path=p,
-                         column=dup[0], fix="rename the columns so each name is used once")
-    return [i + 1 for i, c in enumerate(cols) if not str(c).strip()]
-
-
 def _gz_error(p):
     return InputError("the gzip file is truncated or damaged (its compressed data ends early "
                       "or does not check out)", path=p,
@@ -126,7 +100,7 @@ def read_csv(p: Path, *, header, names, delimiter, encoding):
 
     Returns
     -------
-    layers.ingest.readers.TableRead
+    layers.ingest.table.TableRead
     """
     gz = _is_gz(p)
     size = p.stat().st_size
@@ -142,8 +116,6 @@ def read_csv(p: Path, *, header, names, delimiter, encoding):
 
 
 def _read_csv(p, whole, gz, *, header, names, delimiter, encoding):
-    from layers.ingest.readers import TEXT, TableRead
-
     head2 = whole[:2] if whole is not None else open(p, "rb").read(2)
     utf16 = head2 in (b"\xff\xfe", b"\xfe\xff") or \
         str(encoding or "").lower().replace("-", "").startswith("utf16")
@@ -163,7 +135,7 @@ def _read_csv(p, whole, gz, *, header, names, delimiter, encoding):
                 raw = fh.read(65536)
     except (OSError, EOFError):
         raise _gz_error(p) from None
-    text, enc = _decode_sample(raw, encoding)
+    text, enc = decode_sample(raw, encoding)
     if not text.strip():
         raise InputError("the file contains only blank lines", path=p,
                          fix="check it was exported correctly")
@@ -182,7 +154,7 @@ def _read_csv(p, whole, gz, *, header, names, delimiter, encoding):
             cols = names
     else:
         cols = names or [f"col{i + 1}" for i in range(len(first))]
-    blank = _check_columns(cols, p)
+    blank = check_columns(cols, p)
     cols = [c if c.strip() else f"unnamed_{i + 1}" for i, c in enumerate(cols)] if blank else cols
     if header and len(cols) == 1 and any(d in first[0] for d in _DELIMS if d != delim):
         raise InputError(
@@ -267,8 +239,6 @@ def _alone(line: str, delim: str) -> list[str]:
 def _read_careful(p, cols, header, delim, enc, notes, gz, skip=0):
     """Ragged files, title lines and quoting problems: every physical line accounted for."""
     import gzip
-
-    from layers.ingest.readers import TEXT, TableRead
 
     opener = gzip.open if gz else open
     try:

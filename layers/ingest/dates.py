@@ -32,11 +32,10 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError
+from layers.ingest.date_orders import DATE_ORDERS, TRIPLE, AmbiguousDates, parse_triples
 
 __all__ = ["parse_dates", "AmbiguousDates", "DATE_ORDERS", "normalise_date_format"]
 
-#: Orders of the numeric day/month/year parts, by the labels used in messages.
-DATE_ORDERS = {"DMY": "day-first", "MDY": "month-first", "YMD": "year-first"}
 #: Words accepted for each order in ``date_format`` (case-insensitive); patterns such
 #: as ``DD/MM/YYYY``, ``MM-DD-YY`` or ``YY.MM.DD`` are read by the order of their letters.
 _ORDER_WORDS = {"DMY": {"dmy", "dayfirst", "day-first", "day_first", "uk"},
@@ -65,23 +64,8 @@ _ISO_SLASH = re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$")
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _YEAR_MONTH = re.compile(r"^(\d{4})[-/](\d{1,2})$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{4})$")
-_TRIPLE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})"
-                     r"(?:[ T](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$")
 _COMPACT = re.compile(r"^\d{8}$")
 _SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
-
-
-class AmbiguousDates(InputError):
-    """A date column whose values read as real dates in more than one order.
-
-    ``orders`` holds the fitting orders (keys of :data:`DATE_ORDERS`) and
-    ``examples`` up to three values whose readings differ.
-    """
-
-    def __init__(self, problem, *, orders=(), examples=(), **kw):
-        self.orders = tuple(orders)
-        self.examples = list(examples)
-        super().__init__(problem, **kw)
 
 
 def normalise_date_format(fmt):
@@ -208,26 +192,47 @@ def _parse_distinct(uniq: pd.Series, fmt, column):
     text = uniq.to_numpy(dtype=object)
     todo = np.array([bool(t) and t.lower() not in ("nan", "nat", "none") for t in text], bool)
     if fmt is not None and fmt not in DATE_ORDERS:  # an exact strptime format
-        got = pd.to_datetime(pd.Series(text[todo], dtype=object), format=fmt, errors="coerce")
-        idx = np.flatnonzero(todo)
-        ok = got.notna().to_numpy()
-        out[idx[ok]] = got[ok].to_numpy(dtype="datetime64[ns]")
-        label[idx[ok]] = fmt
-        detail[idx[~ok]] = [f"{text[i]!r} does not match the date format {fmt!r}"
-                            for i in idx[~ok]]
+        _parse_exact(text, todo, fmt, out, label, detail)
         return out, label, detail
-    shapes = [("iso", _ISO), ("iso", _ISO_SLASH), ("year-month", _YEAR_MONTH),
-              ("month-year", _MONTH_YEAR), ("triple", _TRIPLE), ("compact", _COMPACT)]
+    _parse_shapes(text, todo, fmt, column, out, label, detail)
+    if todo.any():
+        _parse_named(text, todo, out, label)
+    if todo.any():
+        _parse_serials(text, todo, out, label)
+    for i in np.flatnonzero(todo & (detail == "")):
+        detail[i] = f"{text[i]!r} is not a recognised date (use ISO YYYY-MM-DD or DD/MM/YYYY)"
+    return out, label, detail
+
+
+#: The numeric shapes of a date, tried in order; each value goes to the first it fits.
+_SHAPES = [("iso", _ISO), ("iso", _ISO_SLASH), ("year-month", _YEAR_MONTH),
+           ("month-year", _MONTH_YEAR), ("triple", TRIPLE), ("compact", _COMPACT)]
+
+
+def _parse_exact(text, todo, fmt, out, label, detail):
+    """Every value read with one strptime format given by the user."""
+    got = pd.to_datetime(pd.Series(text[todo], dtype=object), format=fmt, errors="coerce")
+    idx = np.flatnonzero(todo)
+    ok = got.notna().to_numpy()
+    out[idx[ok]] = got[ok].to_numpy(dtype="datetime64[ns]")
+    label[idx[ok]] = fmt
+    detail[idx[~ok]] = [f"{text[i]!r} does not match the date format {fmt!r}"
+                        for i in idx[~ok]]
+
+
+def _parse_shapes(text, todo, fmt, column, out, label, detail):
+    """Numeric dates, shape by shape; ``todo`` keeps the values left for the next stages."""
+    u = len(text)
     # each distinct value goes to the first shape it fits (one regex pass in Python: the
     # values are distinct, so this is cheap next to pandas' per-call overhead)
     group = np.full(u, -1, np.int64)
     for i in np.flatnonzero(todo):
         t = text[i]
-        for k, (_, rx) in enumerate(shapes):
+        for k, (_, rx) in enumerate(_SHAPES):
             if rx.match(t):
                 group[i] = k
                 break
-    for k, (name, _) in enumerate(shapes):
+    for k, (name, _) in enumerate(_SHAPES):
         idx = np.flatnonzero(group == k)
         if not len(idx):
             continue
@@ -242,44 +247,47 @@ def _parse_distinct(uniq: pd.Series, fmt, column):
             got = pd.to_datetime(pd.Series(vals, dtype=object), format="%m/%Y", errors="coerce")
             _put(got, idx, out, label, "month-year")
         elif name == "triple":
-            _parse_triples(vals, idx, out, label, detail, fmt, column)
+            parse_triples(vals, idx, out, label, detail, fmt, column)
         elif name == "compact":
             got = pd.to_datetime(pd.Series(vals, dtype=object), format="%Y%m%d", errors="coerce")
             _put(got, idx, out, label, "compact YYYYMMDD")
         # parsed, or explained: done; a shape that failed silently leaves it to the rest
         todo[idx[pd.notna(out[idx]) | (detail[idx] != "")]] = False
-    if todo.any():  # month names
-        idx = np.flatnonzero(todo)
-        rest = pd.Series(text[idx], dtype=object)
-        named = rest.str.contains(r"[A-Za-z]", regex=True).to_numpy(dtype=bool)
-        left = named.copy()
-        for lab, f in _NAMED_FORMATS:
-            if not left.any():
-                break
-            got = pd.to_datetime(rest[left], format=f, errors="coerce")
-            okm = got.notna().to_numpy()
-            pos = np.flatnonzero(left)[okm]
-            out[idx[pos]] = got[okm].to_numpy(dtype="datetime64[ns]")
-            label[idx[pos]] = lab
-            left[pos] = False
-        todo[idx[named & ~left]] = False
-    if todo.any():  # Excel serial day numbers
-        idx = np.flatnonzero(todo)
-        ser = pd.Series(text[idx], dtype=object)
-        m = ser.str.match(_SERIAL).fillna(False).to_numpy(dtype=bool)
-        num = pd.to_numeric(ser.where(m), errors="coerce")
-        ok = (num.between(1, 80000) & ~(num.between(1900, 2100) & ~ser.str.contains(r"\.",
-                                                                              regex=True))
-              ).to_numpy(dtype=bool) & m
-        if ok.any():
-            days = pd.to_timedelta(num[ok].to_numpy(dtype=float), unit="D")
-            stamp = (pd.Timestamp("1899-12-30") + days).round("s")
-            out[idx[ok]] = np.asarray(stamp, dtype="datetime64[ns]")
-            label[idx[ok]] = "Excel serial"
-            todo[idx[ok]] = False
-    for i in np.flatnonzero(todo & (detail == "")):
-        detail[i] = f"{text[i]!r} is not a recognised date (use ISO YYYY-MM-DD or DD/MM/YYYY)"
-    return out, label, detail
+
+
+def _parse_named(text, todo, out, label):
+    """Dates with month names (``31 Jan 2019``, ``Jan-19``)."""
+    idx = np.flatnonzero(todo)
+    rest = pd.Series(text[idx], dtype=object)
+    named = rest.str.contains(r"[A-Za-z]", regex=True).to_numpy(dtype=bool)
+    left = named.copy()
+    for lab, f in _NAMED_FORMATS:
+        if not left.any():
+            break
+        got = pd.to_datetime(rest[left], format=f, errors="coerce")
+        okm = got.notna().to_numpy()
+        pos = np.flatnonzero(left)[okm]
+        out[idx[pos]] = got[okm].to_numpy(dtype="datetime64[ns]")
+        label[idx[pos]] = lab
+        left[pos] = False
+    todo[idx[named & ~left]] = False
+
+
+def _parse_serials(text, todo, out, label):
+    """Excel serial day numbers (``43496``), not four-digit years."""
+    idx = np.flatnonzero(todo)
+    ser = pd.Series(text[idx], dtype=object)
+    m = ser.str.match(_SERIAL).fillna(False).to_numpy(dtype=bool)
+    num = pd.to_numeric(ser.where(m), errors="coerce")
+    ok = (num.between(1, 80000) & ~(num.between(1900, 2100) & ~ser.str.contains(r"\.",
+                                                                          regex=True))
+          ).to_numpy(dtype=bool) & m
+    if ok.any():
+        days = pd.to_timedelta(num[ok].to_numpy(dtype=float), unit="D")
+        stamp = (pd.Timestamp("1899-12-30") + days).round("s")
+        out[idx[ok]] = np.asarray(stamp, dtype="datetime64[ns]")
+        label[idx[ok]] = "Excel serial"
+        todo[idx[ok]] = False
 
 
 def _put(got, idx, out, label, lab):
@@ -308,114 +316,3 @@ def _parse_iso(vals, idx, out, label):
         label[sub[okm]] = "ISO date-time with offset"
 
 
-def _days_in_month(year, month):
-    ok = (month >= 1) & (month <= 12)
-    m = np.where(ok, month, 1)
-    y = year.astype("int64")
-    start = (y - 1970) * 12 + (m - 1)
-    d0 = np.array(start, dtype="datetime64[M]").astype("datetime64[D]")
-    d1 = np.array(start + 1, dtype="datetime64[M]").astype("datetime64[D]")
-    return np.where(ok, (d1 - d0).astype(int), 0)
-
-
-def _full_year(y, digits):
-    # two-digit years as strptime reads them: 69-99 -> 1900s, 00-68 -> 2000s
-    return np.where(digits == 2, np.where(y >= 69, 1900 + y, 2000 + y), y)
-
-
-def _parse_triples(vals, idx, out, label, detail, fmt, column):
-    """Numeric day/month/year dates, with the order decided for the whole column."""
-    parts = pd.Series(vals, dtype=object).str.extract(_TRIPLE)
-    a = parts[0].astype(int).to_numpy()
-    b = parts[2].astype(int).to_numpy()
-    c = parts[3].astype(int).to_numpy()
-    a_digits = parts[0].str.len().to_numpy()
-    b_digits = parts[2].str.len().to_numpy()
-    c_digits = parts[3].str.len().to_numpy()
-    times = parts[4].fillna("").to_numpy(dtype=object)
-    # year first (22-04-01) is possible only with two-digit parts joined by '-' (YY/MM/DD
-    # with slashes or dots is not a UK or US habit)
-    two = (a_digits == 2) & (b_digits == 2) & (c_digits == 2) & (parts[1] == "-").to_numpy()
-    readings = {}  # order -> (year, month, day)
-    readings["DMY"] = (_full_year(c, c_digits), b, a)
-    readings["MDY"] = (_full_year(c, c_digits), a, b)
-    if two.all():
-        readings["YMD"] = (_full_year(a, a_digits), b, c)
-    valid = {}
-    for order, (y, m, d) in readings.items():
-        valid[order] = (m >= 1) & (m <= 12) & (d >= 1) & (d <= _days_in_month(y, m))
-    any_ok = np.zeros(len(vals), bool)
-    for v in valid.values():
-        any_ok |= v
-    if fmt in DATE_ORDERS:
-        if fmt not in readings:  # YMD asked but the values have four-digit years
-            readings[fmt] = (_full_year(a, a_digits), b, c)
-            y, m, d = readings[fmt]
-            valid[fmt] = (m >= 1) & (m <= 12) & (d >= 1) & (d <= _days_in_month(y, m))
-        chosen = fmt
-    else:
-        chosen = _choose_order(readings, valid, any_ok, vals, column)
-    y, m, d = readings[chosen]
-    ok = valid[chosen]
-    if ok.any():
-        iso = pd.Series([f"{yy:04d}-{mm:02d}-{dd:02d}" + (f" {t}" if t else "")
-                         for yy, mm, dd, t in zip(y[ok], m[ok], d[ok], times[ok])], dtype=object)
-        got = pd.to_datetime(iso, format="ISO8601", errors="coerce")
-        sub = idx[ok]
-        okm = got.notna().to_numpy()
-        out[sub[okm]] = got[okm].to_numpy(dtype="datetime64[ns]")
-        label[sub[okm]] = ("UK day-first" if chosen == "DMY" else
-                           "US month-first" if chosen == "MDY" else "year-first YY-MM-DD")
-        for i in sub[~okm]:
-            pos = np.flatnonzero(idx == i)[0]
-            detail[i] = f"{vals[pos]!r} has an impossible time of day"
-    word = DATE_ORDERS[chosen]
-    for k in np.flatnonzero(~ok):
-        others = [DATE_ORDERS[o] for o, v in valid.items() if o != chosen and v[k]]
-        if others:
-            detail[idx[k]] = (f"{vals[k]!r} reads only {others[0]}, but the column's other "
-                              f"dates read {word}; correct the value, or convert the column "
-                              "to ISO YYYY-MM-DD")
-        else:
-            detail[idx[k]] = (f"{vals[k]!r} is not a real date read {word} (nor in another "
-                              "order); correct the value or convert the column to ISO "
-                              "YYYY-MM-DD")
-
-
-def _choose_order(readings, valid, any_ok, vals, column):
-    """The one order under which every readable value is a real date, else the likeliest."""
-    live = any_ok
-    if not live.any():
-        return "DMY"
-    fitting = [o for o in readings if valid[o][live].all()]
-    # orders that give the same date for every value are one reading (e.g. 01/01/2019)
-    distinct = []
-    for o in fitting:
-        same = any(all(np.array_equal(readings[o][k][live], readings[p][k][live])
-                       for k in range(3)) for p in distinct)
-        if not same:
-            distinct.append(o)
-    if len(distinct) == 1:
-        return distinct[0]
-    if len(distinct) > 1:
-        y0, m0, d0 = readings[distinct[0]]
-        y1, m1, d1 = readings[distinct[1]]
-        differ = live & ((y0 != y1) | (m0 != m1) | (d0 != d1))
-        ex = [str(v) for v in vals[differ][:3]]
-        names = " or ".join(DATE_ORDERS[o] for o in distinct)
-        m = _TRIPLE.match(ex[0])
-        sep, yy = m.group(2), "YYYY" if len(m.group(4)) == 4 else "YY"
-        pattern = {"DMY": f"DD{sep}MM{sep}{yy}", "MDY": f"MM{sep}DD{sep}{yy}",
-                   "YMD": f"YY{sep}MM{sep}DD"}
-        raise AmbiguousDates(
-            f"ambiguous dates: values such as {', '.join(repr(e) for e in ex)} are real dates "
-            f"read {names}, and no value in the column decides which",
-            column=column, orders=distinct, examples=ex,
-            fix="say which with the date-format option (date_format="
-                + " or ".join(repr(pattern[o]) for o in distinct)
-                + ", in load_records or a project's [records.options]), or convert the "
-                  "column to ISO YYYY-MM-DD")
-    # no order fits every value: take the one that reads most of them (UK first on a tie)
-    prefer = ["DMY", "YMD", "MDY"]
-    return max((o for o in prefer if o in readings),
-               key=lambda o: (int(valid[o].sum()), -prefer.index(o)))

@@ -20,19 +20,19 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError
+from layers.ingest.checks import blank_ids, hash_candidates
 from layers.ingest.coords import parse_numbers
 from layers.ingest.dates import AmbiguousDates, parse_dates
-from layers.ingest.parts import XY_COLUMNS, Part, Rejected, xy_names
+from layers.ingest.parts import XY_COLUMNS, xy_names
 from layers.ingest.places import table_points, vector_points
 from layers.ingest.police import (is_police_uk, is_stop_search, police_uk_columns,
                                   stop_search_columns)
 from layers.ingest.reasons import Reasons, why_undated
 from layers.ingest.schemas import DATE_FIELDS, NUMERIC_FIELDS, RECORD_KINDS, map_columns
-from layers.result import REJECT_COLUMNS
+from layers.ingest.split import split_rows
 
 __all__ = ["FrameLoader", "XY_COLUMNS", "xy_names"]
 
-WORKING_CRS = "EPSG:27700"
 #: ``dates=`` values: an ambiguous date column is refused, or left without dates.
 DATE_MODES = ("required", "optional")
 
@@ -61,11 +61,6 @@ class _File:
     outside: tuple = None
 
 
-def _own(col):
-    """A file column's name in the accepted table: ours win ``source_file``/``source_row``."""
-    return f"{col} (file)" if col in ("source_file", "source_row") else col
-
-
 class FrameLoader:
     """Shared settings and cross-file state for the files of one record layer."""
 
@@ -89,7 +84,7 @@ class FrameLoader:
         self.date_format = date_format
         self.seen = seen  # layers.ingest.checks.SeenIds, or None for no dedupe
         self.area = area  # layers.ingest.checks.StudyArea, or None
-        self.raw = False  # True: _split returns a Part, not a DataFrame
+        self.raw = False  # True: split_rows returns a Part, not a DataFrame
         self._orders = set()  # day/month orders the layer's date columns were read in
 
     # ------------------------------------------------------------------ main
@@ -175,8 +170,9 @@ class FrameLoader:
         if f.outside is not None:
             out, detail = f.outside
             f.reasons.add(out, "outside study area", detail)
-        acc, rej = self._split(f.read, f.frame, f.vt, f.path, f.reasons, f.canon,
-                               f.passthrough, f.ex, f.ny, f.rows)
+        acc, rej = split_rows(f.read, f.frame, f.vt, f.path, f.reasons, f.canon,
+                              f.passthrough, f.ex, f.ny, f.rows, raw=self.raw,
+                              geometry=self.geometry)
         f.finfo["mapping"] = {k: v for k, v in f.mapping.items() if v is not None}
         f.finfo.pop("_pass", None)
         return acc, rej, f.finfo
@@ -187,8 +183,6 @@ class FrameLoader:
         col = f.mapping.get("id")
         if col is None or col not in f.frame:
             return None
-        from layers.ingest.checks import blank_ids, hash_candidates
-
         ids = f.frame[col]
         cand = f.reasons.ok & ~blank_ids(ids)
         if not cand.any():
@@ -335,107 +329,3 @@ class FrameLoader:
             d = np.asarray(out["date"], dtype="datetime64[ns]")
             out["date"] = pd.Series(d.astype("datetime64[M]").astype("datetime64[ns]"))
         return out
-
-    # ------------------------------------------------------------------ split
-    def _split(self, read, frame, vt, path, reasons, canon, passthrough, ex, ny, rows):
-        src = str(path)
-        ok = np.asarray(reasons.ok, bool)
-        allok = bool(ok.all())
-        base = frame
-        table = getattr(read, "table", None)
-        shared = {}
-        for k, src_col in passthrough.items():
-            shared.setdefault(src_col, []).append(k)
-        data, canon_data = {}, {}
-        if table is not None and not allok:
-            # the reader's Arrow table: split all columns at once in C++
-            import pyarrow as pa
-
-            from layers.ingest.readers import TEXT
-
-            tm = {pa.string(): TEXT, pa.large_string(): TEXT}.get
-            rej_tab = table.filter(pa.array(~ok))
-            rej = None if self.raw else rej_tab.to_pandas(types_mapper=tm, split_blocks=True)
-            kept = table.filter(pa.array(ok))
-            read.table = table = None
-            if self.raw:  # Arrow columns as they are: converted once, for all the files
-                cols = {c: kept.column(c) for c in kept.column_names}
-            else:
-                acc_cols = kept.to_pandas(types_mapper=tm, split_blocks=True)
-                cols = {c: acc_cols[c].array for c in acc_cols.columns}
-                del acc_cols
-            del kept
-            for c in list(base.columns):
-                data[_own(c)] = cols[c]
-                for k in shared.pop(c, []):
-                    canon_data[k] = data[_own(c)]
-                    canon[k] = None
-            del cols
-        else:
-            rej = pd.DataFrame(base.loc[~ok]).reset_index(drop=True)
-            # Filter column by column, dropping each original as soon as its filtered copy
-            # exists (``frame`` belongs to the loader), so peak memory stays near one copy.
-            for c in list(base.columns):
-                arr = base[c].array
-                filt = arr if allok else arr[ok]
-                data[_own(c)] = filt
-                for k in shared.pop(c, []):
-                    canon_data[k] = filt
-                    canon[k] = None
-                if not allok:
-                    del arr
-                    del base[c]
-        if rej is None:  # raw: the rejected rows' Arrow columns, joined at the end
-            rej = {c: rej_tab.column(c) for c in rej_tab.column_names}
-            del rej_tab
-        other = [] if isinstance(rej, dict) else \
-            [c for c in rej.columns if not isinstance(rej[c].dtype, pd.StringDtype)]
-        if other:  # text stays Arrow text; anything else (vector attributes) becomes objects
-            rej[other] = rej[other].astype(object).where(rej[other].notna(), None)
-        read.frame = None
-        read.table = None
-        # one category instead of a million copies of the path (fast, small, and
-        # compares with == like text)
-        data["source_file"] = pd.Categorical.from_codes(np.zeros(int(ok.sum()), np.int8), [src])
-        data["source_row"] = rows[ok]
-        for k, v in canon.items():
-            if k in canon_data:
-                data[k] = canon_data[k]
-                continue
-            arr = v.array if isinstance(v, pd.Series) else np.asarray(v)
-            data[k] = arr if allok else arr[ok]
-        if self.raw:  # load_records builds one frame for all the files (see Part)
-            acc = Part(data, ex if allok else ex[ok], ny if allok else ny[ok])
-        elif self.geometry:
-            import geopandas as gpd
-
-            data["geometry"] = gpd.points_from_xy(ex[ok], ny[ok], crs=WORKING_CRS)
-            acc = gpd.GeoDataFrame(pd.DataFrame(data, copy=False), geometry="geometry",
-                                   crs=WORKING_CRS, copy=False)
-        else:  # coordinate-only: no shapely points are built (see load_records)
-            xn, yn = xy_names(data)
-            data[xn], data[yn] = (ex, ny) if allok else (ex[ok], ny[ok])
-            acc = pd.DataFrame(data, copy=False)
-            acc.attrs["xy_columns"] = (xn, yn)
-        bad_idx = np.flatnonzero(~ok)
-        if vt is not None and len(bad_idx):
-            import shapely
-
-            with np.errstate(invalid="ignore"):
-                geoms = shapely.from_wkb(vt.wkb_at(~ok), on_invalid="ignore")
-            wkt = np.full(len(geoms), None, dtype=object)
-            live = ~shapely.is_missing(geoms)
-            if live.any():
-                wkt[live] = shapely.to_wkt(geoms[live], rounding_precision=6)
-            rej["geometry_wkt"] = wkt
-        head = {"source_file": np.full(len(bad_idx), src, dtype=object),
-                "source_row": rows[bad_idx],
-                "reason": np.array([], dtype=object) if allok else reasons.reason[~ok],
-                "detail": np.array([], dtype=object) if allok else reasons.detail[~ok]}
-        # a file column named like ours keeps its values under another name
-        if isinstance(rej, dict):
-            body = {(f"{c} (file)" if c in head else c): v for c, v in rej.items()}
-            return acc, Rejected({**head, **body})
-        body = {(f"{c} (file)" if c in head else c): rej[c].array for c in rej.columns}
-        rej = pd.DataFrame({**head, **body}, columns=REJECT_COLUMNS + list(body), copy=False)
-        return acc, rej

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from layers.ingest.table import TEXT
 from layers.result import REJECT_COLUMNS
 
 __all__ = ["Part", "Rejected", "XY_COLUMNS", "xy_names", "join_parts", "join_rejected",
@@ -93,8 +94,6 @@ def _as_pandas(v):
 
     pa = sys.modules.get("pyarrow")
     if pa is not None and isinstance(v, (pa.Array, pa.ChunkedArray)):
-        from layers.ingest.readers import TEXT
-
         if pa.types.is_string(v.type) or pa.types.is_large_string(v.type):
             return pd.array(v, dtype=TEXT)
         return pd.Series(v.to_pandas()).array

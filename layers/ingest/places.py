@@ -14,6 +14,8 @@ import pandas as pd
 
 from layers.common.errors import InputError
 from layers.ingest.coords import check_points, looks_lonlat, parse_numbers
+from layers.ingest.postcodes import geocode_postcodes
+from layers.ingest.vector import TRUNCATED, wkb_points
 
 __all__ = ["vector_points", "table_points"]
 
@@ -42,8 +44,6 @@ def vector_points(vt, path: Path, user_crs, reasons, messages):
     (ex, ny, system, crs_label)
     """
     import shapely
-
-    from layers.ingest.vector import TRUNCATED, wkb_points
 
     n = len(vt)
     crs = vt.crs
@@ -198,8 +198,6 @@ def table_points(frame, path, mapping, reasons, withheld, messages, *, mode, use
     if have_pc:
         need_pc = ~done & reasons.ok
         if need_pc.any():
-            from layers.ingest.postcodes import geocode_postcodes
-
             px, py, found, pblank = geocode_postcodes(
                 frame[mapping["postcode"]].loc[need_pc], pc_table)
             sub_x = ex[need_pc]

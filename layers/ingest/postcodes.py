@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError
+from layers.ingest.coords import lonlat_to_bng
+from layers.ingest.readers import read_table, read_text_sample, resolve_column_names
 from layers.ingest.schemas import norm_name
 
 __all__ = ["load_postcode_table", "normalise_postcodes", "geocode_postcodes", "PostcodeTable"]
@@ -103,8 +105,6 @@ def load_postcode_table(source, *, column_names=None) -> PostcodeTable:
 
 @functools.lru_cache(maxsize=4)
 def _load_cached(path, mtime, column_names):
-    from layers.ingest.readers import read_table, read_text_sample
-
     p = Path(path)
     if not p.exists():
         raise InputError("postcode table not found", path=p,
@@ -127,9 +127,7 @@ def _load_cached(path, mtime, column_names):
         beside = _headers_file(p)
         ncols = len(first.split(","))
         if beside:
-            from layers.ingest.readers import _column_names
-
-            cand = _column_names(str(beside[0]), p)
+            cand = resolve_column_names(str(beside[0]), p)
             if len(cand) == ncols:
                 names = cand
         if names is None:
@@ -170,8 +168,6 @@ def _from_frame(df: pd.DataFrame, label: str, path) -> PostcodeTable:
     y = pd.to_numeric(df[ny], errors="coerce") if ny else None
     la, lo = _first(cols, _LAT), _first(cols, _LON)
     if (x is None or x.isna().all()) and la and lo:
-        from layers.ingest.coords import lonlat_to_bng
-
         lat = pd.to_numeric(df[la], errors="coerce").to_numpy()
         lon = pd.to_numeric(df[lo], errors="coerce").to_numpy()
         bx, by = lonlat_to_bng(lon, lat)

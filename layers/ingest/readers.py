@@ -14,46 +14,24 @@ from __future__ import annotations
 
 import csv
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from layers.common.errors import InputError
+from layers.ingest.bytes import check_nul_tail
+from layers.ingest.csv import read_csv
+from layers.ingest.table import TableRead, decode_sample
+from layers.ingest.vector import TRUNCATED, read_vector, read_vector_table
+from layers.ingest.xlsx import read_xlsx
 
-__all__ = ["sniff_format", "read_table", "TableRead", "VECTOR_FORMATS", "TEXT"]
+__all__ = ["sniff_format", "read_table", "read_text_sample", "resolve_column_names",
+           "VECTOR_FORMATS"]
 
-#: Text dtype of columns read from CSV: Arrow-backed, NaN for missing (pandas 3's "str").
-TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 VECTOR_FORMATS = ("gpkg", "shp", "geojson", "fgb", "zip-shp")
 _TEXT_EXT = {".csv", ".tsv", ".txt", ".tab", ".dat", ".psv"}
 _VECTOR_EXT = {".gpkg": "gpkg", ".shp": "shp", ".geojson": "geojson", ".json": "geojson",
                ".fgb": "fgb"}
-
-
-@dataclass
-class TableRead:
-    """A file read as text: the frame, and how it was read.
-
-    ``row_reasons`` lists rows the reader already knows are bad, as
-    ``(positions, reason, detail)``; the loader rejects them first.
-    ``row_numbers`` (optional) gives each frame row its ``source_row`` when the
-    rows are not numbered 1, 2, 3 ... (a worksheet whose blank rows were
-    skipped).  ``vector`` holds the WKB geometries of a vector file read for
-    records.
-    """
-
-    frame: pd.DataFrame
-    format: str
-    encoding: str | None = None
-    delimiter: str | None = None
-    header: bool = True
-    notes: list = field(default_factory=list)
-    row_reasons: list = field(default_factory=list)
-    row_numbers: np.ndarray | None = None
-    vector: object = None
-    table: object = None  # the pyarrow Table the frame was made from (CSV fast path)
 
 
 def sniff_format(path) -> str:
@@ -124,8 +102,6 @@ def sniff_format(path) -> str:
         stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         nul = head.find(b"\x00")
         if nul > 0 and not head[nul:].strip(b"\x00") and _binary_fraction(head[:nul]) <= 0.10:
-            from layers.ingest.bytes import check_nul_tail
-
             check_nul_tail(p)  # text, then only zero bytes: a cut-short copy, said as such
         if b"\x00" in head or _binary_fraction(head) > 0.10:
             raise InputError(
@@ -163,12 +139,6 @@ def _binary_fraction(head: bytes) -> float:
     return ctrl / len(head)
 
 
-def _decode_sample(raw: bytes, encoding):
-    from layers.ingest.csv import _decode_sample as decode
-
-    return decode(raw, encoding)
-
-
 def read_table(path, *, header=True, column_names=None, sheet=None, delimiter=None,
                encoding=None, layer=None, kind=None) -> TableRead:
     """Read one record file into text columns (CSV/TSV/XLSX) or vector features.
@@ -201,18 +171,12 @@ def read_table(path, *, header=True, column_names=None, sheet=None, delimiter=No
     """
     p = Path(path)
     fmt = sniff_format(p)
-    names = _column_names(column_names, p)
+    names = resolve_column_names(column_names, p)
     if fmt in ("csv", "csv.gz"):
-        from layers.ingest.csv import read_csv
-
         return read_csv(p, header=header, names=names, delimiter=delimiter, encoding=encoding)
     if fmt == "xlsx":
-        from layers.ingest.xlsx import read_xlsx
-
         return read_xlsx(p, header=header, names=names, sheet=sheet)
     if kind == "records":
-        from layers.ingest.vector import TRUNCATED, read_vector_table
-
         vt = read_vector_table(p, fmt, layer=layer)
         out = TableRead(frame=vt.frame, format=fmt, notes=list(vt.notes))
         out.vector = vt
@@ -225,13 +189,26 @@ def read_table(path, *, header=True, column_names=None, sheet=None, delimiter=No
             out.row_reasons = [(np.arange(n0, n0 + k), TRUNCATED,
                                 np.full(k, detail, dtype=object))]
         return out
-    from layers.ingest.vector import read_vector
-
     gdf, notes, _missing = read_vector(p, fmt, layer=layer)
     return TableRead(frame=gdf, format=fmt, notes=notes)
 
 
-def _column_names(column_names, p):
+def resolve_column_names(column_names, p):
+    """The column names of a headerless file: a list given, or read from a names file.
+
+    Parameters
+    ----------
+    column_names : list of str, str, Path or None
+        The names, or the path of a CSV whose first line (or second, when it
+        holds as many long names as the first has short codes, as Code-Point
+        Open ships) names the columns.
+    p : Path
+        The data file (for error messages).
+
+    Returns
+    -------
+    list of str or None
+    """
     if column_names is None:
         return None
     if isinstance(column_names, (str, Path)):
@@ -247,16 +224,9 @@ def _column_names(column_names, p):
     return [str(c) for c in column_names]
 
 
-def check_columns(cols, p):
-    """Refuse duplicated column names; return the 1-based positions of blank ones."""
-    from layers.ingest.csv import _check_columns
-
-    return _check_columns(cols, p)
-
-
 def read_text_sample(p, n=5):
     """Return the first ``n`` lines of a text file (for error messages)."""
     with open(p, "rb") as fh:
         raw = fh.read(8192)
-    text, _ = _decode_sample(raw, None)
+    text, _ = decode_sample(raw, None)
     return text.splitlines()[:n]

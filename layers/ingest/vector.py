@@ -32,6 +32,7 @@ import pandas as pd
 
 from layers.common.errors import InputError
 from layers.ingest.shapefile import check_shapefile, explain_shapefile, shapefile_counts
+from layers.ingest.table import TEXT
 
 __all__ = ["read_vector", "read_vector_table", "list_layers", "wkb_points", "VectorTable",
            "shapefile_counts", "TRUNCATED"]
@@ -228,8 +229,6 @@ def read_vector_table(path, kind, *, layer=None) -> VectorTable:
     """
     import pyarrow as pa
     import pyogrio
-
-    from layers.ingest.readers import TEXT
 
     p = Path(path)
     src = _source(p, kind)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError, ResourceLimitError
+from layers.ingest.table import TableRead, check_columns
 
 __all__ = ["read_xlsx", "check_workbook_archive", "MAX_CELLS", "MAX_UNCOMPRESSED_BYTES",
            "MAX_RATIO"]
@@ -153,10 +154,8 @@ def read_xlsx(p: Path, *, header, names, sheet):
 
     Returns
     -------
-    layers.ingest.readers.TableRead
+    layers.ingest.table.TableRead
     """
-    from layers.ingest.readers import TableRead, check_columns
-
     check_workbook_archive(p)
     notes = []
     try:

@@ -406,7 +406,7 @@ def steps_needed(project, analysis: str) -> list:
 def atlas_from_project(project_path, analysis: str, by: str, out, *, layer: str = "",
                        docx: bool = True, progress=None) -> list[Path]:
     """Open a project, run the steps ``analysis`` needs, and write its atlas by ``by``."""
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.policy import Policy
     from mapping.pipeline.runner import run_step
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from boundaries.workspace import Workspace
 from layers.common.errors import HotmapError, InputError, ProjectError, term
 from layers.model import Layer
 from layers.project import AnalysisStep
 from layers.style import LayerStyle
-from layers.workspace import Workspace
 from mapping.core.meta import ResultMeta, describe_filter, fill_title, meta_of, record_subject
 from mapping.pipeline import StepContext, StepOutput, get_analysis
 from mapping.pipeline.policy import Policy
@@ -368,7 +368,7 @@ def _to_layer(out: StepOutput, meta: ResultMeta, step) -> Layer:
 def _place(ws, layers: list[Layer]) -> None:
     """Put result layers into the stack, each where an earlier run's layer of that name was."""
     for lyr in layers:
-        ws.layers.put(lyr)
+        ws.layers.replace(lyr)
 
 
 def run_step(ws: Workspace, step: AnalysisStep, *, progress: Callable | None = None,

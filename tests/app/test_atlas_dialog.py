@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture
 def ws():
     from layers.model import Layer
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from tests.mapping.export_fixtures import areas_gdf, rates_layer
 
     w = Workspace()
@@ -41,7 +41,7 @@ def test_dialog_writes_one_page_per_area(qtbot, ws, tmp_path):
 
 def test_dialog_without_results_says_what_to_do(qtbot):
     from app.atlas_dialog import AtlasDialog
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
 
     dlg = AtlasDialog(Workspace())
     qtbot.addWidget(dlg)

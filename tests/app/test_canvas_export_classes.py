@@ -31,7 +31,7 @@ population = "pop"
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory):
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import run_step
 
     w = Workspace.open(bristol_project(tmp_path_factory.mktemp("canvas"), ANALYSES))

@@ -7,7 +7,7 @@ import geopandas as gpd
 
 @pytest.fixture
 def ws():
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from tests.mapping.export_fixtures import rates_layer, secret_points_layer, services_layer
 
     w = Workspace()

@@ -262,7 +262,7 @@ _SURFACES = ("kde", "composite", "dualkde")
 def test_cli_project_and_dialog_give_the_same_result(kind, tmp_path, qtbot):
     from app.analysis_dialogs import AnalysisDialog
     from app.cli import main
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.export.data import export_layer
     from mapping.pipeline import get_analysis
     from mapping.pipeline.policy import Policy

@@ -123,7 +123,7 @@ def test_finish_warns_when_nearly_every_row_is_rejected(demo_window, qtbot):
 @pytest.mark.shared_data
 def test_bristol_boundaries_are_proposed_for_force_wide_police_records(window, qtbot):
     from layers.project import BoundarySource
-    from layers.workspace import load_source
+    from boundaries.workspace import load_source
 
     from app.import_wizard import ImportWizard
 

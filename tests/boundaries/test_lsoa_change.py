@@ -146,7 +146,7 @@ def test_join_converts_a_census_2021_table_onto_2011_lsoas(tmp_path):
 
 def test_project_table_with_lsoa_lookup_leaves_no_rate_blank(tmp_path):
     """The issue's case: Census 2021 population on 2011 LSOAs, through a project file."""
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import run_step
 
     _ons_csv(tmp_path)

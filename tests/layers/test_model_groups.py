@@ -2,10 +2,10 @@
 
 import pytest
 
+from boundaries.workspace import Workspace
 from layers.model import Layer, LayerStack
 from layers.project import Project, open_project
 from layers.style import RECORD_COLOURS, LayerStyle, next_record_colour
-from layers.workspace import Workspace
 
 
 def _result(name, step):
@@ -25,6 +25,16 @@ def test_replace_keeps_the_position_and_emits_removed_then_inserted():
     old.visible = False  # the replaced layer is no longer observed
     stack.put(_result("new", "other"))  # put: add on top when the name is new
     assert stack.names()[-1] == "new"
+
+
+def test_replace_one_layer_by_its_name_keeps_the_position_or_adds_on_top():
+    stack = LayerStack([Layer("lsoa"), _result("rates", "rates"), Layer("arrests")])
+    new = _result("rates", "rates")
+    old = stack.replace(new)
+    assert stack.names() == ["lsoa", "rates", "arrests"] and stack[1] is new
+    assert old is not None and old is not new
+    assert stack.replace(_result("kde", "kde")) is None
+    assert stack.names() == ["lsoa", "rates", "arrests", "kde"]
 
 
 def test_results_of_one_analysis_form_a_group_that_hides_them():
@@ -71,6 +81,8 @@ def test_layer_copy_shares_data_and_copies_the_rest():
     with pytest.raises(TypeError, match="unknown field"):
         a.copy(colour="#fff")
     assert Layer("r", source={"analysis": "s"}, group="").group is None  # opted out
+    c = a.copy(data=None, meta_updates={"suppressed": 2})
+    assert c.meta == {"base_n": 3, "suppressed": 2} and a.meta == {"base_n": 3}
 
 
 def test_group_state_round_trips_through_the_project_file(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 from layers.common.errors import InputError, ProjectError
 from layers.project import Project, TableSource, open_project
-from layers.workspace import Workspace, load_source
+from boundaries.workspace import Workspace, load_source
 
 KEYED = """lsoa,clients,young_people
 E01000001,"1,204",3

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def bristol(tmp_path_factory):
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.policy import Policy
     from mapping.pipeline.runner import run_step
 

@@ -129,7 +129,7 @@ def test_project_basemap_round_trip_workspace_and_run(tmp_path):
 
     from layers.common.errors import ProjectError
     from layers.project import BasemapSource, open_project
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import run_project
 
     demo = Path(__file__).resolve().parents[2] / "resources" / "demo"

@@ -118,7 +118,7 @@ def test_project_steps_on_demo(tmp_path):
     if not project.exists():
         pytest.skip("demo project not built")
     from layers.project import AnalysisStep
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline import step_names
     from mapping.pipeline.runner import run_step
 

@@ -120,7 +120,7 @@ def test_the_step_takes_count_fields_of_the_areas_and_says_what_it_could_not_rea
     give the same row as counting records would, with a note on the unreadable value."""
     from layers.model import Layer
     from layers.project import AnalysisStep, Project
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.policy import Policy
     from mapping.pipeline.runner import run_step
 

@@ -102,7 +102,7 @@ def test_a_breakdown_follows_the_projects_threshold_and_names_its_field_in_words
     """Threshold 0 (disclosure off) shows small groups as they are (it used to become 5);
     the summary and chart say "age band", not "age_band"."""
     from layers.project import AnalysisStep
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.policy import Policy
     from mapping.pipeline.runner import run_step
     from resources.demo import DEMO_PROJECT

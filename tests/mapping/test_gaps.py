@@ -141,7 +141,7 @@ def test_greedy_bound_and_mclp_exact_against_enumeration():
 def test_project_steps_on_the_fictional_demo():
     """deprivation, coverage (access, gaps, bivariate), whatif, concentration, disproportion steps."""
     from layers.project import AnalysisStep
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import run_step
 
     proj = Path(__file__).resolve().parents[2] / "resources" / "demo" / "hotmap_vale.hotmap.toml"

@@ -92,7 +92,7 @@ population = "pop"
 
 @pytest.fixture(scope="module")
 def bristol(tmp_path_factory):
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import run_step
 
     ws = Workspace.open(bristol_project(tmp_path_factory.mktemp("bristol"), ANALYSES))

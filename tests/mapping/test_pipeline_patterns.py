@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from layers.project import AnalysisStep
-from layers.workspace import Workspace
+from boundaries.workspace import Workspace
 from mapping.disclosure.rules import DisclosureRules, apply_rules
 from mapping.pipeline.runner import run_step
 from resources.demo import DEMO_ANALYSES, DEMO_PROJECT

@@ -3,7 +3,7 @@
 import pytest
 
 from layers.project import AnalysisStep
-from layers.workspace import Workspace
+from boundaries.workspace import Workspace
 from mapping.pipeline.runner import run_step
 from resources.demo import DEMO_PROJECT
 

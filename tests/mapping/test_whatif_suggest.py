@@ -13,7 +13,7 @@ from shapely.geometry import Point, box
 from layers.common.errors import ProjectError
 from layers.model import Layer
 from layers.project import AnalysisStep, Project
-from layers.workspace import Workspace
+from boundaries.workspace import Workspace
 from mapping.pipeline.runner import run_step
 
 

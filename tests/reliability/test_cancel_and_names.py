@@ -33,7 +33,7 @@ def _copy_v1(dst: Path) -> Path:
 # --------------------------------------------------------------------------- cancelling
 def test_cancelled_step_adds_no_layer_and_no_file(tmp_path):
     """run_step with the cancel flag set: Cancelled, no new layer, nothing written."""
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import Cancelled, run_step
 
     path = _copy_v1(tmp_path / "proj")
@@ -74,7 +74,7 @@ def test_cancelled_run_writes_no_output(tmp_path, cancel_at):
 def test_export_interrupted_leaves_no_partial_file(tmp_path, monkeypatch):
     """An export that fails half-way leaves only complete files, and no temporary file."""
     import mapping.export.report
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
     from mapping.pipeline.runner import run_step, write_project_outputs
 
     ws = Workspace.open(_copy_v1(tmp_path / "proj"))
@@ -176,7 +176,7 @@ def _running_as_root() -> bool:
 def test_read_only_project_folder_opens_and_runs_elsewhere(tmp_path):
     """A project on read-only media opens, loads and runs with output elsewhere; saving
     back there fails clearly and leaves the file intact."""
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
 
     path = _copy_v1(tmp_path / "cdrom")
     before = path.read_bytes()

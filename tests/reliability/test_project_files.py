@@ -33,7 +33,8 @@ _FORBIDDEN_MODULES = {"pickle", "marshal", "shelve", "dill", "cloudpickle", "sub
                       "importlib", "runpy", "yaml", "jsonpickle"}
 
 
-@pytest.mark.parametrize("module", ["layers/project.py", "layers/workspace.py"])
+@pytest.mark.parametrize("module", ["layers/project.py", "layers/project_entries.py",
+                                    "layers/workspace.py", "boundaries/workspace.py"])
 def test_reader_source_has_no_code_execution(module):
     """The project reader imports no deserialiser that can run code and calls no eval/exec."""
     tree = ast.parse((ROOT / module).read_text())
@@ -89,7 +90,7 @@ def test_paths_are_data_never_executed(tmp_path):
     proj = open_project(path)
     for rec, bad in zip(proj.records, payloads):  # kept as plain paths, relative to the file
         assert rec.paths == [(tmp_path / bad).resolve()]
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
 
     with pytest.raises(ProjectError, match="data file not found"):
         Workspace.open(path)
@@ -181,7 +182,7 @@ def test_v1_fixture_keeps_loading(tmp_path):
 
 def test_v1_fixture_data_loads_and_reconciles(tmp_path):
     """The v1 fixture's layers load through the Workspace; every record is accounted for."""
-    from layers.workspace import Workspace
+    from boundaries.workspace import Workspace
 
     ws = Workspace.open(_copy_v1(tmp_path))
     assert list(ws.layers.names()) if hasattr(ws.layers, "names") else True
