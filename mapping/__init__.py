@@ -35,23 +35,26 @@ _EXPORTS: dict[str, list[str]] = {
     ],
     "mapping.audit.lifecycle": [
         "kaplan_meier", "lifecycle_closures", "lifecycle_operating", "lifecycle_reopening",
-        "lifecycle_status_at", "lifecycle_analysis", "lifecycle_chart",
+        "lifecycle_status_at", "lifecycle_analysis",
     ],
     "mapping.audit.needles": [
         "needle_finds_by_area", "needle_response", "needle_response_summary",
-        "needle_slow_areas", "needle_response_chart",
+        "needle_slow_areas",
     ],
     "mapping.audit.venues": [
-        "venue_activity", "venue_counts", "venue_chart",
+        "venue_activity", "venue_counts",
     ],
     "mapping.audit.funnel": [
-        "funnel_limits", "funnel_overdispersion", "funnel_table", "funnel_chart",
+        "funnel_limits", "funnel_overdispersion", "funnel_table",
     ],
     "mapping.audit.demographics": [
-        "age_bands", "breakdown", "breakdown_display", "breakdown_chart",
+        "age_bands", "breakdown", "breakdown_display",
     ],
-    "mapping.render.charts": [
-        "chart_save", "trend_chart", "trend_quarter_chart", "trend_season_chart",
+    "mapping.render.charts": ["chart_save"],
+    "mapping.render.charts_trends": ["trend_chart", "trend_quarter_chart", "trend_season_chart"],
+    "mapping.render.charts_funnel": ["funnel_chart"],
+    "mapping.render.charts_audit": [
+        "breakdown_chart", "lifecycle_chart", "needle_response_chart", "venue_chart",
     ],
     "mapping.stats.coverage": [
         "decay_weights", "nearest_service", "service_pairs",

@@ -27,8 +27,8 @@ import pandas as pd
 
 from layers.common.errors import InputError
 
-__all__ = ["breakdown", "age_bands", "breakdown_display", "breakdown_chart", "DEFAULT_AGE_BANDS",
-           "BREAKDOWN_FIELDS"]
+__all__ = ["breakdown", "age_bands", "breakdown_display", "DEFAULT_AGE_BANDS",
+           "BREAKDOWN_FIELDS", "NOT_RECORDED"]
 
 #: Default age bands (lower bounds); the last is open-ended.
 DEFAULT_AGE_BANDS = (0, 18, 25, 35, 45, 55, 65)
@@ -277,58 +277,3 @@ def breakdown_display(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
         out["Disproportionality (95% CI)"] = [ci(*r) for r in zip(
             table["disproportion_ratio"], table["ratio_ci_low"], table["ratio_ci_high"])]
     return out
-
-
-def breakdown_chart(table: pd.DataFrame, *, title: str | None = None, units: str = "records",
-                    source: str | None = None):
-    """Horizontal bars of each group's percentage with its Wilson interval (house style).
-
-    Suppressed groups are drawn without a bar and labelled with the
-    suppression label (e.g. ``"<5"``); the ``Total`` row is left out.
-
-    Parameters
-    ----------
-    table : DataFrame
-        :func:`breakdown` output.
-    title, units, source
-        Title (default "<units> by <field>"), what is counted, attribution.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from mapping.render.charts import PALETTE, chart_figure, chart_finish, format_n, label_width_in
-
-    meta = table.attrs.get("meta", {})
-    t = table[(table["group"] != "Total") & (table["group"] != NOT_RECORDED)]
-    fig, ax = chart_figure(height_cm=min(24, 5.5 + 0.6 * max(len(t), 3)))
-    y = np.arange(len(t))[::-1]
-    pct = t["pct"].fillna(0).to_numpy(float)
-    ax.barh(y, pct, color=PALETTE["main"], height=0.65)
-    lo = (t["pct"] - t["pct_ci_low"]).fillna(0).to_numpy(float)
-    hi = (t["pct_ci_high"] - t["pct"]).fillna(0).to_numpy(float)
-    ok = ~t["suppressed"].to_numpy(bool)
-    ax.errorbar(pct[ok], y[ok], xerr=[lo[ok], hi[ok]], fmt="none", ecolor=PALETTE["text"],
-                elinewidth=1, capsize=2.5)
-    for yi, row, h in zip(y, t.itertuples(index=False), hi):
-        txt = row.display_count if row.suppressed else \
-            f"{row.pct:.1f}% ({row.display_count})"
-        x = 0 if row.suppressed else row.pct + h
-        ax.annotate(txt, (x, yi), xytext=(4, 0), textcoords="offset points", va="center",
-                    fontsize=7.8, color=PALETTE["grey"] if row.suppressed else PALETTE["text"])
-    labels = [str(g) for g in t["group"]]
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.grid(True, axis="x", color="#E5E5E5")
-    ax.grid(False, axis="y")
-    ax.set_xlim(0, min(100, max(10.0, float(np.nanmax(t["pct_ci_high"].to_numpy(float))
-                                             if len(t) and ok.any() else 10)) * 1.25))
-    ax.set_xlabel(f"% of {units} with the field recorded")
-    by = str(meta.get("params", {}).get("by", "group")).replace("_", " ")
-    title = title or f"{units[:1].upper() + units[1:]} by {by}"
-    sub = f"{format_n(meta.get('base_n'))} {units} with {by} recorded"
-    if meta.get("n_not_recorded"):
-        sub += f" · {meta['n_not_recorded']:,} not recorded"
-    cap = ("Bars: percentage of records in each group; whiskers: 95% Wilson score interval. "
-           + " ".join(meta.get("notes", [])))
-    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
-                        legend_row=False, left_in=label_width_in(labels, 8) + 0.1)

@@ -31,12 +31,13 @@ import pandas as pd
 from layers.common.errors import InputError
 
 __all__ = ["lifecycle_status_at", "lifecycle_operating", "lifecycle_closures",
-           "lifecycle_reopening", "lifecycle_analysis", "kaplan_meier", "lifecycle_chart",
-           "KMResult", "LifecycleResult", "LIFECYCLE_STATES"]
+           "lifecycle_reopening", "lifecycle_analysis", "kaplan_meier", "KMResult",
+           "LifecycleResult", "LIFECYCLE_STATES", "DAYS_PER_MONTH"]
 
 #: Status of a premises at a date, in drawing order.
 LIFECYCLE_STATES = ("active", "closed", "reopened", "not yet open")
-_DAYS_PER_MONTH = 365.25 / 12
+#: Mean days in a month (365.25 / 12), for windows and durations given in months.
+DAYS_PER_MONTH = 365.25 / 12
 _LAW_REF = ("Anti-social Behaviour, Crime and Policing Act 2014, Part 4, Chapter 3 "
             "(closure of premises associated with nuisance or disorder)")
 _KM_REFS = ["Kaplan & Meier (1958) JASA 53:457-481",
@@ -195,7 +196,7 @@ def lifecycle_closures(records, *, census_date, windows=(3, 6, 12), opened: str 
     q = c.dt.to_period("Q")
     base = pd.DataFrame({"q": q.to_numpy()})
     for w in windows:
-        wd = w * _DAYS_PER_MONTH
+        wd = w * DAYS_PER_MONTH
         within = np.nan_to_num(days, nan=np.inf) <= wd
         base[f"followed_{w}m"] = within | (follow >= wd)
         base[f"reopened_{w}m"] = within
@@ -364,7 +365,7 @@ def lifecycle_reopening(records, *, census_date, units: str = "days", level: flo
     end = r.where(event, census)
     dur = (end - c).dt.days.to_numpy(dtype=float)
     if units == "months":
-        dur = dur / _DAYS_PER_MONTH
+        dur = dur / DAYS_PER_MONTH
     if not len(dur):
         raise InputError("no closure orders on or before the census date",
                          column=closure, fix="check the closure_order dates and the census date")
@@ -448,76 +449,3 @@ def lifecycle_analysis(records, *, census_date=None, date=None, windows=(3, 6, 1
     meta = {"census_date": str(census.date()), "filter": filter, "base_n": int(len(recs)),
             "references": [_LAW_REF, *_KM_REFS]}
     return LifecycleResult(*out, census_date=census, meta=meta)
-
-
-def lifecycle_chart(km: KMResult, closures: pd.DataFrame | None = None, *,
-                    title: str | None = None, source: str | None = None, threshold: int = 0):
-    """Reopening curve (1 - Kaplan-Meier) with its interval, and closures per quarter.
-
-    Parameters
-    ----------
-    km : KMResult
-        :func:`lifecycle_reopening` output.
-    closures : DataFrame, optional
-        :func:`lifecycle_closures` output, drawn as a second panel.
-    title, source : str, optional
-        Title and attribution line.
-    threshold : int
-        Disclosure control: a quarter with 1 to ``threshold - 1`` closure orders has no
-        bar and is labelled ``"<threshold"`` (0 = off; the step passes the project's).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from mapping.render.charts import PALETTE, chart_figure, chart_finish, format_n
-
-    units = km.meta.get("params", {}).get("units", "days")
-    two = closures is not None and len(closures) > 1
-    fig, axes = chart_figure(height_cm=14.0 if two else 10.0, nrows=2 if two else 1,
-                             height_ratios=[1.6, 1] if two else None)
-    ax = axes[0] if two else axes
-    tab = km.table
-    ax.step(tab["time"], tab["cumulative"] * 100, where="post", color=PALETTE["main"], lw=2,
-            label="Reopened (Kaplan-Meier)")
-    ax.fill_between(tab["time"], (1 - tab["ci_high"]) * 100, (1 - tab["ci_low"]) * 100,
-                    step="post", color=PALETTE["sky"], alpha=0.3, lw=0, label="95% interval")
-    cens = tab[tab["censored"] > 0]
-    ax.plot(cens["time"], cens["cumulative"] * 100, "|", color=PALETTE["text"], ms=8,
-            label="Censored (still closed)")
-    for m in (3, 6, 12):
-        x = m * _DAYS_PER_MONTH if units == "days" else m
-        if x <= tab["time"].max() * 1.05:
-            ax.axvline(x, color=PALETTE["light"], lw=1, zorder=0)
-            ax.text(x, 99, f" {m} m", fontsize=7.5, color=PALETTE["grey"], va="top")
-    ax.set_ylim(0, 100)
-    ax.set_xlim(0, max(1.0, float(tab["time"].max())) * 1.02)
-    ax.set_ylabel("% reopened")
-    ax.set_xlabel(f"{units} since closure order")
-    ax.legend(loc="lower right", frameon=True, framealpha=0.9, edgecolor="#DDDDDD", fontsize=8)
-    if two:
-        ax2 = axes[1]
-        q = closures[closures["quarter"] != "All"]
-        n = q["closures"].to_numpy()
-        small = (n > 0) & (n < threshold) if threshold else np.zeros(len(n), bool)
-        shown = np.where(small, 0, n)  # a hidden count has no bar: its height would tell it
-        ax2.bar(q["quarter"], shown, color=PALETTE["second"], width=0.6)
-        for i, (c, hid) in enumerate(zip(n, small)):
-            ax2.annotate(f"<{threshold}" if hid else f"{c:,}", (i, 0 if hid else c),
-                         xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
-        ax2.set_ylabel("closure orders")
-        ax2.set_ylim(0, max(1, shown.max(), threshold if small.any() else 0) * 1.25)
-        ax2.tick_params(axis="x", rotation=45 if len(q) > 8 else 0)
-        for lab in ax2.get_xticklabels():
-            lab.set_fontsize(7.5)
-    med = "not reached" if not np.isfinite(km.median) else f"{km.median:,.0f} {units}"
-    title = title or "Crack-house premises: time from closure order to reopening"
-    sub = (f"{format_n(km.n)} closures · {km.n_events:,} reopened, {km.n - km.n_events:,} still "
-           f"closed (censored) · median time to reopening {med}")
-    census = km.meta.get("params", {}).get("census_date", "")
-    cap = (f"Kaplan-Meier estimate of the share reopened, with 95% Greenwood log(-log) interval; "
-           f"premises still closed at the census date {census} are censored there."
-           + (" Lower panel: closure orders per quarter." if two else ""))
-    fig.subplots_adjust(hspace=0.45)
-    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
-                        legend_row=False)

@@ -25,7 +25,7 @@ import pandas as pd
 from layers.common.errors import InputError
 
 __all__ = ["needle_response", "needle_response_summary", "needle_finds_by_area",
-           "needle_slow_areas", "needle_response_chart", "RESPONSE_FLAGS"]
+           "needle_slow_areas", "RESPONSE_FLAGS"]
 
 #: Values of ``response_flag``.
 RESPONSE_FLAGS = ("collected", "no collection time", "collected before reported",
@@ -321,63 +321,3 @@ def needle_finds_by_area(records, areas, *, area_code: str | None = None,
                          "sensitive": True, "count_columns": ["reports", "needles"],
                          "references": [_REF]}
     return out
-
-
-def needle_response_chart(summary, *, title: str | None = None, source: str | None = None):
-    """Monthly median and 90th-percentile response with the target and share within it.
-
-    Parameters
-    ----------
-    summary : DataFrame
-        :func:`needle_response_summary` output with ``by="month"``.
-    title, source : str, optional
-        Title and attribution line.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from mapping.render.charts import PALETTE, chart_figure, chart_finish, format_n, _legend_above
-
-    meta = summary.attrs.get("meta", {})
-    target = meta.get("params", {}).get("target_hours", 24.0)
-    t = summary[summary.iloc[:, 0] != "All"]
-    t = t[t.iloc[:, 0] != "no report date"]
-    fig, (ax, ax2) = chart_figure(height_cm=14.0, nrows=2, sharex=True, height_ratios=[1.6, 1])
-    x = np.arange(len(t))
-    ax.bar(x, t["median_hours"].fillna(0), color=PALETTE["main"], width=0.6,
-           label="Median response")
-    ax.plot(x, t["p90_hours"], "D", color=PALETTE["second"], ms=4.5, label="90th percentile")
-    ax.axhline(target, color=PALETTE["alert"], ls="--", lw=1.3, label=f"Target {target:g} h")
-    ax.set_ylabel("hours from report to collection")
-    top = np.nanmax(np.r_[t["p90_hours"].to_numpy(float), target, 1])
-    ax.set_ylim(0, top * 1.15)
-    _legend_above(ax)
-    ax2.bar(x, t["pct_within_target"].fillna(0), color=PALETTE["third"], width=0.6)
-    for xi, (p, k) in enumerate(zip(t["pct_within_target"], t["collected"])):
-        if p == p and len(t) <= 18:
-            ax2.annotate(f"{p:.0f}%", (xi, p), xytext=(0, 2), textcoords="offset points",
-                         ha="center", fontsize=7, color=PALETTE["text"])
-    ax2.set_ylim(0, 115)
-    ax2.set_ylabel(f"% within {target:g} h")
-    labels = [pd.Period(m).strftime("%b\n%Y") if m[:4].isdigit() else m
-              for m in t.iloc[:, 0].astype(str)]
-    step = 1 if len(t) <= 18 else 3
-    ax2.set_xticks(x[::step], labels[::step])
-    for lab in ax2.get_xticklabels():
-        lab.set_fontsize(7.5)
-    fig.subplots_adjust(hspace=0.15)
-    allrow = summary[summary.iloc[:, 0] == "All"]
-    title = title or "Needle-find collection response times by month"
-    sub = f"{format_n(meta.get('base_n'))} reports · {meta.get('n_collected', 0):,} collected"
-    if len(allrow):
-        a = allrow.iloc[0]
-        sub += (f" · median {a['median_hours']:.1f} h, 90th percentile {a['p90_hours']:.1f} h, "
-                f"{a['pct_within_target']:.0f}% within {target:g} h")
-    miss = int(summary.loc[summary.iloc[:, 0] == "All", "no_collection_time"].sum()) \
-        if len(allrow) else 0
-    cap = ("Response = collection time minus report time. Median and 90th percentile over "
-           "collected reports (linear interpolation). Share within target is of collected "
-           f"reports; {miss:,} report(s) with no collection time are flagged and not in the "
-           "time statistics.")
-    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source)

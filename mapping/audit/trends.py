@@ -6,7 +6,7 @@ rolling mean and the seasonal profile.  All functions take a record layer (a
 GeoDataFrame or DataFrame with a datetime column), an optional filter
 expression (:mod:`mapping.core.filters`) and an optional area, and return plain
 DataFrames whose ``attrs['meta']`` states the method, units, base n and
-references.  :func:`mapping.render.charts.trend_chart`, ``trend_quarter_chart`` and
+references.  :func:`mapping.render.charts_trends.trend_chart`, ``trend_quarter_chart`` and
 ``trend_season_chart`` draw them in the house style (:mod:`mapping.render.charts`).
 
 References

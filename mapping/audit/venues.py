@@ -31,7 +31,7 @@ import pandas as pd
 
 from layers.common.errors import AnalysisError, InputError
 
-__all__ = ["venue_activity", "venue_counts", "venue_chart", "VenueResult"]
+__all__ = ["venue_activity", "venue_counts", "VenueResult", "points_in_areas"]
 
 
 def _is_points(geoms) -> bool:
@@ -254,73 +254,3 @@ def _compare(k: int, n: int, expected: float, label: str, binomtest) -> dict:
         out[f"ratio_{label}"] = np.nan
         out[f"p_{label}"] = np.nan
     return out
-
-
-def venue_chart(result: VenueResult, *, top: int = 15, title: str | None = None,
-                units: str = "events", venue_kind: str = "venue", source: str | None = None,
-                threshold: int = 0):
-    """Ranked bar chart of events within the radius of each venue (house style).
-
-    Parameters
-    ----------
-    result : VenueResult
-        :func:`venue_activity` output.
-    top : int
-        Number of venues shown (the most events first).
-    title, units, venue_kind, source
-        Title (default built from units, radius and venue kind), what is
-        counted, what the venues are, attribution line.
-    threshold : int
-        Disclosure control for sensitive events: counts from 1 to
-        ``threshold - 1`` are drawn without a bar and labelled ``"<threshold"``
-        (0 = off).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from matplotlib.ticker import MaxNLocator
-
-    from mapping.render.charts import (PALETTE, chart_figure, chart_finish, format_n, label_width_in,
-                                plural)
-
-    t = result.table.head(top)
-    s = result.summary
-    height = 4.5 + 0.55 * max(len(t), 3)
-    fig, ax = chart_figure(height_cm=min(height, 24))
-    y = np.arange(len(t))[::-1]
-    small = ((t["events"] > 0) & (t["events"] < threshold)).to_numpy()
-    ax.barh(y, np.where(small, 0, t["events"]), color=PALETTE["main"], height=0.7)
-    for yi, c, sh, sm in zip(y, t["events"], t["share_of_events"], small):
-        txt = f"<{threshold}" if sm else \
-            f"{c:,} ({'<0.1' if 0 < sh < 0.1 else f'{sh:.1f}'}%)"
-        ax.annotate(txt, (0 if sm else c, yi), xytext=(3, 0), textcoords="offset points",
-                    va="center", fontsize=7.8, color=PALETTE["grey"] if sm else PALETTE["text"])
-    labels = [v if len(v) <= 42 else v[:40] + "…" for v in t["venue"]]
-    ax.set_yticks(y, labels, fontsize=7.8)
-    ax.grid(True, axis="x", color="#E5E5E5")
-    ax.grid(False, axis="y")
-    ax.set_xlim(0, max(1, float(t["events"].max() if len(t) else 1)) * 1.25)
-    ax.set_xlabel(f"{units} within {s['radius_m']:g} m")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    kinds = plural(venue_kind)
-    title = title or f"{units[:1].upper() + units[1:]} within {s['radius_m']:g} m of each " \
-                     f"{venue_kind}"
-    sub = (f"{format_n(s['n_events'])} {units} · {s['n_venues']:,} {kinds} · "
-           f"{s['events_near_any']:,} ({s['pct_near_any']:.1f}%) within {s['radius_m']:g} m of "
-           f"any {venue_kind}")
-    parts = []
-    if "expected_pct_area" in s:
-        parts.append(f"{s['expected_pct_area']:.1f}% expected if spread evenly over the study "
-                     f"area (ratio {s['ratio_area']:.2f}, exact binomial p = {s['p_area']:.2g})")
-    if "expected_pct_population" in s:
-        parts.append(f"{s['expected_pct_population']:.1f}% expected if spread like the "
-                     f"population (ratio {s['ratio_population']:.2f}, p = "
-                     f"{s['p_population']:.2g})")
-    cap = (f"Top {len(t)} of {s['n_venues']} {kinds} by {units} within {s['radius_m']:g} m "
-           "(k-d tree, inclusive); an event near two venues counts for both bars but once in "
-           "the total. " + "; ".join(parts) + "."
-           + (f" Counts of 1 to {threshold - 1} are shown as <{threshold} (disclosure control)."
-              if threshold > 1 and small.any() else ""))
-    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
-                        legend_row=False, left_in=label_width_in(labels) + 0.1)
