@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import AnalysisError
+from mapping.core.surface import Surface, surface_to_cells
 
 __all__ = ["rate_ratio_test", "compare_periods", "kde_difference", "classify_hotspots",
            "hotspot_classify", "HOTSPOT_CLASSES"]
@@ -199,8 +200,6 @@ def kde_difference(before, after):
     AnalysisError
         If the two surfaces are not on the same grid.
     """
-    from mapping.core.surface import Surface
-
     same = (before.shape == after.shape and before.x0 == after.x0 and before.y0 == after.y0
             and before.cell_size == after.cell_size)
     if not same:
@@ -333,9 +332,6 @@ def hotspot_classify(points, *, cell_size: float | None = None, kind: str = "qua
     hot = np.column_stack(hot)
     cls = classify_hotspots(hot, recent_prop=recent_prop, persistent_prop=persistent_prop)
     if areas is None:
-        from mapping.core.surface import Surface
-        from mapping.export.surface_io import surface_to_cells
-
         base = Surface(values=np.where(valid, 0.0, np.nan).astype(np.float32), x0=g.x0,
                        y0=g.y0, cell_size=cell_size)
         full = {}

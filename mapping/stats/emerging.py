@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import AnalysisError
+from mapping.core.surface import Surface, surface_to_cells
 
 __all__ = ["mann_kendall", "emerging_classify", "emerging_hotspots", "EMERGING_CLASSES",
            "EMERGING_COLOURS"]
@@ -345,9 +346,6 @@ def emerging_hotspots(points, *, cell_size: float | None = None, areas=None,
                                geometry=areas.geometry.values, crs=areas.crs)
         unit = "areas"
     else:
-        from mapping.core.surface import Surface
-        from mapping.export.surface_io import surface_to_cells
-
         base = Surface(values=np.where(valid, 0.0, np.nan).astype(np.float32), x0=g.x0,
                        y0=g.y0, cell_size=float(cell_size))
         full = {}
