@@ -20,7 +20,7 @@ __all__ = ["BreaksEditorDialog", "layer_values", "seed_breaks"]
 
 def layer_values(layer) -> np.ndarray:
     """The finite values a layer's classification uses (surfaces: cells above zero)."""
-    from mapping.render.draw import resolve_style
+    from mapping.render.styling import resolve_style
 
     data = layer.data
     if layer.kind == "surface":
@@ -51,7 +51,7 @@ def shown_breaks(layer, values=None) -> list[float]:
     """The upper class edges the map shows for ``layer`` now: its manual breaks, else those
     of its scheme as the renderer settles it ("Automatic" is natural breaks for most area
     layers, not quantiles)."""
-    from mapping.render.draw import resolve_style
+    from mapping.render.styling import resolve_style
 
     st = layer.style
     if st.scheme == "manual" and st.breaks:

@@ -83,8 +83,9 @@ _EXPORTS: dict[str, list[str]] = {
         "export_all_maps", "export_map",
     ],
     "mapping.render.draw": [
-        "draw_layers", "render_composition", "render_view",
+        "draw_layers", "render_view",
     ],
+    "mapping.render.layout": ["render_composition"],
     "mapping.export.data": [
         "export_geojson", "export_geopackage", "export_geotiff", "export_layer",
         "export_shapefile_zip", "export_table", "export_tables_xlsx",

@@ -2,9 +2,9 @@
 
 :func:`draw_layers` draws a list of :class:`layers.model.Layer` onto any
 matplotlib ``Axes`` (the Qt canvas embeds one; exports use an Agg figure).
-:func:`render_composition` lays a whole page out (title, map, legend, scale
-bar, north arrow, notes, attribution) and returns a ``Figure`` without
-touching pyplot state.
+:func:`mapping.render.layout.render_composition` lays a whole page out (title, map,
+legend, scale bar, north arrow, notes, attribution) with it and returns a ``Figure``
+without touching pyplot state.
 
 Drawing order follows the layer list: each layer is drawn above the ones
 before it, whatever its kind (a basemap raster always stays underneath).
@@ -22,9 +22,7 @@ recompute colours.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -32,10 +30,10 @@ from layers.style import LayerStyle
 from mapping.render.classify import Classification, ClassScale, classify, classify_categories
 from mapping.render.palettes import BIVARIATE_3X3, NO_DATA_COLOR, SUPPRESSED_COLOR, hex_to_rgba
 from mapping.render.shared_scales import SharedScales
-from mapping.render.styling import auto_style, layer_title, value_column
+from mapping.render.styling import layer_title, resolve_style, value_column
 
-__all__ = ["draw_layers", "render_composition", "RenderInfo", "resolve_style",
-           "polygon_paths", "in_view", "render_view", "surface_rgba", "layer_render_info", "SharedScales"]
+__all__ = ["draw_layers", "RenderInfo", "polygon_paths", "in_view", "render_view", "surface_rgba",
+           "layer_render_info", "draw_labels", "SharedScales"]
 
 #: From this many features an area layer is drawn as an image inside SVG and PDF pages
 #: (matplotlib's ``rasterized``, at the page's dpi): 47,000 grid cells as vector paths
@@ -66,23 +64,6 @@ class RenderInfo:
     shared_scale: str = ""  # the scale's name when its classes are shared with other layers
     shared_with: list = field(default_factory=list)  # names of the layers on that scale
     drawn: int | None = None  # features drawn when the draw was culled to a view, else None
-
-
-def resolve_style(layer, overrides: dict | None = None) -> LayerStyle:
-    """Return the layer's style with per-map ``overrides`` applied (a copy)."""
-    style = copy.deepcopy(layer.style)
-    hints = (layer.meta or {}).get("style") or {}
-    if isinstance(hints, dict):  # analysis hints fill fields the user left at defaults
-        default = LayerStyle()
-        for key, value in hints.items():
-            if hasattr(style, key) and getattr(style, key) == getattr(default, key):
-                setattr(style, key, value)
-    for key, value in (overrides or {}).items():
-        if hasattr(style, key):
-            setattr(style, key, value)
-    for key, value in auto_style(layer, style).items():  # scheme "auto": hotmap's choice
-        setattr(style, key, value)
-    return style
 
 
 def polygon_paths(geoms) -> list:
@@ -314,11 +295,28 @@ def _draw_areas(ax, layer, style, info, zorder=1.0, scales=None, view=None):
                 zorder=zorder, rasterized=len(hatched) >= RASTER_FEATURES), autolim=False)
     info.classification, info.bivariate = cls, biv
     if style.label_column and style.label_column in gdf.columns and len(layer.data) <= 400:
-        _draw_labels(ax, gdf, style.label_column,
+        draw_labels(ax, gdf, style.label_column,
                      (layer.meta or {}).get("disclosure_threshold"))
 
 
-def _draw_labels(ax, gdf, column, threshold=None):
+def draw_labels(ax, gdf, column, threshold=None):
+    """Write each feature's ``column`` value at its representative point, honestly.
+
+    A missing value reads ``"<threshold"`` only where it is a suppressed small count,
+    ``"suppressed"`` where it is hidden to protect another (secondary suppression)
+    and ``"no data"`` otherwise.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The map axes.
+    gdf : GeoDataFrame
+        The features (after disclosure control).
+    column : str
+        The column to write.
+    threshold : int, optional
+        The disclosure threshold (default 5).
+    """
     import matplotlib.patheffects as pe
 
     from mapping.disclosure.rules import secondary_flag
@@ -578,27 +576,3 @@ def _note_shared(info, style, scales) -> None:
     if name and cls is not None and cls.scale is not None and scales.get(name) == cls.scale:
         info.shared_scale = name
         info.shared_with = [lyr.name for lyr, _ in scales.members(name)]
-
-
-def render_composition(comp, layers, *, rules=None) -> Any:
-    """Render a :class:`mapping.render.compose.MapComposition` to a page ``Figure``.
-
-    Parameters
-    ----------
-    comp : MapComposition
-        Page, extent, layer names, title, legend and furniture options.
-    layers : LayerStack, list of Layer or dict
-        Where to look up ``comp.layers`` by name.
-    rules : DisclosureRules, optional
-        Disclosure control applied to the layers before drawing (on by
-        default; pass ``DisclosureRules(enabled=False)`` only for the analyst's
-        own screen).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        With an Agg canvas attached; call ``fig.savefig``.
-    """
-    from mapping.render.layout import render_page
-
-    return render_page(comp, layers, rules=rules)

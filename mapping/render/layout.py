@@ -1,4 +1,4 @@
-"""Page layout of a map composition (used by :func:`mapping.render.draw.render_composition`).
+"""Page layout of a map composition: :func:`render_composition` draws a whole page.
 
 Everything is placed in page millimetres: a title band, the map frame, a
 side (landscape) or bottom (portrait) panel with the legend and the notes
@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import textwrap
 
+from layers.common.errors import ProjectError
+from layers.model import Layer
+from mapping.core.attribution import attribution_text
+from mapping.core.meta import notes_sentences
+from mapping.disclosure.rules import DisclosureRules, apply_rules
+from mapping.render.draw import draw_labels, draw_layers
 from mapping.render.legend import PT_MM, draw_legend
+from mapping.render.scalebar import draw_north_arrow, draw_scale_bar
+from mapping.render.styling import resolve_style
 
-__all__ = ["render_page", "composition_notes", "select_layers"]
+__all__ = ["render_composition", "render_page", "composition_notes", "select_layers"]
 
 MARGIN = 8.0
 
@@ -26,8 +34,6 @@ def select_layers(comp, layers) -> list:
     if not comp.layers:
         return pool
     by_name = {lyr.name: lyr for lyr in pool}
-    from layers.common.errors import ProjectError
-
     missing = [n for n in comp.layers if n not in by_name]
     if missing:
         raise ProjectError(f"map '{comp.name}' refers to unknown layer(s): {', '.join(missing)}",
@@ -38,8 +44,6 @@ def select_layers(comp, layers) -> list:
 def composition_notes(comp, layers, rule_lines=()) -> str:
     """The notes box: for each result drawn, what it shows in plain sentences (method,
     records selected, period, base n, parameters, warnings), then the disclosure rules."""
-    from mapping.core.meta import notes_sentences
-
     if comp.notes is not None:
         parts = [comp.notes]
     else:
@@ -106,11 +110,6 @@ def render_page(comp, layers, *, rules=None):
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    from mapping.core.attribution import attribution_text
-    from mapping.disclosure.rules import DisclosureRules, apply_rules
-    from mapping.render.draw import draw_layers
-    from mapping.render.scalebar import draw_north_arrow, draw_scale_bar
-
     rules = rules if rules is not None else DisclosureRules()
     chosen = select_layers(comp, layers)
     safe, rule_lines = apply_rules(chosen, rules, purpose="image")
@@ -151,8 +150,7 @@ def render_page(comp, layers, *, rules=None):
     if comp.label_layer and comp.label_column:
         lab = [lyr for lyr in safe if lyr.name == comp.label_layer]
         if lab and hasattr(lab[0].data, "geometry"):
-            from mapping.render.draw import _draw_labels
-            _draw_labels(ax, lab[0].data, comp.label_column, rules.threshold)
+            draw_labels(ax, lab[0].data, comp.label_column, rules.threshold)
     xmin, ymin, xmax, ymax = _frame(comp, chosen, mw, mh)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
@@ -220,9 +218,6 @@ def render_page(comp, layers, *, rules=None):
 def _scale_pool(comp, safe, chosen, layers, rules) -> list:
     """The drawn layers plus, for each shared scale they use, its other layers as
     disclosure control leaves them (class edges never come from suppressed values)."""
-    from mapping.disclosure.rules import apply_rules
-    from mapping.render.draw import resolve_style
-
     names = {getattr(resolve_style(lyr, comp.style_overrides.get(lyr.name)), "shared_scale", "")
              for lyr in chosen}
     names.discard("")
@@ -246,9 +241,6 @@ def _scale_pool(comp, safe, chosen, layers, rules) -> list:
 def _locator(fig, comp, layers, ext, map_box, W, H):
     from matplotlib.patches import Rectangle
 
-    from layers.model import Layer
-    from mapping.render.draw import draw_layers
-
     pool = list(layers.values()) if isinstance(layers, dict) else list(layers)
     loc = [lyr for lyr in pool if lyr.name == comp.locator_layer]
     if not loc or loc[0].bounds is None or loc[0].kind == "surface":
@@ -269,3 +261,25 @@ def _locator(fig, comp, layers, ext, map_box, W, H):
     iax.set_xticks([])
     iax.set_yticks([])
     iax.set_facecolor("white")
+
+
+def render_composition(comp, layers, *, rules=None):
+    """Render a :class:`mapping.render.compose.MapComposition` to a page ``Figure``.
+
+    Parameters
+    ----------
+    comp : MapComposition
+        Page, extent, layer names, title, legend and furniture options.
+    layers : LayerStack, list of Layer or dict
+        Where to look up ``comp.layers`` by name.
+    rules : DisclosureRules, optional
+        Disclosure control applied to the layers before drawing (on by
+        default; pass ``DisclosureRules(enabled=False)`` only for the analyst's
+        own screen).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With an Agg canvas attached; call ``fig.savefig``.
+    """
+    return render_page(comp, layers, rules=rules)
