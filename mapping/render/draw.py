@@ -28,9 +28,13 @@ import numpy as np
 
 from layers.style import LayerStyle
 from mapping.render.classify import Classification, ClassScale, classify, classify_categories
-from mapping.render.palettes import BIVARIATE_3X3, NO_DATA_COLOR, SUPPRESSED_COLOR, hex_to_rgba
+from mapping.disclosure.rules import secondary_flag
+from mapping.render.basemap import draw_basemap
+from mapping.render.palettes import (BIVARIATE_3X3, CATEGORY_MARKERS, NO_DATA_COLOR,
+                                     SUPPRESSED_COLOR, hex_to_rgba)
 from mapping.render.shared_scales import SharedScales
 from mapping.render.styling import layer_title, resolve_style, value_column
+from mapping.stats.local_classes import is_class_column
 
 __all__ = ["draw_layers", "RenderInfo", "polygon_paths", "in_view", "render_view", "surface_rgba",
            "layer_render_info", "draw_labels", "SharedScales"]
@@ -174,10 +178,8 @@ def _suppressed_label(layer, data, col) -> str:
     """"Suppressed (<5)" when every hidden value is a small count (or a rate of one);
     otherwise (a count hidden to protect another, a class withheld around a small
     count) "Suppressed (<5 or protecting one)"."""
-    from mapping.disclosure.rules import _CLASS_RE
-
     thr = (layer.meta or {}).get("disclosure_threshold", 5)
-    protecting = bool(_CLASS_RE.match(str(col))) or any(
+    protecting = is_class_column(col) or any(
         str(c).endswith("_secondary_suppressed") and data[c].fillna(False).astype(bool).any()
         for c in data.columns)
     return f"Suppressed (<{thr} or protecting one)" if protecting else f"Suppressed (<{thr})"
@@ -319,8 +321,6 @@ def draw_labels(ax, gdf, column, threshold=None):
     """
     import matplotlib.patheffects as pe
 
-    from mapping.disclosure.rules import secondary_flag
-
     thr = threshold or 5
     n = len(gdf)
     hidden = gdf[f"{column}_suppressed"].fillna(False).to_numpy(bool) \
@@ -357,7 +357,6 @@ def _draw_points(ax, layer, style, info, zorder=3.0, view=None):
     info.geom = "point"
     if col and col in gdf.columns and (style.scheme == "categorical"
                                        or gdf[col].dtype.kind not in "fiub"):
-        from mapping.render.palettes import CATEGORY_MARKERS
         cls = classify_categories(gdf[col].to_numpy(), style.categories)
         for i, color in enumerate(cls.colors):
             m = (cls.yb == i) & shown
@@ -491,8 +490,6 @@ def draw_layers(ax, layers, *, overrides: dict | None = None, pool=None,
         if layer.kind == "table":
             continue
         if layer.kind == "basemap":  # no legend entry; its copyright goes in the attribution
-            from mapping.render.basemap import draw_basemap
-
             style = resolve_style(layer, overrides.get(layer.name))
             draw_basemap(ax, layer.data, opacity=style.opacity)
             continue

@@ -68,9 +68,8 @@ import warnings
 import numpy as np
 
 from layers.common.errors import AnalysisError, InputError
-from mapping.stats.binning import (KDE_TOLERANCE, KDE_TOLERANCE_10, _fft_convolve,  # noqa: F401
-                             _kernel_matrix, _linear_bin, edge_mass, kde_binned, kde_exact,
-                             stated_tolerance)
+from mapping.stats.binning import (KDE_TOLERANCE, KDE_TOLERANCE_10, edge_mass,  # noqa: F401
+                             kde_binned, kde_exact, stated_tolerance)
 from mapping.stats.kernels import (KERNELS, MAX_CELLS, GridSpec, default_bandwidth,  # noqa: F401
                              default_cell_size, kde_grid, kernel_density)
 
