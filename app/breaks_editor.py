@@ -37,7 +37,8 @@ def layer_values(layer) -> np.ndarray:
 
 def seed_breaks(values, scheme: str = "quantiles", k: int = 5) -> list[float]:
     """Upper class bounds from a scheme (the starting point of manual breaks)."""
-    from mapping.render.classify import CLASSIFIERS, classify
+    from mapping.render.class_breaks import CLASSIFIERS
+    from mapping.render.classify import classify
 
     if not len(values):
         return []
@@ -153,7 +154,7 @@ class BreaksEditorDialog(QDialog):
 
     @staticmethod
     def _fmt(x) -> str:
-        from mapping.render.classify import format_number
+        from mapping.render.class_breaks import format_number
 
         return format_number(float(x))
 

@@ -256,7 +256,7 @@ class StyleEditorWidget(QWidget):
         """Fill the scheme and palette lists from the renderer's registries (on first use)."""
         if self._registries_loaded:
             return
-        from mapping.render.classify import scheme_names
+        from mapping.render.class_breaks import scheme_names
         from mapping.render.palettes import palette_names
 
         self.scheme.blockSignals(True)

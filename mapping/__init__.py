@@ -70,9 +70,8 @@ _EXPORTS: dict[str, list[str]] = {
     "mapping.stats.network": [
         "build_network", "network_nearest", "network_pairs", "read_network",
     ],
-    "mapping.render.classify": [
-        "classify_categories", "scheme_names",
-    ],
+    "mapping.render.classify": ["classify_categories"],
+    "mapping.render.class_breaks": ["scheme_names"],
     "mapping.render.compose": [
         "MapComposition",
     ],

@@ -13,7 +13,8 @@ from export_fixtures import gistar_layer, rates_layer, services_layer, surface_l
 from layers.model import Layer
 from mapping.render.classify import classify
 from mapping.render.compose import MapComposition
-from mapping.render.draw import draw_layers, polygon_paths
+from mapping.render.draw import draw_layers
+from mapping.render.feature_paths import polygon_paths
 from mapping.render.layout import render_composition
 from mapping.render.scalebar import format_distance, nice_length, scale_denominator
 
