@@ -30,13 +30,15 @@ _EXPORTS: dict[str, list[str]] = {
         "apply_filter", "filter_columns", "filter_mask", "parse_filter",
     ],
     "mapping.audit.trends": [
-        "poisson_rate_test", "trend_analysis", "trend_events", "trend_monthly",
-        "trend_quarterly", "trend_seasonal",
+        "poisson_rate_test", "trend_analysis", "trend_monthly", "trend_quarterly",
+        "trend_seasonal",
     ],
+    "mapping.audit.events": ["trend_events"],
     "mapping.audit.lifecycle": [
-        "kaplan_meier", "lifecycle_closures", "lifecycle_operating", "lifecycle_reopening",
+        "lifecycle_closures", "lifecycle_operating", "lifecycle_reopening",
         "lifecycle_status_at", "lifecycle_analysis",
     ],
+    "mapping.audit.survival": ["kaplan_meier"],
     "mapping.audit.needles": [
         "needle_finds_by_area", "needle_response", "needle_response_summary",
         "needle_slow_areas",

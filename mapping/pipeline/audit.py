@@ -126,7 +126,7 @@ def trend_step(ctx, *, records, area, filter, area_id, area_value, date_column, 
 
     ev = _events(events)
     if events_file:
-        from mapping.audit.trends import trend_events
+        from mapping.audit.events import trend_events
 
         more = trend_events(pd.read_csv(project_path(ctx, events_file)))
         ev += list(more.itertuples(index=False, name=None))

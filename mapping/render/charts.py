@@ -28,7 +28,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from mapping.audit.trends import trend_events
+from mapping.audit.events import trend_events
 
 __all__ = ["chart_figure", "chart_finish", "chart_save", "chart_events", "format_n", "plural",
            "label_width_in", "legend_above", "PALETTE", "CHART_FORMATS"]
@@ -232,7 +232,7 @@ def chart_events(ax, events, *, colour: str | None = None, label_y: float = 0.98
     events : DataFrame or list of (date, label) or (start, end, label)
         A point event draws a dashed vertical line, a period a shaded span;
         each is labelled at the top of the axis.  Use
-        :func:`mapping.audit.trends.trend_events` to read them from a table.
+        :func:`mapping.audit.events.trend_events` to read them from a table.
     colour : str, optional
         Line colour (default purple).
     label_y : float

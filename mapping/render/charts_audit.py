@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from mapping.audit.demographics import NOT_RECORDED
-from mapping.audit.lifecycle import DAYS_PER_MONTH, KMResult
+from mapping.audit.lifecycle import DAYS_PER_MONTH
+from mapping.audit.survival import KMResult
 from mapping.audit.venues import VenueResult
 from mapping.render.charts import (PALETTE, chart_figure, chart_finish, format_n, label_width_in,
                                    legend_above, plural)

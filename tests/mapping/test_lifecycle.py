@@ -11,8 +11,9 @@ import geopandas as gpd
 from shapely.geometry import Point
 
 from layers.common.errors import InputError
-from mapping.audit.lifecycle import (kaplan_meier, lifecycle_closures, lifecycle_operating,
-                               lifecycle_reopening, lifecycle_status_at)
+from mapping.audit.lifecycle import (lifecycle_closures, lifecycle_operating, lifecycle_reopening,
+                               lifecycle_status_at)
+from mapping.audit.survival import kaplan_meier
 
 
 @pytest.fixture
