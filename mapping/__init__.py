@@ -148,7 +148,8 @@ _EXPORTS: dict[str, list[str]] = {
     # them from mapping.audit.area_counts and mapping.stats.composite_index)
     "mapping.stats.nearrepeat": ["near_repeat_knox"],
     "mapping.stats.timeprofile": ["aoristic_week", "time_profile"],
-    "mapping.stats.emerging": ["emerging_classify", "emerging_hotspots", "mann_kendall"],
+    "mapping.stats.emerging": ["emerging_hotspots"],
+    "mapping.stats.emerging_classes": ["emerging_classify", "mann_kendall"],
     "mapping.stats.evaluate": ["evaluate_intervention", "wdd", "wdq"],
     "mapping.stats.repeats": ["repeat_locations"],
     "mapping.stats.dualkde": ["dual_kde", "population_surface"],
