@@ -1,7 +1,7 @@
 """Choropleth classification: a name-keyed registry over mapclassify.
 
-Schemes (:data:`~mapping.render.class_breaks.CLASSIFIERS` keys): ``quantiles``, ``fisher_jenks`` (natural
-breaks), ``equal_interval``, ``std_mean`` (standard deviation), ``manual``
+Schemes (:data:`~mapping.render.class_breaks.CLASSIFIERS` keys): ``quantiles``,
+``fisher_jenks`` (natural breaks), ``equal_interval``, ``std_mean`` (standard deviation), ``manual``
 (user breaks); plus ``auto`` (hotmap's choice for the layer, see
 :func:`mapping.render.styling.auto_style`), the fixed ``gistar`` bins (-3..+3) and
 ``categorical``.  The same :class:`Classification` drives the static map, the
@@ -31,8 +31,8 @@ Rules an analyst would apply, and this module applies for every scheme but
   Manual breaks and shared scales keep their classes, empty or not, because
   they must mean the same on every map.
 
-Fisher-Jenks is exact up to :data:`~mapping.render.class_breaks.JENKS_MAX_N` values; above that it runs on
-that many evenly spaced order statistics of the values.  (mapclassify's
+Fisher-Jenks is exact up to :data:`~mapping.render.class_breaks.JENKS_MAX_N` values; above
+that it runs on that many evenly spaced order statistics of the values.  (mapclassify's
 ``FisherJenksSampled`` draws a random sample from NumPy's global generator, so
 two renders of one layer could differ; the order statistics are
 deterministic and keep the distribution's shape.)  Parity with the exact
