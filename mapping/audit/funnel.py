@@ -222,30 +222,8 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
     """
     import geopandas as gpd
 
-    def prep(df, group):
-        for c in (count, population):
-            if c not in df.columns:
-                raise InputError(f"the table has no '{c}' column", column=c,
-                                 fix="choose the count and population columns")
-        t = pd.DataFrame({
-            "label": df[name].astype(str).to_numpy() if name else df.index.astype(str),
-            "group": group,
-            "count": pd.to_numeric(df[count], errors="coerce").to_numpy(dtype=float),
-            "population": pd.to_numeric(df[population], errors="coerce").to_numpy(dtype=float),
-        }, index=df.index)
-        if (t["count"] < 0).any():
-            raise InputError("counts must be >= 0", column=count)
-        return t
-
-    base = prep(areas, "area")
-    parts = [base]
-    if comparators is not None and len(comparators):
-        parts.append(prep(comparators, "comparator").set_axis(
-            [f"cmp{i}" for i in range(len(comparators))]))
-    t = pd.concat(parts)
-    bad = ~(t["population"] > 0) | t["count"].isna()
-    n_dropped = int(bad.sum())
-    t = t[~bad].copy()
+    t, n_dropped = _funnel_rows(areas, comparators, count=count, population=population,
+                                name=name)
     b = t[t["group"] == "area"]
     if not len(b) or b["population"].sum() <= 0:
         raise InputError("no areas with a population", fix="check the population column")
@@ -257,18 +235,7 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
     t["expected"] = t["population"] * r
     od = funnel_overdispersion(b["count"], b["population"], r)
     tau2 = od["tau2"] if overdispersion else 0.0
-    lim = funnel_limits(t["population"].to_numpy(), r, levels=levels, multiplier=multiplier,
-                        tau2=tau2)
-    keys = [level_key(lv) for lv in levels]
-    for k in keys:
-        t[f"lower_{k}"] = lim[f"lower_{k}"].to_numpy()
-        t[f"upper_{k}"] = lim[f"upper_{k}"].to_numpy()
-    outside = np.full(len(t), "within", dtype=object)
-    for lv, k in sorted(zip(levels, keys)):  # widest last, so it wins
-        pct = f"{lv * 100:g}%"
-        outside[(t["rate"] > t[f"upper_{k}"]).to_numpy()] = f"high {pct}"
-        outside[(t["rate"] < t[f"lower_{k}"]).to_numpy()] = f"low {pct}"
-    t["outside"] = outside
+    outside = _limits_and_flags(t, r, levels, multiplier, tau2)
     notes = _overdispersion_notes(t, od, r, levels, multiplier, adjusted=tau2 > 0)
     if hasattr(areas, "geometry") and isinstance(areas, gpd.GeoDataFrame):
         geom = areas.geometry.reindex(t.index)
@@ -294,6 +261,57 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
         "notes": notes,
     }
     return t
+
+
+def _funnel_rows(areas, comparators, *, count, population, name):
+    """The areas' (and comparators') label, group, count and population, without those
+    with no population or count; returns the rows and how many were dropped.
+
+    Raises
+    ------
+    InputError
+        A missing column or a negative count.
+    """
+    def prep(df, group):
+        for c in (count, population):
+            if c not in df.columns:
+                raise InputError(f"the table has no '{c}' column", column=c,
+                                 fix="choose the count and population columns")
+        t = pd.DataFrame({
+            "label": df[name].astype(str).to_numpy() if name else df.index.astype(str),
+            "group": group,
+            "count": pd.to_numeric(df[count], errors="coerce").to_numpy(dtype=float),
+            "population": pd.to_numeric(df[population], errors="coerce").to_numpy(dtype=float),
+        }, index=df.index)
+        if (t["count"] < 0).any():
+            raise InputError("counts must be >= 0", column=count)
+        return t
+
+    parts = [prep(areas, "area")]
+    if comparators is not None and len(comparators):
+        parts.append(prep(comparators, "comparator").set_axis(
+            [f"cmp{i}" for i in range(len(comparators))]))
+    t = pd.concat(parts)
+    bad = ~(t["population"] > 0) | t["count"].isna()
+    return t[~bad].copy(), int(bad.sum())
+
+
+def _limits_and_flags(t, r, levels, multiplier, tau2) -> np.ndarray:
+    """Add each row's control limits at its population and where it falls (``outside``);
+    returns the flags."""
+    lim = funnel_limits(t["population"].to_numpy(), r, levels=levels, multiplier=multiplier,
+                        tau2=tau2)
+    keys = [level_key(lv) for lv in levels]
+    for k in keys:
+        t[f"lower_{k}"] = lim[f"lower_{k}"].to_numpy()
+        t[f"upper_{k}"] = lim[f"upper_{k}"].to_numpy()
+    outside = np.full(len(t), "within", dtype=object)
+    for lv, k in sorted(zip(levels, keys)):  # widest last, so it wins
+        pct = f"{lv * 100:g}%"
+        outside[(t["rate"] > t[f"upper_{k}"]).to_numpy()] = f"high {pct}"
+        outside[(t["rate"] < t[f"lower_{k}"]).to_numpy()] = f"low {pct}"
+    t["outside"] = outside
+    return outside
 
 
 #: Overdispersion worth a word: the chi-squared test of I·phi on I − 1 df below this p-value.
