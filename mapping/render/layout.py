@@ -108,7 +108,6 @@ def render_page(comp, layers, *, rules=None):
     """Lay out and draw one composition; return an Agg-backed Figure."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.patches import Rectangle
 
     rules = rules if rules is not None else DisclosureRules()
     chosen = select_layers(comp, layers)
@@ -117,10 +116,29 @@ def render_page(comp, layers, *, rules=None):
     fig = Figure(figsize=(W / 25.4, H / 25.4), dpi=comp.dpi)
     FigureCanvasAgg(fig)
     fig.patch.set_facecolor("white")
+    landscape, map_box, panel_box, foot_h = _title_and_boxes(fig, comp, W, H)
+    infos = _draw_map(fig, comp, safe, chosen, layers, rules, map_box, W, H)
+    px, py, pw, ph = panel_box
+    if pw > 0 and ph > 0:
+        pax = fig.add_axes((px / W, py / H, pw / W, ph / H))
+        _draw_panel(pax, comp, infos, chosen, rule_lines, pw, ph, landscape)
+    attribution = comp.attribution
+    if attribution is None:
+        attribution = attribution_text(chosen, fictional=comp.fictional)
+    if attribution:
+        chars = int((W - 2 * MARGIN) / (6 * PT_MM * 0.55))
+        lines = textwrap.wrap(attribution, chars)[:3]
+        fig.text(MARGIN / W, (MARGIN + foot_h - 1.5) / H, "\n".join(lines), fontsize=6,
+                 va="top", ha="left", color="#333333", linespacing=1.3)
+    fig._hotmap_infos = infos  # for callers that want the legend data (HTML, DOCX)
+    fig._hotmap_rule_lines = rule_lines
+    return fig
 
-    def axes_mm(x, y, w, h, **kw):
-        return fig.add_axes((x / W, y / H, w / W, h / H), **kw)
 
+def _title_and_boxes(fig, comp, W, H):
+    """Write the title and subtitle; return whether the page is landscape, the map box,
+    the panel box (legend and notes: beside the map in landscape, below in portrait),
+    each (x, y, w, h) in page mm, and the height of the foot."""
     landscape = W >= H
     title_h = 16.0 if comp.subtitle else 11.0
     foot_h = 9.0
@@ -142,9 +160,14 @@ def render_page(comp, layers, *, rules=None):
         map_box = (MARGIN, body_bottom + panel_h + (4 if panel_h else 0), W - 2 * MARGIN,
                    body_top - body_bottom - panel_h - (4 if panel_h else 0))
         panel_box = (MARGIN, body_bottom, W - 2 * MARGIN, panel_h)
+    return landscape, map_box, panel_box, foot_h
 
+
+def _draw_map(fig, comp, safe, chosen, layers, rules, map_box, W, H) -> list:
+    """The map frame: the disclosure-safe layers, labels, extent, scale bar, north arrow,
+    the fictional-data banner and the locator; returns what was drawn (for the legend)."""
     mx, my, mw, mh = map_box
-    ax = axes_mm(mx, my, mw, mh)
+    ax = fig.add_axes((mx / W, my / H, mw / W, mh / H))
     pool = _scale_pool(comp, safe, chosen, layers, rules)
     infos = draw_layers(ax, safe, overrides=comp.style_overrides, pool=pool)
     if comp.label_layer and comp.label_column:
@@ -172,47 +195,39 @@ def render_page(comp, layers, *, rules=None):
                           linewidth=1.2))
     if comp.locator_layer:
         _locator(fig, comp, layers, (xmin, ymin, xmax, ymax), map_box, W, H)
+    return infos
 
-    px, py, pw, ph = panel_box
-    if pw > 0 and ph > 0:
-        pax = axes_mm(px, py, pw, ph)
-        pax.set_xlim(0, pw)
-        pax.set_ylim(0, ph)
-        pax.axis("off")
-        y = ph
-        if comp.legend:
-            shown = [i for i in reversed(infos)
-                     if comp.legend_layers is None or i.name in comp.legend_layers]
-            leg_w = pw if landscape else pw * 0.46
-            y = draw_legend(pax, shown, x=0, top=ph, width=leg_w,
-                            bottom=ph * (0.35 if landscape else 0.0))
-        if comp.show_notes:
-            notes = composition_notes(comp, chosen, rule_lines)
-            if landscape:
-                nx, ntop, nw = 0.0, min(y, ph) - 2, pw
-            else:
-                nx, ntop, nw = pw * 0.52, ph, pw * 0.48
-            if notes:
-                fs = 6.5
-                body = _wrap_lines(notes, nw - 4, fs)
-                need = 2 + 7.5 * PT_MM * 1.6 + len(body) * fs * PT_MM * 1.45 + 2
-                nbottom = max(0.0, ntop - need)
-                pax.add_patch(Rectangle((nx, nbottom), nw, ntop - nbottom, facecolor="#f7f7f7",
-                                        edgecolor="#bdbdbd", linewidth=0.5))
-                pax.text(nx + 2, ntop - 2, "Notes", fontsize=7.5, fontweight="bold", va="top")
-                _text_block(pax, body, nx + 2, ntop - 2 - 7.5 * PT_MM * 1.6, nbottom + 1, fs)
 
-    attribution = comp.attribution
-    if attribution is None:
-        attribution = attribution_text(chosen, fictional=comp.fictional)
-    if attribution:
-        chars = int((W - 2 * MARGIN) / (6 * PT_MM * 0.55))
-        lines = textwrap.wrap(attribution, chars)[:3]
-        fig.text(MARGIN / W, (MARGIN + foot_h - 1.5) / H, "\n".join(lines), fontsize=6,
-                 va="top", ha="left", color="#333333", linespacing=1.3)
-    fig._hotmap_infos = infos  # for callers that want the legend data (HTML, DOCX)
-    fig._hotmap_rule_lines = rule_lines
-    return fig
+def _draw_panel(pax, comp, infos, chosen, rule_lines, pw, ph, landscape) -> None:
+    """The panel (``pw`` x ``ph`` mm): the legend, then the notes box."""
+    from matplotlib.patches import Rectangle
+
+    pax.set_xlim(0, pw)
+    pax.set_ylim(0, ph)
+    pax.axis("off")
+    y = ph
+    if comp.legend:
+        shown = [i for i in reversed(infos)
+                 if comp.legend_layers is None or i.name in comp.legend_layers]
+        leg_w = pw if landscape else pw * 0.46
+        y = draw_legend(pax, shown, x=0, top=ph, width=leg_w,
+                        bottom=ph * (0.35 if landscape else 0.0))
+    if not comp.show_notes:
+        return
+    notes = composition_notes(comp, chosen, rule_lines)
+    if landscape:
+        nx, ntop, nw = 0.0, min(y, ph) - 2, pw
+    else:
+        nx, ntop, nw = pw * 0.52, ph, pw * 0.48
+    if notes:
+        fs = 6.5
+        body = _wrap_lines(notes, nw - 4, fs)
+        need = 2 + 7.5 * PT_MM * 1.6 + len(body) * fs * PT_MM * 1.45 + 2
+        nbottom = max(0.0, ntop - need)
+        pax.add_patch(Rectangle((nx, nbottom), nw, ntop - nbottom, facecolor="#f7f7f7",
+                                edgecolor="#bdbdbd", linewidth=0.5))
+        pax.text(nx + 2, ntop - 2, "Notes", fontsize=7.5, fontweight="bold", va="top")
+        _text_block(pax, body, nx + 2, ntop - 2 - 7.5 * PT_MM * 1.6, nbottom + 1, fs)
 
 
 def _scale_pool(comp, safe, chosen, layers, rules) -> list:
