@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError
+from mapping.audit.venues import points_in_areas
+from mapping.core.filters import apply_filter
 
 __all__ = ["needle_response", "needle_response_summary", "needle_finds_by_area",
            "needle_slow_areas", "RESPONSE_FLAGS"]
@@ -157,8 +159,6 @@ def needle_response_summary(records, *, by: str = "month", areas=None, area_code
         (of all reports; uncollected count as missed).  Areas with no reports
         have ``reports = 0``.  ``attrs['meta']`` gives method, units, base n.
     """
-    from mapping.core.filters import apply_filter
-
     if progress:
         progress(0.0, "computing response times")
     recs = apply_filter(records, filter)
@@ -182,8 +182,6 @@ def needle_response_summary(records, *, by: str = "month", areas=None, area_code
         if code not in areas.columns:
             raise InputError(f"the area layer has no column '{code}'", column=code,
                              fix="choose the area code column")
-        from mapping.audit.venues import points_in_areas
-
         recs[keycol] = points_in_areas(recs, areas, code)
     elif by in recs.columns:
         recs[keycol] = recs[by].astype(str)
@@ -295,9 +293,6 @@ def needle_finds_by_area(records, areas, *, area_code: str | None = None,
         ``areas`` code and geometry with ``reports`` and ``needles``;
         ``attrs['meta']`` marks the layer sensitive and states the base n.
     """
-    from mapping.core.filters import apply_filter
-    from mapping.audit.venues import points_in_areas
-
     import geopandas as gpd
 
     recs = apply_filter(records, filter)

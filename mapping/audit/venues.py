@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import AnalysisError, InputError
+from mapping.core.filters import apply_filter
 
 __all__ = ["venue_activity", "venue_counts", "VenueResult", "points_in_areas"]
 
@@ -178,11 +179,6 @@ def venue_activity(events, venues, *, radius: float = 250.0, name_column: str | 
         ``ratio_population``, ``p_population``.  ``meta``: method, units,
         base n, references.
     """
-    import geopandas as gpd
-    from scipy.stats import binomtest
-
-    from mapping.core.filters import apply_filter
-
     if progress:
         progress(0.0, "selecting events")
     ev = apply_filter(events, filter)
@@ -195,39 +191,14 @@ def venue_activity(events, venues, *, radius: float = 250.0, name_column: str | 
         progress(0.2, "counting events near venues (KD-tree)")
     counts, near = venue_counts(ev, venues, radius=radius)
     n = int(len(ev))
-    name_column = name_column or next((c for c in ("name", "Name", "NAME") if c in venues), None)
-    names = venues[name_column].astype(str).to_numpy() if name_column else \
-        np.array([f"venue {i + 1}" for i in range(len(venues))])
-    table = gpd.GeoDataFrame({"venue": names, "events": counts,
-                              "share_of_events": counts / n * 100 if n else np.nan},
-                             geometry=venues.geometry.to_numpy(), crs=venues.crs,
-                             index=venues.index)
-    table["rank"] = table["events"].rank(method="min", ascending=False).astype(int)
-    table = table.sort_values(["rank", "venue"], kind="stable")
+    table = _venue_table(venues, counts, n, name_column)
     if progress:
         progress(0.6, "expected shares")
-    buffers = venues.geometry.buffer(radius).union_all()
-    if study_area is None:
-        if population is not None:
-            study = population.geometry.union_all()
-        else:
-            study = ev.geometry.union_all().convex_hull if n else None
-    else:
-        study = study_area.union_all() if hasattr(study_area, "union_all") else study_area
     k = int(near.sum())
     summary = {"n_events": n, "n_venues": int(len(venues)), "radius_m": float(radius),
                "events_near_any": k, "pct_near_any": k / n * 100 if n else np.nan}
-    if study is not None and study.area > 0:
-        exp_a = buffers.intersection(study).area / study.area
-        summary.update(_compare(k, n, exp_a, "area", binomtest))
-    if population is not None:
-        if population_column not in population.columns:
-            raise InputError(f"the population layer has no '{population_column}' column",
-                             column=population_column, fix="choose the population column")
-        pop = pd.to_numeric(population[population_column], errors="coerce").fillna(0)
-        frac = population.geometry.intersection(buffers).area / population.geometry.area
-        exp_p = float((pop * frac.fillna(0)).sum() / pop.sum()) if pop.sum() > 0 else np.nan
-        summary.update(_compare(k, n, exp_p, "population", binomtest))
+    summary.update(_expected_shares(k, ev, venues, radius, study_area, population,
+                                    population_column))
     meta = {
         "title": f"Events within {radius:g} m of venues",
         "method": f"events within {radius:g} m (inclusive) of each venue by k-d tree; events "
@@ -243,6 +214,58 @@ def venue_activity(events, venues, *, radius: float = 250.0, name_column: str | 
     if progress:
         progress(1.0, "done")
     return VenueResult(table=table, summary=summary, meta=meta)
+
+
+def _venue_table(venues, counts, n, name_column):
+    """The venues ranked by the events near them (ties by name), with their share of all
+    events."""
+    import geopandas as gpd
+
+    name_column = name_column or next((c for c in ("name", "Name", "NAME") if c in venues), None)
+    names = venues[name_column].astype(str).to_numpy() if name_column else \
+        np.array([f"venue {i + 1}" for i in range(len(venues))])
+    table = gpd.GeoDataFrame({"venue": names, "events": counts,
+                              "share_of_events": counts / n * 100 if n else np.nan},
+                             geometry=venues.geometry.to_numpy(), crs=venues.crs,
+                             index=venues.index)
+    table["rank"] = table["events"].rank(method="min", ascending=False).astype(int)
+    return table.sort_values(["rank", "venue"], kind="stable")
+
+
+def _expected_shares(k, ev, venues, radius, study_area, population, population_column) -> dict:
+    """The ``k`` events near a venue against the share expected by area (of the study
+    area: given, else the population's area, else the events' convex hull) and by
+    population (areal weighting), each with its exact binomial test.
+
+    Raises
+    ------
+    InputError
+        If the population layer lacks its population column.
+    """
+    from scipy.stats import binomtest
+
+    n = int(len(ev))
+    buffers = venues.geometry.buffer(radius).union_all()
+    if study_area is None:
+        if population is not None:
+            study = population.geometry.union_all()
+        else:
+            study = ev.geometry.union_all().convex_hull if n else None
+    else:
+        study = study_area.union_all() if hasattr(study_area, "union_all") else study_area
+    out = {}
+    if study is not None and study.area > 0:
+        exp_a = buffers.intersection(study).area / study.area
+        out.update(_compare(k, n, exp_a, "area", binomtest))
+    if population is not None:
+        if population_column not in population.columns:
+            raise InputError(f"the population layer has no '{population_column}' column",
+                             column=population_column, fix="choose the population column")
+        pop = pd.to_numeric(population[population_column], errors="coerce").fillna(0)
+        frac = population.geometry.intersection(buffers).area / population.geometry.area
+        exp_p = float((pop * frac.fillna(0)).sum() / pop.sum()) if pop.sum() > 0 else np.nan
+        out.update(_compare(k, n, exp_p, "population", binomtest))
+    return out
 
 
 def _compare(k: int, n: int, expected: float, label: str, binomtest) -> dict:
