@@ -168,48 +168,10 @@ def needle_response_summary(records, *, by: str = "month", areas=None, area_code
     else:
         recs = recs.copy()
         recs["within_target"] = (recs["response_hours"] <= target_hours).to_numpy()
-    keycol = "group"
-    if by == "month":
-        rep = _dt(recs, reported)
-        recs[keycol] = rep.dt.to_period("M").astype(str).where(rep.notna(), "no report date")
-    elif by == "all":
-        recs[keycol] = "All"
-    elif by == "area":
-        if areas is None:
-            raise InputError("grouping by area needs an area layer",
-                             fix="choose the boundary layer (wards, LSOAs) to summarise by")
-        code = area_code or next(c for c in areas.columns if c != areas.geometry.name)
-        if code not in areas.columns:
-            raise InputError(f"the area layer has no column '{code}'", column=code,
-                             fix="choose the area code column")
-        recs[keycol] = points_in_areas(recs, areas, code)
-    elif by in recs.columns:
-        recs[keycol] = recs[by].astype(str)
-    else:
-        raise InputError(f"cannot group by '{by}'",
-                         fix="use month, area, all, or a column of the records")
+    code = _add_group(recs, by, areas, area_code, reported)
     if progress:
         progress(0.5, "summarising")
-    rows = {k: _summarise(g) for k, g in recs.groupby(keycol, dropna=False, sort=True)}
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    if by == "area":
-        import geopandas as gpd
-
-        base = areas[[code, areas.geometry.name]].drop_duplicates(code).set_index(code)
-        table = table.reindex(base.index)
-        for c in ("reports", "collected", "no_collection_time", "other_flags", "within_target"):
-            table[c] = table[c].fillna(0)
-        table["needles"] = table["needles"].fillna(0.0)
-        table = gpd.GeoDataFrame(table.join(base), geometry=areas.geometry.name,
-                                 crs=areas.crs).reset_index(names=code)
-        n_outside = int(recs[keycol].isna().sum())
-    else:
-        table = table.reset_index(names=by if by != "all" else "group")
-        if by != "all":
-            allrow = _summarise(recs).to_frame().T
-            allrow.insert(0, table.columns[0], "All")
-            table = pd.concat([table, allrow], ignore_index=True)
-        n_outside = 0
+    table, n_outside = _summary_table(recs, by, areas, code)
     ints = ["reports", "collected", "no_collection_time", "other_flags", "within_target"]
     table[ints] = table[ints].astype(int)
     for c in ("needles", "median_hours", "p90_hours", "mean_hours", "pct_within_target",
@@ -231,6 +193,65 @@ def needle_response_summary(records, *, by: str = "month", areas=None, area_code
     if progress:
         progress(1.0, "done")
     return table
+
+
+def _add_group(recs, by, areas, area_code, reported):
+    """Add the ``group`` column (month, area, all, or a column of the records) in place;
+    returns the areas' code column when grouping by area, else None.
+
+    Raises
+    ------
+    InputError
+        No area layer, no such code column, or an unknown grouping.
+    """
+    keycol = "group"
+    code = None
+    if by == "month":
+        rep = _dt(recs, reported)
+        recs[keycol] = rep.dt.to_period("M").astype(str).where(rep.notna(), "no report date")
+    elif by == "all":
+        recs[keycol] = "All"
+    elif by == "area":
+        if areas is None:
+            raise InputError("grouping by area needs an area layer",
+                             fix="choose the boundary layer (wards, LSOAs) to summarise by")
+        code = area_code or next(c for c in areas.columns if c != areas.geometry.name)
+        if code not in areas.columns:
+            raise InputError(f"the area layer has no column '{code}'", column=code,
+                             fix="choose the area code column")
+        recs[keycol] = points_in_areas(recs, areas, code)
+    elif by in recs.columns:
+        recs[keycol] = recs[by].astype(str)
+    else:
+        raise InputError(f"cannot group by '{by}'",
+                         fix="use month, area, all, or a column of the records")
+    return code
+
+
+def _summary_table(recs, by, areas, code):
+    """One summary row per group: every area (with its geometry) when grouping by area,
+    else the groups and an ``All`` row; returns the table and the reports outside every
+    area."""
+    keycol = "group"
+    rows = {k: _summarise(g) for k, g in recs.groupby(keycol, dropna=False, sort=True)}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    if by == "area":
+        import geopandas as gpd
+
+        base = areas[[code, areas.geometry.name]].drop_duplicates(code).set_index(code)
+        table = table.reindex(base.index)
+        for c in ("reports", "collected", "no_collection_time", "other_flags", "within_target"):
+            table[c] = table[c].fillna(0)
+        table["needles"] = table["needles"].fillna(0.0)
+        table = gpd.GeoDataFrame(table.join(base), geometry=areas.geometry.name,
+                                 crs=areas.crs).reset_index(names=code)
+        return table, int(recs[keycol].isna().sum())
+    table = table.reset_index(names=by if by != "all" else "group")
+    if by != "all":
+        allrow = _summarise(recs).to_frame().T
+        allrow.insert(0, table.columns[0], "All")
+        table = pd.concat([table, allrow], ignore_index=True)
+    return table, 0
 
 
 def needle_slow_areas(summary, *, target_hours: float = 24.0, min_collected: int = 5,
