@@ -20,7 +20,7 @@ __all__ = ["BreaksEditorDialog", "layer_values", "seed_breaks"]
 
 def layer_values(layer) -> np.ndarray:
     """The finite values a layer's classification uses (surfaces: cells above zero)."""
-    from mapping.render.draw import resolve_style
+    from mapping.render.styling import resolve_style
 
     data = layer.data
     if layer.kind == "surface":
@@ -37,7 +37,8 @@ def layer_values(layer) -> np.ndarray:
 
 def seed_breaks(values, scheme: str = "quantiles", k: int = 5) -> list[float]:
     """Upper class bounds from a scheme (the starting point of manual breaks)."""
-    from mapping.render.classify import CLASSIFIERS, classify
+    from mapping.render.class_breaks import CLASSIFIERS
+    from mapping.render.classify import classify
 
     if not len(values):
         return []
@@ -51,7 +52,7 @@ def shown_breaks(layer, values=None) -> list[float]:
     """The upper class edges the map shows for ``layer`` now: its manual breaks, else those
     of its scheme as the renderer settles it ("Automatic" is natural breaks for most area
     layers, not quantiles)."""
-    from mapping.render.draw import resolve_style
+    from mapping.render.styling import resolve_style
 
     st = layer.style
     if st.scheme == "manual" and st.breaks:
@@ -153,7 +154,7 @@ class BreaksEditorDialog(QDialog):
 
     @staticmethod
     def _fmt(x) -> str:
-        from mapping.render.classify import format_number
+        from mapping.render.class_breaks import format_number
 
         return format_number(float(x))
 

@@ -53,7 +53,7 @@ class CanvasToolsMixin:
         else:
             from matplotlib.collections import PathCollection
 
-            from mapping.render.draw import polygon_paths
+            from mapping.render.feature_paths import polygon_paths
 
             coll = PathCollection(polygon_paths(sub.geometry.values), facecolors="none",
                                   edgecolors="#00c8ff", linewidths=2.2, zorder=20,

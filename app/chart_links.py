@@ -196,7 +196,7 @@ class FunnelLink(ChartLink):
         return t
 
     def _draw(self):
-        from mapping.audit.funnel import funnel_chart
+        from mapping.render.charts_funnel import funnel_chart
 
         return funnel_chart(self._table(), units=self._units(),
                             title=self.params.get("title"),
@@ -230,7 +230,7 @@ class TrendLink(ChartLink):
     kind = "trend"
 
     def _draw(self):
-        from mapping.render.charts import trend_chart
+        from mapping.render.charts_trends import trend_chart
 
         t = self.data.data.copy()
         t.attrs["meta"] = dict(self.data.meta) if isinstance(self.data.meta, dict) else {}
@@ -305,7 +305,7 @@ class BreakdownLink(ChartLink):
         return t[(t["group"] != "Total") & (t["group"] != NOT_RECORDED)]
 
     def _draw(self):
-        from mapping.audit.demographics import breakdown_chart
+        from mapping.render.charts_audit import breakdown_chart
 
         t = self.data.data.copy()
         t.attrs["meta"] = dict(self.data.meta) if isinstance(self.data.meta, dict) else {}

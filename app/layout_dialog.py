@@ -62,7 +62,7 @@ def export_data_as(ws, folder, fmt: str, *, rules) -> list[Path]:
 
 
 def _render_png(comp, layers, rules, dpi) -> bytes:
-    from mapping.render.draw import render_composition
+    from mapping.render.layout import render_composition
 
     fig = render_composition(comp, layers, rules=rules)
     buf = io.BytesIO()

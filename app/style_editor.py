@@ -150,7 +150,7 @@ def bind_field(widget, field: str, get_layer, *, to_model=None, from_model=None,
 def legend_entries(layer) -> list[tuple[str, str]]:
     """(colour, label) pairs the map legend will show for a layer's current style."""
     from mapping.render.classify import classify, classify_categories
-    from mapping.render.draw import resolve_style
+    from mapping.render.styling import resolve_style
 
     style = resolve_style(layer)
     data = layer.data
@@ -256,7 +256,7 @@ class StyleEditorWidget(QWidget):
         """Fill the scheme and palette lists from the renderer's registries (on first use)."""
         if self._registries_loaded:
             return
-        from mapping.render.classify import scheme_names
+        from mapping.render.class_breaks import scheme_names
         from mapping.render.palettes import palette_names
 
         self.scheme.blockSignals(True)
@@ -403,7 +403,7 @@ class StyleEditorWidget(QWidget):
         layer = self.layer
         if layer is None:
             return
-        from mapping.render.draw import resolve_style
+        from mapping.render.styling import resolve_style
 
         st = layer.style
         surface = layer.kind == "surface"

@@ -30,28 +30,33 @@ _EXPORTS: dict[str, list[str]] = {
         "apply_filter", "filter_columns", "filter_mask", "parse_filter",
     ],
     "mapping.audit.trends": [
-        "poisson_rate_test", "trend_analysis", "trend_events", "trend_monthly",
-        "trend_quarterly", "trend_seasonal",
+        "poisson_rate_test", "trend_analysis", "trend_monthly", "trend_quarterly",
+        "trend_seasonal",
     ],
+    "mapping.audit.events": ["trend_events"],
     "mapping.audit.lifecycle": [
-        "kaplan_meier", "lifecycle_closures", "lifecycle_operating", "lifecycle_reopening",
-        "lifecycle_status_at", "lifecycle_analysis", "lifecycle_chart",
+        "lifecycle_closures", "lifecycle_operating", "lifecycle_reopening",
+        "lifecycle_status_at", "lifecycle_analysis",
     ],
+    "mapping.audit.survival": ["kaplan_meier"],
     "mapping.audit.needles": [
         "needle_finds_by_area", "needle_response", "needle_response_summary",
-        "needle_slow_areas", "needle_response_chart",
+        "needle_slow_areas",
     ],
     "mapping.audit.venues": [
-        "venue_activity", "venue_counts", "venue_chart",
+        "venue_activity", "venue_counts",
     ],
     "mapping.audit.funnel": [
-        "funnel_limits", "funnel_overdispersion", "funnel_table", "funnel_chart",
+        "funnel_limits", "funnel_overdispersion", "funnel_table",
     ],
     "mapping.audit.demographics": [
-        "age_bands", "breakdown", "breakdown_display", "breakdown_chart",
+        "age_bands", "breakdown", "breakdown_display",
     ],
-    "mapping.render.charts": [
-        "chart_save", "trend_chart", "trend_quarter_chart", "trend_season_chart",
+    "mapping.render.charts": ["chart_save"],
+    "mapping.render.charts_trends": ["trend_chart", "trend_quarter_chart", "trend_season_chart"],
+    "mapping.render.charts_funnel": ["funnel_chart"],
+    "mapping.render.charts_audit": [
+        "breakdown_chart", "lifecycle_chart", "needle_response_chart", "venue_chart",
     ],
     "mapping.stats.coverage": [
         "decay_weights", "nearest_service", "service_pairs",
@@ -67,9 +72,8 @@ _EXPORTS: dict[str, list[str]] = {
     "mapping.stats.network": [
         "build_network", "network_nearest", "network_pairs", "read_network",
     ],
-    "mapping.render.classify": [
-        "classify_categories", "scheme_names",
-    ],
+    "mapping.render.classify": ["classify_categories"],
+    "mapping.render.class_breaks": ["scheme_names"],
     "mapping.render.compose": [
         "MapComposition",
     ],
@@ -80,8 +84,9 @@ _EXPORTS: dict[str, list[str]] = {
         "export_all_maps", "export_map",
     ],
     "mapping.render.draw": [
-        "draw_layers", "render_composition", "render_view",
+        "draw_layers", "render_view",
     ],
+    "mapping.render.layout": ["render_composition"],
     "mapping.export.data": [
         "export_geojson", "export_geopackage", "export_geotiff", "export_layer",
         "export_shapefile_zip", "export_table", "export_tables_xlsx",
@@ -143,7 +148,8 @@ _EXPORTS: dict[str, list[str]] = {
     # them from mapping.audit.area_counts and mapping.stats.composite_index)
     "mapping.stats.nearrepeat": ["near_repeat_knox"],
     "mapping.stats.timeprofile": ["aoristic_week", "time_profile"],
-    "mapping.stats.emerging": ["emerging_classify", "emerging_hotspots", "mann_kendall"],
+    "mapping.stats.emerging": ["emerging_hotspots"],
+    "mapping.stats.emerging_classes": ["emerging_classify", "mann_kendall"],
     "mapping.stats.evaluate": ["evaluate_intervention", "wdd", "wdq"],
     "mapping.stats.repeats": ["repeat_locations"],
     "mapping.stats.dualkde": ["dual_kde", "population_surface"],

@@ -32,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from boundaries.detect import detect_code_field
+from boundaries.tables import read_attribute_table
 from layers.common.errors import AnalysisError, InputError
 
 __all__ = ["area_counts", "SOURCE_SUPPRESSED"]
@@ -89,29 +91,14 @@ def area_counts(areas, table, *, counts, area_id: str | None = None, key: str | 
     """
     import geopandas as gpd
 
-    from boundaries.tables import read_attribute_table
-
     counts = [counts] if isinstance(counts, str) else list(counts)
-    if isinstance(table, pd.DataFrame):
-        df, tkey, path = table.copy(), key, "table"
-        if tkey is None or tkey not in df.columns:
-            from boundaries.detect import detect_code_field
-
-            tkey = key or detect_code_field(df)
-        if tkey is None or tkey not in df.columns:
-            raise InputError("the table has no area code column", fix="name it with key=")
-        messages = []
-    else:
-        at = read_attribute_table(table, code_field=key, sheet=sheet)
-        df, tkey, path, messages = at.data, at.code_field, str(table), list(at.messages)
+    df, tkey, path, messages = _read_table(table, key, sheet)
     missing = [c for c in counts if c not in df.columns]
     if missing:
         raise InputError(f"the table has no column(s) {missing}", path=path, column=missing[0],
                          fix=f"choose from: {', '.join(map(str, df.columns[:25]))}")
     aid = area_id
     if aid is None:
-        from boundaries.detect import detect_code_field
-
         aid = detect_code_field(areas)
     if aid is None or aid not in areas.columns:
         raise AnalysisError(f"the areas have no code column '{aid}'", column=aid,
@@ -122,25 +109,12 @@ def area_counts(areas, table, *, counts, area_id: str | None = None, key: str | 
         raise InputError(f"area code {codes[dup].iloc[0]} appears more than once", path=path,
                          column=tkey, fix="give one row per area (sum the counts first)")
     area_codes = areas[aid].astype("string").str.strip()
-    pos = pd.Series(np.arange(len(df)), index=codes.to_numpy())
-    hit = area_codes.map(pos)
+    hit = area_codes.map(pd.Series(np.arange(len(df)), index=codes.to_numpy()))
     clash = [c for c in counts if c in areas.columns and c != aid]
     if clash:
         raise InputError(f"the areas already have column(s) {clash}", path=path,
                          fix="rename the count columns in the table")
-    out = {}
-    flags = {}
-    matched = hit.notna().to_numpy()
-    row = np.where(matched, hit.fillna(-1).to_numpy(float), -1).astype(np.int64)
-    for c in counts:
-        num, supp = _counts(df[c], c, path)
-        numv = pd.to_numeric(num, errors="coerce").astype(float).to_numpy()
-        vals = np.where(matched, numv[np.maximum(row, 0)], 0.0 if missing_as_zero else np.nan)
-        out[c] = vals
-        s = matched & supp.to_numpy(bool)[np.maximum(row, 0)]
-        if s.any():
-            flags[f"{c}_source_suppressed"] = s
-    out.update(flags)
+    out, flags = _joined_counts(df, hit, counts, path, missing_as_zero)
     res = gpd.GeoDataFrame(areas.copy())
     for k, v in out.items():
         res[k] = v
@@ -169,3 +143,37 @@ def area_counts(areas, table, *, counts, area_id: str | None = None, key: str | 
         "notes": notes,
     }
     return res
+
+
+def _read_table(table, key, sheet):
+    """The counts table, its area code column, its path (for messages) and the reader's
+    messages; a DataFrame is copied, a file read with :func:`read_attribute_table`."""
+    if isinstance(table, pd.DataFrame):
+        df, tkey, path = table.copy(), key, "table"
+        if tkey is None or tkey not in df.columns:
+            tkey = key or detect_code_field(df)
+        if tkey is None or tkey not in df.columns:
+            raise InputError("the table has no area code column", fix="name it with key=")
+        return df, tkey, path, []
+    at = read_attribute_table(table, code_field=key, sheet=sheet)
+    return at.data, at.code_field, str(table), list(at.messages)
+
+
+def _joined_counts(df, hit, counts, path, missing_as_zero):
+    """Each count column in the areas' order (0 or NaN for an area with no row; ``hit`` is
+    each area's row of the table), and a ``<count>_source_suppressed`` flag where the
+    source hid the value."""
+    out = {}
+    flags = {}
+    matched = hit.notna().to_numpy()
+    row = np.where(matched, hit.fillna(-1).to_numpy(float), -1).astype(np.int64)
+    for c in counts:
+        num, supp = _counts(df[c], c, path)
+        numv = pd.to_numeric(num, errors="coerce").astype(float).to_numpy()
+        vals = np.where(matched, numv[np.maximum(row, 0)], 0.0 if missing_as_zero else np.nan)
+        out[c] = vals
+        s = matched & supp.to_numpy(bool)[np.maximum(row, 0)]
+        if s.any():
+            flags[f"{c}_source_suppressed"] = s
+    out.update(flags)
+    return out, flags

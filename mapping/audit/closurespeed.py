@@ -3,7 +3,7 @@
 For each premises with a first-known date, the time to a closure order is
 ``closure_order − first_known`` in days.  Premises not (yet) closed at the
 census date are *censored* at it: they count in the Kaplan-Meier estimate
-of the time to closure (:func:`mapping.audit.lifecycle.kaplan_meier`, Greenwood
+of the time to closure (:func:`mapping.audit.survival.kaplan_meier`, Greenwood
 log(-log) limits), which — unlike the median of the closed ones alone —
 is not biased towards the fast closures.  The table gives the
 distribution of the closed premises' times in bands (default up to 30, 90,
@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import AnalysisError
+from mapping.audit.survival import kaplan_meier
+from mapping.stats.timeprofile import as_datetimes
 
 __all__ = ["closure_speed", "ClosureSpeed"]
 
@@ -74,9 +76,6 @@ def closure_speed(records, *, first_known: str = "first_known",
     -------
     ClosureSpeed
     """
-    from mapping.audit.lifecycle import kaplan_meier
-    from mapping.stats.timeprofile import as_datetimes
-
     for c in (first_known, closure):
         if c not in records.columns:
             raise AnalysisError(f"the records have no '{c}' column", column=c,

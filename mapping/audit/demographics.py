@@ -26,9 +26,13 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError
+from mapping.core.filters import apply_filter
+from mapping.disclosure.rules import (DisclosureRules, describe_rules, secondary_flag,
+                                      suppress_counts)
+from mapping.stats.intervals import poisson_ci, wilson_ci
 
-__all__ = ["breakdown", "age_bands", "breakdown_display", "breakdown_chart", "DEFAULT_AGE_BANDS",
-           "BREAKDOWN_FIELDS"]
+__all__ = ["breakdown", "age_bands", "breakdown_display", "DEFAULT_AGE_BANDS",
+           "BREAKDOWN_FIELDS", "NOT_RECORDED"]
 
 #: Default age bands (lower bounds); the last is open-ended.
 DEFAULT_AGE_BANDS = (0, 18, 25, 35, 45, 55, 65)
@@ -125,11 +129,6 @@ def breakdown(records, by: str, *, population=None, population_column: str = "po
         from a suppressed count are NaN.  ``attrs['meta']``: method, units,
         base n, references, rules.
     """
-    from mapping.disclosure.rules import (DisclosureRules, describe_rules, secondary_flag,
-                                    suppress_counts)
-    from mapping.stats.intervals import wilson_ci
-    from mapping.core.filters import apply_filter
-
     rules = rules or DisclosureRules(threshold=threshold)
     recs = apply_filter(records, filter)
     if progress:
@@ -139,32 +138,13 @@ def breakdown(records, by: str, *, population=None, population_column: str = "po
     missing = vals.str.lower().isin(_MISSING)
     vals = vals.where(~missing, NOT_RECORDED)
     counts = vals.value_counts()
-    cats = [c for c in (order or sorted(set(counts.index) - {NOT_RECORDED})) if c != NOT_RECORDED]
     pop = _population(population, population_column, category_column)
-    if pop is not None:
-        cats += [c for c in pop.index if c not in cats]
-    if NOT_RECORDED in counts.index:
-        cats.append(NOT_RECORDED)
-    t = pd.DataFrame({"group": cats, "count": [int(counts.get(c, 0)) for c in cats]})
+    t = _group_table(counts, order, pop, len(recs), level)
     recorded = t["group"] != NOT_RECORDED
     base_n = int(t.loc[recorded, "count"].sum())
-    t["base_n"] = np.where(recorded, base_n, len(recs))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t["pct"] = t["count"] / t["base_n"] * 100
-        lo, hi = wilson_ci(t["count"].to_numpy(), t["base_n"].to_numpy(), level)
-    t["pct_ci_low"], t["pct_ci_high"] = np.clip(lo, 0, 1) * 100, np.clip(hi, 0, 1) * 100
     rate_cols = ["pct", "pct_ci_low", "pct_ci_high"]
     if pop is not None:
-        from mapping.stats.intervals import poisson_ci
-
-        p = pop.reindex(t["group"]).to_numpy(dtype=float)
-        t["population"] = p
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t["rate"] = t["count"] / p * multiplier
-            clo, chi = poisson_ci(t["count"].to_numpy(), level, "phe")
-            t["rate_ci_low"], t["rate_ci_high"] = clo / p * multiplier, chi / p * multiplier
-        t.loc[~recorded, ["population", "rate", "rate_ci_low", "rate_ci_high"]] = np.nan
-        t = _add_disproportion(t, recs, vals, pop, level)
+        t = _group_rates(t, recs, vals, pop, level, multiplier)
         rate_cols += ["rate", "rate_ci_low", "rate_ci_high", "population_pct",
                       "disproportion_ratio", "ratio_ci_low", "ratio_ci_high"]
     total = {"group": "Total", "count": int(len(recs)), "base_n": int(len(recs)),
@@ -172,6 +152,65 @@ def breakdown(records, by: str, *, population=None, population_column: str = "po
     if pop is not None:
         total.update({"population": float(pop.sum()),
                       "rate": len(recs) / pop.sum() * multiplier if pop.sum() else np.nan})
+    sup = _suppressed_with_total(t, total, rules, rate_cols)
+    sup.attrs["meta"] = {
+        "title": f"Records by {by}",
+        "method": f"counts by {col}; percentages of records with {by} recorded (base n "
+                  f"stated) with {level:.0%} Wilson score intervals"
+                  + ("; rates per {:,.0f} with exact (<10) / Byar intervals; disproportionality "
+                     "ratio = share of records / share of population".format(multiplier)
+                     if pop is not None else ""),
+        "units": "records; percent" + (f"; per {multiplier:,.0f} population"
+                                       if pop is not None else ""),
+        "base_n": base_n, "n_total": int(len(recs)),
+        "n_not_recorded": int(counts.get(NOT_RECORDED, 0)),
+        "params": {"by": by, "column": col, "filter": filter, "level": level},
+        "notes": describe_rules(rules),
+        "references": ["Wilson (1927) JASA 22:209-212", "Newcombe (1998) Stat Med 17:857-872"],
+        "count_columns": ["count"],
+    }
+    if progress:
+        progress(1.0, "done")
+    return sup
+
+
+def _group_table(counts, order, pop, n_records, level) -> pd.DataFrame:
+    """One row per group (the population's too; ``Not recorded`` last): count, base n,
+    percentage of the records with the field recorded and its Wilson interval."""
+    cats = [c for c in (order or sorted(set(counts.index) - {NOT_RECORDED})) if c != NOT_RECORDED]
+    if pop is not None:
+        cats += [c for c in pop.index if c not in cats]
+    if NOT_RECORDED in counts.index:
+        cats.append(NOT_RECORDED)
+    t = pd.DataFrame({"group": cats, "count": [int(counts.get(c, 0)) for c in cats]})
+    recorded = t["group"] != NOT_RECORDED
+    base_n = int(t.loc[recorded, "count"].sum())
+    t["base_n"] = np.where(recorded, base_n, n_records)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t["pct"] = t["count"] / t["base_n"] * 100
+        lo, hi = wilson_ci(t["count"].to_numpy(), t["base_n"].to_numpy(), level)
+    t["pct_ci_low"], t["pct_ci_high"] = np.clip(lo, 0, 1) * 100, np.clip(hi, 0, 1) * 100
+    return t
+
+
+def _group_rates(t, recs, vals, pop, level, multiplier) -> pd.DataFrame:
+    """Each group's population, rate per ``multiplier`` with its PHE interval, and its
+    disproportionality (none for ``Not recorded``)."""
+    recorded = t["group"] != NOT_RECORDED
+    p = pop.reindex(t["group"]).to_numpy(dtype=float)
+    t["population"] = p
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t["rate"] = t["count"] / p * multiplier
+        clo, chi = poisson_ci(t["count"].to_numpy(), level, "phe")
+        t["rate_ci_low"], t["rate_ci_high"] = clo / p * multiplier, chi / p * multiplier
+    t.loc[~recorded, ["population", "rate", "rate_ci_low", "rate_ci_high"]] = np.nan
+    return _add_disproportion(t, recs, vals, pop, level)
+
+
+def _suppressed_with_total(t, total, rules, rate_cols) -> pd.DataFrame:
+    """The groups under disclosure control, a ``suppressed`` flag, the ``Total`` row and
+    the honest ``display_count``: ``"<5"`` only for a small count, ``"suppressed"`` for
+    one hidden to protect it."""
     sup = suppress_counts(t, ["count"], rate_cols, rules) if rules.enabled else t.copy()
     flag = sup["count_suppressed"].to_numpy(bool) if "count_suppressed" in sup else \
         np.zeros(len(sup), bool)
@@ -191,24 +230,6 @@ def breakdown(records, by: str, *, population=None, population_column: str = "po
     sup["display_count"] = [("suppressed" if s2 else rules.small_label) if f else
                             (f"{int(c):,}" if c == c else "")
                             for f, s2, c in zip(sup["suppressed"], second, sup["count"])]
-    sup.attrs["meta"] = {
-        "title": f"Records by {by}",
-        "method": f"counts by {col}; percentages of records with {by} recorded (base n "
-                  f"stated) with {level:.0%} Wilson score intervals"
-                  + ("; rates per {:,.0f} with exact (<10) / Byar intervals; disproportionality "
-                     "ratio = share of records / share of population".format(multiplier)
-                     if pop is not None else ""),
-        "units": "records; percent" + (f"; per {multiplier:,.0f} population"
-                                       if pop is not None else ""),
-        "base_n": base_n, "n_total": int(len(recs)),
-        "n_not_recorded": int(counts.get(NOT_RECORDED, 0)),
-        "params": {"by": by, "column": col, "filter": filter, "level": level},
-        "notes": describe_rules(rules),
-        "references": ["Wilson (1927) JASA 22:209-212", "Newcombe (1998) Stat Med 17:857-872"],
-        "count_columns": ["count"],
-    }
-    if progress:
-        progress(1.0, "done")
     return sup
 
 
@@ -277,58 +298,3 @@ def breakdown_display(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
         out["Disproportionality (95% CI)"] = [ci(*r) for r in zip(
             table["disproportion_ratio"], table["ratio_ci_low"], table["ratio_ci_high"])]
     return out
-
-
-def breakdown_chart(table: pd.DataFrame, *, title: str | None = None, units: str = "records",
-                    source: str | None = None):
-    """Horizontal bars of each group's percentage with its Wilson interval (house style).
-
-    Suppressed groups are drawn without a bar and labelled with the
-    suppression label (e.g. ``"<5"``); the ``Total`` row is left out.
-
-    Parameters
-    ----------
-    table : DataFrame
-        :func:`breakdown` output.
-    title, units, source
-        Title (default "<units> by <field>"), what is counted, attribution.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from mapping.render.charts import PALETTE, chart_figure, chart_finish, format_n, label_width_in
-
-    meta = table.attrs.get("meta", {})
-    t = table[(table["group"] != "Total") & (table["group"] != NOT_RECORDED)]
-    fig, ax = chart_figure(height_cm=min(24, 5.5 + 0.6 * max(len(t), 3)))
-    y = np.arange(len(t))[::-1]
-    pct = t["pct"].fillna(0).to_numpy(float)
-    ax.barh(y, pct, color=PALETTE["main"], height=0.65)
-    lo = (t["pct"] - t["pct_ci_low"]).fillna(0).to_numpy(float)
-    hi = (t["pct_ci_high"] - t["pct"]).fillna(0).to_numpy(float)
-    ok = ~t["suppressed"].to_numpy(bool)
-    ax.errorbar(pct[ok], y[ok], xerr=[lo[ok], hi[ok]], fmt="none", ecolor=PALETTE["text"],
-                elinewidth=1, capsize=2.5)
-    for yi, row, h in zip(y, t.itertuples(index=False), hi):
-        txt = row.display_count if row.suppressed else \
-            f"{row.pct:.1f}% ({row.display_count})"
-        x = 0 if row.suppressed else row.pct + h
-        ax.annotate(txt, (x, yi), xytext=(4, 0), textcoords="offset points", va="center",
-                    fontsize=7.8, color=PALETTE["grey"] if row.suppressed else PALETTE["text"])
-    labels = [str(g) for g in t["group"]]
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.grid(True, axis="x", color="#E5E5E5")
-    ax.grid(False, axis="y")
-    ax.set_xlim(0, min(100, max(10.0, float(np.nanmax(t["pct_ci_high"].to_numpy(float))
-                                             if len(t) and ok.any() else 10)) * 1.25))
-    ax.set_xlabel(f"% of {units} with the field recorded")
-    by = str(meta.get("params", {}).get("by", "group")).replace("_", " ")
-    title = title or f"{units[:1].upper() + units[1:]} by {by}"
-    sub = f"{format_n(meta.get('base_n'))} {units} with {by} recorded"
-    if meta.get("n_not_recorded"):
-        sub += f" · {meta['n_not_recorded']:,} not recorded"
-    cap = ("Bars: percentage of records in each group; whiskers: 95% Wilson score interval. "
-           + " ".join(meta.get("notes", [])))
-    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
-                        legend_row=False, left_in=label_width_in(labels, 8) + 0.1)

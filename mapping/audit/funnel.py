@@ -35,7 +35,7 @@ import pandas as pd
 from layers.common.errors import InputError
 from mapping.stats.intervals import CI_METHODS, poisson_ci  # the one interval rule (re-exported)
 
-__all__ = ["poisson_ci", "funnel_limits", "funnel_table", "funnel_chart", "funnel_overdispersion",
+__all__ = ["poisson_ci", "funnel_limits", "funnel_table", "funnel_overdispersion", "level_key",
            "FUNNEL_LEVELS"]
 
 #: Default control-limit levels: "2 sigma" (95%) and "3 sigma" (99.8%).
@@ -110,7 +110,7 @@ def funnel_limits(population, rate: float, *, levels=FUNNEL_LEVELS,
     out = pd.DataFrame({"population": pop, "baseline": rate * multiplier})
     mu = pop * rate
     for lv in levels:
-        key = _level_key(lv)
+        key = level_key(lv)
         if tau2 > 0:
             from scipy.stats import norm
 
@@ -171,7 +171,7 @@ def funnel_overdispersion(count, population, rate: float | None = None, *,
             "p_value": float(chi2.sf(k * phi, k - 1))}
 
 
-def _level_key(level: float) -> str:
+def level_key(level: float) -> str:
     return f"{level * 100:g}".replace(".", "_")
 
 
@@ -222,30 +222,8 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
     """
     import geopandas as gpd
 
-    def prep(df, group):
-        for c in (count, population):
-            if c not in df.columns:
-                raise InputError(f"the table has no '{c}' column", column=c,
-                                 fix="choose the count and population columns")
-        t = pd.DataFrame({
-            "label": df[name].astype(str).to_numpy() if name else df.index.astype(str),
-            "group": group,
-            "count": pd.to_numeric(df[count], errors="coerce").to_numpy(dtype=float),
-            "population": pd.to_numeric(df[population], errors="coerce").to_numpy(dtype=float),
-        }, index=df.index)
-        if (t["count"] < 0).any():
-            raise InputError("counts must be >= 0", column=count)
-        return t
-
-    base = prep(areas, "area")
-    parts = [base]
-    if comparators is not None and len(comparators):
-        parts.append(prep(comparators, "comparator").set_axis(
-            [f"cmp{i}" for i in range(len(comparators))]))
-    t = pd.concat(parts)
-    bad = ~(t["population"] > 0) | t["count"].isna()
-    n_dropped = int(bad.sum())
-    t = t[~bad].copy()
+    t, n_dropped = _funnel_rows(areas, comparators, count=count, population=population,
+                                name=name)
     b = t[t["group"] == "area"]
     if not len(b) or b["population"].sum() <= 0:
         raise InputError("no areas with a population", fix="check the population column")
@@ -257,18 +235,7 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
     t["expected"] = t["population"] * r
     od = funnel_overdispersion(b["count"], b["population"], r)
     tau2 = od["tau2"] if overdispersion else 0.0
-    lim = funnel_limits(t["population"].to_numpy(), r, levels=levels, multiplier=multiplier,
-                        tau2=tau2)
-    keys = [_level_key(lv) for lv in levels]
-    for k in keys:
-        t[f"lower_{k}"] = lim[f"lower_{k}"].to_numpy()
-        t[f"upper_{k}"] = lim[f"upper_{k}"].to_numpy()
-    outside = np.full(len(t), "within", dtype=object)
-    for lv, k in sorted(zip(levels, keys)):  # widest last, so it wins
-        pct = f"{lv * 100:g}%"
-        outside[(t["rate"] > t[f"upper_{k}"]).to_numpy()] = f"high {pct}"
-        outside[(t["rate"] < t[f"lower_{k}"]).to_numpy()] = f"low {pct}"
-    t["outside"] = outside
+    outside = _limits_and_flags(t, r, levels, multiplier, tau2)
     notes = _overdispersion_notes(t, od, r, levels, multiplier, adjusted=tau2 > 0)
     if hasattr(areas, "geometry") and isinstance(areas, gpd.GeoDataFrame):
         geom = areas.geometry.reindex(t.index)
@@ -296,6 +263,57 @@ def funnel_table(areas, *, count: str = "count", population: str = "population",
     return t
 
 
+def _funnel_rows(areas, comparators, *, count, population, name):
+    """The areas' (and comparators') label, group, count and population, without those
+    with no population or count; returns the rows and how many were dropped.
+
+    Raises
+    ------
+    InputError
+        A missing column or a negative count.
+    """
+    def prep(df, group):
+        for c in (count, population):
+            if c not in df.columns:
+                raise InputError(f"the table has no '{c}' column", column=c,
+                                 fix="choose the count and population columns")
+        t = pd.DataFrame({
+            "label": df[name].astype(str).to_numpy() if name else df.index.astype(str),
+            "group": group,
+            "count": pd.to_numeric(df[count], errors="coerce").to_numpy(dtype=float),
+            "population": pd.to_numeric(df[population], errors="coerce").to_numpy(dtype=float),
+        }, index=df.index)
+        if (t["count"] < 0).any():
+            raise InputError("counts must be >= 0", column=count)
+        return t
+
+    parts = [prep(areas, "area")]
+    if comparators is not None and len(comparators):
+        parts.append(prep(comparators, "comparator").set_axis(
+            [f"cmp{i}" for i in range(len(comparators))]))
+    t = pd.concat(parts)
+    bad = ~(t["population"] > 0) | t["count"].isna()
+    return t[~bad].copy(), int(bad.sum())
+
+
+def _limits_and_flags(t, r, levels, multiplier, tau2) -> np.ndarray:
+    """Add each row's control limits at its population and where it falls (``outside``);
+    returns the flags."""
+    lim = funnel_limits(t["population"].to_numpy(), r, levels=levels, multiplier=multiplier,
+                        tau2=tau2)
+    keys = [level_key(lv) for lv in levels]
+    for k in keys:
+        t[f"lower_{k}"] = lim[f"lower_{k}"].to_numpy()
+        t[f"upper_{k}"] = lim[f"upper_{k}"].to_numpy()
+    outside = np.full(len(t), "within", dtype=object)
+    for lv, k in sorted(zip(levels, keys)):  # widest last, so it wins
+        pct = f"{lv * 100:g}%"
+        outside[(t["rate"] > t[f"upper_{k}"]).to_numpy()] = f"high {pct}"
+        outside[(t["rate"] < t[f"lower_{k}"]).to_numpy()] = f"low {pct}"
+    t["outside"] = outside
+    return outside
+
+
 #: Overdispersion worth a word: the chi-squared test of I·phi on I − 1 df below this p-value.
 OVERDISPERSION_P = 0.05
 
@@ -321,7 +339,7 @@ def _overdispersion_notes(t, od, r, levels, multiplier, *, adjusted: bool) -> li
                        f"tau2 = {od['tau2']:.3g})"]
     wide = funnel_limits(areas["population"].to_numpy(), r, levels=[outer],
                          multiplier=multiplier, tau2=od["tau2"])
-    k = _level_key(outer)
+    k = level_key(outer)
     rate = areas["rate"].to_numpy()
     n_adj = int(((rate > wide[f"upper_{k}"].to_numpy()) | (rate < wide[f"lower_{k}"].to_numpy()))
                 .sum())
@@ -330,192 +348,3 @@ def _overdispersion_notes(t, od, r, levels, multiplier, *, adjusted: bool) -> li
                    f"{n_adj} outside the {pct} limits: use it when the question is which areas "
                    "stand out beyond the usual spread (overdispersion = true, or "
                    "--overdispersion)"]
-
-
-def funnel_chart(table, *, title: str | None = None, units: str = "records",
-                 source: str | None = None, label: str = "outer", max_labels: int = 12,
-                 log_x: bool = False, threshold: int = 0):
-    """Draw a funnel plot in the house style.
-
-    Parameters
-    ----------
-    table : DataFrame
-        :func:`funnel_table` output.
-    title : str, optional
-        Chart title (default "<units> per 10,000 by area").
-    units : str
-        What is counted, for the title and axis label.
-    source : str, optional
-        Attribution line.
-    label : {"outer", "any", "none"}
-        Label areas outside the outer limits only, outside any limit, or none.
-    max_labels : int
-        At most this many labels (the most extreme first).
-    log_x : bool
-        Logarithmic population axis (for very unequal areas).
-    threshold : int
-        Disclosure control for counts of people: areas whose count is from 1 to
-        ``threshold - 1`` are not drawn (a dot's rate and population give its
-        count back), nor the areas the table's secondary suppression hides with
-        them (:func:`mapping.disclosure.rules.suppress_counts`); the caption says how
-        many.  0 draws every area.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from mapping.render.charts import PALETTE, chart_figure, chart_finish, format_n
-
-    meta = table.attrs.get("meta", {})
-    if len(table) == 0:
-        raise InputError("the funnel table is empty", fix="check the areas and population")
-    table, n_hidden = _hide_small(table, threshold)
-    if not len(table):
-        raise InputError("every area's count is suppressed by disclosure control",
-                         fix="use larger areas")
-    mult = meta.get("multiplier", 10000.0)
-    levels = meta.get("levels", list(FUNNEL_LEVELS))
-    r = meta.get("overall_rate", np.nan) / mult
-    fig, ax = chart_figure(height_cm=12.0)
-    pmin = max(1.0, float(table["population"].min()) * 0.9)
-    pmax = float(table["population"].max()) * 1.05
-    grid = np.geomspace(pmin, pmax, 160) if log_x or pmax / pmin > 50 else \
-        np.linspace(pmin, pmax, 160)
-    tau2 = float(meta.get("tau2", 0.0) or 0.0)
-    lim = funnel_limits(grid, r, levels=levels, multiplier=mult, tau2=tau2)
-    styles = [("--", PALETTE["grey"]), ("-", PALETTE["alert"])]
-    for (ls, colour), lv in zip(styles, sorted(levels)):
-        k = _level_key(lv)
-        ax.plot(grid, lim[f"upper_{k}"], ls=ls, color=colour, lw=1.2,
-                label=f"{lv * 100:g}% limits")
-        ax.plot(grid, lim[f"lower_{k}"], ls=ls, color=colour, lw=1.2)
-    ax.axhline(r * mult, color=PALETTE["text"], lw=1.0,
-               label=f"Overall rate {r * mult:,.1f}")
-    # y range: the funnel and the bulk of the areas; far outliers are drawn at the top edge
-    outer_k = _level_key(max(levels))
-    top_lim = float(np.nanmax(lim[f"upper_{outer_k}"]))
-    rates = table["rate"].to_numpy(float)
-    ycap = max(top_lim * 1.6, float(np.nanpercentile(rates, 90)) * 1.3 if len(rates) else 0,
-               r * mult * 2)
-    if np.nanmax(rates) <= ycap * 1.25:
-        ycap = float(np.nanmax(rates)) * 1.1
-    if not np.isfinite(ycap) or ycap <= 0:  # every rate and limit is zero
-        ycap = 1.0
-    yplot = np.minimum(rates, ycap)
-    off = rates > ycap
-    table = table.assign(yplot=yplot, offscale=off)
-    areas = table[table["group"] == "area"]
-    cats = [("within", PALETTE["sky"], "Area within limits", 14),
-            ("high", PALETTE["alert"], "Area above limits", 22),
-            ("low", PALETTE["main"], "Area below limits", 22)]
-    for key, colour, lab, size in cats:
-        sel = areas["outside"].str.startswith(key)
-        if not sel.any():
-            continue
-        on = sel & ~areas["offscale"]
-        ax.scatter(areas.loc[on, "population"], areas.loc[on, "yplot"], s=size, color=colour,
-                   edgecolor="white", lw=0.4, label=lab, zorder=3 if key == "within" else 4)
-        offs = sel & areas["offscale"]
-        if offs.any():
-            ax.scatter(areas.loc[offs, "population"], areas.loc[offs, "yplot"], s=34, marker="^",
-                       color=colour, edgecolor="black", lw=0.4, zorder=5, clip_on=False,
-                       label="Off scale (value in label)")
-    cmp_ = table[table["group"] == "comparator"]
-    if len(cmp_):
-        ax.scatter(cmp_["population"], cmp_["yplot"], s=40, marker="D",
-                   color=PALETTE["third"], edgecolor="black", lw=0.5, label="Comparator",
-                   zorder=5)
-    logx = log_x or pmax / pmin > 50
-    if logx:
-        from matplotlib.ticker import LogLocator, NullFormatter
-
-        ax.set_xscale("log")
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlim(pmin, pmax)
-    ax.set_ylim(0, ycap * 1.12)
-    outer = f"{max(levels) * 100:g}%"
-    n_lab = n_pick = 0
-    if label != "none":
-        pick = table[table["outside"] != "within"] if label == "any" else \
-            table[table["outside"].str.endswith(outer)]
-        pick = pd.concat([pick, cmp_]).drop_duplicates("label")
-        dev = (pick["rate"] - r * mult).abs() / pick["population"].pow(-0.5)
-        pick = pick.loc[dev.sort_values(ascending=False).index]
-        fig.canvas.draw()  # so data -> pixel transforms are final
-        boxes = []  # placed label boxes in pixels: (x0, y0, x1, y1)
-        ch_w, ch_h = 7.2 * fig.dpi / 72 * 0.6, 7.2 * fig.dpi / 72 * 1.25
-        n_pick = len(pick)
-        for row in pick.itertuples(index=False):
-            if n_lab >= max_labels:
-                break
-            px, py = ax.transData.transform((row.population, row.yplot))
-            text = row.label + (f" ({row.rate:,.0f})" if row.offscale else "")
-            w = len(text) * ch_w
-            right_edge = px + 6 + w > ax.bbox.x1
-            for dx, dy in ((5, 3), (5, -11), (-5, 3), (-5, -11)):
-                if right_edge and dx > 0:
-                    continue
-                x0 = px + dx * fig.dpi / 72 - (w if dx < 0 else 0)
-                y0 = py + dy * fig.dpi / 72
-                box = (x0, y0, x0 + w, y0 + ch_h)
-                if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                           for b in boxes):
-                    boxes.append(box)
-                    ax.annotate(text, (row.population, row.yplot), xytext=(dx, dy),
-                                textcoords="offset points", fontsize=7.2,
-                                color=PALETTE["text"], ha="right" if dx < 0 else "left",
-                                va="bottom", zorder=6)
-                    n_lab += 1
-                    break
-    ax.set_xlabel("Population (denominator)")
-    ax.set_ylabel(f"rate per {mult:,.0f}")
-    ax.xaxis.set_major_formatter(_thousands())
-    from mapping.render.charts import _legend_above
-
-    _legend_above(ax, ncols=3)
-    n_rows = -(-len(ax.get_legend_handles_labels()[0]) // 3)
-    n_areas = max(1, int(meta.get("n_areas", len(areas))))
-    n_outer = sum(v for k, v in meta.get("n_outside", {}).items() if k.endswith(outer))
-    n_out = sum(v for k, v in meta.get("n_outside", {}).items() if k != "within")
-    title = title or f"{units[:1].upper() + units[1:]} per {mult:,.0f} population by area"
-    sub = (f"{meta.get('n_areas', len(areas))} areas · {format_n(meta.get('base_n'))} {units} · "
-           f"population {meta.get('population_total', 0):,.0f} · {n_out} outside the limits")
-    how = ("widened for overdispersion (Spiegelhalter 2005 random effects)" if tau2 > 0 else
-           "by exact Poisson (chi-squared) limits, the PHE funnel-plot method (Spiegelhalter "
-           "2005)")
-    lv_text = ", ".join(f"{v * 100:g}%" for v in sorted(levels))
-    cap = (f"Each dot is an area: its rate against its population. Lines: {lv_text} "
-           f"control limits around the overall rate {how}. Labelled: areas outside the {outer} "
-           "limits" + (" and comparators" if len(cmp_) else "")
-           + (f" ({n_lab} of {n_pick}, the most extreme whose labels do not overlap)"
-              if n_lab < n_pick else "")
-           + "." + (f" {n_outer} of {n_areas} areas are outside the {outer} limits, far more than "
-                    "chance would give: the areas vary more than Poisson noise (overdispersion), "
-                    "so treat single outliers with care (Spiegelhalter 2005)."
-                    if n_outer > 0.1 * n_areas and tau2 == 0 else "")
-           + (f" {n_hidden} area(s) with counts of 1 to {threshold - 1}, or hidden to protect "
-              "them, are not drawn (disclosure control)." if n_hidden else ""))
-    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
-                        legend_row=n_rows)
-
-
-def _hide_small(table, threshold):
-    """The table without the areas disclosure control suppresses, and how many those are."""
-    if not threshold or threshold <= 1:
-        return table, 0
-    from mapping.disclosure.rules import DisclosureRules, suppress_counts
-
-    is_area = (table["group"] == "area").to_numpy()
-    counts = pd.DataFrame({"count": table["count"].to_numpy(float)[is_area]})
-    sup = suppress_counts(counts, ["count"], [], DisclosureRules(threshold=int(threshold)))
-    hidden = np.zeros(len(table), bool)
-    if "count_suppressed" in sup.columns:
-        hidden[is_area] = sup["count_suppressed"].to_numpy(bool)
-    return table[~hidden], int(hidden.sum())
-
-
-def _thousands():
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(lambda v, _: f"{v:,.0f}")

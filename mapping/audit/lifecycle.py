@@ -29,18 +29,18 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError
+from mapping.audit.survival import KM_REFS, KMResult, kaplan_meier
 
 __all__ = ["lifecycle_status_at", "lifecycle_operating", "lifecycle_closures",
-           "lifecycle_reopening", "lifecycle_analysis", "kaplan_meier", "lifecycle_chart",
-           "KMResult", "LifecycleResult", "LIFECYCLE_STATES"]
+           "lifecycle_reopening", "lifecycle_analysis", "LifecycleResult", "LIFECYCLE_STATES",
+           "DAYS_PER_MONTH"]
 
 #: Status of a premises at a date, in drawing order.
 LIFECYCLE_STATES = ("active", "closed", "reopened", "not yet open")
-_DAYS_PER_MONTH = 365.25 / 12
+#: Mean days in a month (365.25 / 12), for windows and durations given in months.
+DAYS_PER_MONTH = 365.25 / 12
 _LAW_REF = ("Anti-social Behaviour, Crime and Policing Act 2014, Part 4, Chapter 3 "
             "(closure of premises associated with nuisance or disorder)")
-_KM_REFS = ["Kaplan & Meier (1958) JASA 53:457-481",
-            "Greenwood (1926) variance; log(-log) interval, Kalbfleisch & Prentice (2002) s.1.4"]
 
 
 def _date_col(df, name: str) -> pd.Series:
@@ -195,7 +195,7 @@ def lifecycle_closures(records, *, census_date, windows=(3, 6, 12), opened: str 
     q = c.dt.to_period("Q")
     base = pd.DataFrame({"q": q.to_numpy()})
     for w in windows:
-        wd = w * _DAYS_PER_MONTH
+        wd = w * DAYS_PER_MONTH
         within = np.nan_to_num(days, nan=np.inf) <= wd
         base[f"followed_{w}m"] = within | (follow >= wd)
         base[f"reopened_{w}m"] = within
@@ -231,101 +231,6 @@ def lifecycle_closures(records, *, census_date, windows=(3, 6, 12), opened: str 
                                          for p in ("followed", "reopened")],
     }
     return out
-
-
-@dataclass
-class KMResult:
-    """Kaplan-Meier estimate.
-
-    Attributes
-    ----------
-    table : DataFrame
-        One row per distinct time (0 first): ``time``, ``n_at_risk``,
-        ``events``, ``censored``, ``survival``, ``ci_low``, ``ci_high``,
-        ``cumulative`` (1 - survival: share reopened by then).
-    median : float
-        Median time (first time survival <= 0.5), NaN if not reached.
-    n, n_events : int
-        Subjects and events.
-    meta : dict
-        method, units, base n, references.
-    """
-
-    table: pd.DataFrame
-    median: float
-    n: int
-    n_events: int
-    meta: dict = field(default_factory=dict)
-
-    def survival_at(self, t: float) -> float:
-        """Survival probability at time ``t`` (right-continuous step function)."""
-        tab = self.table
-        i = np.searchsorted(tab["time"].to_numpy(), t, side="right") - 1
-        return float(tab["survival"].iloc[max(i, 0)])
-
-
-def kaplan_meier(durations, events, *, level: float = 0.95, units: str = "days") -> KMResult:
-    """Kaplan-Meier survival estimate with Greenwood log(-log) confidence limits.
-
-    Parameters
-    ----------
-    durations : array-like of float
-        Time from the origin to the event or censoring (>= 0).
-    events : array-like of bool
-        True where the event was observed, False where censored.
-    level : float
-        Confidence level.
-    units : str
-        Units of ``durations``, for the metadata.
-
-    Returns
-    -------
-    KMResult
-
-    Notes
-    -----
-    ``S(t) = prod_{t_i <= t} (1 - d_i / n_i)``; ``Var[log S] = sum d_i /
-    (n_i (n_i - d_i))`` (Greenwood).  The interval is ``S^{exp(±z se)}`` with
-    ``se = sqrt(Var[log S]) / |log S|`` (log(-log) transform, as lifelines'
-    default), so it stays inside [0, 1].  Ties: events are counted before
-    censorings at the same time.
-    """
-    from scipy.stats import norm
-
-    t = np.asarray(durations, dtype=float)
-    e = np.asarray(events, dtype=bool)
-    if t.shape != e.shape:
-        raise InputError("durations and events differ in length")
-    if np.any(~np.isfinite(t)) or np.any(t < 0):
-        raise InputError("durations must be finite and >= 0",
-                         fix="check that end dates are not before start dates")
-    times, inv = np.unique(np.r_[0.0, t], return_inverse=True)
-    inv = inv[1:]  # drop the added origin
-    d = np.bincount(inv, weights=e, minlength=len(times)).astype(int)
-    cens = np.bincount(inv, weights=~e, minlength=len(times)).astype(int)
-    leaving = d + cens
-    # at risk at time_i = subjects whose time is >= time_i
-    n_at_risk = len(t) - np.r_[0, np.cumsum(leaving)[:-1]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(n_at_risk > 0, 1 - d / n_at_risk, 1.0)
-        surv = np.cumprod(factor)
-        gw = np.cumsum(np.where(n_at_risk - d > 0, d / (n_at_risk * (n_at_risk - d)), np.inf * d))
-        z = norm.ppf(0.5 + level / 2)
-        se = np.sqrt(gw) / np.abs(np.log(surv))
-        lo = surv ** np.exp(z * se)
-        hi = surv ** np.exp(-z * se)
-    lo = np.where(surv >= 1, 1.0, np.where(surv <= 0, 0.0, lo))
-    hi = np.where(surv >= 1, 1.0, np.where(surv <= 0, 0.0, hi))
-    table = pd.DataFrame({"time": times, "n_at_risk": n_at_risk, "events": d, "censored": cens,
-                          "survival": surv, "ci_low": lo, "ci_high": hi,
-                          "cumulative": 1 - surv})
-    below = np.flatnonzero(surv <= 0.5)
-    median = float(times[below[0]]) if len(below) else np.nan
-    meta = {"method": f"Kaplan-Meier product-limit estimate; {level:.0%} Greenwood log(-log) "
-                      "confidence limits",
-            "units": f"probability; time in {units}", "base_n": int(len(t)),
-            "n_events": int(e.sum()), "references": list(_KM_REFS)}
-    return KMResult(table, median, int(len(t)), int(e.sum()), meta)
 
 
 def lifecycle_reopening(records, *, census_date, units: str = "days", level: float = 0.95,
@@ -364,7 +269,7 @@ def lifecycle_reopening(records, *, census_date, units: str = "days", level: flo
     end = r.where(event, census)
     dur = (end - c).dt.days.to_numpy(dtype=float)
     if units == "months":
-        dur = dur / _DAYS_PER_MONTH
+        dur = dur / DAYS_PER_MONTH
     if not len(dur):
         raise InputError("no closure orders on or before the census date",
                          column=closure, fix="check the closure_order dates and the census date")
@@ -446,78 +351,5 @@ def lifecycle_analysis(records, *, census_date=None, date=None, windows=(3, 6, 1
     if progress:
         progress(1.0, "done")
     meta = {"census_date": str(census.date()), "filter": filter, "base_n": int(len(recs)),
-            "references": [_LAW_REF, *_KM_REFS]}
+            "references": [_LAW_REF, *KM_REFS]}
     return LifecycleResult(*out, census_date=census, meta=meta)
-
-
-def lifecycle_chart(km: KMResult, closures: pd.DataFrame | None = None, *,
-                    title: str | None = None, source: str | None = None, threshold: int = 0):
-    """Reopening curve (1 - Kaplan-Meier) with its interval, and closures per quarter.
-
-    Parameters
-    ----------
-    km : KMResult
-        :func:`lifecycle_reopening` output.
-    closures : DataFrame, optional
-        :func:`lifecycle_closures` output, drawn as a second panel.
-    title, source : str, optional
-        Title and attribution line.
-    threshold : int
-        Disclosure control: a quarter with 1 to ``threshold - 1`` closure orders has no
-        bar and is labelled ``"<threshold"`` (0 = off; the step passes the project's).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from mapping.render.charts import PALETTE, chart_figure, chart_finish, format_n
-
-    units = km.meta.get("params", {}).get("units", "days")
-    two = closures is not None and len(closures) > 1
-    fig, axes = chart_figure(height_cm=14.0 if two else 10.0, nrows=2 if two else 1,
-                             height_ratios=[1.6, 1] if two else None)
-    ax = axes[0] if two else axes
-    tab = km.table
-    ax.step(tab["time"], tab["cumulative"] * 100, where="post", color=PALETTE["main"], lw=2,
-            label="Reopened (Kaplan-Meier)")
-    ax.fill_between(tab["time"], (1 - tab["ci_high"]) * 100, (1 - tab["ci_low"]) * 100,
-                    step="post", color=PALETTE["sky"], alpha=0.3, lw=0, label="95% interval")
-    cens = tab[tab["censored"] > 0]
-    ax.plot(cens["time"], cens["cumulative"] * 100, "|", color=PALETTE["text"], ms=8,
-            label="Censored (still closed)")
-    for m in (3, 6, 12):
-        x = m * _DAYS_PER_MONTH if units == "days" else m
-        if x <= tab["time"].max() * 1.05:
-            ax.axvline(x, color=PALETTE["light"], lw=1, zorder=0)
-            ax.text(x, 99, f" {m} m", fontsize=7.5, color=PALETTE["grey"], va="top")
-    ax.set_ylim(0, 100)
-    ax.set_xlim(0, max(1.0, float(tab["time"].max())) * 1.02)
-    ax.set_ylabel("% reopened")
-    ax.set_xlabel(f"{units} since closure order")
-    ax.legend(loc="lower right", frameon=True, framealpha=0.9, edgecolor="#DDDDDD", fontsize=8)
-    if two:
-        ax2 = axes[1]
-        q = closures[closures["quarter"] != "All"]
-        n = q["closures"].to_numpy()
-        small = (n > 0) & (n < threshold) if threshold else np.zeros(len(n), bool)
-        shown = np.where(small, 0, n)  # a hidden count has no bar: its height would tell it
-        ax2.bar(q["quarter"], shown, color=PALETTE["second"], width=0.6)
-        for i, (c, hid) in enumerate(zip(n, small)):
-            ax2.annotate(f"<{threshold}" if hid else f"{c:,}", (i, 0 if hid else c),
-                         xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
-        ax2.set_ylabel("closure orders")
-        ax2.set_ylim(0, max(1, shown.max(), threshold if small.any() else 0) * 1.25)
-        ax2.tick_params(axis="x", rotation=45 if len(q) > 8 else 0)
-        for lab in ax2.get_xticklabels():
-            lab.set_fontsize(7.5)
-    med = "not reached" if not np.isfinite(km.median) else f"{km.median:,.0f} {units}"
-    title = title or "Crack-house premises: time from closure order to reopening"
-    sub = (f"{format_n(km.n)} closures · {km.n_events:,} reopened, {km.n - km.n_events:,} still "
-           f"closed (censored) · median time to reopening {med}")
-    census = km.meta.get("params", {}).get("census_date", "")
-    cap = (f"Kaplan-Meier estimate of the share reopened, with 95% Greenwood log(-log) interval; "
-           f"premises still closed at the census date {census} are censored there."
-           + (" Lower panel: closure orders per quarter." if two else ""))
-    fig.subplots_adjust(hspace=0.45)
-    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
-                        legend_row=False)

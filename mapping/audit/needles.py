@@ -23,9 +23,11 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError
+from mapping.audit.venues import points_in_areas
+from mapping.core.filters import apply_filter
 
 __all__ = ["needle_response", "needle_response_summary", "needle_finds_by_area",
-           "needle_slow_areas", "needle_response_chart", "RESPONSE_FLAGS"]
+           "needle_slow_areas", "RESPONSE_FLAGS"]
 
 #: Values of ``response_flag``.
 RESPONSE_FLAGS = ("collected", "no collection time", "collected before reported",
@@ -157,8 +159,6 @@ def needle_response_summary(records, *, by: str = "month", areas=None, area_code
         (of all reports; uncollected count as missed).  Areas with no reports
         have ``reports = 0``.  ``attrs['meta']`` gives method, units, base n.
     """
-    from mapping.core.filters import apply_filter
-
     if progress:
         progress(0.0, "computing response times")
     recs = apply_filter(records, filter)
@@ -168,50 +168,10 @@ def needle_response_summary(records, *, by: str = "month", areas=None, area_code
     else:
         recs = recs.copy()
         recs["within_target"] = (recs["response_hours"] <= target_hours).to_numpy()
-    keycol = "group"
-    if by == "month":
-        rep = _dt(recs, reported)
-        recs[keycol] = rep.dt.to_period("M").astype(str).where(rep.notna(), "no report date")
-    elif by == "all":
-        recs[keycol] = "All"
-    elif by == "area":
-        if areas is None:
-            raise InputError("grouping by area needs an area layer",
-                             fix="choose the boundary layer (wards, LSOAs) to summarise by")
-        code = area_code or next(c for c in areas.columns if c != areas.geometry.name)
-        if code not in areas.columns:
-            raise InputError(f"the area layer has no column '{code}'", column=code,
-                             fix="choose the area code column")
-        from mapping.audit.venues import points_in_areas
-
-        recs[keycol] = points_in_areas(recs, areas, code)
-    elif by in recs.columns:
-        recs[keycol] = recs[by].astype(str)
-    else:
-        raise InputError(f"cannot group by '{by}'",
-                         fix="use month, area, all, or a column of the records")
+    code = _add_group(recs, by, areas, area_code, reported)
     if progress:
         progress(0.5, "summarising")
-    rows = {k: _summarise(g) for k, g in recs.groupby(keycol, dropna=False, sort=True)}
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    if by == "area":
-        import geopandas as gpd
-
-        base = areas[[code, areas.geometry.name]].drop_duplicates(code).set_index(code)
-        table = table.reindex(base.index)
-        for c in ("reports", "collected", "no_collection_time", "other_flags", "within_target"):
-            table[c] = table[c].fillna(0)
-        table["needles"] = table["needles"].fillna(0.0)
-        table = gpd.GeoDataFrame(table.join(base), geometry=areas.geometry.name,
-                                 crs=areas.crs).reset_index(names=code)
-        n_outside = int(recs[keycol].isna().sum())
-    else:
-        table = table.reset_index(names=by if by != "all" else "group")
-        if by != "all":
-            allrow = _summarise(recs).to_frame().T
-            allrow.insert(0, table.columns[0], "All")
-            table = pd.concat([table, allrow], ignore_index=True)
-        n_outside = 0
+    table, n_outside = _summary_table(recs, by, areas, code)
     ints = ["reports", "collected", "no_collection_time", "other_flags", "within_target"]
     table[ints] = table[ints].astype(int)
     for c in ("needles", "median_hours", "p90_hours", "mean_hours", "pct_within_target",
@@ -233,6 +193,65 @@ def needle_response_summary(records, *, by: str = "month", areas=None, area_code
     if progress:
         progress(1.0, "done")
     return table
+
+
+def _add_group(recs, by, areas, area_code, reported):
+    """Add the ``group`` column (month, area, all, or a column of the records) in place;
+    returns the areas' code column when grouping by area, else None.
+
+    Raises
+    ------
+    InputError
+        No area layer, no such code column, or an unknown grouping.
+    """
+    keycol = "group"
+    code = None
+    if by == "month":
+        rep = _dt(recs, reported)
+        recs[keycol] = rep.dt.to_period("M").astype(str).where(rep.notna(), "no report date")
+    elif by == "all":
+        recs[keycol] = "All"
+    elif by == "area":
+        if areas is None:
+            raise InputError("grouping by area needs an area layer",
+                             fix="choose the boundary layer (wards, LSOAs) to summarise by")
+        code = area_code or next(c for c in areas.columns if c != areas.geometry.name)
+        if code not in areas.columns:
+            raise InputError(f"the area layer has no column '{code}'", column=code,
+                             fix="choose the area code column")
+        recs[keycol] = points_in_areas(recs, areas, code)
+    elif by in recs.columns:
+        recs[keycol] = recs[by].astype(str)
+    else:
+        raise InputError(f"cannot group by '{by}'",
+                         fix="use month, area, all, or a column of the records")
+    return code
+
+
+def _summary_table(recs, by, areas, code):
+    """One summary row per group: every area (with its geometry) when grouping by area,
+    else the groups and an ``All`` row; returns the table and the reports outside every
+    area."""
+    keycol = "group"
+    rows = {k: _summarise(g) for k, g in recs.groupby(keycol, dropna=False, sort=True)}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    if by == "area":
+        import geopandas as gpd
+
+        base = areas[[code, areas.geometry.name]].drop_duplicates(code).set_index(code)
+        table = table.reindex(base.index)
+        for c in ("reports", "collected", "no_collection_time", "other_flags", "within_target"):
+            table[c] = table[c].fillna(0)
+        table["needles"] = table["needles"].fillna(0.0)
+        table = gpd.GeoDataFrame(table.join(base), geometry=areas.geometry.name,
+                                 crs=areas.crs).reset_index(names=code)
+        return table, int(recs[keycol].isna().sum())
+    table = table.reset_index(names=by if by != "all" else "group")
+    if by != "all":
+        allrow = _summarise(recs).to_frame().T
+        allrow.insert(0, table.columns[0], "All")
+        table = pd.concat([table, allrow], ignore_index=True)
+    return table, 0
 
 
 def needle_slow_areas(summary, *, target_hours: float = 24.0, min_collected: int = 5,
@@ -295,9 +314,6 @@ def needle_finds_by_area(records, areas, *, area_code: str | None = None,
         ``areas`` code and geometry with ``reports`` and ``needles``;
         ``attrs['meta']`` marks the layer sensitive and states the base n.
     """
-    from mapping.core.filters import apply_filter
-    from mapping.audit.venues import points_in_areas
-
     import geopandas as gpd
 
     recs = apply_filter(records, filter)
@@ -321,63 +337,3 @@ def needle_finds_by_area(records, areas, *, area_code: str | None = None,
                          "sensitive": True, "count_columns": ["reports", "needles"],
                          "references": [_REF]}
     return out
-
-
-def needle_response_chart(summary, *, title: str | None = None, source: str | None = None):
-    """Monthly median and 90th-percentile response with the target and share within it.
-
-    Parameters
-    ----------
-    summary : DataFrame
-        :func:`needle_response_summary` output with ``by="month"``.
-    title, source : str, optional
-        Title and attribution line.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from mapping.render.charts import PALETTE, chart_figure, chart_finish, format_n, _legend_above
-
-    meta = summary.attrs.get("meta", {})
-    target = meta.get("params", {}).get("target_hours", 24.0)
-    t = summary[summary.iloc[:, 0] != "All"]
-    t = t[t.iloc[:, 0] != "no report date"]
-    fig, (ax, ax2) = chart_figure(height_cm=14.0, nrows=2, sharex=True, height_ratios=[1.6, 1])
-    x = np.arange(len(t))
-    ax.bar(x, t["median_hours"].fillna(0), color=PALETTE["main"], width=0.6,
-           label="Median response")
-    ax.plot(x, t["p90_hours"], "D", color=PALETTE["second"], ms=4.5, label="90th percentile")
-    ax.axhline(target, color=PALETTE["alert"], ls="--", lw=1.3, label=f"Target {target:g} h")
-    ax.set_ylabel("hours from report to collection")
-    top = np.nanmax(np.r_[t["p90_hours"].to_numpy(float), target, 1])
-    ax.set_ylim(0, top * 1.15)
-    _legend_above(ax)
-    ax2.bar(x, t["pct_within_target"].fillna(0), color=PALETTE["third"], width=0.6)
-    for xi, (p, k) in enumerate(zip(t["pct_within_target"], t["collected"])):
-        if p == p and len(t) <= 18:
-            ax2.annotate(f"{p:.0f}%", (xi, p), xytext=(0, 2), textcoords="offset points",
-                         ha="center", fontsize=7, color=PALETTE["text"])
-    ax2.set_ylim(0, 115)
-    ax2.set_ylabel(f"% within {target:g} h")
-    labels = [pd.Period(m).strftime("%b\n%Y") if m[:4].isdigit() else m
-              for m in t.iloc[:, 0].astype(str)]
-    step = 1 if len(t) <= 18 else 3
-    ax2.set_xticks(x[::step], labels[::step])
-    for lab in ax2.get_xticklabels():
-        lab.set_fontsize(7.5)
-    fig.subplots_adjust(hspace=0.15)
-    allrow = summary[summary.iloc[:, 0] == "All"]
-    title = title or "Needle-find collection response times by month"
-    sub = f"{format_n(meta.get('base_n'))} reports · {meta.get('n_collected', 0):,} collected"
-    if len(allrow):
-        a = allrow.iloc[0]
-        sub += (f" · median {a['median_hours']:.1f} h, 90th percentile {a['p90_hours']:.1f} h, "
-                f"{a['pct_within_target']:.0f}% within {target:g} h")
-    miss = int(summary.loc[summary.iloc[:, 0] == "All", "no_collection_time"].sum()) \
-        if len(allrow) else 0
-    cap = ("Response = collection time minus report time. Median and 90th percentile over "
-           "collected reports (linear interpolation). Share within target is of collected "
-           f"reports; {miss:,} report(s) with no collection time are flagged and not in the "
-           "time statistics.")
-    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source)

@@ -6,7 +6,7 @@ rolling mean and the seasonal profile.  All functions take a record layer (a
 GeoDataFrame or DataFrame with a datetime column), an optional filter
 expression (:mod:`mapping.core.filters`) and an optional area, and return plain
 DataFrames whose ``attrs['meta']`` states the method, units, base n and
-references.  :func:`mapping.render.charts.trend_chart`, ``trend_quarter_chart`` and
+references.  :func:`mapping.render.charts_trends.trend_chart`, ``trend_quarter_chart`` and
 ``trend_season_chart`` draw them in the house style (:mod:`mapping.render.charts`).
 
 References
@@ -25,9 +25,11 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError
+from mapping.audit.events import trend_events
+from mapping.audit.selection import record_dates, select_records
 
-__all__ = ["trend_monthly", "trend_quarterly", "trend_seasonal", "trend_events",
-           "trend_analysis", "TrendResult", "poisson_rate_test", "select_records"]
+__all__ = ["trend_monthly", "trend_quarterly", "trend_seasonal", "trend_analysis", "TrendResult",
+           "poisson_rate_test"]
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _REF_MA = ("Hyndman RJ, Athanasopoulos G (2021) Forecasting: principles and practice, 3rd ed., "
@@ -37,79 +39,6 @@ _REF_SEASON = ("Hyndman RJ, Athanasopoulos G (2021) Forecasting: principles and 
 _REF_TEST = ("conditional binomial (exact Poisson ratio) test: given n = a + b, a ~ Binomial(n, "
              "Ea/(Ea+Eb)) under equal rates; Clopper-Pearson interval for the ratio "
              "(Armitage, Berry & Matthews 2002, s.5.3)")
-
-
-def select_records(records, *, filter: str | None = None, area=None, date_column: str = "date",
-                   start=None, end=None):
-    """Select the records an analysis uses: filter, area and period.
-
-    Parameters
-    ----------
-    records : GeoDataFrame or DataFrame
-        Records (``load_records`` output); never changed.
-    filter : str, optional
-        Filter expression, e.g. ``"crime_type == 'Drugs'"``.
-    area : shapely geometry or GeoDataFrame, optional
-        Keep records that fall within this polygon (or the union of the
-        GeoDataFrame's polygons); distances and CRS are EPSG:27700.
-    date_column : str
-        Datetime column used for ``start``/``end``.
-    start, end : str or Timestamp, optional
-        Inclusive period limits.
-
-    Returns
-    -------
-    GeoDataFrame or DataFrame
-        The selected rows; ``attrs['selection']`` describes what was applied.
-
-    Raises
-    ------
-    InputError
-        For a bad filter, a missing date column, or records without geometry
-        when ``area`` is given.
-    """
-    from mapping.core.filters import apply_filter
-
-    out = apply_filter(records, filter)
-    notes = []
-    if filter:
-        notes.append(f"filter: {filter}")
-    if area is not None:
-        if not hasattr(out, "geometry"):
-            raise InputError("an area was given but the records have no geometry",
-                             fix="load the records as a point layer")
-        geom = area.union_all() if hasattr(area, "union_all") else area
-        if hasattr(area, "crs") and area.crs is not None and out.crs is not None \
-                and area.crs != out.crs:
-            geom = area.to_crs(out.crs).union_all()
-        out = out[out.geometry.within(geom)]
-        notes.append("within the selected area")
-    if start is not None or end is not None:
-        d = _dates(out, date_column)
-        keep = np.ones(len(out), bool)
-        if start is not None:
-            keep &= (d >= pd.Timestamp(start)).to_numpy()
-        if end is not None:
-            keep &= (d <= pd.Timestamp(end)).to_numpy()
-        out = out[keep]
-        notes.append(f"period {start or '...'} to {end or '...'}")
-    out = out.copy() if out is records else out
-    out.attrs = dict(records.attrs)
-    out.attrs["selection"] = "; ".join(notes)
-    out.attrs["selection_base_n"] = int(len(records))
-    return out
-
-
-def _dates(df, column: str) -> pd.Series:
-    if column not in df.columns:
-        raise InputError(f"the records have no '{column}' column", column=column,
-                         fix="map a date column when loading, or choose another date column")
-    d = df[column]
-    if not pd.api.types.is_datetime64_any_dtype(d):
-        d = pd.to_datetime(d, errors="coerce")
-    if getattr(d.dt, "tz", None) is not None:
-        d = d.dt.tz_localize(None)
-    return d
 
 
 def trend_monthly(records, *, date_column: str = "date", filter: str | None = None, area=None,
@@ -123,7 +52,7 @@ def trend_monthly(records, *, date_column: str = "date", filter: str | None = No
     date_column : str
         The date used (``date`` by default).
     filter, area : optional
-        Passed to :func:`select_records`.
+        Passed to :func:`mapping.audit.selection.select_records`.
     start, end : str or Timestamp, optional
         Period to report; months inside it with no records count 0.  Default:
         the first and last month in the data.
@@ -145,7 +74,7 @@ def trend_monthly(records, *, date_column: str = "date", filter: str | None = No
         date, not counted), period.
     """
     sel = select_records(records, filter=filter, area=area, date_column=date_column)
-    d = _dates(sel, date_column)
+    d = record_dates(sel, date_column)
     n_missing = int(d.isna().sum())
     months = d.dropna().dt.to_period("M")
     lo = pd.Period(pd.Timestamp(start), "M") if start is not None else \
@@ -347,65 +276,6 @@ def trend_seasonal(records, *, date_column: str = "date", filter: str | None = N
     return out
 
 
-def trend_events(events) -> pd.DataFrame:
-    """Read user-marked events (holidays, operations) into a table.
-
-    Parameters
-    ----------
-    events : None, DataFrame, or list of tuples/dicts
-        ``(date, label)`` or ``(start, end, label)`` tuples, dicts with those
-        keys, or a DataFrame with ``date`` (or ``start``), optional ``end``
-        and ``label`` columns (e.g. read from a CSV).
-
-    Returns
-    -------
-    DataFrame
-        ``start``, ``end`` (NaT for a one-day event), ``label``.
-
-    Raises
-    ------
-    InputError
-        If a date cannot be read or the table lacks a date column.
-    """
-    if events is None:
-        return pd.DataFrame({"start": pd.Series([], dtype="datetime64[ns]"),
-                             "end": pd.Series([], dtype="datetime64[ns]"), "label": []})
-    if isinstance(events, pd.DataFrame):
-        cols = {c.lower(): c for c in events.columns}
-        sc = cols.get("start") or cols.get("date")
-        if sc is None:
-            raise InputError("the events table has no 'date' or 'start' column",
-                             fix="add a date column (YYYY-MM-DD) and a label column")
-        df = pd.DataFrame({"start": events[sc],
-                           "end": events[cols["end"]] if "end" in cols else pd.NaT,
-                           "label": events[cols["label"]] if "label" in cols else ""})
-    else:
-        rows = []
-        for e in events:
-            if isinstance(e, dict):
-                rows.append((e.get("start", e.get("date")), e.get("end"), e.get("label", "")))
-            elif len(e) == 2:
-                rows.append((e[0], None, e[1]))
-            elif len(e) == 3:
-                rows.append(tuple(e))
-            else:
-                raise InputError(f"cannot read the event {e!r}",
-                                 fix="give (date, label) or (start, end, label)")
-        df = pd.DataFrame(rows, columns=["start", "end", "label"])
-    for c in ("start", "end"):
-        parsed = pd.to_datetime(df[c], errors="coerce")
-        bad = parsed.isna() & df[c].notna() & (df[c].astype(str).str.strip() != "")
-        if c == "start":
-            bad |= parsed.isna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"event date '{df[c].iloc[i]}' cannot be read", row=i + 1,
-                             column=c, fix="write dates as YYYY-MM-DD")
-        df[c] = parsed
-    df["label"] = df["label"].fillna("").astype(str)
-    return df.reset_index(drop=True)
-
-
 @dataclass
 class TrendResult:
     """The three trend tables for one selection, and their shared metadata."""
@@ -427,7 +297,7 @@ def trend_analysis(records, *, date_column: str = "date", filter: str | None = N
     records, date_column, filter, area, start, end, window
         As :func:`trend_monthly`.
     events : optional
-        User events for the charts (:func:`trend_events`).
+        User events for the charts (:func:`mapping.audit.events.trend_events`).
     financial_year : bool
         Financial-year quarters (April-March) in the quarterly table.
     progress : callable(float, str), optional

@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import AnalysisError, InputError
+from mapping.core.filters import apply_filter
 
-__all__ = ["venue_activity", "venue_counts", "venue_chart", "VenueResult"]
+__all__ = ["venue_activity", "venue_counts", "VenueResult", "points_in_areas"]
 
 
 def _is_points(geoms) -> bool:
@@ -178,11 +179,6 @@ def venue_activity(events, venues, *, radius: float = 250.0, name_column: str | 
         ``ratio_population``, ``p_population``.  ``meta``: method, units,
         base n, references.
     """
-    import geopandas as gpd
-    from scipy.stats import binomtest
-
-    from mapping.core.filters import apply_filter
-
     if progress:
         progress(0.0, "selecting events")
     ev = apply_filter(events, filter)
@@ -195,39 +191,14 @@ def venue_activity(events, venues, *, radius: float = 250.0, name_column: str | 
         progress(0.2, "counting events near venues (KD-tree)")
     counts, near = venue_counts(ev, venues, radius=radius)
     n = int(len(ev))
-    name_column = name_column or next((c for c in ("name", "Name", "NAME") if c in venues), None)
-    names = venues[name_column].astype(str).to_numpy() if name_column else \
-        np.array([f"venue {i + 1}" for i in range(len(venues))])
-    table = gpd.GeoDataFrame({"venue": names, "events": counts,
-                              "share_of_events": counts / n * 100 if n else np.nan},
-                             geometry=venues.geometry.to_numpy(), crs=venues.crs,
-                             index=venues.index)
-    table["rank"] = table["events"].rank(method="min", ascending=False).astype(int)
-    table = table.sort_values(["rank", "venue"], kind="stable")
+    table = _venue_table(venues, counts, n, name_column)
     if progress:
         progress(0.6, "expected shares")
-    buffers = venues.geometry.buffer(radius).union_all()
-    if study_area is None:
-        if population is not None:
-            study = population.geometry.union_all()
-        else:
-            study = ev.geometry.union_all().convex_hull if n else None
-    else:
-        study = study_area.union_all() if hasattr(study_area, "union_all") else study_area
     k = int(near.sum())
     summary = {"n_events": n, "n_venues": int(len(venues)), "radius_m": float(radius),
                "events_near_any": k, "pct_near_any": k / n * 100 if n else np.nan}
-    if study is not None and study.area > 0:
-        exp_a = buffers.intersection(study).area / study.area
-        summary.update(_compare(k, n, exp_a, "area", binomtest))
-    if population is not None:
-        if population_column not in population.columns:
-            raise InputError(f"the population layer has no '{population_column}' column",
-                             column=population_column, fix="choose the population column")
-        pop = pd.to_numeric(population[population_column], errors="coerce").fillna(0)
-        frac = population.geometry.intersection(buffers).area / population.geometry.area
-        exp_p = float((pop * frac.fillna(0)).sum() / pop.sum()) if pop.sum() > 0 else np.nan
-        summary.update(_compare(k, n, exp_p, "population", binomtest))
+    summary.update(_expected_shares(k, ev, venues, radius, study_area, population,
+                                    population_column))
     meta = {
         "title": f"Events within {radius:g} m of venues",
         "method": f"events within {radius:g} m (inclusive) of each venue by k-d tree; events "
@@ -245,6 +216,58 @@ def venue_activity(events, venues, *, radius: float = 250.0, name_column: str | 
     return VenueResult(table=table, summary=summary, meta=meta)
 
 
+def _venue_table(venues, counts, n, name_column):
+    """The venues ranked by the events near them (ties by name), with their share of all
+    events."""
+    import geopandas as gpd
+
+    name_column = name_column or next((c for c in ("name", "Name", "NAME") if c in venues), None)
+    names = venues[name_column].astype(str).to_numpy() if name_column else \
+        np.array([f"venue {i + 1}" for i in range(len(venues))])
+    table = gpd.GeoDataFrame({"venue": names, "events": counts,
+                              "share_of_events": counts / n * 100 if n else np.nan},
+                             geometry=venues.geometry.to_numpy(), crs=venues.crs,
+                             index=venues.index)
+    table["rank"] = table["events"].rank(method="min", ascending=False).astype(int)
+    return table.sort_values(["rank", "venue"], kind="stable")
+
+
+def _expected_shares(k, ev, venues, radius, study_area, population, population_column) -> dict:
+    """The ``k`` events near a venue against the share expected by area (of the study
+    area: given, else the population's area, else the events' convex hull) and by
+    population (areal weighting), each with its exact binomial test.
+
+    Raises
+    ------
+    InputError
+        If the population layer lacks its population column.
+    """
+    from scipy.stats import binomtest
+
+    n = int(len(ev))
+    buffers = venues.geometry.buffer(radius).union_all()
+    if study_area is None:
+        if population is not None:
+            study = population.geometry.union_all()
+        else:
+            study = ev.geometry.union_all().convex_hull if n else None
+    else:
+        study = study_area.union_all() if hasattr(study_area, "union_all") else study_area
+    out = {}
+    if study is not None and study.area > 0:
+        exp_a = buffers.intersection(study).area / study.area
+        out.update(_compare(k, n, exp_a, "area", binomtest))
+    if population is not None:
+        if population_column not in population.columns:
+            raise InputError(f"the population layer has no '{population_column}' column",
+                             column=population_column, fix="choose the population column")
+        pop = pd.to_numeric(population[population_column], errors="coerce").fillna(0)
+        frac = population.geometry.intersection(buffers).area / population.geometry.area
+        exp_p = float((pop * frac.fillna(0)).sum() / pop.sum()) if pop.sum() > 0 else np.nan
+        out.update(_compare(k, n, exp_p, "population", binomtest))
+    return out
+
+
 def _compare(k: int, n: int, expected: float, label: str, binomtest) -> dict:
     out = {f"expected_pct_{label}": expected * 100}
     if n and 0 < expected < 1:
@@ -254,73 +277,3 @@ def _compare(k: int, n: int, expected: float, label: str, binomtest) -> dict:
         out[f"ratio_{label}"] = np.nan
         out[f"p_{label}"] = np.nan
     return out
-
-
-def venue_chart(result: VenueResult, *, top: int = 15, title: str | None = None,
-                units: str = "events", venue_kind: str = "venue", source: str | None = None,
-                threshold: int = 0):
-    """Ranked bar chart of events within the radius of each venue (house style).
-
-    Parameters
-    ----------
-    result : VenueResult
-        :func:`venue_activity` output.
-    top : int
-        Number of venues shown (the most events first).
-    title, units, venue_kind, source
-        Title (default built from units, radius and venue kind), what is
-        counted, what the venues are, attribution line.
-    threshold : int
-        Disclosure control for sensitive events: counts from 1 to
-        ``threshold - 1`` are drawn without a bar and labelled ``"<threshold"``
-        (0 = off).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    from matplotlib.ticker import MaxNLocator
-
-    from mapping.render.charts import (PALETTE, chart_figure, chart_finish, format_n, label_width_in,
-                                plural)
-
-    t = result.table.head(top)
-    s = result.summary
-    height = 4.5 + 0.55 * max(len(t), 3)
-    fig, ax = chart_figure(height_cm=min(height, 24))
-    y = np.arange(len(t))[::-1]
-    small = ((t["events"] > 0) & (t["events"] < threshold)).to_numpy()
-    ax.barh(y, np.where(small, 0, t["events"]), color=PALETTE["main"], height=0.7)
-    for yi, c, sh, sm in zip(y, t["events"], t["share_of_events"], small):
-        txt = f"<{threshold}" if sm else \
-            f"{c:,} ({'<0.1' if 0 < sh < 0.1 else f'{sh:.1f}'}%)"
-        ax.annotate(txt, (0 if sm else c, yi), xytext=(3, 0), textcoords="offset points",
-                    va="center", fontsize=7.8, color=PALETTE["grey"] if sm else PALETTE["text"])
-    labels = [v if len(v) <= 42 else v[:40] + "…" for v in t["venue"]]
-    ax.set_yticks(y, labels, fontsize=7.8)
-    ax.grid(True, axis="x", color="#E5E5E5")
-    ax.grid(False, axis="y")
-    ax.set_xlim(0, max(1, float(t["events"].max() if len(t) else 1)) * 1.25)
-    ax.set_xlabel(f"{units} within {s['radius_m']:g} m")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    kinds = plural(venue_kind)
-    title = title or f"{units[:1].upper() + units[1:]} within {s['radius_m']:g} m of each " \
-                     f"{venue_kind}"
-    sub = (f"{format_n(s['n_events'])} {units} · {s['n_venues']:,} {kinds} · "
-           f"{s['events_near_any']:,} ({s['pct_near_any']:.1f}%) within {s['radius_m']:g} m of "
-           f"any {venue_kind}")
-    parts = []
-    if "expected_pct_area" in s:
-        parts.append(f"{s['expected_pct_area']:.1f}% expected if spread evenly over the study "
-                     f"area (ratio {s['ratio_area']:.2f}, exact binomial p = {s['p_area']:.2g})")
-    if "expected_pct_population" in s:
-        parts.append(f"{s['expected_pct_population']:.1f}% expected if spread like the "
-                     f"population (ratio {s['ratio_population']:.2f}, p = "
-                     f"{s['p_population']:.2g})")
-    cap = (f"Top {len(t)} of {s['n_venues']} {kinds} by {units} within {s['radius_m']:g} m "
-           "(k-d tree, inclusive); an event near two venues counts for both bars but once in "
-           "the total. " + "; ".join(parts) + "."
-           + (f" Counts of 1 to {threshold - 1} are shown as <{threshold} (disclosure control)."
-              if threshold > 1 and small.any() else ""))
-    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
-                        legend_row=False, left_in=label_width_in(labels) + 0.1)

@@ -1,4 +1,9 @@
-"""A regular raster surface in British National Grid (e.g. a KDE result)."""
+"""A regular raster surface in British National Grid (e.g. a KDE result), and its cells.
+
+:func:`surface_to_cells` turns a surface into one square polygon per cell, for the
+statistics that work on grid cells and for the GeoPackage writer
+(:mod:`mapping.export.surface_io`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Surface"]
+__all__ = ["Surface", "surface_to_cells"]
 
 
 @dataclass
@@ -70,3 +75,44 @@ class Surface:
     def total(self) -> float:
         """Sum of the values × cell area: the number of events for a density in per km²."""
         return float(np.nansum(self.values, dtype=np.float64) * self.cell_area_km2)
+
+
+def surface_to_cells(surface, value_name: str = "value", drop_nodata: bool = True, extra=None):
+    """One square polygon per cell, with its value (and optional extra arrays).
+
+    Parameters
+    ----------
+    surface : Surface
+        The raster.
+    value_name : str
+        Name of the value column (e.g. ``density``).
+    drop_nodata : bool
+        Leave out cells that are NaN (outside the study area).
+    extra : dict of name -> ndarray (ny, nx), optional
+        More per-cell columns (e.g. each layer's contribution).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``cell_id`` (row-major position), ``row`` (0 = north), ``col``, the
+        value column, extras, square polygons in the surface's CRS.
+    """
+    import shapely
+
+    import geopandas as gpd
+
+    ny, nx = surface.shape
+    cs = surface.cell_size
+    rows, cols = np.mgrid[0:ny, 0:nx]
+    vals = np.asarray(surface.values, float).ravel()
+    keep = ~np.isnan(vals) if drop_nodata else np.ones(vals.size, bool)
+    r, c = rows.ravel()[keep], cols.ravel()[keep]
+    xmin = surface.x0 + c * cs
+    ymax = surface.y0 + (ny - r) * cs
+    geoms = shapely.box(xmin, ymax - cs, xmin + cs, ymax)
+    data = {"cell_id": np.flatnonzero(keep), "row": r, "col": c, value_name: vals[keep]}
+    for k, arr in (extra or {}).items():
+        data[k] = np.asarray(arr, float).ravel()[keep]
+    gdf = gpd.GeoDataFrame(data, geometry=geoms, crs=surface.crs)
+    gdf.attrs["meta"] = {"units": surface.units, **(surface.meta or {})}
+    return gdf

@@ -90,7 +90,7 @@ def _fmt(v) -> str:
 
 def _surface_overlay(layer, info, fmap, group):
     """Add a surface as an ImageOverlay coloured exactly as on the static map."""
-    from mapping.render.draw import surface_rgba
+    from mapping.render.feature_classes import surface_rgba
 
     surf = layer.data
     rgba, _ = surface_rgba(surf, info.style)

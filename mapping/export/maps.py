@@ -106,7 +106,7 @@ def export_map(comp, layers, path, dpi: int | None = None, *, rules=None, figure
                          fix=f"use one of {', '.join(EXPORTERS)}")
     fig = figure
     if fig is None:
-        from mapping.render.draw import render_composition
+        from mapping.render.layout import render_composition
         fig = render_composition(comp, layers, rules=rules)
     with atomic_write_path(path) as tmp:
         _save(fig, tmp, fmt, int(dpi or comp.dpi), comp)
@@ -125,7 +125,7 @@ def export_all_maps(maps, layers, folder, *, formats=("png", "svg", "pdf"), dpi=
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    from mapping.render.draw import render_composition
+    from mapping.render.layout import render_composition
 
     for comp in maps:
         fig = render_composition(comp, layers, rules=rules)

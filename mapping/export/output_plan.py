@@ -159,7 +159,7 @@ def _write_map(plan: OutputPlan, comp) -> tuple:
     """Render one map once, save it in every format; return (paths, audit-pack entry)."""
     from mapping.export.maps import export_map
     from mapping.render.layout import composition_notes, select_layers
-    from mapping.render.draw import render_composition
+    from mapping.render.layout import render_composition
     from mapping.export.report import ReportEntry
 
     all_layers, rules, written = plan.layers, plan.rules, []

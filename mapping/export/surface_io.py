@@ -7,7 +7,8 @@ square polygon per cell with a value column.  Every file is written
 atomically.
 
 Public functions: :func:`write_geotiff`, :func:`read_geotiff`,
-:func:`surface_to_cells`, :func:`write_cells`, :func:`write_surface`.
+:func:`write_cells`, :func:`write_surface`; :func:`surface_to_cells` (the grid of cell
+polygons) lives in :mod:`mapping.core.surface` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from layers.common.atomic import atomic_write_path
 from layers.common.errors import InputError
+from mapping.core.surface import surface_to_cells  # re-exported: cells are written here
 
 __all__ = ["write_geotiff", "read_geotiff", "surface_to_cells", "write_cells", "write_surface",
            "NODATA"]
@@ -91,46 +93,6 @@ def read_geotiff(path):
                 meta[k] = v
         return Surface(values=data, x0=t.c, y0=t.f - ny * t.a, cell_size=t.a, crs=crs,
                        units=tags.get("units", ""), meta=meta)
-
-
-def surface_to_cells(surface, value_name: str = "value", drop_nodata: bool = True, extra=None):
-    """One square polygon per cell, with its value (and optional extra arrays).
-
-    Parameters
-    ----------
-    surface : Surface
-    value_name : str
-        Name of the value column (e.g. ``density``).
-    drop_nodata : bool
-        Leave out cells that are NaN (outside the study area).
-    extra : dict of name -> ndarray (ny, nx), optional
-        More per-cell columns (e.g. each layer's contribution).
-
-    Returns
-    -------
-    GeoDataFrame
-        ``cell_id`` (row-major position), ``row`` (0 = north), ``col``, the
-        value column, extras, square polygons in the surface's CRS.
-    """
-    import shapely
-
-    import geopandas as gpd
-
-    ny, nx = surface.shape
-    cs = surface.cell_size
-    rows, cols = np.mgrid[0:ny, 0:nx]
-    vals = np.asarray(surface.values, float).ravel()
-    keep = ~np.isnan(vals) if drop_nodata else np.ones(vals.size, bool)
-    r, c = rows.ravel()[keep], cols.ravel()[keep]
-    xmin = surface.x0 + c * cs
-    ymax = surface.y0 + (ny - r) * cs
-    geoms = shapely.box(xmin, ymax - cs, xmin + cs, ymax)
-    data = {"cell_id": np.flatnonzero(keep), "row": r, "col": c, value_name: vals[keep]}
-    for k, arr in (extra or {}).items():
-        data[k] = np.asarray(arr, float).ravel()[keep]
-    gdf = gpd.GeoDataFrame(data, geometry=geoms, crs=surface.crs)
-    gdf.attrs["meta"] = {"units": surface.units, **(surface.meta or {})}
-    return gdf
 
 
 def write_cells(gdf, path, layer: str | None = None) -> Path:

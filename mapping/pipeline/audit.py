@@ -121,12 +121,12 @@ def trend_step(ctx, *, records, area, filter, area_id, area_value, date_column, 
     """Monthly counts with rolling mean, quarters vs a year earlier, seasonal profile, charts."""
     import pandas as pd
 
-    from mapping.render.charts import trend_chart, trend_quarter_chart, trend_season_chart
+    from mapping.render.charts_trends import trend_chart, trend_quarter_chart, trend_season_chart
     from mapping.audit.trends import trend_analysis
 
     ev = _events(events)
     if events_file:
-        from mapping.audit.trends import trend_events
+        from mapping.audit.events import trend_events
 
         more = trend_events(pd.read_csv(project_path(ctx, events_file)))
         ev += list(more.itertuples(index=False, name=None))
@@ -248,8 +248,9 @@ def crackhouses_step(ctx, *, records, filter, census_date, date, windows, units,
     """Status at a date, operating over time, closures, Kaplan-Meier, chart."""
     import pandas as pd
 
-    from mapping.audit.lifecycle import (lifecycle_chart, lifecycle_closures, lifecycle_operating,
+    from mapping.audit.lifecycle import (lifecycle_closures, lifecycle_operating,
                                    lifecycle_reopening, lifecycle_status_at)
+    from mapping.render.charts_audit import lifecycle_chart
 
     ch, _ = _records(ctx, records, filter, param="records")
     ch, undated = drop_undated(ctx, records, ch, ("opened", "closure_order", "reopened"),
@@ -345,8 +346,8 @@ def needles_step(ctx, *, records, areas, filter, area_id, target_hours, min_coll
                  measure, name):
     """Response-time tables by month (and area), slow areas, finds by quantity, chart."""
     from mapping.audit.needles import (needle_finds_by_area, needle_response,
-                                 needle_response_chart, needle_response_summary,
-                                 needle_slow_areas)
+                                 needle_response_summary, needle_slow_areas)
+    from mapping.render.charts_audit import needle_response_chart
 
     recs, _ = _records(ctx, records, filter, param="records")
     recs, undated = drop_undated(ctx, records, recs, ("reported_at", "collected_at"), "finds")
@@ -438,7 +439,8 @@ def venues_step(ctx, *, events, venues, study_area, filter, area_id, radius, pop
     """Events within ``radius`` m of each venue, share of all events, expected shares, chart."""
     import pandas as pd
 
-    from mapping.audit.venues import venue_activity, venue_chart
+    from mapping.audit.venues import venue_activity
+    from mapping.render.charts_audit import venue_chart
 
     study = pop_areas = None
     if study_area is not None:
@@ -527,7 +529,8 @@ rates and flags), funnel_chart.png/.svg.""",
 def funnel_step(ctx, *, areas, points, area_id, filter, population, count, label, multiplier,
                 comparators, overdispersion, units, title, name):
     """Area rates against population with PHE exact Poisson control limits, and the chart."""
-    from mapping.audit.funnel import funnel_chart, funnel_table
+    from mapping.audit.funnel import funnel_table
+    from mapping.render.charts_funnel import funnel_chart
 
     gdf, aid = _areas(ctx, areas, area_id)
     label = label or ctx.meta.get(areas, {}).get("name_field") or aid
@@ -636,7 +639,8 @@ def breakdown_step(ctx, *, records, filter, by, population, population_column, u
     """Counts, Wilson CIs, suppression, rates and disproportionality by each characteristic."""
     import pandas as pd
 
-    from mapping.audit.demographics import breakdown, breakdown_chart, breakdown_display
+    from mapping.audit.demographics import breakdown, breakdown_display
+    from mapping.render.charts_audit import breakdown_chart
 
     recs, _ = _records(ctx, records, None, param="records")
     by = [by] if isinstance(by, str) else list(by)

@@ -127,7 +127,8 @@ def emerging_step(ctx, *, points, areas, boundary, area_id, filter, cell_size, p
                   drop_incomplete, date_column, name):
     """ArcGIS-style emerging hot spot classes of grid cells or areas (and hotmap's classes)."""
     from mapping.render.charts_patterns import emerging_chart
-    from mapping.stats.emerging import EMERGING_COLOURS, emerging_hotspots
+    from mapping.stats.emerging import emerging_hotspots
+    from mapping.stats.emerging_classes import EMERGING_COLOURS
 
     pts, _ = records(ctx, points, filter)
     if (cell_size is None) == (areas is None):

@@ -338,7 +338,7 @@ def emerging_chart(cells, *, title: str | None = None, source: str | None = None
     -------
     matplotlib.figure.Figure
     """
-    from mapping.stats.emerging import EMERGING_CLASSES, EMERGING_COLOURS
+    from mapping.stats.emerging_classes import EMERGING_CLASSES, EMERGING_COLOURS
 
     counts = cells["emerging_class"].value_counts()
     classes = [c for c in EMERGING_CLASSES[:-1] if counts.get(c, 0)]  # patterns only

@@ -2,7 +2,7 @@
 
 A :class:`MapComposition` is plain data saved in the project file (a TOML
 table per map, via :meth:`MapComposition.to_dict` / :meth:`from_dict`).
-:func:`mapping.render.draw.render_composition` draws it.
+:func:`mapping.render.layout.render_composition` draws it.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 :func:`draw_layers` draws a list of :class:`layers.model.Layer` onto any
 matplotlib ``Axes`` (the Qt canvas embeds one; exports use an Agg figure).
-:func:`render_composition` lays a whole page out (title, map, legend, scale
-bar, north arrow, notes, attribution) and returns a ``Figure`` without
-touching pyplot state.
+:func:`mapping.render.layout.render_composition` lays a whole page out (title, map,
+legend, scale bar, north arrow, notes, attribution) with it and returns a ``Figure``
+without touching pyplot state.
 
 Drawing order follows the layer list: each layer is drawn above the ones
 before it, whatever its kind (a basemap raster always stays underneath).
@@ -17,35 +17,36 @@ value on every map of the series.
 
 Polygon geometry is converted to matplotlib paths once per layer and cached on
 the layer (keyed by the data object), so redraws after a style change only
-recompute colours.
+recompute colours (:mod:`mapping.render.feature_paths`); the class and colour of
+each feature come from :mod:`mapping.render.feature_classes`.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from layers.style import LayerStyle
-from mapping.render.classify import Classification, ClassScale, classify, classify_categories
-from mapping.render.palettes import BIVARIATE_3X3, NO_DATA_COLOR, SUPPRESSED_COLOR, hex_to_rgba
+from mapping.disclosure.rules import secondary_flag
+from mapping.render.basemap import draw_basemap
+from mapping.render.classify import Classification, classify_categories
+from mapping.render.feature_classes import (HATCH_COLOR, NO_VALUE_HATCH, area_colours,
+                                            classify_frame, missing_label, surface_rgba,
+                                            surface_scale)
+from mapping.render.feature_paths import cached_paths, in_view
+from mapping.render.palettes import CATEGORY_MARKERS, SUPPRESSED_COLOR, hex_to_rgba
 from mapping.render.shared_scales import SharedScales
-from mapping.render.styling import auto_style, layer_title, value_column
+from mapping.render.styling import layer_title, resolve_style, value_column
 
-__all__ = ["draw_layers", "render_composition", "RenderInfo", "resolve_style",
-           "polygon_paths", "in_view", "render_view", "surface_rgba", "layer_render_info", "SharedScales"]
+__all__ = ["draw_layers", "RenderInfo", "render_view", "layer_render_info", "draw_labels",
+           "RASTER_FEATURES"]
 
 #: From this many features an area layer is drawn as an image inside SVG and PDF pages
 #: (matplotlib's ``rasterized``, at the page's dpi): 47,000 grid cells as vector paths
 #: took 16 s to write and gave files no editor opens comfortably; PNG and the screen are
 #: raster anyway, so only the vector formats change.  Lines are thinned from the same size.
 RASTER_FEATURES = 5000
-
-#: Hatching of areas with no value that were not suppressed (no population, no data).
-NO_VALUE_HATCH = "////"
-_HATCH_COLOR = "#969696"
 
 
 @dataclass
@@ -68,101 +69,6 @@ class RenderInfo:
     drawn: int | None = None  # features drawn when the draw was culled to a view, else None
 
 
-def resolve_style(layer, overrides: dict | None = None) -> LayerStyle:
-    """Return the layer's style with per-map ``overrides`` applied (a copy)."""
-    style = copy.deepcopy(layer.style)
-    hints = (layer.meta or {}).get("style") or {}
-    if isinstance(hints, dict):  # analysis hints fill fields the user left at defaults
-        default = LayerStyle()
-        for key, value in hints.items():
-            if hasattr(style, key) and getattr(style, key) == getattr(default, key):
-                setattr(style, key, value)
-    for key, value in (overrides or {}).items():
-        if hasattr(style, key):
-            setattr(style, key, value)
-    for key, value in auto_style(layer, style).items():  # scheme "auto": hotmap's choice
-        setattr(style, key, value)
-    return style
-
-
-def polygon_paths(geoms) -> list:
-    """Convert polygons/multipolygons to one matplotlib ``Path`` per feature (holes kept).
-
-    Vectorised with shapely: rings and coordinates are extracted in bulk, then
-    split per feature; empty geometries give an empty path.
-    """
-    import shapely
-    from matplotlib.path import Path
-
-    geoms = np.asarray(geoms, dtype=object)
-    n = len(geoms)
-    parts, part_idx = shapely.get_parts(geoms, return_index=True)
-    # matplotlib fills by the non-zero winding rule: holes must wind against the shell
-    parts = shapely.orient_polygons(parts, exterior_cw=False)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, ring_idx = shapely.get_coordinates(rings, return_index=True)
-    if len(coords) == 0:
-        return [Path(np.zeros((0, 2))) for _ in range(n)]
-    codes = np.full(len(coords), Path.LINETO, dtype=np.uint8)
-    starts = np.r_[0, np.flatnonzero(np.diff(ring_idx)) + 1]
-    ends = np.r_[starts[1:] - 1, len(coords) - 1]
-    codes[starts] = Path.MOVETO
-    codes[ends] = Path.CLOSEPOLY
-    feat_of_coord = part_idx[ring_part[ring_idx]]
-    bounds = np.searchsorted(feat_of_coord, np.arange(n + 1))
-    return [Path(coords[a:b], codes[a:b]) if b > a else Path(np.zeros((0, 2)))
-            for a, b in zip(bounds[:-1], bounds[1:])]
-
-
-def _cached_tree(layer, gdf):
-    """A shapely ``STRtree`` of the layer's geometries, cached on the layer like its paths."""
-    import shapely
-
-    cache = getattr(layer, "_hotmap_tree", None)
-    if cache is not None and cache[0] is gdf and cache[1] == len(gdf):
-        return cache[2]
-    tree = shapely.STRtree(np.asarray(gdf.geometry.values, dtype=object))
-    try:
-        layer._hotmap_tree = (gdf, len(gdf), tree)
-    except AttributeError:
-        pass
-    return tree
-
-
-def in_view(layer, gdf, view) -> np.ndarray | None:
-    """Positions of the features whose bounding box meets ``view`` (sorted), or None for all.
-
-    ``view`` is (xmin, ymin, xmax, ymax) in the layer's metres, already widened by
-    the caller for strokes that reach over its edge.  A spatial index (shapely's
-    ``STRtree``, built once per layer) answers in well under a millisecond, so a
-    redraw zoomed to one city draws its few hundred polygons, not the nation's
-    34,753.  Features are drawn in their own order either way, so a culled draw
-    gives the pixels of the full one inside the view.
-    """
-    if view is None:
-        return None
-    import shapely
-
-    x0, y0, x1, y1 = view
-    idx = _cached_tree(layer, gdf).query(shapely.box(x0, y0, x1, y1))
-    return np.sort(idx)
-
-
-def _cached_paths(layer, gdf):
-    cache = getattr(layer, "_hotmap_paths", None)
-    if cache is not None and cache[0] is gdf and cache[1] == len(gdf):
-        return cache[2]
-    paths = polygon_paths(gdf.geometry.values)
-    try:
-        layer._hotmap_paths = (gdf, len(gdf), paths)
-    except AttributeError:
-        pass
-    return paths
-
-
-_value_column = value_column
-
-
 def _units_said(title: str, units: str) -> bool:
     """True when the title already gives the units ("… per 10,000 residents")."""
     t = title.lower()
@@ -181,117 +87,19 @@ def _legend_title(layer, style, col):
     return f"{title} ({units})" if units and not _units_said(title, units) else title
 
 
-def _missing_label(layer, col) -> str:
-    data = layer.data
-    flag = f"{col}_suppressed" if col else None
-    if flag and hasattr(data, "columns") and flag in data.columns and data[flag].any():
-        return _suppressed_label(layer, data, col)
-    return "No data"
-
-
-def _suppressed_label(layer, data, col) -> str:
-    """"Suppressed (<5)" when every hidden value is a small count (or a rate of one);
-    otherwise (a count hidden to protect another, a class withheld around a small
-    count) "Suppressed (<5 or protecting one)"."""
-    from mapping.disclosure.rules import _CLASS_RE
-
-    thr = (layer.meta or {}).get("disclosure_threshold", 5)
-    protecting = bool(_CLASS_RE.match(str(col))) or any(
-        str(c).endswith("_secondary_suppressed") and data[c].fillna(False).astype(bool).any()
-        for c in data.columns)
-    return f"Suppressed (<{thr} or protecting one)" if protecting else f"Suppressed (<{thr})"
-
-
-def _missing_rows(layer, gdf, col, cls) -> tuple[list, np.ndarray | None]:
-    """Why features have no class: suppressed, no population (a rate), or no data.
-
-    Returns the legend rows and a per-feature row index (-1 = has a class).
-    """
-    import pandas as pd
-
-    if cls is None or cls.categorical and cls.scheme != "gistar" or not cls.n_missing:
-        return [], None
-    miss = np.asarray(cls.yb) < 0
-    sup = np.zeros(len(gdf), bool)
-    flag = f"{col}_suppressed" if col else None
-    if flag and flag in gdf.columns:
-        sup = gdf[flag].fillna(False).to_numpy(bool) & miss
-    nopop = np.zeros(len(gdf), bool)
-    if col and col != "population" and "population" in gdf.columns and "count" in gdf.columns:
-        pop = pd.to_numeric(gdf["population"], errors="coerce").to_numpy(float)
-        with np.errstate(invalid="ignore"):
-            nopop = miss & ~sup & ~(pop > 0)
-    other = miss & ~sup & ~nopop
-    rows, which = [], np.full(len(gdf), -1)
-    for mask, label, color, hatch in (
-            (sup, _suppressed_label(layer, gdf, col) if sup.any() else "",
-             SUPPRESSED_COLOR, ""),
-            (nopop, "No population: rate not computed", NO_DATA_COLOR, NO_VALUE_HATCH),
-            (other, "No data", NO_DATA_COLOR, NO_VALUE_HATCH)):
-        if mask.any():
-            which[mask] = len(rows)
-            rows.append({"label": label, "count": int(mask.sum()), "color": color,
-                         "hatch": hatch})
-    return rows, which
-
-
-def _classify_frame(layer, style, gdf, col, scales=None) -> tuple[Classification | None, dict]:
-    if not col:
-        return None, {}
-    if "," in col or style.scheme == "bivariate":
-        xcol, ycol = [c.strip() for c in col.split(",")][:2]
-        cx = classify(gdf[xcol].to_numpy(float), "quantiles", 3)
-        cy = classify(gdf[ycol].to_numpy(float), "quantiles", 3)
-        yb = np.where((cx.yb >= 0) & (cy.yb >= 0), cx.yb * 3 + cy.yb, -1)
-        colors = [BIVARIATE_3X3[i][j] for i in range(3) for j in range(3)]
-        counts = np.bincount(yb[yb >= 0], minlength=9).tolist()
-        c = Classification("bivariate", np.arange(9), np.nan, yb, counts,
-                           [f"{i},{j}" for i in range(3) for j in range(3)], colors,
-                           int((yb < 0).sum()), categorical=True)
-        meta = layer.meta.get("bivariate", {}) if layer.meta else {}
-        return c, {"x": xcol, "y": ycol, "x_label": meta.get("x_label", xcol),
-                   "y_label": meta.get("y_label", ycol), "x_classes": cx, "y_classes": cy}
-    if col not in gdf.columns:
-        return None, {}
-    s = gdf[col]
-    if style.scheme == "gistar":
-        import pandas as pd
-        return classify(pd.to_numeric(s, errors="coerce").to_numpy(float), "gistar"), {}
-    if style.scheme == "categorical" or not (s.dtype.kind in "fiub"):
-        return classify_categories(s.to_numpy(), style.categories), {}
-    vals = s.to_numpy(dtype=float)
-    scale = scales.get(style.shared_scale) if scales is not None and \
-        getattr(style, "shared_scale", "") else None
-    return classify(vals, style.scheme, style.k, breaks=style.breaks,
-                    palette=style.palette, scale=scale), {}
-
-
-def _area_colours(layer, style, gdf, col, cls, info):
-    """Per-feature RGBA and the no-value rows of the legend (kept on ``info``)."""
-    rows, which = _missing_rows(layer, gdf, col, cls)
-    info.missing_rows = rows
-    info.missing_label = " / ".join(r["label"] for r in rows) if rows else \
-        _missing_label(layer, col)
-    fc = cls.rgba(missing=hex_to_rgba(SUPPRESSED_COLOR))
-    if which is not None:
-        for i, r in enumerate(rows):
-            fc[which == i] = hex_to_rgba(r["color"])
-    return fc, which
-
-
 def _draw_areas(ax, layer, style, info, zorder=1.0, scales=None, view=None):
     from matplotlib.collections import PathCollection
 
     gdf = layer.data
-    col = _value_column(layer, style)
-    cls, biv = _classify_frame(layer, style, gdf, col, scales)  # on every feature, culled or not
-    paths = _cached_paths(layer, gdf)
+    col = value_column(layer, style)
+    cls, biv = classify_frame(layer, style, gdf, col, scales)  # on every feature, culled or not
+    paths = cached_paths(layer, gdf)
     lw = style.linewidth if len(gdf) < RASTER_FEATURES else min(style.linewidth, 0.1)
     which = None
     if cls is None:
         fc = hex_to_rgba(style.color, style.opacity) if style.color != "none" else "none"
     else:
-        fc, which = _area_colours(layer, style, gdf, col, cls, info)
+        fc, which = area_colours(layer, style, gdf, col, cls, info)
         fc[:, 3] *= style.opacity
     keep = in_view(layer, gdf, view)
     if keep is not None:  # only what is in view, with the colours of the whole layer
@@ -310,18 +118,33 @@ def _draw_areas(ax, layer, style, info, zorder=1.0, scales=None, view=None):
         if hatched:
             ax.add_collection(PathCollection(
                 hatched, facecolors="none", edgecolors="none", linewidths=0,
-                hatch=NO_VALUE_HATCH, hatchcolor=_HATCH_COLOR, transform=ax.transData,
+                hatch=NO_VALUE_HATCH, hatchcolor=HATCH_COLOR, transform=ax.transData,
                 zorder=zorder, rasterized=len(hatched) >= RASTER_FEATURES), autolim=False)
     info.classification, info.bivariate = cls, biv
     if style.label_column and style.label_column in gdf.columns and len(layer.data) <= 400:
-        _draw_labels(ax, gdf, style.label_column,
+        draw_labels(ax, gdf, style.label_column,
                      (layer.meta or {}).get("disclosure_threshold"))
 
 
-def _draw_labels(ax, gdf, column, threshold=None):
-    import matplotlib.patheffects as pe
+def draw_labels(ax, gdf, column, threshold=None):
+    """Write each feature's ``column`` value at its representative point, honestly.
 
-    from mapping.disclosure.rules import secondary_flag
+    A missing value reads ``"<threshold"`` only where it is a suppressed small count,
+    ``"suppressed"`` where it is hidden to protect another (secondary suppression)
+    and ``"no data"`` otherwise.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The map axes.
+    gdf : GeoDataFrame
+        The features (after disclosure control).
+    column : str
+        The column to write.
+    threshold : int, optional
+        The disclosure threshold (default 5).
+    """
+    import matplotlib.patheffects as pe
 
     thr = threshold or 5
     n = len(gdf)
@@ -355,11 +178,10 @@ def _draw_points(ax, layer, style, info, zorder=3.0, view=None):
             shown = (xs >= view[0]) & (xs <= view[2]) & (ys >= view[1]) & (ys <= view[3])
         info.drawn = int(shown.sum())
         xs, ys = np.where(shown, xs, np.nan), np.where(shown, ys, np.nan)
-    col = _value_column(layer, style)
+    col = value_column(layer, style)
     info.geom = "point"
     if col and col in gdf.columns and (style.scheme == "categorical"
                                        or gdf[col].dtype.kind not in "fiub"):
-        from mapping.render.palettes import CATEGORY_MARKERS
         cls = classify_categories(gdf[col].to_numpy(), style.categories)
         for i, color in enumerate(cls.colors):
             m = (cls.yb == i) & shown
@@ -374,41 +196,8 @@ def _draw_points(ax, layer, style, info, zorder=3.0, view=None):
                    linewidths=0.3, alpha=style.opacity, zorder=zorder)
 
 
-def surface_rgba(surf, style, scale: ClassScale | None = None
-                 ) -> tuple[np.ndarray, Classification]:
-    """Classify a surface's positive cells and return (RGBA image, classification).
-
-    Cells that are NaN or not above zero are transparent; with
-    ``style.transparent_low`` the lowest class is transparent too.  The first
-    class starts at zero (a density).  ``scale`` gives shared class edges.  The
-    HTML map uses the same image, so both maps agree.
-    """
-    v = np.asarray(surf.values, dtype=float)
-    pos = np.isfinite(v) & (v > 0)
-    scheme = style.scheme if style.scheme in ("quantiles", "fisher_jenks", "equal_interval",
-                                              "std_mean", "manual") else "fisher_jenks"
-    cls = classify(v[pos], scheme, style.k, breaks=style.breaks, palette=style.palette,
-                   zero_class=False, start=0.0, scale=scale)
-    if style.transparent_low and cls.k:
-        cls.alphas = [0.0] + [style.opacity] * (cls.k - 1)
-    else:
-        cls.alphas = [style.opacity] * cls.k
-    full = np.full(v.size, -1)
-    full[pos.ravel()] = cls.yb
-    cls_all = Classification(cls.scheme, cls.bins, cls.lower, full, cls.counts, cls.labels,
-                             cls.colors, 0, alphas=cls.alphas, scale=cls.scale)
-    rgba = cls_all.rgba(missing=(0, 0, 0, 0)).reshape(v.shape + (4,))
-    return rgba, cls
-
-
-def _surface_scale(style, scales):
-    if scales is None or not getattr(style, "shared_scale", ""):
-        return None
-    return scales.get(style.shared_scale)
-
-
 def _draw_surface(ax, layer, style, info, zorder=1.0, scales=None):
-    rgba, cls = surface_rgba(layer.data, style, _surface_scale(style, scales))
+    rgba, cls = surface_rgba(layer.data, style, surface_scale(style, scales))
     ax.imshow(rgba, extent=layer.data.extent, origin="upper", interpolation="nearest",
               zorder=zorder)
     info.classification, info.geom = cls, "raster"
@@ -425,12 +214,12 @@ def layer_render_info(layer, overrides: dict | None = None, *, pool=None,
     scales = SharedScales(pool if pool is not None else [layer],
                           all_overrides if all_overrides is not None
                           else {layer.name: overrides or {}})
-    col = _value_column(layer, style)
+    col = value_column(layer, style)
     info = RenderInfo(layer.name, layer.kind, _legend_title(layer, style, col), style,
                       units=(layer.meta or {}).get("units", ""))
     info.n = len(layer.data) if hasattr(layer.data, "__len__") else 0
     if layer.kind == "surface":
-        _, info.classification = surface_rgba(layer.data, style, _surface_scale(style, scales))
+        _, info.classification = surface_rgba(layer.data, style, surface_scale(style, scales))
         info.geom = "raster"
         return info, None
     gdf = layer.data
@@ -440,8 +229,8 @@ def layer_render_info(layer, overrides: dict | None = None, *, pool=None,
                                            or gdf[col].dtype.kind not in "fiub"):
             info.classification = classify_categories(gdf[col].to_numpy(), style.categories)
     else:
-        info.classification, info.bivariate = _classify_frame(layer, style, gdf, col, scales)
-        info.missing_label = _missing_label(layer, col)
+        info.classification, info.bivariate = classify_frame(layer, style, gdf, col, scales)
+        info.missing_label = missing_label(layer, col)
     if info.classification is None:
         rgba = np.tile(hex_to_rgba(style.color if style.color != "none" else "#ffffff",
                                    style.opacity if style.color != "none" else 0.0),
@@ -449,7 +238,7 @@ def layer_render_info(layer, overrides: dict | None = None, *, pool=None,
     elif layer.kind == "points":
         rgba = info.classification.rgba(missing=hex_to_rgba(SUPPRESSED_COLOR))
     else:
-        rgba, _ = _area_colours(layer, style, gdf, col, info.classification, info)
+        rgba, _ = area_colours(layer, style, gdf, col, info.classification, info)
     return info, rgba
 
 
@@ -493,13 +282,11 @@ def draw_layers(ax, layers, *, overrides: dict | None = None, pool=None,
         if layer.kind == "table":
             continue
         if layer.kind == "basemap":  # no legend entry; its copyright goes in the attribution
-            from mapping.render.basemap import draw_basemap
-
             style = resolve_style(layer, overrides.get(layer.name))
             draw_basemap(ax, layer.data, opacity=style.opacity)
             continue
         style = resolve_style(layer, overrides.get(layer.name))
-        col = _value_column(layer, style)
+        col = value_column(layer, style)
         info = RenderInfo(layer.name, layer.kind, _legend_title(layer, style, col), style,
                           units=(layer.meta or {}).get("units", ""))
         try:
@@ -578,27 +365,3 @@ def _note_shared(info, style, scales) -> None:
     if name and cls is not None and cls.scale is not None and scales.get(name) == cls.scale:
         info.shared_scale = name
         info.shared_with = [lyr.name for lyr, _ in scales.members(name)]
-
-
-def render_composition(comp, layers, *, rules=None) -> Any:
-    """Render a :class:`mapping.render.compose.MapComposition` to a page ``Figure``.
-
-    Parameters
-    ----------
-    comp : MapComposition
-        Page, extent, layer names, title, legend and furniture options.
-    layers : LayerStack, list of Layer or dict
-        Where to look up ``comp.layers`` by name.
-    rules : DisclosureRules, optional
-        Disclosure control applied to the layers before drawing (on by
-        default; pass ``DisclosureRules(enabled=False)`` only for the analyst's
-        own screen).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        With an Agg canvas attached; call ``fig.savefig``.
-    """
-    from mapping.render.layout import render_page
-
-    return render_page(comp, layers, rules=rules)

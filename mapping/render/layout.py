@@ -1,4 +1,4 @@
-"""Page layout of a map composition (used by :func:`mapping.render.draw.render_composition`).
+"""Page layout of a map composition: :func:`render_composition` draws a whole page.
 
 Everything is placed in page millimetres: a title band, the map frame, a
 side (landscape) or bottom (portrait) panel with the legend and the notes
@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import textwrap
 
+from layers.common.errors import ProjectError
+from layers.model import Layer
+from mapping.core.attribution import attribution_text
+from mapping.core.meta import notes_sentences
+from mapping.disclosure.rules import DisclosureRules, apply_rules
+from mapping.render.draw import draw_labels, draw_layers
 from mapping.render.legend import PT_MM, draw_legend
+from mapping.render.scalebar import draw_north_arrow, draw_scale_bar
+from mapping.render.styling import resolve_style
 
-__all__ = ["render_page", "composition_notes", "select_layers"]
+__all__ = ["render_composition", "render_page", "composition_notes", "select_layers"]
 
 MARGIN = 8.0
 
@@ -26,8 +34,6 @@ def select_layers(comp, layers) -> list:
     if not comp.layers:
         return pool
     by_name = {lyr.name: lyr for lyr in pool}
-    from layers.common.errors import ProjectError
-
     missing = [n for n in comp.layers if n not in by_name]
     if missing:
         raise ProjectError(f"map '{comp.name}' refers to unknown layer(s): {', '.join(missing)}",
@@ -38,8 +44,6 @@ def select_layers(comp, layers) -> list:
 def composition_notes(comp, layers, rule_lines=()) -> str:
     """The notes box: for each result drawn, what it shows in plain sentences (method,
     records selected, period, base n, parameters, warnings), then the disclosure rules."""
-    from mapping.core.meta import notes_sentences
-
     if comp.notes is not None:
         parts = [comp.notes]
     else:
@@ -104,12 +108,6 @@ def render_page(comp, layers, *, rules=None):
     """Lay out and draw one composition; return an Agg-backed Figure."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.patches import Rectangle
-
-    from mapping.core.attribution import attribution_text
-    from mapping.disclosure.rules import DisclosureRules, apply_rules
-    from mapping.render.draw import draw_layers
-    from mapping.render.scalebar import draw_north_arrow, draw_scale_bar
 
     rules = rules if rules is not None else DisclosureRules()
     chosen = select_layers(comp, layers)
@@ -118,10 +116,29 @@ def render_page(comp, layers, *, rules=None):
     fig = Figure(figsize=(W / 25.4, H / 25.4), dpi=comp.dpi)
     FigureCanvasAgg(fig)
     fig.patch.set_facecolor("white")
+    landscape, map_box, panel_box, foot_h = _title_and_boxes(fig, comp, W, H)
+    infos = _draw_map(fig, comp, safe, chosen, layers, rules, map_box, W, H)
+    px, py, pw, ph = panel_box
+    if pw > 0 and ph > 0:
+        pax = fig.add_axes((px / W, py / H, pw / W, ph / H))
+        _draw_panel(pax, comp, infos, chosen, rule_lines, pw, ph, landscape)
+    attribution = comp.attribution
+    if attribution is None:
+        attribution = attribution_text(chosen, fictional=comp.fictional)
+    if attribution:
+        chars = int((W - 2 * MARGIN) / (6 * PT_MM * 0.55))
+        lines = textwrap.wrap(attribution, chars)[:3]
+        fig.text(MARGIN / W, (MARGIN + foot_h - 1.5) / H, "\n".join(lines), fontsize=6,
+                 va="top", ha="left", color="#333333", linespacing=1.3)
+    fig._hotmap_infos = infos  # for callers that want the legend data (HTML, DOCX)
+    fig._hotmap_rule_lines = rule_lines
+    return fig
 
-    def axes_mm(x, y, w, h, **kw):
-        return fig.add_axes((x / W, y / H, w / W, h / H), **kw)
 
+def _title_and_boxes(fig, comp, W, H):
+    """Write the title and subtitle; return whether the page is landscape, the map box,
+    the panel box (legend and notes: beside the map in landscape, below in portrait),
+    each (x, y, w, h) in page mm, and the height of the foot."""
     landscape = W >= H
     title_h = 16.0 if comp.subtitle else 11.0
     foot_h = 9.0
@@ -143,16 +160,20 @@ def render_page(comp, layers, *, rules=None):
         map_box = (MARGIN, body_bottom + panel_h + (4 if panel_h else 0), W - 2 * MARGIN,
                    body_top - body_bottom - panel_h - (4 if panel_h else 0))
         panel_box = (MARGIN, body_bottom, W - 2 * MARGIN, panel_h)
+    return landscape, map_box, panel_box, foot_h
 
+
+def _draw_map(fig, comp, safe, chosen, layers, rules, map_box, W, H) -> list:
+    """The map frame: the disclosure-safe layers, labels, extent, scale bar, north arrow,
+    the fictional-data banner and the locator; returns what was drawn (for the legend)."""
     mx, my, mw, mh = map_box
-    ax = axes_mm(mx, my, mw, mh)
+    ax = fig.add_axes((mx / W, my / H, mw / W, mh / H))
     pool = _scale_pool(comp, safe, chosen, layers, rules)
     infos = draw_layers(ax, safe, overrides=comp.style_overrides, pool=pool)
     if comp.label_layer and comp.label_column:
         lab = [lyr for lyr in safe if lyr.name == comp.label_layer]
         if lab and hasattr(lab[0].data, "geometry"):
-            from mapping.render.draw import _draw_labels
-            _draw_labels(ax, lab[0].data, comp.label_column, rules.threshold)
+            draw_labels(ax, lab[0].data, comp.label_column, rules.threshold)
     xmin, ymin, xmax, ymax = _frame(comp, chosen, mw, mh)
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
@@ -174,55 +195,44 @@ def render_page(comp, layers, *, rules=None):
                           linewidth=1.2))
     if comp.locator_layer:
         _locator(fig, comp, layers, (xmin, ymin, xmax, ymax), map_box, W, H)
+    return infos
 
-    px, py, pw, ph = panel_box
-    if pw > 0 and ph > 0:
-        pax = axes_mm(px, py, pw, ph)
-        pax.set_xlim(0, pw)
-        pax.set_ylim(0, ph)
-        pax.axis("off")
-        y = ph
-        if comp.legend:
-            shown = [i for i in reversed(infos)
-                     if comp.legend_layers is None or i.name in comp.legend_layers]
-            leg_w = pw if landscape else pw * 0.46
-            y = draw_legend(pax, shown, x=0, top=ph, width=leg_w,
-                            bottom=ph * (0.35 if landscape else 0.0))
-        if comp.show_notes:
-            notes = composition_notes(comp, chosen, rule_lines)
-            if landscape:
-                nx, ntop, nw = 0.0, min(y, ph) - 2, pw
-            else:
-                nx, ntop, nw = pw * 0.52, ph, pw * 0.48
-            if notes:
-                fs = 6.5
-                body = _wrap_lines(notes, nw - 4, fs)
-                need = 2 + 7.5 * PT_MM * 1.6 + len(body) * fs * PT_MM * 1.45 + 2
-                nbottom = max(0.0, ntop - need)
-                pax.add_patch(Rectangle((nx, nbottom), nw, ntop - nbottom, facecolor="#f7f7f7",
-                                        edgecolor="#bdbdbd", linewidth=0.5))
-                pax.text(nx + 2, ntop - 2, "Notes", fontsize=7.5, fontweight="bold", va="top")
-                _text_block(pax, body, nx + 2, ntop - 2 - 7.5 * PT_MM * 1.6, nbottom + 1, fs)
 
-    attribution = comp.attribution
-    if attribution is None:
-        attribution = attribution_text(chosen, fictional=comp.fictional)
-    if attribution:
-        chars = int((W - 2 * MARGIN) / (6 * PT_MM * 0.55))
-        lines = textwrap.wrap(attribution, chars)[:3]
-        fig.text(MARGIN / W, (MARGIN + foot_h - 1.5) / H, "\n".join(lines), fontsize=6,
-                 va="top", ha="left", color="#333333", linespacing=1.3)
-    fig._hotmap_infos = infos  # for callers that want the legend data (HTML, DOCX)
-    fig._hotmap_rule_lines = rule_lines
-    return fig
+def _draw_panel(pax, comp, infos, chosen, rule_lines, pw, ph, landscape) -> None:
+    """The panel (``pw`` x ``ph`` mm): the legend, then the notes box."""
+    from matplotlib.patches import Rectangle
+
+    pax.set_xlim(0, pw)
+    pax.set_ylim(0, ph)
+    pax.axis("off")
+    y = ph
+    if comp.legend:
+        shown = [i for i in reversed(infos)
+                 if comp.legend_layers is None or i.name in comp.legend_layers]
+        leg_w = pw if landscape else pw * 0.46
+        y = draw_legend(pax, shown, x=0, top=ph, width=leg_w,
+                        bottom=ph * (0.35 if landscape else 0.0))
+    if not comp.show_notes:
+        return
+    notes = composition_notes(comp, chosen, rule_lines)
+    if landscape:
+        nx, ntop, nw = 0.0, min(y, ph) - 2, pw
+    else:
+        nx, ntop, nw = pw * 0.52, ph, pw * 0.48
+    if notes:
+        fs = 6.5
+        body = _wrap_lines(notes, nw - 4, fs)
+        need = 2 + 7.5 * PT_MM * 1.6 + len(body) * fs * PT_MM * 1.45 + 2
+        nbottom = max(0.0, ntop - need)
+        pax.add_patch(Rectangle((nx, nbottom), nw, ntop - nbottom, facecolor="#f7f7f7",
+                                edgecolor="#bdbdbd", linewidth=0.5))
+        pax.text(nx + 2, ntop - 2, "Notes", fontsize=7.5, fontweight="bold", va="top")
+        _text_block(pax, body, nx + 2, ntop - 2 - 7.5 * PT_MM * 1.6, nbottom + 1, fs)
 
 
 def _scale_pool(comp, safe, chosen, layers, rules) -> list:
     """The drawn layers plus, for each shared scale they use, its other layers as
     disclosure control leaves them (class edges never come from suppressed values)."""
-    from mapping.disclosure.rules import apply_rules
-    from mapping.render.draw import resolve_style
-
     names = {getattr(resolve_style(lyr, comp.style_overrides.get(lyr.name)), "shared_scale", "")
              for lyr in chosen}
     names.discard("")
@@ -246,9 +256,6 @@ def _scale_pool(comp, safe, chosen, layers, rules) -> list:
 def _locator(fig, comp, layers, ext, map_box, W, H):
     from matplotlib.patches import Rectangle
 
-    from layers.model import Layer
-    from mapping.render.draw import draw_layers
-
     pool = list(layers.values()) if isinstance(layers, dict) else list(layers)
     loc = [lyr for lyr in pool if lyr.name == comp.locator_layer]
     if not loc or loc[0].bounds is None or loc[0].kind == "surface":
@@ -269,3 +276,25 @@ def _locator(fig, comp, layers, ext, map_box, W, H):
     iax.set_xticks([])
     iax.set_yticks([])
     iax.set_facecolor("white")
+
+
+def render_composition(comp, layers, *, rules=None):
+    """Render a :class:`mapping.render.compose.MapComposition` to a page ``Figure``.
+
+    Parameters
+    ----------
+    comp : MapComposition
+        Page, extent, layer names, title, legend and furniture options.
+    layers : LayerStack, list of Layer or dict
+        Where to look up ``comp.layers`` by name.
+    rules : DisclosureRules, optional
+        Disclosure control applied to the layers before drawing (on by
+        default; pass ``DisclosureRules(enabled=False)`` only for the analyst's
+        own screen).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With an Agg canvas attached; call ``fig.savefig``.
+    """
+    return render_page(comp, layers, rules=rules)

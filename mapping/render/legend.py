@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import textwrap
 
-from mapping.render.palettes import BIVARIATE_3X3, SUPPRESSED_COLOR
+from mapping.render.draw import layer_render_info
+from mapping.render.palettes import BIVARIATE_3X3, CATEGORY_MARKERS, SUPPRESSED_COLOR
 
 __all__ = ["draw_legend", "legend_rows", "legend_entries", "PT_MM"]
 
@@ -47,8 +48,6 @@ def legend_entries(layer, *, pool=None, overrides: dict | None = None) -> list[t
     so the panel, the canvas and every export agree; ``pool`` (the layer
     stack) finds the other layers of a shared scale.
     """
-    from mapping.render.draw import layer_render_info
-
     info, _ = layer_render_info(layer, overrides, pool=pool)
     rows = legend_rows(info)
     if not rows:
@@ -111,7 +110,6 @@ def draw_legend(ax, infos, *, x: float, top: float, width: float, bottom: float 
                 break
             cy = y - line / 2
             if info.geom == "point":
-                from mapping.render.palettes import CATEGORY_MARKERS
                 i = cls.labels.index(row["label"]) if row["label"] in cls.labels else 0
                 ax.scatter([x + sw / 2], [cy], s=info.style.marker_size * 1.5,
                            c=row["color"], marker=CATEGORY_MARKERS[i % len(CATEGORY_MARKERS)],

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mapping.core.bivariate import BIVARIATE_3X3  # the grid the gap legend names (re-exported)
+
 __all__ = ["palette_colors", "palette_names", "GISTAR_CLASSES", "GISTAR_COLORS",
            "GISTAR_LABELS", "BIVARIATE_3X3", "CATEGORY_COLORS", "CATEGORY_MARKERS",
            "NO_DATA_COLOR", "SUPPRESSED_COLOR", "DEFAULT_PALETTES"]
@@ -75,12 +77,6 @@ GISTAR_LABELS = ("Cold spot, 99% confidence", "Cold spot, 95% confidence",
                  "Cold spot, 90% confidence", "Not significant",
                  "Hot spot, 90% confidence", "Hot spot, 95% confidence",
                  "Hot spot, 99% confidence")
-
-#: Bivariate 3x3 palette (Stevens' blue-pink, colour-blind tolerant):
-#: ``BIVARIATE_3X3[i][j]`` is x class i (low→high), y class j (low→high).
-BIVARIATE_3X3 = (("#e8e8e8", "#ace4e4", "#5ac8c8"),
-                 ("#dfb0d6", "#a5add3", "#5698b9"),
-                 ("#be64ac", "#8c62aa", "#3b4994"))
 
 #: Categorical point colours (ColorBrewer Dark2, colour-blind safe for up to 3,
 #: shape-coded beyond that) and marker shapes cycled alongside.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from mapping.render.classify import ClassScale, class_scale
-from mapping.render.styling import value_column
+from mapping.render.styling import resolve_style, value_column
 
 __all__ = ["SharedScales"]
 
@@ -38,8 +38,6 @@ class SharedScales:
 
     def members(self, name: str) -> list:
         """(layer, resolved style) of every layer on the scale, in pool order."""
-        from mapping.render.draw import resolve_style
-
         out = []
         for lyr in self.pool:
             if lyr.kind not in ("areas", "grid", "surface"):

@@ -1,7 +1,7 @@
 """How hotmap draws a layer when the user has not said: one decision for every front.
 
 The canvas, the exported maps and the HTML map all draw through
-:func:`mapping.render.draw.resolve_style`, which calls :func:`auto_style` for a
+:func:`resolve_style`, which calls :func:`auto_style` for a
 layer whose scheme is ``"auto"`` (the :class:`~layers.style.LayerStyle`
 default).  So a layer looks the same on screen and on paper, and the choice
 lives here only:
@@ -27,9 +27,12 @@ any other number (counts, rates)       ``fisher_jenks``, zero as its own class
 
 from __future__ import annotations
 
+import copy
 import re
 
-__all__ = ["auto_style", "layer_title", "is_gistar_column", "value_column"]
+from layers.style import LayerStyle
+
+__all__ = ["auto_style", "layer_title", "is_gistar_column", "value_column", "resolve_style"]
 
 _GISTAR_HINT = re.compile(r"(gi_?bin|gistar|gi\*|getis|hotspot_class|cluster_bin)", re.I)
 
@@ -102,3 +105,20 @@ def layer_title(layer) -> str:
         if title:
             return title
     return layer.name
+
+
+def resolve_style(layer, overrides: dict | None = None) -> LayerStyle:
+    """Return the layer's style with per-map ``overrides`` applied (a copy)."""
+    style = copy.deepcopy(layer.style)
+    hints = (layer.meta or {}).get("style") or {}
+    if isinstance(hints, dict):  # analysis hints fill fields the user left at defaults
+        default = LayerStyle()
+        for key, value in hints.items():
+            if hasattr(style, key) and getattr(style, key) == getattr(default, key):
+                setattr(style, key, value)
+    for key, value in (overrides or {}).items():
+        if hasattr(style, key):
+            setattr(style, key, value)
+    for key, value in auto_style(layer, style).items():  # scheme "auto": hotmap's choice
+        setattr(style, key, value)
+    return style

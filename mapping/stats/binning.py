@@ -30,7 +30,8 @@ on diffuse data, because:
 Below 4 cells per bandwidth no tolerance is stated and the result warns.
 
 Method: Wand MP, Jones MC (1995) Kernel Smoothing, ch. 4.2 (linear binning);
-the sampled kernel is rescaled to conserve each event's mass exactly.
+the sampled kernel is rescaled to conserve each event's mass exactly.  The binning and
+the FFT convolution themselves are in :mod:`mapping.stats.linear_binning`.
 
 Public functions: :func:`kde_binned`, :func:`kde_exact`, :func:`edge_mass`,
 :func:`stated_tolerance`, :func:`single_point_error`.
@@ -44,6 +45,7 @@ import math
 import numpy as np
 
 from mapping.stats.kernels import GridSpec, kernel_density
+from mapping.stats.linear_binning import fft_convolve, kernel_matrix, linear_bin
 
 __all__ = ["kde_binned", "kde_exact", "edge_mass", "stated_tolerance", "single_point_error",
            "KDE_TOLERANCE", "KDE_TOLERANCE_10", "EXACT_BUDGET", "HEAVY_SHARE", "CHECK_CELLS",
@@ -72,79 +74,6 @@ def stated_tolerance(kernel: str, cells_per_bandwidth: float) -> float | None:
     return None
 
 
-def _kernel_matrix(cell_size, bandwidth, kernel):
-    r = int(math.ceil(bandwidth / cell_size))
-    off = np.arange(-r, r + 1) * cell_size
-    d = np.hypot(off[None, :], off[:, None])
-    k = kernel_density(d, bandwidth, kernel)
-    # conserve mass exactly: the sampled kernel sums to 1 event per cell area
-    k *= 1.0 / (k.sum() * cell_size ** 2)
-    return k, r
-
-
-def _linear_bin(xy, w, grid: GridSpec, pad: int):
-    """Share each event's weight among its 4 nearest cell centres of the grid padded by
-    ``pad`` cells on every side; returns the (ny + 2 pad, nx + 2 pad) south-up array.
-
-    Above :data:`mapping.stats.engine.PARTITION` events, each partition is binned on its own
-    (here or on dask workers) and the grids are added in partition order, so every
-    engine gives the same sums."""
-    import mapping.stats.engine as engine
-
-    if len(xy) > engine.PARTITION:
-        return engine.partition_sum(_bin_part, (grid, pad), np.asarray(xy), np.asarray(w))
-    return _bin_part((grid, pad), (xy, w))
-
-
-def _bin_part(shared, part):
-    (grid, pad), (xy, w) = shared, part
-    pnx, pny = grid.nx + 2 * pad, grid.ny + 2 * pad
-    cs = grid.cell_size
-    fx = (xy[:, 0] - (grid.x0 - pad * cs + cs / 2)) / cs
-    fy = (xy[:, 1] - (grid.y0 - pad * cs + cs / 2)) / cs
-    ix = np.floor(fx)
-    iy = np.floor(fy)
-    ok = (ix >= 0) & (ix < pnx - 1) & (iy >= 0) & (iy < pny - 1)
-    tx, ty = fx[ok] - ix[ok], fy[ok] - iy[ok]
-    ix, iy, wk = ix[ok].astype(np.int64), iy[ok].astype(np.int64), w[ok]
-    base = iy * pnx + ix
-    size = pnx * pny
-    grid_w = np.bincount(base, wk * (1 - tx) * (1 - ty), minlength=size)
-    grid_w += np.bincount(base + 1, wk * tx * (1 - ty), minlength=size)
-    grid_w += np.bincount(base + pnx, wk * (1 - tx) * ty, minlength=size)
-    grid_w += np.bincount(base + pnx + 1, wk * tx * ty, minlength=size)
-    return grid_w.reshape(pny, pnx)
-
-
-def _fast_len(n: int) -> int:
-    """Smallest 5-smooth integer (2^a 3^b 5^c) ≥ n: a size pocketfft transforms fast."""
-    best = 1 << max(0, (n - 1).bit_length())
-    p5 = 1
-    while p5 < best:
-        p35 = p5
-        while p35 < best:
-            m = p35
-            while m < n:
-                m *= 2
-            best = min(best, m)
-            p35 *= 3
-        p5 *= 5
-    return best
-
-
-def _fft_convolve(grid_w, kmat):
-    """'same'-size linear convolution by real FFTs (numpy's pocketfft).
-
-    numpy.fft rather than scipy.fft: on a grid of a million cells it is a few
-    milliseconds slower, but importing scipy.fft costs a command ~0.15 s.
-    """
-    (pny, pnx), (ky, kx) = grid_w.shape, kmat.shape
-    sy, sx = _fast_len(pny + ky - 1), _fast_len(pnx + kx - 1)
-    spec = np.fft.rfft2(grid_w, (sy, sx)) * np.fft.rfft2(kmat, (sy, sx))
-    full = np.fft.irfft2(spec, (sy, sx))
-    return full[ky // 2:ky // 2 + pny, kx // 2:kx // 2 + pnx]
-
-
 #: Share of the stated tolerance one binned snap point may use at most (:func:`_heavy_points`).
 HEAVY_SHARE = 0.25
 #: Kernel evaluations (distinct locations × cells within reach) below which every location
@@ -167,21 +96,21 @@ def _all_exact(uxy, uw, grid, bandwidth, kernel, info):
 
 def _plain_binned(xy, w, grid: GridSpec, bandwidth, kernel):
     """Linear binning + FFT convolution of every event; (ny, nx) south-up, per m²."""
-    kmat, r = _kernel_matrix(grid.cell_size, bandwidth, kernel)
+    kmat, r = kernel_matrix(grid.cell_size, bandwidth, kernel)
     pad = r + 1
-    same = _fft_convolve(_linear_bin(xy, w, grid, pad), kmat)
+    same = fft_convolve(linear_bin(xy, w, grid, pad), kmat)
     return same[pad:pad + grid.ny, pad:pad + grid.nx]
 
 
 def _binned_heavy(xy, w, grid: GridSpec, bandwidth, kernel, tolerance):
     """Binned, with heavy snap points evaluated exactly; (density, number of exact points)."""
-    kmat, r = _kernel_matrix(grid.cell_size, bandwidth, kernel)
+    kmat, r = kernel_matrix(grid.cell_size, bandwidth, kernel)
     pad = r + 1
-    binned = _linear_bin(xy, w, grid, pad)
-    same = _fft_convolve(binned, kmat)
+    binned = linear_bin(xy, w, grid, pad)
+    same = fft_convolve(binned, kmat)
     hxy, hw = _heavy_points(xy, w, binned, same, grid, pad, bandwidth, kernel, tolerance)
     if len(hw):  # swap their binned kernels for exact ones (the convolution is linear)
-        same -= _fft_convolve(_linear_bin(hxy, hw, grid, pad), kmat)
+        same -= fft_convolve(linear_bin(hxy, hw, grid, pad), kmat)
         same[pad:pad + grid.ny, pad:pad + grid.nx] += kde_exact(hxy, grid, bandwidth, kernel,
                                                                 hw)
     out = same[pad:pad + grid.ny, pad:pad + grid.nx]
@@ -391,10 +320,10 @@ def edge_mass(inside, cell_size: float, bandwidth: float, kernel: str = "quartic
     from the edge, about ½ on a straight edge and ¼ in a square corner.  The
     uniform edge correction divides the density by it (Diggle 1985; Jones 1993).
     """
-    kmat, r = _kernel_matrix(cell_size, bandwidth, kernel)
+    kmat, r = kernel_matrix(cell_size, bandwidth, kernel)
     pad = r + 1
     m = np.pad(np.asarray(inside, float), pad)
-    conv = _fft_convolve(m, kmat)[pad:-pad, pad:-pad] * cell_size ** 2
+    conv = fft_convolve(m, kmat)[pad:-pad, pad:-pad] * cell_size ** 2
     return np.clip(conv, 0.0, 1.0)
 
 

@@ -37,10 +37,22 @@ Public functions: :func:`rate_ratio_test`, :func:`compare_periods`,
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from layers.common.errors import AnalysisError
+from layers.points import as_geodataframe, is_xy_frame
+from mapping.core.crs import projected_xy
+from mapping.core.periods import (assign_periods, period_coverage, period_label,
+                                  same_period_last_year)
+from mapping.core.surface import Surface, surface_to_cells
+from mapping.stats.gistar import classify_p, fdr_bh, gi_bins, gistar
+from mapping.stats.kernels import grid_counts
+from mapping.stats.rates import assign_points, count_points
+from mapping.stats.weights import (build_weights, check_islands, check_projected, drop_islands,
+                                   grid_weights)
 
 __all__ = ["rate_ratio_test", "compare_periods", "kde_difference", "classify_hotspots",
            "hotspot_classify", "HOTSPOT_CLASSES"]
@@ -127,17 +139,9 @@ def compare_periods(areas, points, area_id: str, *, period_a: str | None, period
     """
     import geopandas as gpd
 
-    from mapping.stats.gistar import fdr_bh
-    import warnings
-
-    from mapping.core.periods import assign_periods, period_coverage, period_label
-    from mapping.stats.rates import count_points
-
     if date_column not in points.columns:
         raise AnalysisError(f"the records have no '{date_column}' column", column=date_column,
                             fix="load records with a date column")
-    from mapping.core.periods import same_period_last_year
-
     pb = period_label(period_b, kind)
     pa = period_label(period_a, kind) if period_a else same_period_last_year(pb, kind)
     labels = assign_periods(points[date_column], kind)
@@ -199,8 +203,6 @@ def kde_difference(before, after):
     AnalysisError
         If the two surfaces are not on the same grid.
     """
-    from mapping.core.surface import Surface
-
     same = (before.shape == after.shape and before.x0 == after.x0 and before.y0 == after.y0
             and before.cell_size == after.cell_size)
     if not same:
@@ -265,10 +267,6 @@ def hotspot_classify(points, *, cell_size: float | None = None, kind: str = "qua
         ``count_<period>`` and ``gi_bin_<period>`` per period, ``hot_periods`` and
         ``hotspot_class``.
     """
-    from mapping.core.crs import projected_xy
-    from mapping.stats.gistar import classify_p, gi_bins, gistar
-    from mapping.core.periods import assign_periods
-
     if (cell_size is None) == (areas is None):
         raise AnalysisError("hotspot classes need either a cell size or areas",
                             fix="give --cell-size M, or --areas FILE with --area-id FIELD")
@@ -276,8 +274,6 @@ def hotspot_classify(points, *, cell_size: float | None = None, kind: str = "qua
         raise AnalysisError(f"the areas have no id field '{area_id}'", column=area_id,
                             fix="give --area-id FIELD naming the areas' code column")
     if areas is not None and areas.crs is not None:  # count in the areas' CRS
-        from layers.points import as_geodataframe, is_xy_frame
-
         if is_xy_frame(points) and areas.crs.to_epsg() != 27700:
             points = as_geodataframe(points)
         pcrs = getattr(points, "crs", None)
@@ -290,60 +286,15 @@ def hotspot_classify(points, *, cell_size: float | None = None, kind: str = "qua
         raise AnalysisError(f"the records span {len(periods)} {kind}(s); classes need two or more",
                             fix="use shorter periods (e.g. month)")
     if areas is None:
-        from mapping.stats.kernels import grid_counts
-        from mapping.stats.weights import grid_weights
-
-        from mapping.stats.weights import drop_islands
-
-        g, valid, _, _ = grid_counts(points, cell_size, boundary, xy=xy)
-        w = grid_weights(g.ny, g.nx, weights, valid=valid, cell_size=cell_size)
-        keep, w = drop_islands(w)
-        n_isolated = int((~keep).sum())
-        if n_isolated:
-            valid = valid.copy()
-            valid[tuple(a[~keep] for a in np.nonzero(valid))] = False
-        rng = [[g.y0, g.y0 + g.ny * cell_size], [g.x0, g.x0 + g.nx * cell_size]]
-
-        def count(sel):  # north-up counts of the valid cells
-            return np.histogram2d(xy[sel, 1], xy[sel, 0], bins=[g.ny, g.nx],
-                                  range=rng)[0][::-1][valid]
+        w, count, grid, n_isolated = _grid_counter(points, cell_size, boundary, weights, xy)
     else:
-        from mapping.stats.rates import assign_points
-        from mapping.stats.weights import build_weights, check_islands, check_projected
-
-        check_projected(areas)
-        w = build_weights(areas, weights, snap=snap)
-        check_islands(w, areas[area_id].to_numpy())
+        w, count = _area_counter(areas, area_id, weights, snap, xy)
         n_isolated = 0
-        pos = assign_points(areas, xy)
-
-        def count(sel):
-            return np.bincount(pos[sel & (pos >= 0)], minlength=len(areas)).astype(float)
-
-    extra, hot, n_flat = {}, [], []
-    for k, per in enumerate(periods):
-        c = count((labels == per).fillna(False).to_numpy(bool))
-        res = gistar(c, w, permutations=permutations,
-                     seed=None if seed is None else int(seed) + k)
-        _, p = classify_p(res["p_sim"] if permutations else res["p"], res["flat"], fdr=fdr)
-        extra[f"count_{per}"] = c
-        extra[f"gi_bin_{per}"] = gi_bins(res["z"], p)
-        hot.append((res["z"] > 0) & (p < alpha))
-        n_flat.append(int(res["flat"].sum()))
-    hot = np.column_stack(hot)
+    extra, hot, n_flat = _classes_per_period(count, w, periods, labels, alpha=alpha, fdr=fdr,
+                                             permutations=permutations, seed=seed)
     cls = classify_hotspots(hot, recent_prop=recent_prop, persistent_prop=persistent_prop)
     if areas is None:
-        from mapping.core.surface import Surface
-        from mapping.export.surface_io import surface_to_cells
-
-        base = Surface(values=np.where(valid, 0.0, np.nan).astype(np.float32), x0=g.x0,
-                       y0=g.y0, cell_size=cell_size)
-        full = {}
-        for k, v in extra.items():  # back onto the whole grid for surface_to_cells
-            a = np.full((g.ny, g.nx), np.nan)
-            a[valid] = v
-            full[k] = a
-        out = surface_to_cells(base, "valid", extra=full).drop(columns="valid")
+        out = _cells_frame(extra, grid, cell_size)
         unit = f"grid cells of {cell_size:g} m"
     else:
         import geopandas as gpd
@@ -373,3 +324,65 @@ def hotspot_classify(points, *, cell_size: float | None = None, kind: str = "qua
         "notes": notes,
     }
     return out
+
+
+def _grid_counter(points, cell_size, boundary, weights, xy):
+    """The grid's spatial weights (cells without a neighbour dropped), a function counting
+    the selected events per kept cell (north-up), the grid with its kept cells, and how
+    many cells were dropped."""
+    g, valid, _, _ = grid_counts(points, cell_size, boundary, xy=xy)
+    w = grid_weights(g.ny, g.nx, weights, valid=valid, cell_size=cell_size)
+    keep, w = drop_islands(w)
+    n_isolated = int((~keep).sum())
+    if n_isolated:
+        valid = valid.copy()
+        valid[tuple(a[~keep] for a in np.nonzero(valid))] = False
+    rng = [[g.y0, g.y0 + g.ny * cell_size], [g.x0, g.x0 + g.nx * cell_size]]
+
+    def count(sel):  # north-up counts of the valid cells
+        return np.histogram2d(xy[sel, 1], xy[sel, 0], bins=[g.ny, g.nx],
+                              range=rng)[0][::-1][valid]
+
+    return w, count, (g, valid), n_isolated
+
+
+def _area_counter(areas, area_id, weights, snap, xy):
+    """The areas' spatial weights and a function counting the selected events per area."""
+    check_projected(areas)
+    w = build_weights(areas, weights, snap=snap)
+    check_islands(w, areas[area_id].to_numpy())
+    pos = assign_points(areas, xy)
+
+    def count(sel):
+        return np.bincount(pos[sel & (pos >= 0)], minlength=len(areas)).astype(float)
+
+    return w, count
+
+
+def _classes_per_period(count, w, periods, labels, *, alpha, fdr, permutations, seed):
+    """Gi* of each period's counts: the per-period columns, the hot flags (units x
+    periods) and the number of flat neighbourhoods in each period."""
+    extra, hot, n_flat = {}, [], []
+    for k, per in enumerate(periods):
+        c = count((labels == per).fillna(False).to_numpy(bool))
+        res = gistar(c, w, permutations=permutations,
+                     seed=None if seed is None else int(seed) + k)
+        _, p = classify_p(res["p_sim"] if permutations else res["p"], res["flat"], fdr=fdr)
+        extra[f"count_{per}"] = c
+        extra[f"gi_bin_{per}"] = gi_bins(res["z"], p)
+        hot.append((res["z"] > 0) & (p < alpha))
+        n_flat.append(int(res["flat"].sum()))
+    return extra, np.column_stack(hot), n_flat
+
+
+def _cells_frame(extra, grid, cell_size):
+    """The per-period columns of the kept cells back on the whole grid, as cell polygons."""
+    g, valid = grid
+    base = Surface(values=np.where(valid, 0.0, np.nan).astype(np.float32), x0=g.x0,
+                   y0=g.y0, cell_size=cell_size)
+    full = {}
+    for k, v in extra.items():  # back onto the whole grid for surface_to_cells
+        a = np.full((g.ny, g.nx), np.nan)
+        a[valid] = v
+        full[k] = a
+    return surface_to_cells(base, "valid", extra=full).drop(columns="valid")

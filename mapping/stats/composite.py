@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from layers.common.errors import AnalysisError
+from mapping.core.surface import Surface, surface_to_cells
 
 __all__ = ["composite_surfaces", "composite_layers", "CompositeResult", "NORMALISERS"]
 
@@ -73,8 +74,6 @@ class CompositeResult:
 
     def to_cells(self):
         """Grid cells with ``composite``, ``<layer>_norm`` and ``<layer>_share`` columns."""
-        from mapping.export.surface_io import surface_to_cells
-
         extra = {f"{k}_norm": v for k, v in self.normalised.items()}
         extra.update({f"{k}_share": v for k, v in self.contributions.items()})
         cells = surface_to_cells(self.surface, "composite", extra=extra)
@@ -98,8 +97,6 @@ def composite_surfaces(surfaces: dict, *, weights: dict | None = None,
     -------
     CompositeResult
     """
-    from mapping.core.surface import Surface
-
     if len(surfaces) < 2:
         raise AnalysisError("a composite needs at least two layers")
     if normalise not in NORMALISERS:

@@ -108,37 +108,8 @@ def composite_index(frame, indicators, *, scaling: str = "minmax", weights=None,
     [0.0, 0.5, 1.0]
     """
     indicators = [indicators] if isinstance(indicators, str) else list(indicators)
-    if len(indicators) < 2:
-        raise AnalysisError("a composite index needs at least two indicators",
-                            fix="list two or more columns")
-    if scaling not in SCALINGS:
-        raise AnalysisError(f"unknown scaling '{scaling}'",
-                            fix=f"use one of: {', '.join(SCALINGS)}")
-    if combine not in COMBINATIONS:
-        raise AnalysisError(f"unknown combination '{combine}'",
-                            fix=f"use one of: {', '.join(COMBINATIONS)}")
-    if scaling == "zscore" and combine in ("geomean", "product"):
-        raise AnalysisError("z-scores are negative for half the areas, so they cannot be "
-                            f"combined by {combine}", fix="combine by mean or sum, or scale "
-                                                          "by minmax or percentile")
-    missing = [c for c in indicators if c not in frame.columns]
-    if missing:
-        raise AnalysisError(f"no column(s) {missing}", column=missing[0],
-                            fix=f"choose from: {', '.join(map(str, frame.columns[:25]))}")
-    bad_rev = [c for c in reverse if c not in indicators]
-    if bad_rev:
-        raise AnalysisError(f"reversed indicator(s) {bad_rev} are not in the list",
-                            fix="reverse only indicators that are combined")
-    if weights is None:
-        w = {c: 1.0 for c in indicators}
-    elif isinstance(weights, dict):
-        w = {c: float(weights.get(c, 1.0)) for c in indicators}
-    else:
-        if len(weights) != len(indicators):
-            raise AnalysisError("give one weight per indicator")
-        w = dict(zip(indicators, (float(v) for v in weights)))
-    if any(v < 0 for v in w.values()) or not sum(w.values()) > 0:
-        raise AnalysisError("weights must be non-negative and not all zero")
+    _check_options(frame, indicators, scaling, combine, reverse)
+    w = _weights(weights, indicators)
     vals = pd.DataFrame({c: pd.to_numeric(frame[c], errors="coerce") for c in indicators},
                         index=frame.index)
     complete = vals.notna().all(axis=1)
@@ -152,19 +123,8 @@ def composite_index(frame, indicators, *, scaling: str = "minmax", weights=None,
         if c in reverse:
             s = -s if scaling == "zscore" else s.min() + s.max() - s
         scaled[c] = s
-    wv = np.array([w[c] for c in indicators])
-    m = scaled[indicators].to_numpy(float)
-    if combine in ("geomean", "product"):
-        if (m[complete.to_numpy()] <= 0).any():
-            raise AnalysisError(f"{combine} needs scaled values above 0, and some are 0 (the "
-                                "lowest area of a min-max or raw indicator)",
-                                fix="combine by mean or sum")
-        logs = np.log(m) @ wv
-        idx = np.exp(logs / wv.sum()) if combine == "geomean" else np.exp(logs)
-    else:
-        idx = m @ wv
-        if combine == "mean":
-            idx = idx / wv.sum()
+    idx = _combined(scaled[indicators].to_numpy(float), np.array([w[c] for c in indicators]),
+                    combine, complete)
     idx = pd.Series(idx, index=frame.index).where(complete)
     if output_range is not None:
         lo, hi = (float(v) for v in output_range)
@@ -172,25 +132,7 @@ def composite_index(frame, indicators, *, scaling: str = "minmax", weights=None,
         idx = lo + (idx - idx.min()) / span * (hi - lo) if span > 0 else idx * 0 + lo
     if reverse_index:
         idx = idx.min() + idx.max() - idx
-    out = {}
-    if id_column:
-        out[id_column] = frame[id_column].to_numpy()
-    for c in indicators:
-        out[c] = vals[c].to_numpy()
-        out[f"{c}_scaled"] = scaled[c].to_numpy()
-    out[name] = idx.to_numpy()
-    out[f"{name}_rank"] = idx.rank(ascending=False, method="min").to_numpy()
-    q = pd.Series(np.nan, index=frame.index)
-    if complete.sum() >= 5:
-        q[complete] = pd.qcut(idx[complete].rank(method="first"), 5, labels=False) + 1
-    out[f"{name}_quintile"] = q.to_numpy()
-    if hasattr(frame, "geometry"):
-        import geopandas as gpd
-
-        res = gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=frame.crs,
-                               index=frame.index)
-    else:
-        res = pd.DataFrame(out, index=frame.index)
+    res = _index_table(frame, indicators, vals, scaled, idx, complete, id_column, name)
     n_missing = int((~complete).sum())
     res.attrs["meta"] = {
         "title": f"Composite index of {len(indicators)} indicators",
@@ -212,3 +154,82 @@ def composite_index(frame, indicators, *, scaling: str = "minmax", weights=None,
         "notes": [f"{n_missing} areas lack an indicator and have no index"] if n_missing else [],
     }
     return res
+
+
+def _check_options(frame, indicators, scaling, combine, reverse) -> None:
+    """Refuse too few or missing indicators, unknown or incompatible scaling and
+    combination, and reversed indicators that are not combined."""
+    if len(indicators) < 2:
+        raise AnalysisError("a composite index needs at least two indicators",
+                            fix="list two or more columns")
+    if scaling not in SCALINGS:
+        raise AnalysisError(f"unknown scaling '{scaling}'",
+                            fix=f"use one of: {', '.join(SCALINGS)}")
+    if combine not in COMBINATIONS:
+        raise AnalysisError(f"unknown combination '{combine}'",
+                            fix=f"use one of: {', '.join(COMBINATIONS)}")
+    if scaling == "zscore" and combine in ("geomean", "product"):
+        raise AnalysisError("z-scores are negative for half the areas, so they cannot be "
+                            f"combined by {combine}", fix="combine by mean or sum, or scale "
+                                                          "by minmax or percentile")
+    missing = [c for c in indicators if c not in frame.columns]
+    if missing:
+        raise AnalysisError(f"no column(s) {missing}", column=missing[0],
+                            fix=f"choose from: {', '.join(map(str, frame.columns[:25]))}")
+    bad_rev = [c for c in reverse if c not in indicators]
+    if bad_rev:
+        raise AnalysisError(f"reversed indicator(s) {bad_rev} are not in the list",
+                            fix="reverse only indicators that are combined")
+
+
+def _weights(weights, indicators) -> dict:
+    """Indicator -> weight (1 each by default), checked non-negative and not all zero."""
+    if weights is None:
+        w = {c: 1.0 for c in indicators}
+    elif isinstance(weights, dict):
+        w = {c: float(weights.get(c, 1.0)) for c in indicators}
+    else:
+        if len(weights) != len(indicators):
+            raise AnalysisError("give one weight per indicator")
+        w = dict(zip(indicators, (float(v) for v in weights)))
+    if any(v < 0 for v in w.values()) or not sum(w.values()) > 0:
+        raise AnalysisError("weights must be non-negative and not all zero")
+    return w
+
+
+def _combined(m, wv, combine, complete) -> np.ndarray:
+    """The scaled indicators (areas x indicators) combined with weights ``wv``."""
+    if combine in ("geomean", "product"):
+        if (m[complete.to_numpy()] <= 0).any():
+            raise AnalysisError(f"{combine} needs scaled values above 0, and some are 0 (the "
+                                "lowest area of a min-max or raw indicator)",
+                                fix="combine by mean or sum")
+        logs = np.log(m) @ wv
+        return np.exp(logs / wv.sum()) if combine == "geomean" else np.exp(logs)
+    idx = m @ wv
+    if combine == "mean":
+        idx = idx / wv.sum()
+    return idx
+
+
+def _index_table(frame, indicators, vals, scaled, idx, complete, id_column, name):
+    """The result table: id, each indicator and its scaled value, the index, its rank and
+    quintile, and the geometry when the frame has one."""
+    out = {}
+    if id_column:
+        out[id_column] = frame[id_column].to_numpy()
+    for c in indicators:
+        out[c] = vals[c].to_numpy()
+        out[f"{c}_scaled"] = scaled[c].to_numpy()
+    out[name] = idx.to_numpy()
+    out[f"{name}_rank"] = idx.rank(ascending=False, method="min").to_numpy()
+    q = pd.Series(np.nan, index=frame.index)
+    if complete.sum() >= 5:
+        q[complete] = pd.qcut(idx[complete].rank(method="first"), 5, labels=False) + 1
+    out[f"{name}_quintile"] = q.to_numpy()
+    if hasattr(frame, "geometry"):
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=frame.crs,
+                                index=frame.index)
+    return pd.DataFrame(out, index=frame.index)

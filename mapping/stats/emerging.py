@@ -49,8 +49,9 @@ Mann HB (1945) Nonparametric tests against trend. *Econometrica* 13:245-259.
 Kendall MG (1975) *Rank correlation methods*, 4th ed. Griffin, London.
 Esri (2024) How Emerging Hot Spot Analysis works. ArcGIS Pro documentation.
 
-Public functions: :func:`mann_kendall`, :func:`emerging_classify`,
-:func:`emerging_hotspots`; :data:`EMERGING_CLASSES`.
+Public function: :func:`emerging_hotspots`.  The trend test and the classes
+(:func:`mann_kendall`, :func:`emerging_classify`, :data:`EMERGING_CLASSES`) are in
+:mod:`mapping.stats.emerging_classes`.
 """
 
 from __future__ import annotations
@@ -59,137 +60,16 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import AnalysisError
+from mapping.core.crs import projected_xy
+from mapping.core.surface import Surface, surface_to_cells
+from mapping.stats.change import classify_hotspots
+from mapping.stats.emerging_classes import emerging_classify, mann_kendall
+from mapping.stats.gistar import fdr_bh, gi_bins, gistar
+from mapping.stats.kernels import grid_counts
+from mapping.stats.rates import assign_points
+from mapping.stats.weights import build_weights, check_islands, check_projected, grid_weights
 
-__all__ = ["mann_kendall", "emerging_classify", "emerging_hotspots", "EMERGING_CLASSES",
-           "EMERGING_COLOURS"]
-
-_KINDS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic",
-          "oscillating", "historical")
-EMERGING_CLASSES = ([f"{k} hot spot" for k in _KINDS] + [f"{k} cold spot" for k in _KINDS]
-                    + ["no pattern detected"])
-#: Map colours in ArcGIS's spirit: reds for hot patterns, blues for cold.
-EMERGING_COLOURS = dict(zip(EMERGING_CLASSES, [
-    "#ff0000", "#ff7f7f", "#a80000", "#e64c00", "#ffaa00", "#ffbebe", "#b27777", "#7f4c4c",
-    "#0070ff", "#73b2ff", "#002673", "#004da8", "#00c5ff", "#bee8ff", "#7777b2", "#4c4c7f",
-    "#f0f0f0"]))
-
-
-def mann_kendall(values, *, continuity: bool = True) -> dict:
-    """Mann-Kendall trend test of each row of ``values`` against time (its columns).
-
-    Parameters
-    ----------
-    values : array-like, shape (T,) or (units, T)
-        Series in time order.
-    continuity : bool
-        Subtract 1 from |S| before dividing by its standard deviation
-        (Kendall 1975; default).  ``False`` gives scipy's asymptotic
-        ``kendalltau`` test against time exactly.
-
-    Returns
-    -------
-    dict of ndarray
-        ``S`` (number of increasing minus decreasing pairs), ``var_S`` (with
-        the tie correction), ``tau`` (Kendall's tau-b of the values against
-        time), ``z`` and ``p`` (two-sided normal); NaN where the series is
-        constant or shorter than 3.
-
-    Examples
-    --------
-    >>> r = mann_kendall([1, 2, 3, 4, 5])
-    >>> int(r["S"]), float(r["tau"])
-    (10, 1.0)
-    """
-    from scipy.special import ndtr
-
-    x = np.atleast_2d(np.asarray(values, float))
-    m, t = x.shape
-    ii, jj = np.triu_indices(t, k=1)
-    s = np.sign(x[:, jj] - x[:, ii]).sum(axis=1)
-    ties = np.zeros(m)
-    pairs_tied = np.zeros(m)
-    srt = np.sort(x, axis=1)
-    for r in range(m):
-        _, counts = np.unique(srt[r], return_counts=True)
-        counts = counts[counts > 1].astype(float)
-        ties[r] = np.sum(counts * (counts - 1) * (2 * counts + 5))
-        pairs_tied[r] = np.sum(counts * (counts - 1) / 2)
-    var = (t * (t - 1) * (2 * t + 5) - ties) / 18.0
-    n0 = t * (t - 1) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau = s / np.sqrt(n0 * (n0 - pairs_tied))
-        num = np.where(continuity, np.sign(s) * np.maximum(np.abs(s) - 1, 0), s)
-        z = np.where(var > 0, num / np.sqrt(var), np.nan)
-    if t < 3:
-        z[:] = np.nan
-    p = np.where(np.isfinite(z), 2 * ndtr(-np.abs(z)), np.nan)
-    out = {"S": s, "var_S": var, "tau": tau, "z": z, "p": p}
-    if np.ndim(values) == 1:
-        out = {k: v[0] for k, v in out.items()}
-    return out
-
-
-def _final_run(flags: np.ndarray) -> np.ndarray:
-    """Length of the run of True values at the end of each row."""
-    rev = flags[:, ::-1]
-    return np.where(rev.all(axis=1), flags.shape[1], np.argmin(rev, axis=1))
-
-
-def emerging_classify(hot, cold, trend_z, trend_p, *, trend_alpha: float = 0.05):
-    """ArcGIS emerging hot spot class of each unit (module notes give the rules).
-
-    Parameters
-    ----------
-    hot, cold : bool array, shape (units, T)
-        Significant hot and cold spots per period.
-    trend_z, trend_p : array, shape (units,)
-        Mann-Kendall z and p of each unit's Gi* z-scores.
-    trend_alpha : float
-        Significance level of the trend.
-
-    Returns
-    -------
-    ndarray of str
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> h = np.array([[0, 0, 0, 1], [0, 0, 1, 1], [1, 0, 1, 1]], bool)
-    >>> emerging_classify(h, np.zeros_like(h), [0, 0, 0], [1, 1, 1]).tolist()
-    ['new hot spot', 'consecutive hot spot', 'sporadic hot spot']
-    """
-    hot, cold = np.asarray(hot, bool), np.asarray(cold, bool)
-    if hot.shape != cold.shape or hot.ndim != 2:
-        raise AnalysisError("hot and cold tables must have the same (units × periods) shape")
-    t = hot.shape[1]
-    tz = np.asarray(trend_z, float)
-    sig = np.asarray(trend_p, float) < trend_alpha
-    out = np.full(hot.shape[0], "no pattern detected", dtype=object)
-
-    def assign(mine, other, up, label):
-        n_m = mine.sum(axis=1)
-        share = n_m / t
-        final = mine[:, -1]
-        run = _final_run(mine)
-        other_before = other.any(axis=1)  # the final period cannot be both
-        ninety = share >= 0.9
-        rules = [
-            ("new", final & (n_m == 1) & ~other_before),
-            ("consecutive", final & (run >= 2) & (n_m == run) & ~ninety & ~other_before),
-            ("intensifying", final & ninety & sig & up),
-            ("persistent", final & ninety & ~sig),
-            ("diminishing", final & ninety & sig & ~up),
-            ("sporadic", final & ~ninety & ~other_before),
-            ("oscillating", final & ~ninety & other_before),
-            ("historical", ~final & ninety),
-        ]
-        for name, rule in rules:
-            take = rule & (out == "no pattern detected")
-            out[take] = f"{name} {label}"
-
-    assign(hot, cold, tz > 0, "hot spot")
-    assign(cold, hot, tz < 0, "cold spot")
-    return out
+__all__ = ["emerging_hotspots"]
 
 
 def _periods(dates, kind, drop_incomplete):
@@ -273,11 +153,6 @@ def emerging_hotspots(points, *, cell_size: float | None = None, areas=None,
         ``n_cold``, ``trend_S``, ``trend_tau``, ``trend_z``, ``trend_p``,
         ``emerging_class`` and ``hotspot_class``; ``attrs['meta']``.
     """
-    from mapping.stats.change import classify_hotspots
-    from mapping.core.crs import projected_xy
-    from mapping.stats.gistar import fdr_bh, gi_bins, gistar
-    from mapping.stats.weights import check_islands
-
     if (cell_size is None) == (areas is None):
         raise AnalysisError("emerging hot spots need either a cell size or areas",
                             fix="give cell_size = 250, or areas with area_id")
@@ -296,46 +171,13 @@ def emerging_hotspots(points, *, cell_size: float | None = None, areas=None,
         raise AnalysisError(f"the records span {len(periods)} complete {kind}(s); a trend needs "
                             "at least 3 (ArcGIS advises 10)", fix="use shorter periods")
     if cell_size is None:
-        from mapping.stats.rates import assign_points
-        from mapping.stats.weights import build_weights, check_projected
-
-        check_projected(areas)
-        w = build_weights(areas, weights)
-        check_islands(w, areas[area_id].to_numpy())
-        pos = assign_points(areas, xy)
-
-        def count(sel):
-            return np.bincount(pos[sel & (pos >= 0)], minlength=len(areas)).astype(float)
+        w, count = _area_counter(areas, area_id, weights, xy)
+        grid = None
     else:
-        from mapping.stats.kernels import grid_counts
-        from mapping.stats.weights import grid_weights
-
-        g, valid, _, _ = grid_counts(points, cell_size, boundary, xy=xy)
-        w = grid_weights(g.ny, g.nx, weights, valid=valid, cell_size=cell_size)
-        check_islands(w, what="cells")
-        rng = [[g.y0, g.y0 + g.ny * cell_size], [g.x0, g.x0 + g.nx * cell_size]]
-
-        def count(sel):  # north-up counts of the valid cells
-            return np.histogram2d(xy[sel, 1], xy[sel, 0], bins=[g.ny, g.nx],
-                                  range=rng)[0][::-1][valid]
-    cols, zs, hot, cold, flat = {}, [], [], [], []
-    lab = labels.to_numpy(object)
-    for per in periods:
-        c = count(lab == per)
-        try:
-            res = gistar(c, w, permutations=permutations, seed=seed)
-        except AnalysisError:  # every unit has the same count: no clustering to find
-            res = {"z": np.zeros(len(c)), "p": np.ones(len(c))}
-            flat.append(per)
-        p_used = res.get("p_sim", res["p"]) if permutations else res["p"]
-        p_class = fdr_bh(p_used) if fdr else p_used
-        cols[f"count_{per}"] = c
-        cols[f"gi_z_{per}"] = res["z"]
-        cols[f"gi_bin_{per}"] = gi_bins(res["z"], p_class)
-        zs.append(res["z"])
-        hot.append((res["z"] > 0) & (p_class < alpha))
-        cold.append((res["z"] < 0) & (p_class < alpha))
-    z, hot, cold = np.column_stack(zs), np.column_stack(hot), np.column_stack(cold)
+        w, count, grid = _grid_counter(points, cell_size, boundary, weights, xy)
+    cols, hot, cold, z, flat = _gistar_per_period(count, w, periods, labels.to_numpy(object),
+                                                  alpha=alpha, fdr=fdr,
+                                                  permutations=permutations, seed=seed)
     mk = mann_kendall(z, continuity=continuity)
     cls = emerging_classify(hot, cold, mk["z"], mk["p"], trend_alpha=trend_alpha)
     if cell_size is None:
@@ -345,17 +187,7 @@ def emerging_hotspots(points, *, cell_size: float | None = None, areas=None,
                                geometry=areas.geometry.values, crs=areas.crs)
         unit = "areas"
     else:
-        from mapping.core.surface import Surface
-        from mapping.export.surface_io import surface_to_cells
-
-        base = Surface(values=np.where(valid, 0.0, np.nan).astype(np.float32), x0=g.x0,
-                       y0=g.y0, cell_size=float(cell_size))
-        full = {}
-        for k, v in cols.items():  # back onto the whole grid for surface_to_cells
-            a = np.full((g.ny, g.nx), np.nan)
-            a[valid] = v
-            full[k] = a
-        out = surface_to_cells(base, "valid", extra=full).drop(columns="valid")
+        out = _cells_frame(cols, grid, cell_size)
         unit = f"grid cells of {cell_size:g} m"
     out["n_hot"] = hot.sum(axis=1)
     out["n_cold"] = cold.sum(axis=1)
@@ -366,17 +198,6 @@ def emerging_hotspots(points, *, cell_size: float | None = None, areas=None,
     out["emerging_class"] = cls
     out["hotspot_class"] = classify_hotspots(hot, recent_prop=recent_prop,
                                              persistent_prop=persistent_prop)
-    notes = []
-    if dropped:
-        notes.append(f"incomplete period(s) left out: {', '.join(dropped)}")
-    if flat:
-        notes.append(f"no clustering could be tested in {', '.join(flat)} (every unit had "
-                     "the same count)")
-    if len(periods) < 10:
-        notes.append(f"only {len(periods)} periods: the trend test has little power below 10")
-    counts = pd.Series(cls).value_counts()
-    notes.append("; ".join(f"{v} {k}" for k, v in counts.items() if k != "no pattern detected")
-                 or "no emerging pattern detected")
     n_used = int(sum(cols[f"count_{p}"].sum() for p in periods))
     out.attrs["meta"] = {
         "title": "Emerging hot spots",
@@ -396,6 +217,85 @@ def emerging_hotspots(points, *, cell_size: float | None = None, areas=None,
                        "Esri: How Emerging Hot Spot Analysis works (ArcGIS Pro)",
                        "Getis A, Ord JK (1992) Geogr Anal 24:189-206"],
         "count_columns": [f"count_{p}" for p in periods],
-        "notes": notes,
+        "notes": _emerging_notes(dropped, flat, periods, cls),
     }
     return out
+
+
+def _area_counter(areas, area_id, weights, xy):
+    """The areas' spatial weights and a function counting the selected events per area."""
+    check_projected(areas)
+    w = build_weights(areas, weights)
+    check_islands(w, areas[area_id].to_numpy())
+    pos = assign_points(areas, xy)
+
+    def count(sel):
+        return np.bincount(pos[sel & (pos >= 0)], minlength=len(areas)).astype(float)
+
+    return w, count
+
+
+def _grid_counter(points, cell_size, boundary, weights, xy):
+    """The grid's spatial weights, a function counting the selected events per valid cell
+    (north-up), and the grid with its valid cells."""
+    g, valid, _, _ = grid_counts(points, cell_size, boundary, xy=xy)
+    w = grid_weights(g.ny, g.nx, weights, valid=valid, cell_size=cell_size)
+    check_islands(w, what="cells")
+    rng = [[g.y0, g.y0 + g.ny * cell_size], [g.x0, g.x0 + g.nx * cell_size]]
+
+    def count(sel):  # north-up counts of the valid cells
+        return np.histogram2d(xy[sel, 1], xy[sel, 0], bins=[g.ny, g.nx],
+                              range=rng)[0][::-1][valid]
+
+    return w, count, (g, valid)
+
+
+def _gistar_per_period(count, w, periods, lab, *, alpha, fdr, permutations, seed):
+    """Gi* of each period's counts: the per-period columns, the hot and cold flags
+    (units x periods), the z-scores and the periods with no clustering to test."""
+    cols, zs, hot, cold, flat = {}, [], [], [], []
+    for per in periods:
+        c = count(lab == per)
+        try:
+            res = gistar(c, w, permutations=permutations, seed=seed)
+        except AnalysisError:  # every unit has the same count: no clustering to find
+            res = {"z": np.zeros(len(c)), "p": np.ones(len(c))}
+            flat.append(per)
+        p_used = res.get("p_sim", res["p"]) if permutations else res["p"]
+        p_class = fdr_bh(p_used) if fdr else p_used
+        cols[f"count_{per}"] = c
+        cols[f"gi_z_{per}"] = res["z"]
+        cols[f"gi_bin_{per}"] = gi_bins(res["z"], p_class)
+        zs.append(res["z"])
+        hot.append((res["z"] > 0) & (p_class < alpha))
+        cold.append((res["z"] < 0) & (p_class < alpha))
+    return cols, np.column_stack(hot), np.column_stack(cold), np.column_stack(zs), flat
+
+
+def _cells_frame(cols, grid, cell_size):
+    """The per-period columns of the valid cells back on the whole grid, as cell polygons."""
+    g, valid = grid
+    base = Surface(values=np.where(valid, 0.0, np.nan).astype(np.float32), x0=g.x0,
+                   y0=g.y0, cell_size=float(cell_size))
+    full = {}
+    for k, v in cols.items():  # back onto the whole grid for surface_to_cells
+        a = np.full((g.ny, g.nx), np.nan)
+        a[valid] = v
+        full[k] = a
+    return surface_to_cells(base, "valid", extra=full).drop(columns="valid")
+
+
+def _emerging_notes(dropped, flat, periods, cls) -> list:
+    """Notes: periods left out or untestable, a short series, and the classes found."""
+    notes = []
+    if dropped:
+        notes.append(f"incomplete period(s) left out: {', '.join(dropped)}")
+    if flat:
+        notes.append(f"no clustering could be tested in {', '.join(flat)} (every unit had "
+                     "the same count)")
+    if len(periods) < 10:
+        notes.append(f"only {len(periods)} periods: the trend test has little power below 10")
+    counts = pd.Series(cls).value_counts()
+    notes.append("; ".join(f"{v} {k}" for k, v in counts.items() if k != "no pattern detected")
+                 or "no emerging pattern detected")
+    return notes

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import InputError
+from mapping.core.bivariate import BIVARIATE_3X3  # [x = access][y = deprivation]
 
 __all__ = ["terciles", "gap_classes", "bivariate_classes", "bivariate_legend",
            "whatif_coverage", "best_new_sites", "GAP_RULE"]
@@ -33,8 +34,6 @@ GAP_RULE = ("need and access terciles (ties take the lower tercile): gap = need 
 
 def _bivariate_colour(d: int, a: int) -> str:
     """Colour of deprivation tercile ``d`` and access tercile ``a`` (the renderer's grid)."""
-    from mapping.render.palettes import BIVARIATE_3X3  # [x = access][y = deprivation]
-
     return BIVARIATE_3X3[a - 1][d - 1]
 
 
@@ -129,7 +128,7 @@ def bivariate_legend() -> pd.DataFrame:
         Nine rows: ``bivariate_class``, ``deprivation_tercile``,
         ``access_tercile``, ``label``, ``colour``.  Draw it as a 3x3 grid
         with deprivation up the vertical axis and access along the horizontal;
-        the colours are :data:`mapping.render.palettes.BIVARIATE_3X3`, as the map uses.
+        the colours are :data:`mapping.core.bivariate.BIVARIATE_3X3`, as the map uses.
     """
     names = {1: "low", 2: "mid", 3: "high"}
     rows = []

@@ -55,6 +55,7 @@ import pandas as pd
 from scipy import sparse
 
 from layers.common.errors import AnalysisError
+from mapping.core.surface import Surface, surface_to_cells
 from mapping.stats.permutation import (conditional_test, flat_neighbourhoods, flat_note,
                                  permutation_notes)
 
@@ -279,8 +280,6 @@ def grid_cells(points, *, cell_size: float, boundary=None, weights: str = "queen
         ``attrs['points']`` counts the points read and those in the cells.
     """
     from mapping.stats.kernels import grid_counts
-    from mapping.core.surface import Surface
-    from mapping.export.surface_io import surface_to_cells
     from mapping.stats.weights import grid_weights
 
     g, valid, counts, xy = grid_counts(points, cell_size, boundary)

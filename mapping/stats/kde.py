@@ -68,9 +68,10 @@ import warnings
 import numpy as np
 
 from layers.common.errors import AnalysisError, InputError
-from mapping.stats.binning import (KDE_TOLERANCE, KDE_TOLERANCE_10, _fft_convolve,  # noqa: F401
-                             _kernel_matrix, _linear_bin, edge_mass, kde_binned, kde_exact,
-                             stated_tolerance)
+from mapping.core.limits import check_grid_size
+from mapping.core.surface import Surface
+from mapping.stats.binning import (KDE_TOLERANCE, KDE_TOLERANCE_10, edge_mass,  # noqa: F401
+                             kde_binned, kde_exact, stated_tolerance)
 from mapping.stats.kernels import (KERNELS, MAX_CELLS, GridSpec, default_bandwidth,  # noqa: F401
                              default_cell_size, kde_grid, kernel_density)
 
@@ -183,15 +184,49 @@ def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | No
     AnalysisError
         Unknown kernel, non-positive sizes, bandwidth below ``min_bandwidth``.
     """
-    from mapping.core.surface import Surface
-
     if kernel not in KERNELS:
         raise AnalysisError(f"unknown kernel '{kernel}'", fix=f"use one of: {', '.join(KERNELS)}")
     xy, w = _points_xy(points, weight)
     notes = []
-    bbox = None
+    bgeom = None
     if boundary is not None:
         bgeom = boundary.union_all() if hasattr(boundary, "union_all") else boundary
+    grid, cell_size, bandwidth = _grid_and_bandwidth(xy, w, bgeom, grid, cell_size, bandwidth,
+                                                     min_bandwidth, notes)
+    dens, info = _density(xy, w, grid, bandwidth, kernel, method, notes)
+    dens, edge = _to_study_area(dens * 1e6, grid, bgeom, bandwidth, kernel, edge_correction,
+                                notes)  # per m² -> per km²
+    values = np.ascontiguousarray(dens[::-1]).astype(np.float32)
+    cell_km2 = (cell_size / 1000) ** 2
+    total = float(np.nansum(values, dtype=np.float64) * cell_km2)
+    meta = {
+        "method": f"kernel density, {kernel} kernel, "
+                  f"{'linear binning + FFT convolution' if method == 'binned' else 'exact'}",
+        "units": "events per km²",
+        "kernel": kernel, "bandwidth_m": float(bandwidth), "cell_size_m": float(cell_size),
+        "weight": weight if isinstance(weight, str) else (None if weight is None else "array"),
+        "base_n": int(len(xy)), "weighted_total": float(w.sum()),
+        "density_total": total,
+        "tolerance": _tolerance_text(info),
+        "evaluation": info["evaluation"] if info else "exact",
+        "edge_correction": edge,
+        "period": _period(points),
+        "notes": notes,
+    }
+    return Surface(values=values, x0=grid.x0, y0=grid.y0, cell_size=float(cell_size),
+                   crs="EPSG:27700", units="events per km²", meta=meta)
+
+
+def _grid_and_bandwidth(xy, w, bgeom, grid, cell_size, bandwidth, min_bandwidth, notes):
+    """The grid, cell size and bandwidth: the caller's, else the defaults (noted), checked
+    against the minimum bandwidth and the memory the grid would take.
+
+    Returns
+    -------
+    (GridSpec, float, float)
+    """
+    bbox = None
+    if bgeom is not None:
         bbox = bgeom.bounds
     elif len(xy):
         bbox = (xy[:, 0].min(), xy[:, 1].min(), xy[:, 0].max(), xy[:, 1].max())
@@ -219,19 +254,23 @@ def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | No
     if bandwidth < cell_size:
         msg = (f"bandwidth {bandwidth:g} m is smaller than the cell size {cell_size:g} m: "
                "the surface shows single cells, not a smooth density")
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        warnings.warn(msg, UserWarning, stacklevel=3)
         notes.append(msg)
     if grid is None:
         if bbox is None:
             raise AnalysisError("no points and no boundary, so no grid")
-        grid = kde_grid(bbox, cell_size, pad=0 if boundary is not None else bandwidth)
+        grid = kde_grid(bbox, cell_size, pad=0 if bgeom is not None else bandwidth)
     # refuse a grid that would not fit in memory (with the FFT's kernel padding), before
     # anything is allocated: also covers a GridSpec the caller passed in
-    from mapping.core.limits import check_grid_size
-
     r = int(math.ceil(bandwidth / grid.cell_size))
     check_grid_size(grid.nx + 4 * r + 3, grid.ny + 4 * r + 3, bytes_per_cell=64,
                     cell_size=grid.cell_size, what="KDE grid (with kernel padding)")
+    return grid, cell_size, bandwidth
+
+
+def _density(xy, w, grid, bandwidth, kernel, method, notes):
+    """The density per m² (south-up) by the binned or exact method, and the binned
+    method's accuracy record (None for exact); a doubtful accuracy is warned and noted."""
     cells_per_bw = bandwidth / grid.cell_size
     info = None
     if method == "binned":
@@ -240,22 +279,27 @@ def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | No
             msg = (f"bandwidth {bandwidth:g} m is {cells_per_bw:.1f} cells of {grid.cell_size:g} "
                    "m: below 4 cells per bandwidth the binned surface has no stated accuracy "
                    "(use smaller cells, a larger bandwidth or the exact method)")
-            warnings.warn(msg, UserWarning, stacklevel=2)
+            warnings.warn(msg, UserWarning, stacklevel=3)
             notes.append(msg)
         elif info["checked_error"] > 0.5 * info["tolerance"]:
             msg = (f"the binned surface differs from the exact one by up to "
                    f"{info['checked_error']:.1%} of the peak at the cells checked, so it may "
                    f"not be within the stated {info['tolerance'] * 100:g}% everywhere: use the "
                    "exact method, or smaller cells")
-            warnings.warn(msg, UserWarning, stacklevel=2)
+            warnings.warn(msg, UserWarning, stacklevel=3)
             notes.append(msg)
     elif method == "exact":
         dens = kde_exact(xy, grid, bandwidth, kernel, w)
     else:
         raise AnalysisError(f"unknown KDE method '{method}'", fix="use binned or exact")
-    dens = dens * 1e6  # per m² -> per km²
+    return dens, info
+
+
+def _to_study_area(dens, grid, bgeom, bandwidth, kernel, edge_correction, notes):
+    """Cells outside the study area set to NaN, edge-corrected when asked; returns the
+    density and the edge correction's description."""
     edge = "none"
-    if boundary is not None:
+    if bgeom is not None:
         inside = grid.inside(bgeom)
         if edge_correction:
             mass = edge_mass(inside, grid.cell_size, bandwidth, kernel)
@@ -269,22 +313,4 @@ def hotspot_kde(points, *, cell_size: float | None = None, bandwidth: float | No
     elif edge_correction:
         notes.append("edge correction asked for, but with no boundary the grid holds every "
                      "event's whole kernel: nothing to correct")
-    values = np.ascontiguousarray(dens[::-1]).astype(np.float32)
-    cell_km2 = (cell_size / 1000) ** 2
-    total = float(np.nansum(values, dtype=np.float64) * cell_km2)
-    meta = {
-        "method": f"kernel density, {kernel} kernel, "
-                  f"{'linear binning + FFT convolution' if method == 'binned' else 'exact'}",
-        "units": "events per km²",
-        "kernel": kernel, "bandwidth_m": float(bandwidth), "cell_size_m": float(cell_size),
-        "weight": weight if isinstance(weight, str) else (None if weight is None else "array"),
-        "base_n": int(len(xy)), "weighted_total": float(w.sum()),
-        "density_total": total,
-        "tolerance": _tolerance_text(info),
-        "evaluation": info["evaluation"] if info else "exact",
-        "edge_correction": edge,
-        "period": _period(points),
-        "notes": notes,
-    }
-    return Surface(values=values, x0=grid.x0, y0=grid.y0, cell_size=float(cell_size),
-                   crs="EPSG:27700", units="events per km²", meta=meta)
+    return dens, edge

@@ -58,6 +58,8 @@ import numpy as np
 import pandas as pd
 
 from layers.common.errors import AnalysisError, ResourceLimitError
+from mapping.core.crs import projected_xy
+from mapping.core.periods import describe_span
 
 __all__ = ["near_repeat_knox", "KnoxResult", "MAX_CLOSE_PAIRS"]
 
@@ -201,11 +203,6 @@ def near_repeat_knox(points, *, distance_bands=(0, 100, 200, 300, 400),
     ResourceLimitError
         More close pairs than :data:`MAX_CLOSE_PAIRS` (use smaller distance bands).
     """
-    from scipy.spatial import cKDTree
-
-    from mapping.core.crs import projected_xy
-    from mapping.core.periods import describe_span
-
     d_edges = _edges(distance_bands, "distance", "metres")
     t_edges = _edges(time_bands, "time", "days")
     if metric not in ("euclidean", "manhattan"):
@@ -214,6 +211,62 @@ def near_repeat_knox(points, *, distance_bands=(0, 100, 200, 300, 400),
     if permutations < 19:
         raise AnalysisError(f"{permutations} permutations are too few for a p-value",
                             fix="use 99 (p down to 0.01) or 999 (down to 0.001)")
+    xy, t, dates, whole_days, n_no_location, n_no_date = _dated_events(points, date_column)
+    n = len(t)
+    t = t - t.min()
+    table_for, n_close_pairs = _pair_counter(xy, d_edges, t_edges, metric)
+    all_t = _all_pair_time_hist(np.sort(t), t_edges)
+    obs_close = table_for(t)
+    observed = np.vstack([obs_close, all_t - obs_close.sum(0)])
+    n_pairs = n * (n - 1) // 2
+    expected = observed.sum(1)[:, None] * observed.sum(0)[None, :] / n_pairs
+    sim_mean, sim_sd, p_hi, p_lo = _permuted(table_for, t, all_t, observed, permutations, seed,
+                                             progress)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(expected > 0, observed / expected, np.nan)
+        z = np.where(sim_sd > 0, (observed - sim_mean) / sim_sd, np.nan)
+    dl, tl = _distance_labels(d_edges), _time_labels(t_edges, whole_days)
+    rows = _knox_rows(d_edges, t_edges, dl, tl, alpha, observed=observed, expected=expected,
+                      knox_ratio=ratio, sim_mean=sim_mean, sim_sd=sim_sd, z=z, p_value=p_hi,
+                      p_lower=p_lo)
+    notes = []
+    if n_no_date:
+        notes.append(f"{n_no_date:,} events without a date left out")
+    if n_no_location:
+        notes.append(f"{n_no_location:,} events without a location left out")
+    nd, nt = observed.shape
+    meta = {
+        "title": "Near repeats: Knox ratios of event pairs by distance and time",
+        "units": "pairs of events; ratio = observed / expected",
+        "method": (f"Knox test over {nd - 1} distance bands and {nt - 1} time bands (plus "
+                   f"beyond), {metric} distance; expected = row × column total / pairs; "
+                   f"one-sided Monte Carlo p-values from {permutations} permutations of the "
+                   "event times across locations (Ratcliffe's Near Repeat Calculator method)"),
+        "params": {"distance_bands_m": d_edges.tolist(), "time_bands_days": t_edges.tolist(),
+                   "permutations": permutations, "seed": seed, "metric": metric,
+                   "alpha": alpha, "date_column": date_column},
+        "base_n": int(n), "pairs": int(n_pairs), "close_pairs": int(n_close_pairs),
+        "period": describe_span(dates),
+        "references": ["Knox EG (1964) Appl Stat 13:25-29",
+                       "Ratcliffe JH (2009) Near Repeat Calculator v1.3, Temple University",
+                       "Johnson SD et al. (2007) J Quant Criminol 23:201-219"],
+        "count_columns": ["observed"],
+        "rate_columns": ["expected", "knox_ratio", "sim_mean", "sim_sd", "z"],
+        "notes": notes,
+    }
+    return KnoxResult(table=pd.DataFrame(rows), observed=observed, expected=expected,
+                      p_value=p_hi, distance_labels=dl, time_labels=tl, meta=meta)
+
+
+def _dated_events(points, date_column):
+    """Coordinates, days and dates of the events with a location and a date, whether the
+    dates are whole days, and how many events lack a location or a date.
+
+    Raises
+    ------
+    AnalysisError
+        No date column, fewer than 3 dated events, or month-only dates.
+    """
     if date_column not in points.columns:
         raise AnalysisError(f"the records have no '{date_column}' column", column=date_column,
                             fix="map the date column when loading, or set date_column")
@@ -234,7 +287,27 @@ def near_repeat_knox(points, *, distance_bands=(0, 100, 200, 300, 400),
                             "(police.uk publishes only the month), so gaps in days cannot "
                             "be measured", column=date_column,
                             fix="use records with full dates, e.g. the force's own extract")
-    t = t - t.min()
+    return xy, t, dates, whole_days, n_no_location, n_no_date
+
+
+def _pair_counter(xy, d_edges, t_edges, metric):
+    """The pairs of events closer than the largest distance band, and a function counting
+    them per (distance band, time band) for one assignment of times to the events.
+
+    Returns
+    -------
+    (callable, int)
+        ``table_for(times)`` -> (distance bands, time bands + beyond) counts, and the number
+        of close pairs.
+
+    Raises
+    ------
+    ResourceLimitError
+        More close pairs than :data:`MAX_CLOSE_PAIRS`.
+    """
+    from scipy.spatial import cKDTree
+
+    n = len(xy)
     p_norm = 2.0 if metric == "euclidean" else 1.0
     tree = cKDTree(xy)
     r = float(d_edges[-1])
@@ -268,11 +341,20 @@ def near_repeat_knox(points, *, distance_bands=(0, 100, 200, 300, 400),
             cum[a, -1] = len(seg)
         return np.diff(cum, axis=1, prepend=0)
 
-    all_t = _all_pair_time_hist(np.sort(t), t_edges)
-    obs_close = table_for(t)
-    observed = np.vstack([obs_close, all_t - obs_close.sum(0)])
-    n_pairs = n * (n - 1) // 2
-    expected = observed.sum(1)[:, None] * observed.sum(0)[None, :] / n_pairs
+    return table_for, len(i)
+
+
+def _permuted(table_for, t, all_t, observed, permutations, seed, progress):
+    """Monte Carlo: the Knox table under random permutations of the times across locations.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray, ndarray)
+        Mean and standard deviation of the simulated tables, and the one-sided p-values
+        (more pairs than chance, fewer pairs than chance).
+    """
+    n = len(t)
+    nd, nt = observed.shape
     rng = np.random.default_rng(seed)
     ge = np.zeros((nd, nt), np.int64)
     le = np.zeros((nd, nt), np.int64)
@@ -291,47 +373,24 @@ def near_repeat_knox(points, *, distance_bands=(0, 100, 200, 300, 400),
     sim_sd = np.sqrt(np.maximum(s2 / permutations - sim_mean ** 2, 0.0))
     p_hi = (ge + 1.0) / (permutations + 1.0)
     p_lo = (le + 1.0) / (permutations + 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(expected > 0, observed / expected, np.nan)
-        z = np.where(sim_sd > 0, (observed - sim_mean) / sim_sd, np.nan)
-    dl, tl = _distance_labels(d_edges), _time_labels(t_edges, whole_days)
+    return sim_mean, sim_sd, p_hi, p_lo
+
+
+def _knox_rows(d_edges, t_edges, dl, tl, alpha, **cells):
+    """One row per (distance band, time band) with its bounds and every cell statistic."""
     d_lo = np.r_[0.0, d_edges]
     d_hi = np.r_[d_edges, np.inf]
     t_lo = np.r_[0.0, t_edges]
     t_hi = np.r_[t_edges, np.inf]
     rows = []
-    for a in range(nd):
-        for b in range(nt):
+    for a in range(len(dl)):
+        for b in range(len(tl)):
+            c = {k: v[a, b] for k, v in cells.items()}
             rows.append({"distance_band": dl[a], "time_band": tl[b], "d_from_m": d_lo[a],
                          "d_to_m": d_hi[a], "t_from_days": t_lo[b], "t_to_days": t_hi[b],
-                         "observed": int(observed[a, b]), "expected": float(expected[a, b]),
-                         "knox_ratio": float(ratio[a, b]), "sim_mean": float(sim_mean[a, b]),
-                         "sim_sd": float(sim_sd[a, b]), "z": float(z[a, b]),
-                         "p_value": float(p_hi[a, b]), "p_lower": float(p_lo[a, b]),
-                         "significant": bool(p_hi[a, b] <= alpha)})
-    notes = []
-    if n_no_date:
-        notes.append(f"{n_no_date:,} events without a date left out")
-    if n_no_location:
-        notes.append(f"{n_no_location:,} events without a location left out")
-    meta = {
-        "title": "Near repeats: Knox ratios of event pairs by distance and time",
-        "units": "pairs of events; ratio = observed / expected",
-        "method": (f"Knox test over {nd - 1} distance bands and {nt - 1} time bands (plus "
-                   f"beyond), {metric} distance; expected = row × column total / pairs; "
-                   f"one-sided Monte Carlo p-values from {permutations} permutations of the "
-                   "event times across locations (Ratcliffe's Near Repeat Calculator method)"),
-        "params": {"distance_bands_m": d_edges.tolist(), "time_bands_days": t_edges.tolist(),
-                   "permutations": permutations, "seed": seed, "metric": metric,
-                   "alpha": alpha, "date_column": date_column},
-        "base_n": int(n), "pairs": int(n_pairs), "close_pairs": int(len(i)),
-        "period": describe_span(dates),
-        "references": ["Knox EG (1964) Appl Stat 13:25-29",
-                       "Ratcliffe JH (2009) Near Repeat Calculator v1.3, Temple University",
-                       "Johnson SD et al. (2007) J Quant Criminol 23:201-219"],
-        "count_columns": ["observed"],
-        "rate_columns": ["expected", "knox_ratio", "sim_mean", "sim_sd", "z"],
-        "notes": notes,
-    }
-    return KnoxResult(table=pd.DataFrame(rows), observed=observed, expected=expected,
-                      p_value=p_hi, distance_labels=dl, time_labels=tl, meta=meta)
+                         "observed": int(c["observed"]), "expected": float(c["expected"]),
+                         "knox_ratio": float(c["knox_ratio"]), "sim_mean": float(c["sim_mean"]),
+                         "sim_sd": float(c["sim_sd"]), "z": float(c["z"]),
+                         "p_value": float(c["p_value"]), "p_lower": float(c["p_lower"]),
+                         "significant": bool(c["p_value"] <= alpha)})
+    return rows

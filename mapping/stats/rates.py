@@ -275,23 +275,7 @@ def area_rates(areas, points, area_id: str, *, population=None, per: int = RATE_
     cnt = table["count"].to_numpy(float)
     notes, smooth_info = [], None
     if population is not None:
-        if isinstance(population, str):
-            pop = pd.to_numeric(areas[population], errors="coerce").to_numpy(float)
-        else:
-            if isinstance(population, pd.DataFrame):
-                population = population.set_index(population.columns[0])[population.columns[1]]
-            pop_s = pd.to_numeric(population, errors="coerce")
-            pop_s.index = pop_s.index.astype(str).str.strip()
-            pop = pop_s.reindex(areas[area_id].astype(str).str.strip()).to_numpy(float)
-        missing = np.isnan(pop) | (pop <= 0)
-        if missing.all():
-            raise AnalysisError("no area has a population: the population table's codes do "
-                                "not match the area ids", column=area_id,
-                                fix="check --population-id and that both use the same "
-                                    "geography (e.g. LSOA 2011)")
-        if missing.any():
-            notes.append(f"{int(missing.sum())} areas have no population; their rates are blank")
-        pop = np.where(missing, np.nan, pop)
+        pop = _area_population(areas, area_id, population, notes)
         lo, hi = poisson_ci(cnt, confidence, ci_method)
         table["population"] = pop
         table["rate_per_10k"] = cnt / pop * per
@@ -307,9 +291,47 @@ def area_rates(areas, points, area_id: str, *, population=None, per: int = RATE_
     out = gpd.GeoDataFrame(table, geometry=areas.geometry.values, crs=areas.crs)
     out.attrs["assignment"] = {"read": n_points, "assigned": n_assigned,
                                "unassigned": n_points - n_assigned}
+    out.attrs["meta"] = _rates_meta(table, cnt, n_assigned, notes, smooth_info,
+                                    with_population=population is not None, per=per,
+                                    confidence=confidence, ci_method=ci_method,
+                                    small_number=small_number, smooth=smooth)
+    return out
+
+
+def _area_population(areas, area_id, population, notes) -> np.ndarray:
+    """Each area's population (NaN where missing or not above zero, with a note).
+
+    Raises
+    ------
+    AnalysisError
+        If no area has a population (the codes do not match).
+    """
+    if isinstance(population, str):
+        pop = pd.to_numeric(areas[population], errors="coerce").to_numpy(float)
+    else:
+        if isinstance(population, pd.DataFrame):
+            population = population.set_index(population.columns[0])[population.columns[1]]
+        pop_s = pd.to_numeric(population, errors="coerce")
+        pop_s.index = pop_s.index.astype(str).str.strip()
+        pop = pop_s.reindex(areas[area_id].astype(str).str.strip()).to_numpy(float)
+    missing = np.isnan(pop) | (pop <= 0)
+    if missing.all():
+        raise AnalysisError("no area has a population: the population table's codes do "
+                            "not match the area ids", column=area_id,
+                            fix="check --population-id and that both use the same "
+                                "geography (e.g. LSOA 2011)")
+    if missing.any():
+        notes.append(f"{int(missing.sum())} areas have no population; their rates are blank")
+    return np.where(missing, np.nan, pop)
+
+
+def _rates_meta(table, cnt, n_assigned, notes, smooth_info, *, with_population, per,
+                confidence, ci_method, small_number, smooth) -> dict:
+    """The method (count, rate limits, smoothing), units, value column, parameters, base n
+    and notes of an area-rates table."""
     level = f"{confidence * 100 if confidence <= 1 else confidence:g}%"
     method = "point-in-polygon count"
-    if population is not None:
+    if with_population:
         method += f"; rate per {per:,} population with {level} confidence limits: " \
                   + CI_METHODS[ci_method]
     if smooth_info:
@@ -318,15 +340,14 @@ def area_rates(areas, points, area_id: str, *, population=None, per: int = RATE_
               "per": per, "smooth": smooth}
     if smooth_info and "weights" in smooth_info:
         params["smooth_weights"] = smooth_info["weights"]
-    out.attrs["meta"] = {
+    return {
         "method": method,
-        "units": f"events per {per:,} residents" if population is not None else "events",
+        "units": f"events per {per:,} residents" if with_population else "events",
         "value_column": ("rate_eb_per_10k" if smooth_info else "rate_per_10k")
-        if population is not None else "count",
+        if with_population else "count",
         "params": params,
         "base_n": n_assigned,
         "notes": notes + [f"{int(table['small_number'].sum())} areas with fewer than "
                           f"{small_number} events (flagged small_number)"]
         + _small_number_note(cnt, small_number, smooth_info),
     }
-    return out

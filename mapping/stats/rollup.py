@@ -21,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from boundaries.detect import detect_name_field, level_title
 from layers.common.errors import InputError
+from mapping.stats.rates import RATE_PER, area_rates
 
 __all__ = ["rollup_rates"]
 
@@ -76,23 +78,10 @@ def rollup_rates(small, large, *, small_code: str, large_code: str, count: str =
     InputError
         If a column is missing.
     """
-    from boundaries.aggregate import aggregate_areas
-    from mapping.stats.rates import RATE_PER, area_rates
+    from boundaries.aggregate import aggregate_areas  # geopandas: loaded on first use
 
-    for col, where in ((small_code, "small areas"), (count, "small areas"),
-                       (large_code, "large areas")):
-        frame = small if where == "small areas" else large
-        if col not in frame.columns:
-            raise InputError(f"the {where} have no column '{col}'", column=col,
-                             fix=f"choose one of: {', '.join(map(str, frame.columns[:15]))}")
-    if population is not None and population not in small.columns:
-        raise InputError(f"the small areas have no population column '{population}'",
-                         column=population, fix="count with a population first, or give none")
-    sums = [c for c in sums if c != count]
-    missing = [c for c in sums if c not in small.columns]
-    if missing:
-        raise InputError(f"the small areas have no column(s) {', '.join(missing)}",
-                         fix="check the names of the summed quantities")
+    sums = _check_columns(small, large, small_code=small_code, large_code=large_code,
+                          count=count, population=population, sums=sums)
     work = small[[small_code, count, *sums, "geometry"]].copy()
     values = [count, *sums]
     if population is not None:
@@ -113,9 +102,56 @@ def rollup_rates(small, large, *, small_code: str, large_code: str, count: str =
         pop_series = pd.Series(pop_vals, index=big[large_code].astype(str).str.strip())
     rated = area_rates(big, None, large_code, population=pop_series, counts=counts.round()
                        .astype(np.int64), confidence=confidence, small_number=small_number)
-    out = rated.drop(columns="geometry")
-    from boundaries.detect import detect_name_field
+    out = _large_table(rated, big, large, large_code, large_name, population, incomplete, sums)
+    unassigned_events = int(pd.to_numeric(
+        small.loc[small[small_code].astype(str).str.strip().isin(agg.unassigned), count],
+        errors="coerce").fillna(0).sum())
+    lacking = big.loc[incomplete & (big["n_small"].to_numpy() > 0), large_code].astype(str)
+    notes = _rollup_notes(small_meta, agg, unassigned_events, lacking, level_name)
+    out.attrs["meta"] = _rollup_meta(rated, out, small, small_code, small_meta, agg, notes,
+                                     count=count, population=population, sums=sums,
+                                     counts=counts, small_number=small_number,
+                                     level_name=level_name)
+    out.attrs["rollup"] = {"method": agg.method, "lookup": agg.lookup,
+                           "n_small": dict(zip(big[large_code].astype(str),
+                                               big["n_small"].astype(int))),
+                           "unassigned": agg.unassigned, "unassigned_events": unassigned_events,
+                           "unmatched_area_share": agg.unmatched_area_share,
+                           "lacking_population": lacking.tolist()}
+    return out
 
+
+def _check_columns(small, large, *, small_code, large_code, count, population, sums) -> list:
+    """Check the columns exist; return the summed quantities other than the count.
+
+    Raises
+    ------
+    InputError
+        If a column is missing.
+    """
+    for col, where in ((small_code, "small areas"), (count, "small areas"),
+                       (large_code, "large areas")):
+        frame = small if where == "small areas" else large
+        if col not in frame.columns:
+            raise InputError(f"the {where} have no column '{col}'", column=col,
+                             fix=f"choose one of: {', '.join(map(str, frame.columns[:15]))}")
+    if population is not None and population not in small.columns:
+        raise InputError(f"the small areas have no population column '{population}'",
+                         column=population, fix="count with a population first, or give none")
+    sums = [c for c in sums if c != count]
+    missing = [c for c in sums if c not in small.columns]
+    if missing:
+        raise InputError(f"the small areas have no column(s) {', '.join(missing)}",
+                         fix="check the names of the summed quantities")
+    return sums
+
+
+def _large_table(rated, big, large, large_code, large_name, population, incomplete, sums):
+    """The large areas' rates with their name, whether their population is complete, the
+    summed quantities and their rates, and the geometry."""
+    import geopandas as gpd
+
+    out = rated.drop(columns="geometry")
     large_name = large_name or detect_name_field(large, large_code)
     if large_name and large_name in big.columns and large_name != large_code:
         out.insert(1, large_name, big[large_name].to_numpy())
@@ -128,15 +164,11 @@ def rollup_rates(small, large, *, small_code: str, large_code: str, count: str =
         if population is not None:
             stem = c[:-4] if c.endswith("_sum") else c
             out[f"{stem}_per_10k"] = out[c] / out["population"] * RATE_PER
-    import geopandas as gpd
+    return gpd.GeoDataFrame(out, geometry=big.geometry.values, crs=big.crs)
 
-    out = gpd.GeoDataFrame(out, geometry=big.geometry.values, crs=big.crs)
-    unassigned_events = int(pd.to_numeric(
-        small.loc[small[small_code].astype(str).str.strip().isin(agg.unassigned), count],
-        errors="coerce").fillna(0).sum())
-    lacking = big.loc[incomplete & (big["n_small"].to_numpy() > 0), large_code].astype(str)
-    method = ("by the lookup table" if agg.method == "lookup"
-              else "by best fit (each small area to the large area it overlaps most)")
+
+def _rollup_notes(small_meta, agg, unassigned_events, lacking, level_name) -> list:
+    """The small result's notes carried on, the aggregation's, and what was left out."""
     notes = list((small_meta or {}).get("notes") or [])
     notes = [n for n in notes if "flagged small_number" not in str(n)]  # recounted below
     notes += agg.messages[1:]
@@ -147,8 +179,15 @@ def rollup_rates(small, large, *, small_code: str, large_code: str, count: str =
         notes.append(f"{len(lacking)} {level_name or 'areas'} lack a population for at least "
                      f"one of their small areas, so have no rate: "
                      + ", ".join(lacking.head(8)) + (" …" if len(lacking) > 8 else ""))
-    from boundaries.detect import level_title
+    return notes
 
+
+def _rollup_meta(rated, out, small, small_code, small_meta, agg, notes, *, count, population,
+                 sums, counts, small_number, level_name) -> dict:
+    """The rates' metadata restated for the roll-up (method, base n, notes, columns), with
+    the small result's period, filter and subject carried on."""
+    method = ("by the lookup table" if agg.method == "lookup"
+              else "by best fit (each small area to the large area it overlaps most)")
     meta = dict(rated.attrs["meta"])
     base_meta = small_meta or {}
     small_level = level_title(small_code, small[small_code]) or "small areas"
@@ -172,11 +211,4 @@ def rollup_rates(small, large, *, small_code: str, large_code: str, count: str =
     for key in ("period", "summed", "filter", "subject"):
         if key in base_meta:
             meta[key] = base_meta[key]
-    out.attrs["meta"] = meta
-    out.attrs["rollup"] = {"method": agg.method, "lookup": agg.lookup,
-                           "n_small": dict(zip(big[large_code].astype(str),
-                                               big["n_small"].astype(int))),
-                           "unassigned": agg.unassigned, "unassigned_events": unassigned_events,
-                           "unmatched_area_share": agg.unmatched_area_share,
-                           "lacking_population": lacking.tolist()}
-    return out
+    return meta

@@ -55,7 +55,7 @@ def _canvas_infos(qtbot, ws, shown):
 def _export_infos(ws, name):
     from mapping.disclosure.rules import DisclosureRules
     from mapping.export.outputs import default_composition
-    from mapping.render.draw import render_composition
+    from mapping.render.layout import render_composition
 
     base = [lyr for lyr in ws.layers if lyr.source.get("boundaries")]
     comp = default_composition(ws.layers[name], base)

@@ -125,7 +125,7 @@ def test_live_chart_is_drawn_by_the_export_function(charted, monkeypatch):
     step = next(s for s in win.ws.project.analyses if s.kind == "funnel")
     chart = win.ws.layers[f"{step.name}_chart"]
     calls = []
-    import mapping.audit.funnel as funnel
+    import mapping.render.charts_funnel as funnel
 
     real = funnel.funnel_chart
     monkeypatch.setattr(funnel, "funnel_chart", lambda *a, **k: calls.append(1) or

@@ -83,8 +83,8 @@ def clustered_points(n, rng):
 def bench_kde(tmp: Path):
     from scipy.signal import fftconvolve
 
-    from mapping.stats.kde import (_fft_convolve, _kernel_matrix, _linear_bin, hotspot_kde,
-                             kde_exact, kde_grid)
+    from mapping.stats.kde import hotspot_kde, kde_exact, kde_grid
+    from mapping.stats.linear_binning import fft_convolve, kernel_matrix, linear_bin
 
     print("KDE: 1,000,000 clustered points, quartic 250 m, 25 m cells, 20 km x 20 km")
     rng = np.random.default_rng(42)
@@ -99,12 +99,12 @@ def bench_kde(tmp: Path):
     t_dens = best(lambda: hotspot_kde(xy, cell_size=25, bandwidth=250, grid=grid))
 
     # baseline 1: scipy.signal.fftconvolve on the same binned grid
-    kmat, r = _kernel_matrix(25, 250, "quartic")
-    binned = _linear_bin(xy, np.ones(len(xy)), grid, r + 1)
-    t_bin = best(lambda: _linear_bin(xy, np.ones(len(xy)), grid, r + 1))
-    t_conv = best(lambda: _fft_convolve(binned, kmat))
+    kmat, r = kernel_matrix(25, 250, "quartic")
+    binned = linear_bin(xy, np.ones(len(xy)), grid, r + 1)
+    t_bin = best(lambda: linear_bin(xy, np.ones(len(xy)), grid, r + 1))
+    t_conv = best(lambda: fft_convolve(binned, kmat))
     t_scipy = best(lambda: fftconvolve(binned, kmat, mode="same"))
-    assert np.allclose(_fft_convolve(binned, kmat), fftconvolve(binned, kmat, mode="same"),
+    assert np.allclose(fft_convolve(binned, kmat), fftconvolve(binned, kmat, mode="same"),
                        atol=1e-12)
     # baseline 2: exact per-point evaluation on a 4,000-point subsample, scaled to 1,000,000
     sub = xy[rng.choice(len(xy), 4_000, replace=False)]

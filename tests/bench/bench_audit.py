@@ -66,7 +66,7 @@ def bench_venues():
 def bench_km():
     from lifelines import KaplanMeierFitter
 
-    from mapping.audit.lifecycle import kaplan_meier
+    from mapping.audit.survival import kaplan_meier
 
     rng = np.random.default_rng(1)
     t = rng.integers(1, 1000, 100_000).astype(float)

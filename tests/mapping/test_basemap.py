@@ -15,7 +15,7 @@ from layers.common.errors import InputError
 from layers.model import Layer
 from layers.style import LayerStyle
 from mapping.render.compose import MapComposition
-from mapping.render.draw import render_composition
+from mapping.render.layout import render_composition
 
 X0, Y1 = 400_000.0, 210_000.0  # a 10 km square of 10 m pixels
 

@@ -14,8 +14,8 @@ import geopandas as gpd
 from shapely.geometry import Point, box
 
 from layers.common.errors import InputError
-from mapping.render.charts import (chart_figure, chart_finish, chart_save, plural, trend_chart,
-                            trend_quarter_chart, trend_season_chart)
+from mapping.render.charts import chart_figure, chart_finish, chart_save, plural
+from mapping.render.charts_trends import trend_chart, trend_quarter_chart, trend_season_chart
 
 
 def _texts(fig) -> str:
@@ -52,11 +52,14 @@ def test_trend_charts_state_base_n_and_source(records, tmp_path):
 
 
 def test_other_charts(tmp_path):
-    from mapping.audit.demographics import breakdown, breakdown_chart
-    from mapping.audit.funnel import funnel_chart, funnel_table
-    from mapping.audit.lifecycle import lifecycle_chart, lifecycle_closures, lifecycle_reopening
-    from mapping.audit.needles import needle_response_chart, needle_response_summary
-    from mapping.audit.venues import venue_activity, venue_chart
+    from mapping.audit.demographics import breakdown
+    from mapping.audit.funnel import funnel_table
+    from mapping.audit.lifecycle import lifecycle_closures, lifecycle_reopening
+    from mapping.audit.needles import needle_response_summary
+    from mapping.audit.venues import venue_activity
+    from mapping.render.charts_audit import (breakdown_chart, lifecycle_chart,
+                                             needle_response_chart, venue_chart)
+    from mapping.render.charts_funnel import funnel_chart
 
     ch = pd.DataFrame({"closure_order": pd.to_datetime(["2020-01-01", "2020-03-01", "2020-06-01"]),
                        "reopened": pd.to_datetime(["2020-02-01", None, "2020-12-01"])})
@@ -156,7 +159,7 @@ def test_project_steps_on_demo(tmp_path):
 def test_a_long_axis_label_is_wrapped_to_fit_its_axis():
     """police.uk's subject made the trend chart's y label run past the plot."""
     from mapping.audit.trends import trend_analysis
-    from mapping.render.charts import trend_chart
+    from mapping.render.charts_trends import trend_chart
 
     days = pd.date_range("2021-01-01", "2022-12-31", freq="D")
     res = trend_analysis(pd.DataFrame({"date": days[::3]}))

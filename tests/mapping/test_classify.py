@@ -10,8 +10,8 @@ import mapclassify
 pytestmark = pytest.mark.filterwarnings("ignore:Numba not installed")
 
 from layers.common.errors import InputError
-from mapping.render.classify import (CLASSIFIERS, JENKS_MAX_N, apply_scale, class_scale, classify,
-                              classify_categories, scheme_names)
+from mapping.render.class_breaks import CLASSIFIERS, JENKS_MAX_N, scheme_names
+from mapping.render.classify import apply_scale, class_scale, classify, classify_categories
 from mapping.render.palettes import GISTAR_COLORS, palette_colors
 
 Y = np.array([1, 2, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144], dtype=float)
@@ -279,7 +279,7 @@ def test_fisher_jenks_bins_equal_mapclassify(case):
 
     import mapclassify
 
-    from mapping.render.classify import fisher_jenks_bins
+    from mapping.render.class_breaks import fisher_jenks_bins
 
     y, k = list(_jenks_cases())[case]
     with warnings.catch_warnings():

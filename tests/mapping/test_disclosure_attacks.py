@@ -216,7 +216,7 @@ def test_kaplan_meier_recovery_fails():
     limits withheld once a count of the table is suppressed; numbers at risk, events and
     censored are checked by the audit, whose running-count relation (at risk falls by
     the events and the censored) is the attacker's too."""
-    from mapping.audit.lifecycle import kaplan_meier
+    from mapping.audit.survival import kaplan_meier
 
     rng = np.random.default_rng(7)
     t = np.round(rng.exponential(200, 60))

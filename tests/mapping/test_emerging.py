@@ -9,7 +9,8 @@ import shapely
 import geopandas as gpd
 
 from layers.common.errors import AnalysisError
-from mapping.stats.emerging import EMERGING_CLASSES, emerging_classify, emerging_hotspots, mann_kendall
+from mapping.stats.emerging import emerging_hotspots
+from mapping.stats.emerging_classes import EMERGING_CLASSES, emerging_classify, mann_kendall
 
 
 @pytest.mark.parametrize("x", [

@@ -34,7 +34,8 @@ import geopandas as gpd
 from shapely.geometry import box
 
 from layers.common.errors import InputError
-from mapping.audit.funnel import funnel_chart, funnel_limits, funnel_table, poisson_ci
+from mapping.audit.funnel import funnel_limits, funnel_table, poisson_ci
+from mapping.render.charts_funnel import funnel_chart
 from tests.conftest import shared_path
 
 

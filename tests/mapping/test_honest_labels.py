@@ -119,12 +119,12 @@ def test_map_labels():
     """Area labels: "<5" for the small count, "suppressed" for the others hidden."""
     from matplotlib.figure import Figure
 
-    from mapping.render.draw import _draw_labels
+    from mapping.render.draw import draw_labels
 
     g = areas_gdf()
     g["count"] = COUNTS
     safe, _ = audit_layers([Layer("rates", g, kind="areas")], RULES)
     ax = Figure().add_subplot()
-    _draw_labels(ax, safe[0].data, "count", RULES.threshold)
+    draw_labels(ax, safe[0].data, "count", RULES.threshold)
     shown = [t.get_text() for t in ax.texts]
     assert _check(zip(g["code"], shown), _truth(g)) == {"small": 1, "suppressed": 3}

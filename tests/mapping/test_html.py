@@ -10,7 +10,8 @@ from export_fixtures import gistar_layer, rates_layer, services_layer, surface_l
 from mapping.render.compose import MapComposition
 from mapping.disclosure.rules import apply_rules
 from mapping.export.html import build_html, export_html
-from mapping.render.draw import layer_render_info, render_composition
+from mapping.render.draw import layer_render_info
+from mapping.render.layout import render_composition
 
 pytest.importorskip("folium")
 CHROMIUM = Path("/usr/bin/chromium")

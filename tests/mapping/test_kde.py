@@ -188,10 +188,10 @@ def test_fft_sizes_are_the_fast_sizes_scipy_chooses():
     scipy.fft.next_fast_len(real=True) picks."""
     from scipy.fft import next_fast_len
 
-    from mapping.stats.binning import _fast_len
+    from mapping.stats.linear_binning import fast_len
 
     for n in list(range(1, 3000)) + [4099, 10007, 65537, 131073]:
-        assert _fast_len(n) == next_fast_len(n, real=True), n
+        assert fast_len(n) == next_fast_len(n, real=True), n
 
 
 def test_edge_mass_matches_the_circle_segment_formula():

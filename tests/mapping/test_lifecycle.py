@@ -11,8 +11,9 @@ import geopandas as gpd
 from shapely.geometry import Point
 
 from layers.common.errors import InputError
-from mapping.audit.lifecycle import (kaplan_meier, lifecycle_closures, lifecycle_operating,
-                               lifecycle_reopening, lifecycle_status_at)
+from mapping.audit.lifecycle import (lifecycle_closures, lifecycle_operating, lifecycle_reopening,
+                               lifecycle_status_at)
+from mapping.audit.survival import kaplan_meier
 
 
 @pytest.fixture
@@ -138,7 +139,8 @@ def test_the_closures_panel_hides_quarters_with_few_orders():
     """Bars of 1 to 4 closure orders would tell the table's "<5": no bar, a "<5" label."""
     import pandas as pd
 
-    from mapping.audit.lifecycle import lifecycle_chart, lifecycle_closures, lifecycle_reopening
+    from mapping.audit.lifecycle import lifecycle_closures, lifecycle_reopening
+    from mapping.render.charts_audit import lifecycle_chart
 
     dates = ["2020-01-10"] * 6 + ["2020-04-10"] * 2 + ["2020-07-10"] * 7
     ch = pd.DataFrame({"closure_order": pd.to_datetime(dates), "reopened": pd.NaT})

@@ -16,7 +16,8 @@ from layers.model import Layer, LayerStack
 from layers.style import LayerStyle
 from mapping.render.compose import MapComposition
 from mapping.render.legend import legend_rows
-from mapping.render.draw import draw_layers, render_composition
+from mapping.render.draw import draw_layers
+from mapping.render.layout import render_composition
 from mapping.render.styling import layer_title
 
 pytestmark = pytest.mark.filterwarnings("ignore:Numba not installed")

@@ -10,7 +10,7 @@ from export_fixtures import (areas_gdf, gistar_layer, rates_layer, secret_points
                              services_layer, surface_layer)
 from layers.model import Layer, LayerStack
 from mapping.export.outputs import default_composition, write_outputs
-from mapping.render.draw import resolve_style
+from mapping.render.styling import resolve_style
 
 
 def _wards():

@@ -13,7 +13,9 @@ from export_fixtures import gistar_layer, rates_layer, services_layer, surface_l
 from layers.model import Layer
 from mapping.render.classify import classify
 from mapping.render.compose import MapComposition
-from mapping.render.draw import draw_layers, polygon_paths, render_composition
+from mapping.render.draw import draw_layers
+from mapping.render.feature_paths import polygon_paths
+from mapping.render.layout import render_composition
 from mapping.render.scalebar import format_distance, nice_length, scale_denominator
 
 
@@ -172,7 +174,7 @@ def test_rendering_touches_neither_pyplot_nor_qt():
         "import sys; sys.path[:0] = [%r, %r]\n"
         "from export_fixtures import rates_layer\n"
         "from mapping.render.compose import MapComposition\n"
-        "from mapping.render.draw import render_composition\n"
+        "from mapping.render.layout import render_composition\n"
         "fig = render_composition(MapComposition(layers=['rates']), [rates_layer()])\n"
         "fig.savefig(__import__('io').BytesIO(), format='png', dpi=50)\n"
         "bad = [m for m in sys.modules if m.startswith('PySide6')]\n"

@@ -11,8 +11,10 @@ import geopandas as gpd
 from shapely.geometry import Point, box
 
 from layers.common.errors import InputError
-from mapping.audit.trends import (poisson_rate_test, select_records, trend_analysis, trend_events,
-                            trend_monthly, trend_quarterly, trend_seasonal)
+from mapping.audit.events import trend_events
+from mapping.audit.selection import select_records
+from mapping.audit.trends import (poisson_rate_test, trend_analysis, trend_monthly, trend_quarterly,
+                            trend_seasonal)
 
 
 def _records(dates, types=None, xy=None):
