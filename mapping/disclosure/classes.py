@@ -42,7 +42,7 @@ and the classes' inequalities are not added to the cross-table program of
 (``z > 0``) are taken as ``>=`` (the interval's closure, the same width).
 
 While a small count's interval is narrower than
-:func:`mapping.disclosure.audit.protection`, the class whose inequality binds
+:func:`mapping.disclosure.settings.protection`, the class whose inequality binds
 hardest (largest dual value of the minimising or maximising program) is
 withheld and the programs solved again.  All classes of an area go together.
 Every solution found is kept: it stays feasible when a class is withheld, so
@@ -53,7 +53,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["audit_classes", "GI_EDGES"]
+from mapping.disclosure.columns import CLASS_COLUMN_RE, class_kind, count_columns, secondary_flag
+from mapping.disclosure.settings import DisclosureRules, protection
+
+__all__ = ["audit_classes", "withhold_classes", "GI_EDGES"]
 
 #: Two-sided normal critical values of the 90, 95 and 99% bins (``gi_bins``).
 GI_EDGES = {1: 1.6448536269514722, 2: 1.959963984540054, 3: 2.5758293035489004}
@@ -159,8 +162,6 @@ def audit_classes(kind: str, df, truth: np.ndarray, hidden: np.ndarray,
     """
     from scipy.optimize import linprog
 
-    from mapping.disclosure.audit import protection
-
     truth = np.asarray(truth, float)
     n = len(truth)
     need = protection(rules)
@@ -263,3 +264,102 @@ def audit_classes(kind: str, df, truth: np.ndarray, hidden: np.ndarray,
         if width < need - 1e-6:
             unprotected[v] = True
     return withheld, unprotected
+
+
+def withhold_classes(df, meta: dict | None = None, rules: DisclosureRules | None = None, *,
+                     truth=None):
+    """Withhold the local-statistic classes (Gi* bins, LISA quadrants) that would let a
+    suppressed count be solved for; publish the rest.
+
+    Classes are bands, published by default.  For a table with a suppressed count,
+    :func:`audit_classes` solves the attacker's linear
+    program (the analysis's own weights rebuilt from the geometry, the mean and spread,
+    every published count and class, each hidden count's label, the total) and
+    withholds, most binding first, the classes that narrow a small count to less than
+    ``min_interval``.  All classes of an area go together (``<class>_suppressed``).
+    When the program cannot be set up (no geometry, weights not rebuildable, the true
+    counts not at hand, a class column it does not model) the old rule applies: every
+    class of an area whose neighbourhood holds a suppressed count is withheld, or every
+    class of the table without weights.
+
+    ``truth``: the frame before suppression (the true counts), when ``df`` has them
+    blanked.  A frame whose classes already carry flags was audited: returned as is.
+    Returns a copy (or ``df`` when nothing is hidden); ``attrs["classes_withheld"]``
+    holds how many areas lost their classes.
+    """
+    meta = meta or {}
+    rules = rules or DisclosureRules()
+    cls = [c for c in df.columns if CLASS_COLUMN_RE.match(str(c))
+           or c in (meta.get("class_columns") or [])]
+    if not cls or any(f"{c}_suppressed" in df.columns for c in cls):
+        return df
+    counts = count_columns(df, meta)
+    hidden = _hidden_counts(df, counts)
+    if not hidden.any():
+        return df
+    near = _areas_to_withhold(df, meta, rules, cls, counts, hidden, truth)
+    return _withheld(df, cls, near)
+
+
+def _hidden_counts(df, counts) -> np.ndarray:
+    """Boolean over the areas: those with a suppressed count in any count column."""
+    hidden = np.zeros(len(df), bool)
+    for c in counts:
+        flag = f"{c}_suppressed"
+        if flag in df.columns:
+            hidden |= df[flag].fillna(False).to_numpy(bool)
+    return hidden
+
+
+def _areas_to_withhold(df, meta, rules, cls, counts, hidden, truth) -> np.ndarray:
+    """Boolean over the areas: those whose classes go (:func:`withhold_classes`).
+
+    The attacker's program (:func:`audit_classes`) when it can be set up; else every
+    area whose neighbourhood holds a suppressed count; without weights, every area.
+    """
+    params = meta.get("params") or {}
+    near = np.ones(len(df), bool)
+    if not (hasattr(df, "geometry") and getattr(df, "crs", None) is not None):
+        return near
+    try:
+        # imported here: mapping.stats.weights loads scipy and shapely (2 s at start-up),
+        # and most tables have no class column
+        from mapping.stats.weights import build_weights
+
+        spec = str(params.get("weights") or "queen")
+        snap = params.get("snap_m")
+        w = build_weights(df, spec, **({"snap": float(snap)} if snap is not None else {})
+                          ).matrix.tocsr()
+        near = hidden | (np.asarray(w[:, np.flatnonzero(hidden)].sum(axis=1)).ravel() > 0)
+        kind = class_kind(cls)
+        src = truth if truth is not None else df
+        value = str(params.get("value") or "")
+        col = "value" if "value" in src.columns else (value if value in src.columns
+                                                     else (counts[0] if counts else None))
+        y = src[col].to_numpy(float) if col is not None and len(src) == len(df) else None
+        flag = f"{col}_suppressed"
+        if kind and y is not None and np.isfinite(y).all() and flag in df.columns:
+            # the statistic's own count column: its hidden cells are the unknowns
+            h = df[flag].fillna(False).to_numpy(bool)
+            sec = h & (df[secondary_flag(col)].fillna(False).to_numpy(bool)
+                       if secondary_flag(col) in df.columns else False)
+            classes = {str(c).lower(): df[c].to_numpy() for c in cls}
+            got = audit_classes(kind, df, y, h, sec, w, params, classes, rules)
+            if got is not None and not (hidden & ~h).any():
+                near = got[0]
+    except Exception:  # noqa: BLE001 - weights not rebuildable: withhold every class
+        near = np.ones(len(df), bool)
+    return near
+
+
+def _withheld(df, cls, near):
+    """A copy of ``df`` with the classes of the ``near`` areas blank and flagged."""
+    out = df.copy()
+    for c in cls:
+        if out[c].dtype.kind in "biuf":
+            out[c] = out[c].astype(float).where(~near)
+        else:  # a class label (LISA "HH", "LL" ...)
+            out[c] = out[c].astype(object).where(~near, None)
+        out[f"{c}_suppressed"] = near
+    out.attrs["classes_withheld"] = int(near.sum())
+    return out
