@@ -20,6 +20,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from mapping.export.area_codes import area_code_field
+
 __all__ = ["Finding", "FindingContext", "FINDERS", "finder", "analysis_findings", "pct"]
 
 
@@ -121,8 +123,6 @@ def _n(v) -> str:
 
 
 def _code_col(ctx, df):
-    from mapping.pipeline.atlas import area_code_field
-
     return area_code_field(ctx.main, ctx.pool) if df is ctx.main.data else None
 
 

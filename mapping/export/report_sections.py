@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mapping.export.area_codes import area_code_field
 from mapping.export.people_tables import is_hidden, people_table
 from mapping.export.strands import STRANDS
 
@@ -52,8 +53,6 @@ class ReportSection:
 
 def _with_names(df, meta, pool):
     """Insert the area's name after its code, from the result's boundary layer."""
-    from mapping.pipeline.atlas import area_code_field
-
     class _L:
         pass
 
