@@ -127,14 +127,11 @@ def coverage_step(ctx, *, areas, services, lsoas, population_units, area_id, lso
                   method, catchment, decay, sigma, network, need, need_filter, imd,
                   deprivation, apportion, name):
     """Nearest service, catchment counts, 2SFCA/E2SFCA access, gap and bivariate classes."""
-    import numpy as np
-    import pandas as pd
+    from mapping.stats.coverage import coverage
 
-    from mapping.stats.coverage import coverage, services_in_flagged_areas
-    from mapping.stats.gaps import GAP_RULE, bivariate_classes, bivariate_legend, gap_classes
-
-    gdf, aid, origins, lsoa = prepare_areas(ctx, areas, lsoas, population_units, area_id, lsoa_id,
-                                       population, population_units_field, apportion)
+    gdf, aid, origins, lsoa = prepare_areas(ctx, areas, lsoas, population_units, area_id,
+                                            lsoa_id, population, population_units_field,
+                                            apportion)
     svc, sid = load_services(ctx, services, services_filter, service_id)
     kw = coverage_options(ctx, gdf, method, capacity, catchment, decay, sigma, network, origins)
     out = coverage(gdf, area_id=aid, services=svc, service_id=sid, **kw)
@@ -148,72 +145,108 @@ def coverage_step(ctx, *, areas, services, lsoas, population_units, area_id, lso
     summary += [f"{len(out):,} areas; nearest service median {d.median():,.0f} m, max "
                f"{d.max():,.0f} m; {int((out['services_within_catchment'] == 0).sum())} areas "
                f"with none within {catchment:,.0f} m"]
-    res = []
-    nv = need_values(ctx, gdf, aid, need, need_filter)
-    if nv is not None:
-        g = gap_classes(nv, out[value] if value == "access" else -out[value])
-        out["need"] = nv
-        for c in g.columns:
-            out[c] = g[c].to_numpy()
-        meta["gap_rule"] = GAP_RULE + ("" if value == "access" else
-                                       " (access = minus nearest distance)")
-        n_gap = int((out["gap_class"] == "gap").sum())
-        summary.append(f"gap areas (high need, low access): {n_gap}")
-        res.append(StepOutput(f"{name}_gaps", out[[aid, "geometry", value, "need",
-                                                   *g.columns]].copy(), "areas", {
-            "title": "Service gaps: high need, low access", "units": "class",
-            "value_column": "gap_class", "method": GAP_RULE, "subject": "",
-            "references": meta["references"],
-            "style": {"scheme": "categorical", "legend_title": "Gap class",
-                      "categories": _GAP_COLOURS}}))
-    dep = None
-    if imd:
-        dep, more, what = _deprivation(ctx, out, gdf, aid, imd, lsoa, apportion, meta)
-    elif deprivation in gdf.columns:  # the areas' own IMD columns
-        from boundaries.deprivation import deprivation_flags
-
-        dep = pd.to_numeric(gdf[deprivation], errors="coerce").to_numpy(float)
-        more, what = ("lower" if deprivation.endswith("_rank") else "higher"), "areas"
-        if "most_deprived_20" in gdf.columns:
-            out["most_deprived_20"] = gdf["most_deprived_20"].astype(bool).to_numpy()
-        elif "imd_decile" in gdf.columns:
-            out["most_deprived_20"] = deprivation_flags(gdf["imd_decile"].to_numpy())[
-                "most_deprived_20"].to_numpy()
+    res = _gap_outputs(ctx, out, gdf, aid, need, need_filter, value, meta, summary, name)
+    dep, more, what = _area_deprivation(ctx, out, gdf, aid, imd, deprivation, lsoa, apportion,
+                                        meta)
     if dep is not None:
         meta["references"] = list(meta["references"]) + [IMD_REF]
         if value == "access":
-            b = bivariate_classes(dep, out["access"].to_numpy(), more_deprived=more)
-            out["deprivation_tercile"] = b["deprivation_tercile"].to_numpy()
-            out["bivariate_class"] = b["bivariate_class"].to_numpy()
-            biv = out[[aid, "geometry", "access", "bivariate_class"]].copy()
-            biv["deprivation"] = dep if more == "higher" else -dep
-            res.append(StepOutput(f"{name}_bivariate", biv, "areas", {
-                "title": "Deprivation and access (bivariate)", "units": "class 1-9",
-                "value_column": "bivariate_class", "subject": "",
-                "method": "terciles of deprivation x terciles of access; class = 3 (dep - 1) "
-                          "+ access", "references": meta["references"],
-                "bivariate_legend": bivariate_legend().to_dict("records"),
-                "bivariate": {"x": "access", "y": "deprivation", "x_label": "Access (2SFCA)",
-                              "y_label": "Deprivation (IMD)"}}))
+            res.append(_bivariate_output(out, aid, dep, more, meta, name))
     if dep is not None and "most_deprived_20" in out.columns:
-        inside = services_in_flagged_areas(svc, out, area_id=aid, flag="most_deprived_20")
-        md = out["most_deprived_20"].to_numpy(bool)
-        summary.append(f"services in the 20% most deprived {what}: {len(inside)} of "
-                       f"{len(svc)}")
-        if md.any() and (~md).any():
-            dd = d.to_numpy()
-            summary.append(f"median distance to nearest service: {np.median(dd[md]):,.0f} m in "
-                           f"the 20% most deprived {what}, {np.median(dd[~md]):,.0f} m "
-                           "elsewhere")
-        keep = [c for c in (sid, "name", "type", "capacity", aid) if c and c in inside.columns]
-        res.append(StepOutput(f"{name}_services_in_most_deprived",
-                              pd.DataFrame(inside[keep]).reset_index(drop=True), "table", {
-                                  "title": "Services located in the 20% most deprived areas",
-                                  "units": "services", "base_n": len(inside), "subject": "",
-                                  "method": "point in polygon", "references": [IMD_REF],
-                                  "attribution": ["imd"] if imd else []}))
+        res.append(_deprived_services_output(out, svc, sid, aid, d, what, imd, summary, name))
     meta.update(subject="", summary=summary,
                 attribution=["imd"] if imd else [],
                 style={"legend_title": "Access (places per 1,000 people)" if value == "access"
                        else "Distance to nearest service (m)"})
     return [StepOutput(name, out, "areas", meta), *res]
+
+
+def _gap_outputs(ctx, out, gdf, aid, need, need_filter, value, meta, summary, name) -> list:
+    """The gap classes (high need, low access) added to ``out``, and their layer (none
+    without a need)."""
+    from mapping.stats.gaps import GAP_RULE, gap_classes
+
+    nv = need_values(ctx, gdf, aid, need, need_filter)
+    if nv is None:
+        return []
+    g = gap_classes(nv, out[value] if value == "access" else -out[value])
+    out["need"] = nv
+    for c in g.columns:
+        out[c] = g[c].to_numpy()
+    meta["gap_rule"] = GAP_RULE + ("" if value == "access" else
+                                   " (access = minus nearest distance)")
+    n_gap = int((out["gap_class"] == "gap").sum())
+    summary.append(f"gap areas (high need, low access): {n_gap}")
+    return [StepOutput(f"{name}_gaps", out[[aid, "geometry", value, "need",
+                                            *g.columns]].copy(), "areas", {
+        "title": "Service gaps: high need, low access", "units": "class",
+        "value_column": "gap_class", "method": GAP_RULE, "subject": "",
+        "references": meta["references"],
+        "style": {"scheme": "categorical", "legend_title": "Gap class",
+                  "categories": _GAP_COLOURS}})]
+
+
+def _area_deprivation(ctx, out, gdf, aid, imd, deprivation, lsoa, apportion, meta):
+    """``(values, 'higher'/'lower', what)``: the areas' deprivation from the IMD files, or
+    from their own IMD columns (``deprivation``); ``(None, None, None)`` without either."""
+    if imd:
+        return _deprivation(ctx, out, gdf, aid, imd, lsoa, apportion, meta)
+    if deprivation not in gdf.columns:
+        return None, None, None
+    import pandas as pd
+
+    from boundaries.deprivation import deprivation_flags
+
+    dep = pd.to_numeric(gdf[deprivation], errors="coerce").to_numpy(float)
+    more, what = ("lower" if deprivation.endswith("_rank") else "higher"), "areas"
+    if "most_deprived_20" in gdf.columns:
+        out["most_deprived_20"] = gdf["most_deprived_20"].astype(bool).to_numpy()
+    elif "imd_decile" in gdf.columns:
+        out["most_deprived_20"] = deprivation_flags(gdf["imd_decile"].to_numpy())[
+            "most_deprived_20"].to_numpy()
+    return dep, more, what
+
+
+def _bivariate_output(out, aid, dep, more, meta, name) -> StepOutput:
+    """Deprivation terciles by access terciles (added to ``out``), as a bivariate layer."""
+    from mapping.stats.gaps import bivariate_classes, bivariate_legend
+
+    b = bivariate_classes(dep, out["access"].to_numpy(), more_deprived=more)
+    out["deprivation_tercile"] = b["deprivation_tercile"].to_numpy()
+    out["bivariate_class"] = b["bivariate_class"].to_numpy()
+    biv = out[[aid, "geometry", "access", "bivariate_class"]].copy()
+    biv["deprivation"] = dep if more == "higher" else -dep
+    return StepOutput(f"{name}_bivariate", biv, "areas", {
+        "title": "Deprivation and access (bivariate)", "units": "class 1-9",
+        "value_column": "bivariate_class", "subject": "",
+        "method": "terciles of deprivation x terciles of access; class = 3 (dep - 1) "
+                  "+ access", "references": meta["references"],
+        "bivariate_legend": bivariate_legend().to_dict("records"),
+        "bivariate": {"x": "access", "y": "deprivation", "x_label": "Access (2SFCA)",
+                      "y_label": "Deprivation (IMD)"}})
+
+
+def _deprived_services_output(out, svc, sid, aid, d, what, imd, summary, name) -> StepOutput:
+    """The services inside the 20% most deprived areas (a table), with the distances to the
+    nearest service there and elsewhere in the summary."""
+    import numpy as np
+    import pandas as pd
+
+    from mapping.stats.coverage import services_in_flagged_areas
+
+    inside = services_in_flagged_areas(svc, out, area_id=aid, flag="most_deprived_20")
+    md = out["most_deprived_20"].to_numpy(bool)
+    summary.append(f"services in the 20% most deprived {what}: {len(inside)} of "
+                   f"{len(svc)}")
+    if md.any() and (~md).any():
+        dd = d.to_numpy()
+        summary.append(f"median distance to nearest service: {np.median(dd[md]):,.0f} m in "
+                       f"the 20% most deprived {what}, {np.median(dd[~md]):,.0f} m "
+                       "elsewhere")
+    keep = [c for c in (sid, "name", "type", "capacity", aid) if c and c in inside.columns]
+    return StepOutput(f"{name}_services_in_most_deprived",
+                      pd.DataFrame(inside[keep]).reset_index(drop=True), "table", {
+                          "title": "Services located in the 20% most deprived areas",
+                          "units": "services", "base_n": len(inside), "subject": "",
+                          "method": "point in polygon", "references": [IMD_REF],
+                          "attribution": ["imd"] if imd else []})

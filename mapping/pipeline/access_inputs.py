@@ -93,7 +93,7 @@ def load_services(ctx, services, services_filter, service_id):
 
 
 def prepare_areas(ctx, areas, lsoas, population_units, area_id, lsoa_id, population,
-             population_units_field, apportion):
+                  population_units_field, apportion):
     """The areas with a ``population`` column (summed from LSOAs when needed) and the
     keywords of :func:`mapping.stats.coverage.coverage` that depend on them."""
     import pandas as pd

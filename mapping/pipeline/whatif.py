@@ -73,8 +73,9 @@ def whatif_step(ctx, *, areas, services, lsoas, population_units, add_sites, can
 
     from mapping.stats.gaps import whatif_coverage
 
-    gdf, aid, origins, lsoa = prepare_areas(ctx, areas, lsoas, population_units, area_id, lsoa_id,
-                                       population, population_units_field, apportion)
+    gdf, aid, origins, lsoa = prepare_areas(ctx, areas, lsoas, population_units, area_id,
+                                            lsoa_id, population, population_units_field,
+                                            apportion)
     svc, sid = load_services(ctx, services, services_filter, service_id)
     kw = coverage_options(ctx, gdf, method, capacity, catchment, decay, sigma, network, origins)
     nv = need_values(ctx, gdf, aid, need, need_filter)
