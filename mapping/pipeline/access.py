@@ -31,11 +31,11 @@ from __future__ import annotations
 
 from layers.common.errors import ProjectError, term
 from mapping.pipeline import Output, StepOutput, analysis
-from mapping.pipeline.access_inputs import (ACCESS_PARAMS, PHARMACIES, POP_FLAGS, SERVICES, UNITS,
+from mapping.pipeline.access_inputs import (ACCESS_PARAMS, PHARMACIES, SERVICES, UNITS,
                                             coverage_options, load_services, need_values,
                                             prepare_areas)
 from mapping.pipeline.deprivation import IMD_REF, LSOAS, national_imd
-from mapping.pipeline.examples import BRISTOL
+from mapping.pipeline.examples import BRISTOL, POP_FLAGS
 from mapping.pipeline.params import AREAS
 
 

