@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from layers.common.atomic import atomic_write_path
+from mapping.export.glossary import GLOSSARY
+from mapping.export.report_sections import ReportSection, ReportTable
+from mapping.export.strands import STRANDS, strand_title
 
 __all__ = ["ReportEntry", "write_report"]
 
@@ -146,8 +149,6 @@ def _cell(v) -> str:
 
 def _sections_of(entries):
     """Old-style entries (no sections): one section each, tables made people-readable."""
-    from mapping.export.report_sections import ReportSection, ReportTable
-
     out = []
     for e in entries:
         if not e.tables:
@@ -182,8 +183,6 @@ def _front(doc, meta, fictional):
 
 
 def _contents(doc, sections, tail):
-    from mapping.export.strands import strand_title
-
     _heading(doc, "Contents", 1)
     fig = 0
     last = None
@@ -257,9 +256,6 @@ def write_report(path, entries, *, project_meta: dict | None = None,
     from docx import Document
     from docx.enum.section import WD_SECTION
     from docx.shared import Cm, Pt
-
-    from mapping.export.glossary import GLOSSARY
-    from mapping.export.strands import STRANDS, strand_title
 
     meta = project_meta or {}
     sections = list(sections) if sections is not None else _sections_of(entries)
