@@ -190,6 +190,48 @@ def build_atlas(result, by, pool, rules, *, code_field=None, name_field=None,
     InputError
         When ``by`` has no areas or ``result`` is not a layer of areas or cells.
     """
+    pool = list(pool)
+    gdf, code_field = _boundary_frame(result, by, pool, code_field)
+    name_field = name_field or (by.meta or {}).get("name_field")
+    meta = result.meta or {}
+    comp, chosen, map_layers, res_pub, rule_lines = _map_layers(result, by, pool, rules,
+                                                                fictional)
+    table = display_table(res_pub.data, rules, res_pub.meta)
+    rcode = area_code_field(result, pool)
+    codes = gdf[code_field].astype(str).to_numpy()
+    same = rcode is not None and set(codes) <= set(result.data[rcode].astype(str))
+    rolled, inside, notes = (None, None, []) if same else \
+        _rolled_up(result, by, pool, gdf, code_field, rcode, rules)
+    recs = _records(result, pool)
+    trends = _trends(gdf, recs, rules) if recs is not None and len(recs) else None
+    by_code = {str(c): i for i, c in enumerate(result.data[rcode].astype(str))} if same else {}
+    areas = []
+    for i, (code, geom) in enumerate(zip(codes, gdf.geometry)):
+        name = str(gdf[name_field].iloc[i]) if name_field and name_field in gdf.columns \
+            else code
+        a = AtlasArea(code=code, name=name, index=i, geometry=geom)
+        if same and code in by_code:
+            a.figures = _figure_rows(table.iloc[by_code[code]], meta, meta.get("subject") or "",
+                                     code=rcode)
+        elif rolled is not None and code in rolled.index:
+            a.figures = _figure_rows(rolled.loc[code], {"base_n": meta.get("base_n")},
+                                     meta.get("subject") or "", code=code_field,
+                                     skip=(name_field, "population_complete"))
+        if inside is not None:
+            a.subareas = _subareas(table[(inside == i)], result, meta)
+        if trends is not None:
+            a.trend = trends[i]
+        areas.append(a)
+    return Atlas(title=meta.get("title") or result.name, subtitle=str(meta.get("period") or ""),
+                 by_title=layer_title(by), result=res_pub, by=by, areas=areas,
+                 map_layers=map_layers, overrides=comp.style_overrides, rule_lines=rule_lines,
+                 attribution=attribution_text(chosen, fictional=fictional), notes=notes,
+                 fictional=fictional)
+
+
+def _boundary_frame(result, by, pool, code_field):
+    """``(areas in EPSG:27700, code field)`` of the ``by`` layer, or an InputError when the
+    atlas cannot be made (no areas, a result that is not areas, no code field)."""
     if by.kind != "areas" or not hasattr(by.data, "geometry") or len(by.data) == 0:
         raise InputError(f"'{by.name}' is not a layer of areas",
                          fix="give a boundary layer (wards, districts)")
@@ -198,17 +240,18 @@ def build_atlas(result, by, pool, rules, *, code_field=None, name_field=None,
                          "layer",
                          fix="choose an analysis whose result is areas (count, gistar, lisa, "
                              "change, deprivation, coverage ...)")
-    pool = list(pool)
-    bmeta = by.meta or {}
-    code_field = code_field or bmeta.get("code_field") or area_code_field(by, pool)
-    name_field = name_field or bmeta.get("name_field")
+    code_field = code_field or (by.meta or {}).get("code_field") or area_code_field(by, pool)
     gdf = by.data.to_crs(27700) if by.data.crs is not None and by.data.crs.to_epsg() != 27700 \
         else by.data
     if not code_field or code_field not in gdf.columns:
         raise InputError(f"'{by.name}' has no area-code field",
                          fix="set code_field on its [[boundaries]] entry")
-    meta = result.meta or {}
-    subject = meta.get("subject") or ""
+    return gdf, code_field
+
+
+def _map_layers(result, by, pool, rules, fictional):
+    """``(composition, layers chosen, their published versions, the published result, rule
+    lines)``: the layers of the result's default map, ``by`` outlined on top."""
     bases = [lyr for lyr in pool if (lyr.source or {}).get("boundaries")]
     comp = default_composition(result, bases, fictional=fictional)
     names = [n for n in comp.layers if n in {lyr.name for lyr in pool}]
@@ -223,62 +266,43 @@ def build_atlas(result, by, pool, rules, *, code_field=None, name_field=None,
     if res_pub is None:
         raise InputError(f"'{result.name}' is withheld by disclosure control",
                          fix="see the disclosure notes of the run")
-    table = display_table(res_pub.data, rules, res_pub.meta)
-    rcode = area_code_field(result, pool)
-    codes = gdf[code_field].astype(str).to_numpy()
-    same = rcode is not None and set(codes) <= set(result.data[rcode].astype(str))
-    rolled, inside = None, None
-    notes = []
-    if not same:
-        pts = result.data.geometry.representative_point()
-        inside = assign_points(gdf, pts.to_frame("geometry").set_geometry("geometry"))
-        if "count" in result.data.columns and rcode is not None:
-            small = result.data
-            pop = "population" if "population" in small.columns and \
-                (meta.get("params") or {}).get("population") else None
-            up = rollup_rates(small, gdf, small_code=rcode, large_code=code_field,
-                              population=pop, small_number=rules.threshold or 5)
-            rolled = display_table(up, rules, {"count_columns": ["count"],
-                                               "rate_columns": [c for c in up.columns
-                                                                if c.startswith("rate")]})
-            rolled.index = up[code_field].astype(str).to_numpy()
-            notes.append(f"Figures for each {_singular(layer_title(by))} are the counts of the "
-                         f"{_finer(result, pool)} summed into it (each goes to the "
-                         f"{_singular(layer_title(by))} it overlaps most); rates are "
-                         "recomputed on the sums.")
-    by_code = {}
-    if same:
-        by_code = {str(c): i for i, c in enumerate(result.data[rcode].astype(str))}
-    recs = _records(result, pool)
-    trends = _trends(gdf, recs, rules) if recs is not None and len(recs) else None
-    areas = []
-    for i, (code, geom) in enumerate(zip(codes, gdf.geometry)):
-        name = str(gdf[name_field].iloc[i]) if name_field and name_field in gdf.columns \
-            else code
-        a = AtlasArea(code=code, name=name, index=i, geometry=geom)
-        if same and code in by_code:
-            a.figures = _figure_rows(table.iloc[by_code[code]], meta, subject, code=rcode)
-        elif rolled is not None and code in rolled.index:
-            a.figures = _figure_rows(rolled.loc[code], {"base_n": meta.get("base_n")},
-                                     subject, code=code_field,
-                                     skip=(name_field, "population_complete"))
-        if inside is not None:
-            sub = table[(inside == i)]
-            col = meta.get("value_column")
-            if len(sub) and col in result.data.columns:  # highest published values first
-                key = pd.to_numeric(sub[col], errors="coerce").fillna(-np.inf)
-                sub = sub.loc[key.sort_values(ascending=False, kind="stable").index]
-            if len(sub):
-                a.subareas, _ = people_table(sub, meta)
-        if trends is not None:
-            a.trend = trends[i]
-        areas.append(a)
-    by_title = layer_title(by)
-    return Atlas(title=meta.get("title") or result.name, subtitle=str(meta.get("period") or ""),
-                 by_title=by_title, result=res_pub, by=by, areas=areas, map_layers=map_layers,
-                 overrides=comp.style_overrides, rule_lines=rule_lines,
-                 attribution=attribution_text(chosen, fictional=fictional), notes=notes,
-                 fictional=fictional)
+    return comp, chosen, map_layers, res_pub, rule_lines
+
+
+def _rolled_up(result, by, pool, gdf, code_field, rcode, rules):
+    """``(rolled-up figures by area code, area of each result row, notes)`` for a result on
+    finer areas than ``by``: its counts summed into each area, rates recomputed."""
+    meta = result.meta or {}
+    pts = result.data.geometry.representative_point()
+    inside = assign_points(gdf, pts.to_frame("geometry").set_geometry("geometry"))
+    rolled, notes = None, []
+    if "count" in result.data.columns and rcode is not None:
+        small = result.data
+        pop = "population" if "population" in small.columns and \
+            (meta.get("params") or {}).get("population") else None
+        up = rollup_rates(small, gdf, small_code=rcode, large_code=code_field,
+                          population=pop, small_number=rules.threshold or 5)
+        rolled = display_table(up, rules, {"count_columns": ["count"],
+                                           "rate_columns": [c for c in up.columns
+                                                            if c.startswith("rate")]})
+        rolled.index = up[code_field].astype(str).to_numpy()
+        notes.append(f"Figures for each {_singular(layer_title(by))} are the counts of the "
+                     f"{_finer(result, pool)} summed into it (each goes to the "
+                     f"{_singular(layer_title(by))} it overlaps most); rates are "
+                     "recomputed on the sums.")
+    return rolled, inside, notes
+
+
+def _subareas(sub, result, meta):
+    """The people table of the finer result areas inside one area, highest values first
+    (None when there are none)."""
+    col = meta.get("value_column")
+    if len(sub) and col in result.data.columns:  # highest published values first
+        key = pd.to_numeric(sub[col], errors="coerce").fillna(-np.inf)
+        sub = sub.loc[key.sort_values(ascending=False, kind="stable").index]
+    if len(sub):
+        return people_table(sub, meta)[0]
+    return None
 
 
 def _finer(result, pool) -> str:
