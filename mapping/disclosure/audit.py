@@ -213,6 +213,21 @@ def audit_layers(layers, rules: DisclosureRules | None = None):
     tables = [e[0] for e in entries.values()]
     if not tables:
         return layers, report
+    _audit_rounds(layers, tables, entries, rules, report)
+    _withhold_weak_tables(layers, tables, entries, rules, report)
+    report.unprotected = []
+    return _audited_layers(layers, entries, rules, report), report
+
+
+def _flags(sup, counts, name) -> np.ndarray:
+    """The boolean flags ``name(column)`` of the count columns, as rows x columns."""
+    return np.column_stack([sup[name(c)].to_numpy(bool) if name(c) in sup
+                            else np.zeros(len(sup), bool) for c in counts])
+
+
+def _audit_rounds(layers, tables, entries, rules, report) -> None:
+    """Audit the tables and apply the cells added to each layer's frame, again while the
+    line rule of :func:`suppress_counts` adds cells of its own (at most five rounds)."""
     for _round in range(5):  # the line rule may add cells; audit again until stable
         before = sum(int(t.hidden.sum()) for t in tables)
         rep = audit_tables(tables, rules)
@@ -231,14 +246,14 @@ def audit_layers(layers, rules: DisclosureRules | None = None):
             sup = withhold_classes(sup, {**(lyr_meta or {}), "count_columns": counts}, rules,
                                    truth=data)
             entries[n] = (t, sup, counts, rates)
-            t.hidden = np.column_stack([sup[f"{c}_suppressed"].to_numpy(bool)
-                                        if f"{c}_suppressed" in sup
-                                        else np.zeros(len(sup), bool) for c in counts])
-            t.secondary = np.column_stack([sup[secondary_flag(c)].to_numpy(bool)
-                                           if secondary_flag(c) in sup
-                                           else np.zeros(len(sup), bool) for c in counts])
+            t.hidden = _flags(sup, counts, lambda c: f"{c}_suppressed")
+            t.secondary = _flags(sup, counts, secondary_flag)
         if sum(int(t.hidden.sum()) for t in tables) == before + len(rep.added):
             break  # the line rule added nothing to the audit's own cells: stable
+
+
+def _withhold_weak_tables(layers, tables, entries, rules, report) -> None:
+    """Withhold every count of a table holding a cell the audit could not protect."""
     # What the audit could not protect by suppressing more cells goes whole: every count of
     # the table is withheld (hiding only the weak cell's column is not enough when the other
     # columns and the totals determine it; a survival table's events, all 1 or 2, ...).
@@ -258,7 +273,10 @@ def audit_layers(layers, rules: DisclosureRules | None = None):
         sup = withhold_classes(sup, {**(lyr_meta or {}), "count_columns": counts}, rules,
                                truth=layers[n].data)
         entries[n] = (t, sup, counts, rates)
-    report.unprotected = []
+
+
+def _audited_layers(layers, entries, rules, report) -> list:
+    """The layers with their audited frames and the audit's notes in their meta."""
     out = list(layers)
     for n, (t, sup, counts, rates) in entries.items():
         lyr = layers[n]
@@ -273,4 +291,4 @@ def audit_layers(layers, rules: DisclosureRules | None = None):
         out[n] = copy_layer(lyr, sup, extra)
         if hasattr(sup, "attrs") and hasattr(lyr.data, "attrs"):
             sup.attrs.update(lyr.data.attrs)
-    return out, report
+    return out

@@ -25,6 +25,8 @@ Example project entries::
 
 from __future__ import annotations
 
+import pandas as pd
+
 from layers.common.errors import ProjectError, term
 from mapping.pipeline import Input, Output, Param, StepOutput, analysis
 from mapping.pipeline.examples import BRISTOL, IMD_FILES, POP_FLAGS, WARDS
@@ -202,11 +204,6 @@ def deprivation_step(ctx, *, areas, lsoas, points, wards, area_id, lsoa_id, imd,
                      filter, apportion, name):
     """Flags, local quintiles, record counts and concentration in the most deprived areas;
     wards against the national LSOA cut-offs."""
-    import pandas as pd
-
-    from boundaries.deprivation import deprivation_flags, local_quintiles
-    from mapping.stats.concentration import concentration_table
-
     gdf, aid = _areas(ctx, areas, area_id)
     tab = national_imd(ctx, imd, imd_lookup, lookup_from, lookup_to, lookup_weight) \
         if imd else None
@@ -225,32 +222,11 @@ def deprivation_step(ctx, *, areas, lsoas, points, wards, area_id, lsoa_id, imd,
     if decile not in gdf.columns:
         raise ProjectError(f"layer '{areas}' has no IMD decile field '{decile}'",
                            fix=f"give the national {term('imd')} file(s)")
-    out = gdf[[aid, "geometry"]].copy().reset_index(drop=True)
-    if score in gdf.columns:
-        out["imd_score"] = gdf[score].to_numpy()
-    out["imd_decile"] = pd.array(pd.to_numeric(gdf[decile], errors="coerce").to_numpy(),
-                                 dtype="Int64")
-    out = pd.concat([out, deprivation_flags(gdf[decile].to_numpy())], axis=1)
-    dec = pd.to_numeric(out["imd_decile"], errors="coerce")
-    out["decile_label"] = [_DECILE_LABELS.get(int(d), "") if pd.notna(d) else "" for d in dec]
-    basis = score if score in gdf.columns else decile
-    out["local_quintile"] = pd.array(local_quintiles(
-        gdf[basis], more_deprived="higher" if basis == score else "lower"), dtype="Int64")
-    notes, summary = [], []
-    if int(dec.isna().sum()):
-        notes.append(f"{int(dec.isna().sum())} of {len(out)} areas have no IMD decile "
-                     "(not flagged)")
+    out, notes = _decile_frame(gdf, aid, decile, score)
     if population in gdf.columns:
         out["population"] = pd.to_numeric(gdf[population], errors="coerce").to_numpy()
-    from mapping.stats.rates import count_points
-
     names = layer_names(points)
-    for lay in names:  # one count column per record layer ("count" when there is one)
-        pts, _ = records(ctx, lay, filter)
-        counts, pos = count_points(gdf, pts, aid)
-        out["count" if len(names) == 1 else f"count_{lay}"] = counts["count"].to_numpy()
-        summary.append(f"{lay}: {int((pos >= 0).sum()):,} records in the areas, "
-                       f"{int((pos < 0).sum()):,} outside")
+    summary = _count_records(ctx, out, gdf, aid, names, filter)
     count_cols = [c for c in out.columns if str(c) == "count" or str(c).startswith("count_")]
     res = [StepOutput(name, out, "areas", {
         "title": "Deprivation (IMD decile)", "units": "decile (1 = most deprived 10%)",
@@ -263,26 +239,76 @@ def deprivation_step(ctx, *, areas, lsoas, points, wards, area_id, lsoa_id, imd,
         "style": {"scheme": "categorical", "legend_title": "IMD decile (national)",
                   "categories": dict(zip(_DECILE_LABELS.values(), _DECILE_COLOURS))}})]
     if count_cols and "population" in out.columns:
-        labels = {(names[0] if c == "count" else c[len("count_"):]): c for c in count_cols}
-        ctab = concentration_table(out, labels, area_id=aid, population="population")
-        lines = [_share_line(f"{r['layer']} in the most deprived {str(r['flag'])[-2:]}%", r)
-                 for _, r in ctab.iterrows()] if "layer" in ctab.columns else []
-        res.append(StepOutput(f"{name}_concentration", pd.DataFrame(ctab), "table",
-                              {**ctab.attrs["meta"], "base_n": int(ctab["n"].max()),
-                               "summary": lines}))
+        res.append(_concentration_output(out, aid, names, count_cols, name))
     if wards:
-        from boundaries.wards import ward_deprivation
-
-        wgdf, wid = _areas(ctx, wards, ward_id, param="wards", id_param="ward_id")
-        # without the national file, the LSOA layer's own national deciles bound the cut-offs
-        table = tab if tab is not None else pd.DataFrame(
-            {"lsoa_code": gdf[aid].astype(str).to_numpy(),
-             **{c: gdf[c].to_numpy() for c in ("imd_score", "imd_decile", "imd_rank")
-                if c in gdf.columns}})
-        w = ward_deprivation(gdf, wgdf, table, lsoa_id=aid, ward_id=wid,
-                             population=population if population in gdf.columns else None,
-                             apportion=apportion, strict=tab is not None)
-        res.append(StepOutput(f"{name}_wards", w, "areas", {
-            **w.attrs.pop("meta"), "title": "Ward deprivation (national cut-offs)",
-            "units": "IMD score", "value_column": "imd_score", "subject": ""}))
+        res.append(_wards_output(ctx, gdf, aid, tab, wards, ward_id, population, apportion,
+                                 name))
     return res
+
+
+def _decile_frame(gdf, aid, decile, score):
+    """``(areas with their IMD decile, flags, label and local quintile, notes)``."""
+    from boundaries.deprivation import deprivation_flags, local_quintiles
+
+    out = gdf[[aid, "geometry"]].copy().reset_index(drop=True)
+    if score in gdf.columns:
+        out["imd_score"] = gdf[score].to_numpy()
+    out["imd_decile"] = pd.array(pd.to_numeric(gdf[decile], errors="coerce").to_numpy(),
+                                 dtype="Int64")
+    out = pd.concat([out, deprivation_flags(gdf[decile].to_numpy())], axis=1)
+    dec = pd.to_numeric(out["imd_decile"], errors="coerce")
+    out["decile_label"] = [_DECILE_LABELS.get(int(d), "") if pd.notna(d) else "" for d in dec]
+    basis = score if score in gdf.columns else decile
+    out["local_quintile"] = pd.array(local_quintiles(
+        gdf[basis], more_deprived="higher" if basis == score else "lower"), dtype="Int64")
+    notes = []
+    if int(dec.isna().sum()):
+        notes.append(f"{int(dec.isna().sum())} of {len(out)} areas have no IMD decile "
+                     "(not flagged)")
+    return out, notes
+
+
+def _count_records(ctx, out, gdf, aid, names, filter) -> list[str]:
+    """Count each record layer per area into ``out``; return the summary lines."""
+    from mapping.stats.rates import count_points
+
+    summary = []
+    for lay in names:  # one count column per record layer ("count" when there is one)
+        pts, _ = records(ctx, lay, filter)
+        counts, pos = count_points(gdf, pts, aid)
+        out["count" if len(names) == 1 else f"count_{lay}"] = counts["count"].to_numpy()
+        summary.append(f"{lay}: {int((pos >= 0).sum()):,} records in the areas, "
+                       f"{int((pos < 0).sum()):,} outside")
+    return summary
+
+
+def _concentration_output(out, aid, names, count_cols, name) -> StepOutput:
+    """The records' shares in the most deprived areas against the population's (a table)."""
+    from mapping.stats.concentration import concentration_table
+
+    labels = {(names[0] if c == "count" else c[len("count_"):]): c for c in count_cols}
+    ctab = concentration_table(out, labels, area_id=aid, population="population")
+    lines = [_share_line(f"{r['layer']} in the most deprived {str(r['flag'])[-2:]}%", r)
+             for _, r in ctab.iterrows()] if "layer" in ctab.columns else []
+    return StepOutput(f"{name}_concentration", pd.DataFrame(ctab), "table",
+                      {**ctab.attrs["meta"], "base_n": int(ctab["n"].max()),
+                       "summary": lines})
+
+
+def _wards_output(ctx, gdf, aid, tab, wards, ward_id, population, apportion,
+                  name) -> StepOutput:
+    """The wards' deprivation against the national LSOA cut-offs (an area layer)."""
+    from boundaries.wards import ward_deprivation
+
+    wgdf, wid = _areas(ctx, wards, ward_id, param="wards", id_param="ward_id")
+    # without the national file, the LSOA layer's own national deciles bound the cut-offs
+    table = tab if tab is not None else pd.DataFrame(
+        {"lsoa_code": gdf[aid].astype(str).to_numpy(),
+         **{c: gdf[c].to_numpy() for c in ("imd_score", "imd_decile", "imd_rank")
+            if c in gdf.columns}})
+    w = ward_deprivation(gdf, wgdf, table, lsoa_id=aid, ward_id=wid,
+                         population=population if population in gdf.columns else None,
+                         apportion=apportion, strict=tab is not None)
+    return StepOutput(f"{name}_wards", w, "areas", {
+        **w.attrs.pop("meta"), "title": "Ward deprivation (national cut-offs)",
+        "units": "IMD score", "value_column": "imd_score", "subject": ""})
