@@ -160,8 +160,6 @@ def audit_classes(kind: str, df, truth: np.ndarray, hidden: np.ndarray,
     audit's business, not the classes').  ``None`` when the program cannot be
     set up (the caller then withholds every class near a hidden count).
     """
-    from scipy.optimize import linprog
-
     truth = np.asarray(truth, float)
     n = len(truth)
     need = protection(rules)
@@ -173,56 +171,94 @@ def audit_classes(kind: str, df, truth: np.ndarray, hidden: np.ndarray,
     cons = _constraints(kind, df, truth, w, params, classes)
     if cons is None:
         return None
-    pos = {v: k for k, v in enumerate(hid)}
-    known = np.where(hidden, 0.0, truth)
-    lo0 = 0.0 if rules.suppress_zero else 1.0
-    bnds = [(float(rules.threshold), None) if secondary[v] else (lo0, float(rules.threshold - 1))
-            for v in hid]
-    # the total is published (n times the mean): the hidden counts sum to the rest
-    a_eq = np.ones((1, len(hid)))
-    b_eq = [float(truth[hid].sum())]
-    from scipy import sparse
-
-    kn = np.flatnonzero(~hidden)
-    blocks, rhs, owner = [], [], []
-    for mat, lower, upper in cons:
-        mat = sparse.csr_matrix(mat)
-        at_truth = mat @ truth
-        base = mat[:, kn] @ truth[kn] if len(kn) else np.zeros(n)
-        mh = mat[:, hid].tocsr()
-        touches = np.diff(mh.indptr) > 0  # the row involves a hidden count
-        for bound, sign in ((upper, 1.0), (lower, -1.0)):
-            sel = np.isfinite(bound) & touches
-            # keep only what holds at the truth (FDR: an outer edge may not)
-            sel &= sign * (at_truth - np.where(sel, bound, 0.0)) <= 1e-9 * (1 + np.abs(at_truth))
-            rows = np.flatnonzero(sel)
-            if not len(rows):
-                continue
-            blocks.append(sign * mh[rows])
-            # slack: a true z on a band's edge stays feasible in floating point
-            rhs.append(sign * (bound[rows] - base[rows]) + 1e-7 * (1 + np.abs(bound[rows])))
-            owner.append(rows)
-    if not blocks:
+    prog = _ClassProgram(cons, truth, hidden, secondary, rules)
+    if prog.a_all is None:
         return withheld, unprotected
-    a_all = sparse.vstack(blocks).tocsr()
-    b_all = np.concatenate(rhs)
-    owner = np.concatenate(owner)
-    seen_lo = truth[hid].astype(float).copy()
-    seen_hi = seen_lo.copy()
+    for v in [v for v in hid if not secondary[v]]:
+        k = prog.pos[v]
+        if prog.seen_hi[k] - prog.seen_lo[k] >= need - 1e-9:
+            continue  # already seen to vary enough: protected whatever else is published
+        width, marg = prog.solve(k, withheld)
+        if width is not None and width < need - 1e-6 and prog.narrow_without_classes(k, need):
+            unprotected[v] = True  # narrow without any class: not the classes' doing
+            continue
+        while width is not None and width < need - 1e-6:
+            area = prog.most_binding(k, v, marg, withheld)
+            if area is None:
+                break  # no class left: the counts alone narrow it
+            withheld[area] = True
+            width, marg = prog.solve(k, withheld)
+        if width is None:
+            return None
+        if width < need - 1e-6:
+            unprotected[v] = True
+    return withheld, unprotected
 
-    def solve(k):
-        keep = ~withheld[owner]
-        kw = dict(A_ub=a_all[keep] if keep.any() else None,
-                  b_ub=b_all[keep] if keep.any() else None,
-                  A_eq=a_eq, b_eq=b_eq, bounds=bnds, method="highs")
-        c = np.zeros(len(hid))
+
+class _ClassProgram:
+    """The attacker's linear program over a table's hidden counts (:func:`audit_classes`).
+
+    The unknowns are the hidden counts, bounded by their labels; the equation is the
+    published total; the inequalities are the classes' bands (:func:`_constraints`),
+    each row owned by an area (``owner``) so that withholding an area's classes drops
+    its rows.  Every solution found widens ``seen_lo`` .. ``seen_hi``.
+    """
+
+    def __init__(self, cons, truth, hidden, secondary, rules):
+        from scipy import sparse
+
+        n = len(truth)
+        hid = np.flatnonzero(hidden)
+        self.pos = {v: k for k, v in enumerate(hid)}
+        lo0 = 0.0 if rules.suppress_zero else 1.0
+        self.bnds = [(float(rules.threshold), None) if secondary[v]
+                     else (lo0, float(rules.threshold - 1)) for v in hid]
+        # the total is published (n times the mean): the hidden counts sum to the rest
+        self.a_eq = np.ones((1, len(hid)))
+        self.b_eq = [float(truth[hid].sum())]
+        kn = np.flatnonzero(~hidden)
+        blocks, rhs, owner = [], [], []
+        for mat, lower, upper in cons:
+            mat = sparse.csr_matrix(mat)
+            at_truth = mat @ truth
+            base = mat[:, kn] @ truth[kn] if len(kn) else np.zeros(n)
+            mh = mat[:, hid].tocsr()
+            touches = np.diff(mh.indptr) > 0  # the row involves a hidden count
+            for bound, sign in ((upper, 1.0), (lower, -1.0)):
+                sel = np.isfinite(bound) & touches
+                # keep only what holds at the truth (FDR: an outer edge may not)
+                sel &= sign * (at_truth - np.where(sel, bound, 0.0)) <= \
+                    1e-9 * (1 + np.abs(at_truth))
+                rows = np.flatnonzero(sel)
+                if not len(rows):
+                    continue
+                blocks.append(sign * mh[rows])
+                # slack: a true z on a band's edge stays feasible in floating point
+                rhs.append(sign * (bound[rows] - base[rows]) + 1e-7 * (1 + np.abs(bound[rows])))
+                owner.append(rows)
+        self.a_all = sparse.vstack(blocks).tocsr() if blocks else None
+        self.b_all = np.concatenate(rhs) if blocks else None
+        self.owner = np.concatenate(owner) if blocks else None
+        self.seen_lo = truth[hid].astype(float).copy()
+        self.seen_hi = self.seen_lo.copy()
+
+    def solve(self, k, withheld):
+        """``(width of unknown k's interval or None when infeasible, the rows' duals)``
+        with the classes of the ``withheld`` areas left out."""
+        from scipy.optimize import linprog
+
+        keep = ~withheld[self.owner]
+        kw = dict(A_ub=self.a_all[keep] if keep.any() else None,
+                  b_ub=self.b_all[keep] if keep.any() else None,
+                  A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bnds, method="highs")
+        c = np.zeros(len(self.bnds))
         c[k] = 1.0
         res = [linprog(c, **kw), linprog(-c, **kw)]
-        marg = np.zeros(len(owner))
+        marg = np.zeros(len(self.owner))
         for r in res:
             if r.status == 0:
-                np.minimum(seen_lo, r.x, out=seen_lo)
-                np.maximum(seen_hi, r.x, out=seen_hi)
+                np.minimum(self.seen_lo, r.x, out=self.seen_lo)
+                np.maximum(self.seen_hi, r.x, out=self.seen_hi)
                 if keep.any() and getattr(r, "ineqlin", None) is not None:
                     marg[keep] += np.abs(r.ineqlin.marginals)
         if res[0].status != 0 or res[1].status not in (0, 3):
@@ -230,40 +266,31 @@ def audit_classes(kind: str, df, truth: np.ndarray, hidden: np.ndarray,
         hi = np.inf if res[1].status == 3 else -res[1].fun
         return hi - res[0].fun, marg
 
-    small = [v for v in hid if not secondary[v]]
-    for v in small:
-        k = pos[v]
-        if seen_hi[k] - seen_lo[k] >= need - 1e-9:
-            continue  # already seen to vary enough: protected whatever else is published
-        width, marg = solve(k)
-        if width is not None and width < need - 1e-6:
-            c = np.zeros(len(hid))
-            c[k] = 1.0
-            free = [linprog(sg * c, A_eq=a_eq, b_eq=b_eq, bounds=bnds, method="highs")
-                    for sg in (1.0, -1.0)]
-            if free[0].status == 0 and free[1].status == 0 and \
-                    -free[1].fun - free[0].fun < need - 1e-6:
-                unprotected[v] = True  # narrow without any class: not the classes' doing
-                continue
-        while width is not None and width < need - 1e-6:
-            by_area: dict = {}
-            for r in np.flatnonzero(marg > 1e-9):
-                by_area[owner[r]] = by_area.get(owner[r], 0.0) + marg[r]
-            if not by_area:  # degenerate duals: the nearest class whose rows hold this count
-                near = [int(owner[r]) for r in a_all[:, k].nonzero()[0]
-                        if not withheld[owner[r]]]
-                if not near:
-                    near = [int(i) for i in owner if not withheld[i]]
-                if not near:
-                    break  # no class left: the counts alone narrow it
-                by_area = {i: -abs(i - v) for i in near}
-            withheld[max(by_area, key=lambda i: (by_area[i], -i))] = True
-            width, marg = solve(k)
-        if width is None:
-            return None
-        if width < need - 1e-6:
-            unprotected[v] = True
-    return withheld, unprotected
+    def narrow_without_classes(self, k, need) -> bool:
+        """True when unknown k is narrower than ``need`` with no class published at all."""
+        from scipy.optimize import linprog
+
+        c = np.zeros(len(self.bnds))
+        c[k] = 1.0
+        free = [linprog(sg * c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=self.bnds,
+                        method="highs") for sg in (1.0, -1.0)]
+        return free[0].status == 0 and free[1].status == 0 and \
+            -free[1].fun - free[0].fun < need - 1e-6
+
+    def most_binding(self, k, v, marg, withheld):
+        """The area whose classes bind hardest on unknown k (of area ``v``), or None."""
+        by_area: dict = {}
+        for r in np.flatnonzero(marg > 1e-9):
+            by_area[self.owner[r]] = by_area.get(self.owner[r], 0.0) + marg[r]
+        if not by_area:  # degenerate duals: the nearest class whose rows hold this count
+            near = [int(self.owner[r]) for r in self.a_all[:, k].nonzero()[0]
+                    if not withheld[self.owner[r]]]
+            if not near:
+                near = [int(i) for i in self.owner if not withheld[i]]
+            if not near:
+                return None
+            by_area = {i: -abs(i - v) for i in near}
+        return max(by_area, key=lambda i: (by_area[i], -i))
 
 
 def withhold_classes(df, meta: dict | None = None, rules: DisclosureRules | None = None, *,

@@ -104,7 +104,8 @@ def derived_columns(df, meta: dict | None = None) -> list[str]:
 
 
 def class_kind(cls) -> str | None:
-    """``"gistar"`` or ``"lisa"``: the statistic whose classes the columns ``cls`` hold, else None."""
+    """``"gistar"`` or ``"lisa"``: the statistic whose classes the columns ``cls`` hold
+    (else None)."""
     names = {str(c).lower() for c in cls}
     if names & {"gi_bin", "gi_sig"}:
         return "gistar"
