@@ -83,43 +83,54 @@ def find_relations(tables: list[Table], rules: DisclosureRules | None = None
         rels.append((terms, float(rhs)))
 
     for k, t in enumerate(tables):
-        n, m = t.values.shape
-        ok = np.isfinite(t.values)
-        totals = _total_rows(t)
-        body_rows = [i for i in range(n) if i not in totals]
-        # column totals (the base n; a small one is published as "<5", so not known)
+        _table_relations(k, t, rules, add)
+    _shared_key_relations(tables, add)
+    return rels
+
+
+def _table_relations(k, t: Table, rules: DisclosureRules, add) -> None:
+    """The relations within table ``k``: column totals, Total rows, a column that is the
+    sum of others (row by row, or as a running count); each passed to ``add``."""
+    n, m = t.values.shape
+    ok = np.isfinite(t.values)
+    totals = _total_rows(t)
+    body_rows = [i for i in range(n) if i not in totals]
+    # column totals (the base n; a small one is published as "<5", so not known)
+    for j in range(m):
+        col_total = float(t.values[body_rows, j].sum())
+        if ok[body_rows, j].all() and len(body_rows) > 1 and col_total >= rules.threshold:
+            add([((k, i, j), 1.0) for i in body_rows], col_total, check=False)
+    # Total rows
+    for r in totals:
+        others = body_rows
         for j in range(m):
-            col_total = float(t.values[body_rows, j].sum())
-            if ok[body_rows, j].all() and len(body_rows) > 1 and col_total >= rules.threshold:
-                add([((k, i, j), 1.0) for i in body_rows], col_total, check=False)
-        # Total rows
-        for r in totals:
-            others = body_rows
-            for j in range(m):
-                if others and ok[[r, *others], j].all():
-                    add([((k, r, j), 1.0), *[((k, i, j), -1.0) for i in others]], 0.0)
-        # a count column that is the sum of other count columns, row by row
-        body = [i for i in range(n) if ok[i].all()]
-        cols = [j for j in range(m) if np.any(t.values[body, j] != 0)] if body else []
-        if len(body) >= 2 and 1 < len(cols) <= _MAX_IDENTITY_COLUMNS + 1:
-            v = t.values[body]
-            for c in cols:
-                rest = [j for j in cols if j != c]
-                for size in range(1, len(rest) + 1):
-                    for sub in combinations(rest, size):
-                        if np.array_equal(v[:, c], v[:, list(sub)].sum(axis=1)):
-                            for i in body:
-                                add([((k, i, c), 1.0), *[((k, i, j), -1.0) for j in sub]],
-                                    0.0, check=False)
-                        # a running count: this row's c less the next row's is the sum of
-                        # the others (at risk, minus events and censored: a survival table)
-                        if len(body) > 2 and body == list(range(body[0], body[-1] + 1)) and \
-                                np.array_equal(v[:-1, c] - v[1:, c],
-                                               v[:-1, list(sub)].sum(axis=1)):
-                            for i in body[:-1]:
-                                add([((k, i, c), 1.0), ((k, i + 1, c), -1.0),
-                                     *[((k, i, j), -1.0) for j in sub]], 0.0, check=False)
-    # the same keys counted in two tables
+            if others and ok[[r, *others], j].all():
+                add([((k, r, j), 1.0), *[((k, i, j), -1.0) for i in others]], 0.0)
+    # a count column that is the sum of other count columns, row by row
+    body = [i for i in range(n) if ok[i].all()]
+    cols = [j for j in range(m) if np.any(t.values[body, j] != 0)] if body else []
+    if len(body) >= 2 and 1 < len(cols) <= _MAX_IDENTITY_COLUMNS + 1:
+        v = t.values[body]
+        for c in cols:
+            rest = [j for j in cols if j != c]
+            for size in range(1, len(rest) + 1):
+                for sub in combinations(rest, size):
+                    if np.array_equal(v[:, c], v[:, list(sub)].sum(axis=1)):
+                        for i in body:
+                            add([((k, i, c), 1.0), *[((k, i, j), -1.0) for j in sub]],
+                                0.0, check=False)
+                    # a running count: this row's c less the next row's is the sum of
+                    # the others (at risk, minus events and censored: a survival table)
+                    if len(body) > 2 and body == list(range(body[0], body[-1] + 1)) and \
+                            np.array_equal(v[:-1, c] - v[1:, c],
+                                           v[:-1, list(sub)].sum(axis=1)):
+                        for i in body[:-1]:
+                            add([((k, i, c), 1.0), ((k, i + 1, c), -1.0),
+                                 *[((k, i, j), -1.0) for j in sub]], 0.0, check=False)
+
+
+def _shared_key_relations(tables, add) -> None:
+    """The same keys counted in two tables: cells equal on every shared key are one count."""
     for a, b in combinations(range(len(tables)), 2):
         ta, tb = tables[a], tables[b]
         for ka, va in ta.keys.items():
@@ -139,5 +150,3 @@ def find_relations(tables: list[Table], rules: DisclosureRules | None = None
                         if np.array_equal(x, tb.values[rb, jb]):
                             for i, i2 in pairs:
                                 add([((a, i, ja), 1.0), ((b, i2, jb), -1.0)], 0.0, check=False)
-    return rels
-

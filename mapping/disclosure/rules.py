@@ -154,51 +154,59 @@ def apply_rules(layers, rules: DisclosureRules | None = None, *, purpose: str = 
                 notes.append(line)
     safe = []
     for lyr in layers:
-        data = lyr.data
-        meta_up = {"disclosure_threshold": rules.threshold}
-        bn = (lyr.meta or {}).get("base_n")
-        if isinstance(bn, (int, float, np.integer)) and 0 < bn < rules.threshold:
-            meta_up["base_n"] = rules.small_label
-        elif isinstance(bn, dict):
-            meta_up["base_n"] = {k: rules.small_label if isinstance(v, (int, float, np.integer))
-                                 and 0 < v < rules.threshold else v for k, v in bn.items()}
-        if lyr.kind == "points" and is_sensitive(lyr) and not (lyr.meta or {}).get("aggregate"):
-            if not lyr.allow_raw_export:
-                notes.append(f"'{lyr.name}': sensitive point locations withheld "
-                             "(not drawn or exported).")
-                continue
-            notes.append(f"'{lyr.name}': raw locations of a sensitive layer ARE included "
-                         "because the user allowed raw export for this layer.")
-            safe.append(lyr)
-            continue
-        if lyr.kind == "surface":
-            bw = _bandwidth(lyr)
-            if is_sensitive(lyr) and (bw is None or bw < rules.min_kde_bandwidth_m):
-                got = "unknown" if bw is None else f"{bw:g} m"
-                notes.append(f"'{lyr.name}': surface withheld; its bandwidth ({got}) is below "
-                             f"the {rules.min_kde_bandwidth_m:g} m minimum for sensitive data.")
-                continue
-            if is_sensitive(lyr):
-                floored, line = kde_floor(lyr, bw, rules)
-                if line not in notes:
-                    notes.append(line)
-                safe.append(floored)
-                continue
-            safe.append(lyr)
-            continue
-        if data is not None and hasattr(data, "columns"):
-            meta = {**(lyr.meta or {}), "sensitive": is_sensitive(lyr)}
-            counts = count_columns(data, meta)
-            rates = rate_columns(data, meta)
-            if counts:
-                new = withhold_classes(suppress_counts(data, counts, rates, rules,
-                                                       derived_columns(data, meta)), meta,
-                                       rules, truth=data)
-                if new.shape[1] != data.shape[1]:
-                    safe.append(copy_layer(lyr, new, meta_up))
-                    continue
-        if len(meta_up) > 1:
-            safe.append(copy_layer(lyr, data, meta_up))
-        else:
-            safe.append(lyr)
+        out = _safe_layer(lyr, rules, notes)
+        if out is not None:
+            safe.append(out)
     return safe, notes
+
+
+def _safe_layer(lyr, rules: DisclosureRules, notes: list):
+    """One layer as it may leave hotmap (None when withheld); notes are added to ``notes``."""
+    data = lyr.data
+    meta_up = {"disclosure_threshold": rules.threshold}
+    bn = (lyr.meta or {}).get("base_n")
+    if isinstance(bn, (int, float, np.integer)) and 0 < bn < rules.threshold:
+        meta_up["base_n"] = rules.small_label
+    elif isinstance(bn, dict):
+        meta_up["base_n"] = {k: rules.small_label if isinstance(v, (int, float, np.integer))
+                             and 0 < v < rules.threshold else v for k, v in bn.items()}
+    if lyr.kind == "points" and is_sensitive(lyr) and not (lyr.meta or {}).get("aggregate"):
+        if not lyr.allow_raw_export:
+            notes.append(f"'{lyr.name}': sensitive point locations withheld "
+                         "(not drawn or exported).")
+            return None
+        notes.append(f"'{lyr.name}': raw locations of a sensitive layer ARE included "
+                     "because the user allowed raw export for this layer.")
+        return lyr
+    if lyr.kind == "surface":
+        return _safe_surface(lyr, rules, notes)
+    if data is not None and hasattr(data, "columns"):
+        meta = {**(lyr.meta or {}), "sensitive": is_sensitive(lyr)}
+        counts = count_columns(data, meta)
+        rates = rate_columns(data, meta)
+        if counts:
+            new = withhold_classes(suppress_counts(data, counts, rates, rules,
+                                                   derived_columns(data, meta)), meta,
+                                   rules, truth=data)
+            if new.shape[1] != data.shape[1]:
+                return copy_layer(lyr, new, meta_up)
+    if len(meta_up) > 1:
+        return copy_layer(lyr, data, meta_up)
+    return lyr
+
+
+def _safe_surface(lyr, rules: DisclosureRules, notes: list):
+    """A surface as it may be published: withheld below the minimum bandwidth of sensitive
+    data, floored (:func:`kde_floor`) when sensitive, else as it is."""
+    bw = _bandwidth(lyr)
+    if is_sensitive(lyr) and (bw is None or bw < rules.min_kde_bandwidth_m):
+        got = "unknown" if bw is None else f"{bw:g} m"
+        notes.append(f"'{lyr.name}': surface withheld; its bandwidth ({got}) is below "
+                     f"the {rules.min_kde_bandwidth_m:g} m minimum for sensitive data.")
+        return None
+    if is_sensitive(lyr):
+        floored, line = kde_floor(lyr, bw, rules)
+        if line not in notes:
+            notes.append(line)
+        return floored
+    return lyr
