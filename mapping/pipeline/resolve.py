@@ -151,6 +151,16 @@ def resolve_params(decl, given: dict, ws, *, where: str = "") -> dict:
                            + ", ".join(term(k) for k in unknown), path=ws.project.path,
                            fix="known: " + ", ".join(term(n) for n in decl.names()))
     out = {}
+    _resolve_inputs(decl, given, ws, where, out)
+    _resolve_params(decl, given, ws, where, out)
+    _check_one_of(decl, ws, where, out)
+    if "name" in given:
+        out["name"] = given["name"]
+    return out
+
+
+def _resolve_inputs(decl, given: dict, ws, where: str, out: dict) -> None:
+    """Check the layers each input names (required ones given, kinds, how many) into ``out``."""
     for inp in decl.inputs:
         v = given.get(inp.name)
         if v in (None, "", []):
@@ -165,6 +175,10 @@ def resolve_params(decl, given: dict, ws, *, where: str = "") -> dict:
             raise ProjectError(f"{where}: {term(inp.name)} needs at least {inp.fewest} "
                                f"layers ({inp.label}); {len(out[inp.name])} given",
                                path=ws.project.path, fix=f"name {inp.fewest} or more layers")
+
+
+def _resolve_params(decl, given: dict, ws, where: str, out: dict) -> None:
+    """Check each parameter's value (or fill its default; a required one must be given)."""
     for p in decl.params:
         v = given.get(p.name, None)
         if v is None or (isinstance(v, str) and not v.strip() and p.type != "text"):
@@ -174,6 +188,10 @@ def resolve_params(decl, given: dict, ws, *, where: str = "") -> dict:
             out[p.name] = p.default
             continue
         out[p.name] = _check_value(p, v, ws, where)
+
+
+def _check_one_of(decl, ws, where: str, out: dict) -> None:
+    """Each ``one_of`` group of the declaration has exactly one of its names given."""
     for group in decl.one_of:
         set_ = [n for n in group if out.get(n) not in (None, "", [], {})]
         if len(set_) != 1:
@@ -183,7 +201,3 @@ def resolve_params(decl, given: dict, ws, *, where: str = "") -> dict:
                                path=ws.project.path,
                                fix=("blank " + " or ".join(term(n) for n in set_) if set_ else
                                     f"e.g. an area layer in {term(group[0])}"))
-    if "name" in given:
-        out["name"] = given["name"]
-    return out
-
