@@ -20,9 +20,15 @@ from pathlib import Path
 from layers.common.errors import InputError
 from mapping.disclosure.rules import DisclosureRules, apply_rules
 from mapping.export.audit_pack import chart_entry, chart_files, summary_tables, write_pack
+from mapping.export.data import (export_geopackage, export_geotiff, export_meta, export_table,
+                                 export_tables_xlsx)
 from mapping.export.filenames import slug
+from mapping.export.html import export_html
+from mapping.export.maps import export_map
 from mapping.export.parallel import JobRunner, output_workers
 from mapping.export.report import ReportEntry
+from mapping.render.draw import render_composition
+from mapping.render.layout import composition_notes, select_layers
 
 __all__ = ["OutputPlan", "plan_outputs", "write_planned", "share_scales"]
 
@@ -150,9 +156,6 @@ def _write_job(plan: OutputPlan, job) -> list[Path] | tuple:
     kind, i = job
     if kind == "map":
         return _write_map(plan, plan.maps[i])
-    from mapping.export.data import (export_geopackage, export_geotiff, export_meta,
-                                     export_table, export_tables_xlsx)
-
     outdir, rules = plan.outdir, plan.rules
     if kind == "gpkg":
         return [export_geopackage(plan.exportable, outdir / "layers.gpkg", rules=rules)]
@@ -178,10 +181,6 @@ def _write_job(plan: OutputPlan, job) -> list[Path] | tuple:
 
 def _write_map(plan: OutputPlan, comp) -> tuple:
     """Render one map once, save it in every format; return (paths, audit-pack entry)."""
-    from mapping.export.maps import export_map
-    from mapping.render.layout import composition_notes, select_layers
-    from mapping.render.draw import render_composition
-
     all_layers, rules, written = plan.layers, plan.rules, []
     fig = render_composition(comp, all_layers, rules=rules)
     formats = [*plan.formats, *(("png",) if "png" not in plan.formats else ())]
@@ -218,8 +217,6 @@ def _write_map(plan: OutputPlan, comp) -> tuple:
 
 
 def _write_html(plan: OutputPlan) -> Path:
-    from mapping.export.html import export_html
-
     names = []
     for comp in plan.maps:
         for n in (comp.layers or [lyr.name for lyr in plan.layers]):
