@@ -78,48 +78,65 @@ def _constraints(kind, df, truth, w, params, classes):
     are always a feasible point."""
     from scipy import sparse
 
-    n = len(truth)
     x = np.asarray(truth, float)
     xbar = float(x.mean())
     m = sparse.csr_matrix(w, dtype=float).copy()
     m.setdiag(0)
     m.eliminate_zeros()
     if kind == "gistar":
-        ws = (m + sparse.identity(n, format="csr")).tocsr()
-        wi = np.asarray(ws.sum(axis=1)).ravel()
-        s1 = np.asarray(ws.multiply(ws).sum(axis=1)).ravel()
-        s = float(np.sqrt(max((x ** 2).mean() - xbar ** 2, 0.0)))
-        if not s > 0:
-            return None
-        d = s * np.sqrt(np.maximum(n * s1 - wi ** 2, 0) / (n - 1))
-        bins = np.asarray(classes["gi_bin"], float)
-        lo = np.full(n, np.nan)
-        hi = np.full(n, np.nan)
-        pub = np.isfinite(bins) & (d > 0)
-        b = np.where(pub, bins, 0).astype(int)
-        if int(params.get("permutations") or 0) > 0:
-            # a permutation p-value is no function of z: the bin gives the sign of z only
-            lo[pub & (b > 0)] = 0.0
-            hi[pub & (b < 0)] = 0.0
-        else:
-            edges = np.array([0.0, *GI_EDGES.values(), np.inf])
-            k = np.minimum(np.abs(b), 3)
-            inner, outer = edges[k], edges[k + 1]
-            pos, neg = pub & (b > 0), pub & (b < 0)
-            lo[pos], hi[pos] = inner[pos], outer[pos]
-            lo[neg], hi[neg] = -outer[neg], -inner[neg]
-            flat = df["gi_flat"].fillna(False).to_numpy(bool) if "gi_flat" in df.columns \
-                else np.zeros(n, bool)
-            if not _fdr_on(params):  # without FDR "not significant" is |z| < 1.645
-                zero = pub & (b == 0) & ~flat
-                lo[zero], hi[zero] = -GI_EDGES[1], GI_EDGES[1]
-            # with FDR (q >= p) class 0 says nothing and a bin only its inner edge for
-            # sure; the outer edge is kept where the true z is inside it (stronger attacker)
-        # z = (ws x - xbar W) / d, so  lo <= z  <=>  ws x >= d lo + xbar W
-        with np.errstate(invalid="ignore"):
-            lower = np.where(np.isfinite(lo), d * lo + xbar * wi, np.nan)
-            upper = np.where(np.isfinite(hi), d * hi + xbar * wi, np.nan)
-        return [(ws, lower, upper)]
+        return _gistar_constraints(df, x, xbar, m, params, classes)
+    return _lisa_constraints(x, xbar, m, classes)
+
+
+def _gistar_constraints(df, x, xbar, m, params, classes):
+    """The bands of z each published ``gi_bin`` implies, as bounds on ``ws x`` (see
+    :func:`_constraints`); None when the counts do not vary."""
+    from scipy import sparse
+
+    n = len(x)
+    ws = (m + sparse.identity(n, format="csr")).tocsr()
+    wi = np.asarray(ws.sum(axis=1)).ravel()
+    s1 = np.asarray(ws.multiply(ws).sum(axis=1)).ravel()
+    s = float(np.sqrt(max((x ** 2).mean() - xbar ** 2, 0.0)))
+    if not s > 0:
+        return None
+    d = s * np.sqrt(np.maximum(n * s1 - wi ** 2, 0) / (n - 1))
+    bins = np.asarray(classes["gi_bin"], float)
+    lo = np.full(n, np.nan)
+    hi = np.full(n, np.nan)
+    pub = np.isfinite(bins) & (d > 0)
+    b = np.where(pub, bins, 0).astype(int)
+    if int(params.get("permutations") or 0) > 0:
+        # a permutation p-value is no function of z: the bin gives the sign of z only
+        lo[pub & (b > 0)] = 0.0
+        hi[pub & (b < 0)] = 0.0
+    else:
+        edges = np.array([0.0, *GI_EDGES.values(), np.inf])
+        k = np.minimum(np.abs(b), 3)
+        inner, outer = edges[k], edges[k + 1]
+        pos, neg = pub & (b > 0), pub & (b < 0)
+        lo[pos], hi[pos] = inner[pos], outer[pos]
+        lo[neg], hi[neg] = -outer[neg], -inner[neg]
+        flat = df["gi_flat"].fillna(False).to_numpy(bool) if "gi_flat" in df.columns \
+            else np.zeros(n, bool)
+        if not _fdr_on(params):  # without FDR "not significant" is |z| < 1.645
+            zero = pub & (b == 0) & ~flat
+            lo[zero], hi[zero] = -GI_EDGES[1], GI_EDGES[1]
+        # with FDR (q >= p) class 0 says nothing and a bin only its inner edge for
+        # sure; the outer edge is kept where the true z is inside it (stronger attacker)
+    # z = (ws x - xbar W) / d, so  lo <= z  <=>  ws x >= d lo + xbar W
+    with np.errstate(invalid="ignore"):
+        lower = np.where(np.isfinite(lo), d * lo + xbar * wi, np.nan)
+        upper = np.where(np.isfinite(hi), d * hi + xbar * wi, np.nan)
+    return [(ws, lower, upper)]
+
+
+def _lisa_constraints(x, xbar, m, classes):
+    """The signs each published LISA quadrant implies (``x_i`` and the spatial lag against
+    the mean), as bounds (see :func:`_constraints`)."""
+    from scipy import sparse
+
+    n = len(x)
     rs = np.asarray(m.sum(axis=1)).ravel()
     inv = np.divide(1.0, rs, out=np.zeros_like(rs), where=rs > 0)
     wr = (sparse.diags(inv) @ m).tocsr()
