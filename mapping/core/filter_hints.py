@@ -26,6 +26,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from mapping.core.filter_eval import evaluate_filter, resolve_column
+from mapping.core.filter_parse import FilterNode
+
 __all__ = ["explain_no_match", "MIN_SHOWN"]
 
 #: A value is quoted in a message only if at least this many records hold it.
@@ -48,8 +51,6 @@ def _show(v) -> str:
 
 
 def _leaves(node):
-    from mapping.core.filters import FilterNode
-
     if node.op in ("and", "or", "not"):
         for a in node.args:
             if isinstance(a, FilterNode):
@@ -132,8 +133,6 @@ def _range(s: pd.Series, col: str) -> str:
 
 
 def _leaf_hint(df, leaf) -> str:
-    from mapping.core.filters import resolve_column
-
     op = leaf.op
     colop = next((a for a in leaf.args if isinstance(a, tuple) and a and a[0] == "col"), None)
     if colop is None:
@@ -172,8 +171,6 @@ def explain_no_match(df: pd.DataFrame, node, expr: str) -> tuple[str, str]:
     expr : str
         The expression as the user wrote it.
     """
-    from mapping.core.filters import evaluate_filter
-
     head = f"filter: no record matches {expr.strip()}"
     empty, counts = [], []
     for leaf in _leaves(node):

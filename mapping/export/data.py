@@ -15,14 +15,13 @@ names the formats the GUI's "Export data" offers (:func:`export_layers`).
   name back to the full one.
 * GeoTIFF: surfaces, float32, EPSG:27700.
 * CSV / XLSX: attribute tables for people, suppressed counts shown as ``"<5"``.
+
+The GIS writers are :mod:`mapping.export.gis_files` (imported from here), a
+layer's frame as they write it :mod:`mapping.export.layer_frames`.
 """
 
 from __future__ import annotations
 
-import re
-import tempfile
-import warnings
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -30,288 +29,23 @@ import numpy as np
 from layers.common.atomic import atomic_write_path
 from layers.common.errors import InputError
 from mapping.disclosure.rules import DisclosureRules, apply_rules, display_table
+from mapping.export.gis_files import (export_geojson, export_geopackage, export_shapefile,
+                                      export_shapefile_zip, read_shapefile)
+from mapping.export.layer_frames import (MAX_GPKG_CELLS, has_table, layer_frame,
+                                         neutralise_formulas, published_layer, safe_name)
 
 __all__ = ["export_layer", "export_geopackage", "export_surface_cells", "export_meta",
            "export_geojson", "export_shapefile_zip", "export_geotiff", "export_table",
            "export_tables_xlsx", "DATA_EXPORTERS", "layer_frame", "export_layers",
            "export_shapefile", "write_frame", "read_shapefile", "DATA_FORMATS",
            "VECTOR_SUFFIXES", "neutralise_formulas"]
-
-MAX_GPKG_CELLS = 250_000
-
-
-def _safe_name(name: str, maxlen: int = 60) -> str:
-    s = re.sub(r"[^A-Za-z0-9_]+", "_", str(name)).strip("_").lower()
-    return (s or "layer")[:maxlen]
-
-
-#: First characters a spreadsheet reads as the start of a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formulas(table):
-    """Return a copy where every text cell a spreadsheet would run as a formula is text.
-
-    As OWASP recommends for CSV injection: a cell beginning with ``=``, ``+``,
-    ``-``, ``@``, tab or carriage return gets a leading single quote, so Excel and
-    LibreOffice show ``'=HYPERLINK(...)`` rather than running it; numbers are
-    untouched.  Column names are treated the same way.
-    """
-    out = table.copy()
-
-    def fix(v):
-        return "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-
-    for c in out.columns:
-        if out[c].dtype == object or str(out[c].dtype) in ("string", "str"):
-            out[c] = out[c].map(fix)
-    out.columns = [fix(str(c)) if isinstance(c, str) else c for c in out.columns]
-    return out
-
-
-def _writable(df):
-    """Return a copy with dtypes every OGR driver accepts."""
-    out = df.copy()
-    geom = out.geometry.name if hasattr(out, "crs") and hasattr(out, "geometry") else None
-    for c in out.columns:
-        if c == geom:
-            continue
-        s = out[c]
-        if str(s.dtype) == "category":
-            out[c] = s.astype(str)
-        elif s.dtype == object:
-            out[c] = s.map(lambda v: v if v is None or isinstance(v, (str, int, float, bool))
-                           else str(v))
-    out.columns = [str(c) for c in out.columns]
-    return out
-
-
-def _write(frame, path, **kw):
-    import pyogrio
-
-    with warnings.catch_warnings():  # atomic temp names end in .tmp; GDAL warns about it
-        warnings.filterwarnings("ignore", message=".*extension.*", category=RuntimeWarning)
-        pyogrio.write_dataframe(frame, path, **kw)
-
-
-def _only(layer, rules, purpose="data"):
-    safe, notes = apply_rules([layer], rules, purpose=purpose)
-    if not safe:
-        raise InputError(f"layer '{layer.name}' is withheld by disclosure control: "
-                         + (notes[-1] if notes else "sensitive").rstrip("."),
-                         fix="export an aggregated layer (counts by area or grid), or allow "
-                             "raw export for this layer if you are entitled to")
-    return safe[0], notes
-
-
-def _has_table(layer) -> bool:
-    """True for layers whose data can be written (frames and surfaces, not chart paths)."""
-    return layer.data is not None and (hasattr(layer.data, "columns")
-                                       or layer.kind == "surface" and hasattr(layer.data,
-                                                                              "values"))
-
-
-def layer_frame(layer):
-    """Return the layer's data as a GeoDataFrame in EPSG:27700 (surfaces as cell polygons)."""
-    import geopandas as gpd
-
-    data = layer.data
-    if layer.kind == "surface":
-        from mapping.export.surface_io import surface_to_cells
-
-        v = np.asarray(data.values, dtype=float)
-        if int((np.isfinite(v) & (v > 0)).sum()) > MAX_GPKG_CELLS:
-            raise InputError(f"surface '{layer.name}' has too many cells for a vector grid",
-                             fix="use the GeoTIFF export for this surface")
-        cells = surface_to_cells(data, value_name="value")
-        return cells[cells["value"] > 0].reset_index(drop=True)
-    if not isinstance(data, gpd.GeoDataFrame):
-        return data
-    if data.crs is None:
-        data = data.set_crs(27700)
-    elif data.crs.to_epsg() != 27700:
-        data = data.to_crs(27700)
-    return data
-
-
-def export_geopackage(layers, path, *, rules: DisclosureRules | None = None,
-                      notes: bool = True) -> Path:
-    """Write all layers (and tables) into one GeoPackage in EPSG:27700.
-
-    Vector layers and tables become feature/attribute tables; surfaces become
-    float32 raster tables (GeoPackage tiled gridded coverage, nodata -9999)
-    in the same file, readable as ``GPKG:<file>:<surface name>`` by GDAL and
-    QGIS.  A ``hotmap_notes`` table states the disclosure rules applied.
-
-    Returns
-    -------
-    Path
-    """
-    import pandas as pd
-
-    rules = rules or DisclosureRules()
-    safe, rule_notes = apply_rules(list(layers), rules, purpose="data")
-    path = Path(path)
-    used: set[str] = set()
-
-    def unique(name):
-        name = base = _safe_name(name)
-        i = 2
-        while name in used:
-            name, i = f"{base}_{i}", i + 1
-        used.add(name)
-        return name
-
-    surfaces = [lyr for lyr in safe if lyr.kind == "surface" and _has_table(lyr)]
-    with atomic_write_path(path) as tmp:
-        first = True
-        for lyr in safe:
-            if not _has_table(lyr) or lyr.kind == "surface":
-                continue
-            _write(_writable(layer_frame(lyr)), tmp, layer=unique(lyr.name), driver="GPKG",
-                   append=not first)
-            first = False
-        if notes or first:  # a file of one layer keeps its notes in the .meta.json beside it
-            _write(pd.DataFrame({"note": rule_notes}), tmp, layer="hotmap_notes", driver="GPKG",
-                   append=not first)
-        for lyr in surfaces:
-            _write_gpkg_raster(lyr.data, tmp, unique(lyr.name))
-    return path
-
-
-def _write_gpkg_raster(surface, path, table: str) -> None:
-    """Append a surface to a GeoPackage as a float32 raster table."""
-    import rasterio
-    from rasterio.transform import from_origin
-
-    ny, nx = surface.shape
-    data = np.asarray(surface.values, np.float32)
-    data = np.where(np.isfinite(data), data, np.float32(-9999.0))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with rasterio.open(path, "w", driver="GPKG", width=nx, height=ny, count=1,
-                           dtype="float32", crs=surface.crs, nodata=-9999.0,
-                           transform=from_origin(surface.x0, surface.y0 + ny * surface.cell_size,
-                                                 surface.cell_size, surface.cell_size),
-                           RASTER_TABLE=table, APPEND_SUBDATASET="YES", TILE_FORMAT="TIFF",
-                           RASTER_DESCRIPTION=surface.units or "") as dst:
-            dst.write(data, 1)
-
-
-def export_geojson(layer, path, *, rules: DisclosureRules | None = None) -> Path:
-    """Write one layer as GeoJSON in EPSG:4326 (coordinates to 7 decimals, ~1 cm)."""
-    import pyogrio
-
-    lyr, _ = _only(layer, rules or DisclosureRules())
-    frame = layer_frame(lyr)
-    if not hasattr(frame, "to_crs"):
-        raise InputError(f"'{layer.name}' has no geometry", fix="export it as CSV or XLSX")
-    with atomic_write_path(path) as tmp:
-        _write(_writable(frame.to_crs(4326)), tmp, driver="GeoJSON",
-                                layer_options={"COORDINATE_PRECISION": 7})
-    return Path(path)
-
-
-def _shp_columns(cols) -> dict:
-    out, used = {}, set()
-    for c in cols:
-        if c == "geometry":
-            continue
-        base = str(c)[:10]
-        name, i = base, 1
-        while name.lower() in used:
-            suffix = f"_{i}"
-            name, i = base[:10 - len(suffix)] + suffix, i + 1
-        used.add(name.lower())
-        out[c] = name
-    return out
-
-
-def _shapefile_frame(layer, rules):
-    """The layer as a Shapefile can hold it, and the full -> short field-name mapping."""
-    lyr, _ = _only(layer, rules or DisclosureRules())
-    frame = layer_frame(lyr)
-    if not hasattr(frame, "to_crs"):
-        raise InputError(f"'{layer.name}' has no geometry", fix="export it as CSV or XLSX")
-    mapping = _shp_columns(frame.columns)
-    frame = _writable(frame.rename(columns=mapping))
-    for c in frame.columns:
-        if frame[c].dtype == bool:
-            frame[c] = frame[c].astype(int)
-    return frame, mapping
-
-
-def _fields_csv(mapping: dict) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["short", "full"])
-    for full, short in mapping.items():
-        w.writerow([short, full])
-    return buf.getvalue()
-
-
-def export_shapefile(layer, path, *, rules: DisclosureRules | None = None) -> Path:
-    """Write one layer as an ESRI Shapefile (EPSG:27700) with its sidecar files.
-
-    ``path`` ends in ``.shp``; ``.shx``, ``.dbf``, ``.prj`` and ``.cpg`` (UTF-8)
-    are written beside it, and ``<stem>.fields.csv`` maps the 10-character
-    field names back to the full ones (read back with :func:`read_shapefile`).
-    Each file is moved into place whole, so no half-written file is left.
-    """
-    import os
-
-    frame, mapping = _shapefile_frame(layer, rules)
-    path = Path(path)
-    stem = path.name[:-4] if path.name.lower().endswith(".shp") else path.name
-    with tempfile.TemporaryDirectory(dir=path.parent) as td:
-        shp = Path(td) / f"{stem}.shp"
-        _write(frame, shp, driver="ESRI Shapefile", layer_options={"ENCODING": "UTF-8"})
-        (Path(td) / f"{stem}.fields.csv").write_text(_fields_csv(mapping), "utf-8")
-        for f in sorted(Path(td).iterdir()):
-            os.replace(f, path.parent / f.name)
-    return path.parent / f"{stem}.shp"
-
-
-def read_shapefile(path):
-    """Read a Shapefile hotmap wrote, with its full field names restored from the mapping."""
-    import pandas as pd
-    import pyogrio
-
-    path = Path(path)
-    frame = pyogrio.read_dataframe(path)
-    fields = path.with_name(path.name[:-4] + ".fields.csv")
-    if fields.exists():
-        m = pd.read_csv(fields, dtype=str, keep_default_na=False)
-        frame = frame.rename(columns=dict(zip(m["short"], m["full"])))
-    return frame
-
-
-def export_shapefile_zip(layer, path, *, rules: DisclosureRules | None = None) -> Path:
-    """Write one layer as a zipped ESRI Shapefile (EPSG:27700, .prj included).
-
-    Field names longer than 10 characters are shortened (unique); a
-    ``fields.csv`` in the zip maps short names back to the full ones.
-    """
-    frame, mapping = _shapefile_frame(layer, rules)
-    stem = _safe_name(layer.name, 40)
-    with tempfile.TemporaryDirectory() as td:
-        shp = Path(td) / f"{stem}.shp"
-        _write(frame, shp, driver="ESRI Shapefile",
-                                layer_options={"ENCODING": "UTF-8"})
-        (Path(td) / "fields.csv").write_text(_fields_csv(mapping), "utf-8")
-        with atomic_write_path(path) as tmp:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-                for f in sorted(Path(td).iterdir()):
-                    zf.write(f, f.name)
-    return Path(path)
+# the GIS writers, layer_frame and neutralise_formulas are re-exported: the registry below,
+# the GUI and the tests name them from here
 
 
 def export_geotiff(layer, path, *, rules: DisclosureRules | None = None) -> Path:
     """Write a surface layer as a float32 GeoTIFF in EPSG:27700."""
-    lyr, _ = _only(layer, rules or DisclosureRules())
+    lyr, _ = published_layer(layer, rules or DisclosureRules())
     if lyr.kind != "surface":
         raise InputError(f"'{layer.name}' is not a surface", fix="GeoTIFF is for KDE surfaces")
     from mapping.export.surface_io import write_geotiff
@@ -324,7 +58,7 @@ def export_surface_cells(layer, path, *, rules: DisclosureRules | None = None) -
     the value in a column named after the layer's ``value_column`` (``density`` ...)."""
     from mapping.export.surface_io import write_surface
 
-    lyr, _ = _only(layer, rules or DisclosureRules())
+    lyr, _ = published_layer(layer, rules or DisclosureRules())
     name = (lyr.meta or {}).get("value_column") or "value"
     return write_surface(lyr.data, path, value_name=name)
 
@@ -332,12 +66,12 @@ def export_surface_cells(layer, path, *, rules: DisclosureRules | None = None) -
 def export_table(layer, path, *, rules: DisclosureRules | None = None) -> Path:
     """Write a layer's attribute table as CSV or XLSX (by suffix), "<5" for small counts."""
     rules = rules or DisclosureRules()
-    lyr, _ = _only(layer, rules)
+    lyr, _ = published_layer(layer, rules)
     table = neutralise_formulas(display_table(lyr.data, rules, lyr.meta))
     path = Path(path)
     with atomic_write_path(path) as tmp:
         if path.suffix.lower() == ".xlsx":
-            table.to_excel(tmp, index=False, sheet_name=_safe_name(layer.name, 31),
+            table.to_excel(tmp, index=False, sheet_name=safe_name(layer.name, 31),
                            engine="openpyxl")
         else:
             table.to_csv(tmp, index=False)
@@ -375,7 +109,7 @@ def export_tables_xlsx(layers, path, *, rules: DisclosureRules | None = None,
     rules = rules or DisclosureRules()
     safe, notes = apply_rules(list(layers), rules, purpose="data")
     path = Path(path)
-    grids = [lyr.name for lyr in safe if grids_in and lyr.kind == "grid" and _has_table(lyr)]
+    grids = [lyr.name for lyr in safe if grids_in and lyr.kind == "grid" and has_table(lyr)]
     if grids:
         notes = [*notes, f"Grid-cell tables are not in this workbook but in {grids_in}: "
                  + ", ".join(grids) + "."]
@@ -383,9 +117,9 @@ def export_tables_xlsx(layers, path, *, rules: DisclosureRules | None = None,
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             used = set()
             for lyr in safe:
-                if lyr.kind == "surface" or not _has_table(lyr) or lyr.name in grids:
+                if lyr.kind == "surface" or not has_table(lyr) or lyr.name in grids:
                     continue
-                name = _safe_name(lyr.name, 28)
+                name = safe_name(lyr.name, 28)
                 while name in used:
                     name += "_"
                 used.add(name)
@@ -466,7 +200,7 @@ def write_frame(frame, path, *, name: str | None = None, meta: dict | None = Non
 
 
 def _vector_layers(layers):
-    return [lyr for lyr in layers if _has_table(lyr)]
+    return [lyr for lyr in layers if has_table(lyr)]
 
 
 def export_layers(layers, folder, fmt: str = "gpkg", *,
@@ -512,7 +246,7 @@ def export_layers(layers, folder, fmt: str = "gpkg", *,
         if fmt != "csv" and lyr.kind != "surface" and not hasattr(lyr.data, "geometry"):
             notes.append(f"'{lyr.name}': a table without geometry; export it as CSV.")
             continue
-        stem = base = _safe_name(lyr.name, 40)
+        stem = base = safe_name(lyr.name, 40)
         i = 2
         while stem in used:
             stem, i = f"{base}_{i}", i + 1

@@ -9,156 +9,21 @@ where small numbers make a finding fragile (most areas below the threshold,
 intervals wider than the value, suppressed cells).  The audit pack opens
 each analysis's section with them (:func:`analysis_findings`).
 
-A finder has the signature ``fn(ctx: FindingContext) -> list[Finding]``.
+A finder has the signature ``fn(ctx: FindingContext) -> list[Finding]``; the
+context, the registry and the finders' helpers are in
+:mod:`mapping.export.finding_context` (imported from here).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
-
 import numpy as np
 import pandas as pd
 
+from mapping.export.finding_context import (FINDERS, Finding, FindingContext, base_text,
+                                            code_column, finder, numbers, pct, small_count_findings,
+                                            whole)
+
 __all__ = ["Finding", "FindingContext", "FINDERS", "finder", "analysis_findings", "pct"]
-
-
-@dataclass
-class Finding:
-    """One sentence of the key findings; ``fragile`` marks a caution about small numbers."""
-
-    text: str
-    fragile: bool = False
-    values: dict = field(default_factory=dict)  # the figures quoted (tests compare them)
-
-
-@dataclass
-class FindingContext:
-    """What a finder reads: the analysis's published layers, the pool and the rules."""
-
-    analysis: str
-    kind: str
-    layers: list  # published Layers of this analysis, main result first
-    pool: list  # every layer of the run (boundary names and geographies)
-    threshold: int = 5
-
-    @property
-    def main(self):
-        """The main result layer (named after the analysis), else the first."""
-        return next((lyr for lyr in self.layers if lyr.name == self.analysis), self.layers[0])
-
-    @property
-    def meta(self) -> dict:
-        return self.main.meta or {}
-
-    def table(self, suffix: str = ""):
-        """The published frame of output ``<analysis><suffix>``, or None."""
-        lyr = next((lyr for lyr in self.layers if lyr.name == self.analysis + suffix), None)
-        return None if lyr is None or not hasattr(lyr.data, "columns") else lyr.data
-
-    @property
-    def subject(self) -> str:
-        s = self.meta.get("subject") or "records"
-        word = s.split(" ", 1)[0]
-        return s if word.isupper() or word[1:2].isupper() else s[:1].lower() + s[1:]
-
-    def areas_word(self) -> str:
-        """The result's geography in words ("LSOAs"), from its areas input."""
-        from mapping.render.styling import layer_title
-
-        for inp in self.meta.get("inputs") or []:
-            src = next((lyr for lyr in self.pool if lyr.name == inp.get("layer")), None)
-            if inp.get("kind") == "areas" and src is not None:
-                if layer_title(src) == src.name:  # geography not detected: say "areas"
-                    return "areas"
-                word = layer_title(src).split(" (")[0]
-                return word if word[:2].isupper() else word[:1].lower() + word[1:]
-        return "areas"
-
-    def area_name(self, code) -> str:
-        """An area's name from its boundary layer (else its code)."""
-        for inp in self.meta.get("inputs") or []:
-            src = next((lyr for lyr in self.pool if lyr.name == inp.get("layer")), None)
-            if inp.get("kind") != "areas" or src is None:
-                continue
-            m = src.meta or {}
-            cf, nf = m.get("code_field"), m.get("name_field")
-            d = src.data
-            if cf in getattr(d, "columns", []) and nf in d.columns:
-                hit = d.loc[d[cf].astype(str) == str(code), nf]
-                if len(hit):
-                    return f"{hit.iloc[0]} ({code})"
-        return str(code)
-
-
-#: kind -> finder.
-FINDERS: dict[str, Callable] = {}
-
-
-def finder(*kinds: str):
-    """Register a finder for the analysis kinds named."""
-
-    def deco(fn):
-        for k in kinds:
-            FINDERS[k] = fn
-        return fn
-
-    return deco
-
-
-# ------------------------------------------------------------------ helpers
-def pct(x: float) -> str:
-    """A share 0-1 as ``"44.7%"``."""
-    return f"{100 * float(x):.1f}%"
-
-
-def _num(s) -> np.ndarray:
-    return pd.to_numeric(pd.Series(s), errors="coerce").to_numpy(float)
-
-
-def _n(v) -> str:
-    return f"{int(round(float(v))):,}"
-
-
-def _code_col(ctx, df):
-    from mapping.pipeline.atlas import area_code_field
-
-    return area_code_field(ctx.main, ctx.pool) if df is ctx.main.data else None
-
-
-def _base(ctx) -> str:
-    bn = ctx.meta.get("base_n")
-    period = ctx.meta.get("period")
-    bits = []
-    if isinstance(bn, (int, float)) and not isinstance(bn, bool):
-        bits.append(f"based on {_n(bn)} {ctx.subject}")
-    elif isinstance(bn, str):
-        bits.append(f"based on {bn} {ctx.subject}")
-    if period:
-        bits.append(str(period))
-    return ", ".join(bits)
-
-
-def _small_counts(ctx, df, col="count") -> list[Finding]:
-    """Fragility of a table of counts per area: how many are below the threshold or hidden."""
-    if col not in df.columns:
-        return []
-    v = _num(df[col])
-    n = len(v)
-    hidden = int(np.isnan(v).sum())
-    small = int(((v < ctx.threshold) | np.isnan(v)).sum())
-    out = []
-    if n and small / n > 0.5:
-        out.append(Finding(f"Small numbers: {small} of {n} {ctx.areas_word()} "
-                           f"({pct(small / n)}) have fewer than {ctx.threshold} {ctx.subject}, "
-                           "so their rates and ranks are fragile; a coarser geography or "
-                           "smoothed rates read more safely.", True,
-                           {"small": small, "n": n}))
-    if hidden:
-        out.append(Finding(f"{hidden} of {n} counts are suppressed by disclosure control "
-                           f"(shown as <{ctx.threshold} or \"suppressed\").", True,
-                           {"hidden": hidden}))
-    return out
 
 
 # ------------------------------------------------------------------ finders
@@ -167,40 +32,40 @@ def _count(ctx) -> list[Finding]:
     df = ctx.main.data
     out = []
     n = len(df)
-    cnt = _num(df["count"]) if "count" in df.columns else None
+    cnt = numbers(df["count"]) if "count" in df.columns else None
     base = ctx.meta.get("base_n")
     if cnt is not None and isinstance(base, (int, float)):
         zero = int((cnt == 0).sum())
         when = f"In {ctx.meta['period']}, " if ctx.meta.get("period") else ""
-        text = f"{_n(base)} {ctx.subject} were counted in {n} {ctx.areas_word()}"
+        text = f"{whole(base)} {ctx.subject} were counted in {n} {ctx.areas_word()}"
         out.append(Finding((when + text if when else text[:1].upper() + text[1:])
                            + f"; {zero} of the {ctx.areas_word()} ({pct(zero / n)}) had none.",
                            values={"base_n": base, "n": n, "zero": zero}))
     if {"rate_per_10k", "rate_lcl", "rate_ucl"} <= set(df.columns):
-        r = _num(df["rate_per_10k"])
+        r = numbers(df["rate_per_10k"])
         if np.isfinite(r).any():
             i = int(np.nanargmax(r))
-            code = df[_code_col(ctx, df)].iloc[i] if _code_col(ctx, df) else i
-            lo, hi = _num(df["rate_lcl"])[i], _num(df["rate_ucl"])[i]
+            code = df[code_column(ctx, df)].iloc[i] if code_column(ctx, df) else i
+            lo, hi = numbers(df["rate_lcl"])[i], numbers(df["rate_ucl"])[i]
             c = cnt[i] if cnt is not None else np.nan
-            pop = _num(df["population"])[i] if "population" in df.columns else np.nan
+            pop = numbers(df["population"])[i] if "population" in df.columns else np.nan
             out.append(Finding(
                 f"The highest rate was in {ctx.area_name(code)}: {r[i]:,.1f} per 10,000 "
-                f"residents (95% CI {lo:,.1f}–{hi:,.1f}; {_n(c)} {ctx.subject} among "
-                f"{_n(pop)} residents).",
+                f"residents (95% CI {lo:,.1f}–{hi:,.1f}; {whole(c)} {ctx.subject} among "
+                f"{whole(pop)} residents).",
                 values={"code": str(code), "rate": r[i], "lcl": lo, "ucl": hi, "count": c}))
             ok = np.isfinite(r) & (r > 0)
-            wide = int((ok & ((_num(df["rate_ucl"]) - _num(df["rate_lcl"])) > r)).sum())
+            wide = int((ok & ((numbers(df["rate_ucl"]) - numbers(df["rate_lcl"])) > r)).sum())
             if ok.sum() and wide / ok.sum() > 0.5:
                 out.append(Finding(f"Wide intervals: {wide} of the {int(ok.sum())} published "
                                    "non-zero rates have a 95% interval wider than the rate "
                                    "itself.", True, {"wide": wide}))
     elif cnt is not None and np.isfinite(cnt).any():
         i = int(np.nanargmax(cnt))
-        code = df[_code_col(ctx, df)].iloc[i] if _code_col(ctx, df) else i
-        out.append(Finding(f"The most were in {ctx.area_name(code)}: {_n(cnt[i])} "
+        code = df[code_column(ctx, df)].iloc[i] if code_column(ctx, df) else i
+        out.append(Finding(f"The most were in {ctx.area_name(code)}: {whole(cnt[i])} "
                            f"{ctx.subject}.", values={"code": str(code), "count": cnt[i]}))
-    return out + _small_counts(ctx, df)
+    return out + small_count_findings(ctx, df)
 
 
 def _concentration_rows(ctx, df) -> list[Finding]:
@@ -219,7 +84,7 @@ def _concentration_rows(ctx, df) -> list[Finding]:
         who = ctx.subject if df["layer"].nunique() == 1 else \
             str(row.get("layer")).replace("_", " ")
         ci = f", 95% CI {lo:.1f}–{hi:.1f}" if not (pd.isna(lo) or pd.isna(hi)) else ""
-        text = (f"{pct(share)} of {who} ({_n(n_in)} of {_n(n)}) were in the {flag[-2:]}% "
+        text = (f"{pct(share)} of {who} ({whole(n_in)} of {whole(n)}) were in the {flag[-2:]}% "
                 f"most deprived {ctx.areas_word()}, which hold {pct(ps)} of residents: "
                 f"{ratio:.1f} times their share{ci}.")
         out.append(Finding(text, values={"share": share, "n_in": n_in, "n": n,
@@ -229,7 +94,7 @@ def _concentration_rows(ctx, df) -> list[Finding]:
             out.append(Finding(f"For the {flag[-2:]}% most deprived, the interval includes 1: "
                                "no clear over-representation.", True))
         if n_in < 20:
-            out.append(Finding(f"Only {_n(n_in)} {who} fall in the {flag[-2:]}% most deprived "
+            out.append(Finding(f"Only {whole(n_in)} {who} fall in the {flag[-2:]}% most deprived "
                                "areas: the share is fragile.", True))
     return out
 
@@ -256,7 +121,7 @@ def _deprivation(ctx) -> list[Finding]:
 @finder("gistar")
 def _gistar(ctx) -> list[Finding]:
     df = ctx.main.data
-    b = _num(df["gi_bin"]) if "gi_bin" in df.columns else np.array([])
+    b = numbers(df["gi_bin"]) if "gi_bin" in df.columns else np.array([])
     n = len(df)
     hot = {k: int((b == k).sum()) for k in (1, 2, 3)}
     cold = int((b < 0).sum())
@@ -268,7 +133,7 @@ def _gistar(ctx) -> list[Finding]:
     out = [Finding(text, values={"hot": sum(hot.values()), "cold": cold, "n": n,
                                  "hot99": hot[3]})]
     if "value" in df.columns:
-        v = _num(df["value"])
+        v = numbers(df["value"])
         zero = int((v == 0).sum())
         if n and zero / n > 0.5:
             out.append(Finding(f"Most {ctx.areas_word()} ({zero} of {n}) have no {ctx.subject}: "
@@ -326,20 +191,20 @@ def _breakdown(ctx) -> list[Finding]:
         if not hasattr(df, "columns") or not {"group", "pct", "count"} <= set(df.columns):
             continue
         field_name = lyr.name[len(ctx.analysis) + 1:].replace("_", " ")
-        p = _num(df["pct"])
+        p = numbers(df["pct"])
         total = df["group"].astype(str).str.lower().isin(["total", "all"]).to_numpy()
         p[total] = np.nan  # the table's total row is not a group
         if not np.isfinite(p).any():
             continue
         i = int(np.nanargmax(p))
-        bn = _num(df["base_n"])[i] if "base_n" in df.columns else np.nan
-        lo = _num(df["pct_ci_low"])[i] if "pct_ci_low" in df.columns else np.nan
-        hi = _num(df["pct_ci_high"])[i] if "pct_ci_high" in df.columns else np.nan
+        bn = numbers(df["base_n"])[i] if "base_n" in df.columns else np.nan
+        lo = numbers(df["pct_ci_low"])[i] if "pct_ci_low" in df.columns else np.nan
+        hi = numbers(df["pct_ci_high"])[i] if "pct_ci_high" in df.columns else np.nan
         out.append(Finding(f"By {field_name}, the largest group is {df['group'].iloc[i]}: "
-                           f"{p[i]:.1f}% of {ctx.subject} ({_n(_num(df['count'])[i])} of "
-                           f"{_n(bn)}, 95% CI {lo:.1f}–{hi:.1f}).",
+                           f"{p[i]:.1f}% of {ctx.subject} ({whole(numbers(df['count'])[i])} of "
+                           f"{whole(bn)}, 95% CI {lo:.1f}–{hi:.1f}).",
                            values={"field": field_name, "pct": p[i]}))
-        hidden = int(np.isnan(_num(df["count"])).sum())
+        hidden = int(np.isnan(numbers(df["count"])).sum())
         if hidden:
             out.append(Finding(f"By {field_name}, {hidden} group counts are suppressed.", True))
     return out
@@ -354,15 +219,15 @@ def _coverage(ctx) -> list[Finding]:
         out.append(Finding(f"{gaps} of {len(df)} {ctx.areas_word()} have high need and low "
                            "access to services (gap areas).", values={"gaps": gaps}))
     if "nearest_service_m" in getattr(df, "columns", []):
-        d = _num(df["nearest_service_m"])
+        d = numbers(df["nearest_service_m"])
         out.append(Finding(f"Half of the {ctx.areas_word()} are within {np.nanmedian(d):,.0f} m "
                            "of a service (median distance).", values={"median_m": np.nanmedian(d)}))
     summ = ctx.table("_summary")
     if summ is not None and {"gap_areas_before", "gap_areas_after"} <= set(summ.columns):
         r = summ.iloc[0]
-        out.append(Finding(f"The change takes the services from {_n(r['services_before'])} to "
-                           f"{_n(r['services_after'])} and the gap areas from "
-                           f"{_n(r['gap_areas_before'])} to {_n(r['gap_areas_after'])}."))
+        out.append(Finding(f"The change takes the services from {whole(r['services_before'])} to "
+                           f"{whole(r['services_after'])} and the gap areas from "
+                           f"{whole(r['gap_areas_before'])} to {whole(r['gap_areas_after'])}."))
     return out
 
 
@@ -373,8 +238,8 @@ def _pai(ctx) -> list[Finding]:
         return []
     r = df.iloc[0]
     return [Finding(f"The top {r['top_percent']:g}% of the area ({r['hot_km2']:.1f} km²) held "
-                    f"{pct(r['hit_rate'])} of the later {ctx.subject} ({_n(r['n_hot'])} of "
-                    f"{_n(r['n_total'])}, 95% CI {pct(r['hit_rate_lcl'])}–"
+                    f"{pct(r['hit_rate'])} of the later {ctx.subject} ({whole(r['n_hot'])} of "
+                    f"{whole(r['n_total'])}, 95% CI {pct(r['hit_rate_lcl'])}–"
                     f"{pct(r['hit_rate_ucl'])}): a PAI of {r['pai']:.1f}.",
                     values={"pai": r["pai"], "hit_rate": r["hit_rate"]})]
 
@@ -385,9 +250,9 @@ def _venues(ctx) -> list[Finding]:
     if s is None or not len(s):
         return []
     r = s.iloc[0]
-    return [Finding(f"{pct(r['pct_near_any'] / 100)} of {ctx.subject} ({_n(r['events_near_any'])} "
-                    f"of {_n(r['n_events'])}) were within {r['radius_m']:g} m of the "
-                    f"{_n(r['n_venues'])} venues, which cover {r['expected_pct_area']:.1f}% of "
+    return [Finding(f"{pct(r['pct_near_any'] / 100)} of {ctx.subject} "
+                    f"({whole(r['events_near_any'])} of {whole(r['n_events'])}) were within {r['radius_m']:g} m of the "
+                    f"{whole(r['n_venues'])} venues, which cover {r['expected_pct_area']:.1f}% of "
                     f"the area: {r['ratio_area']:.1f} times their share.")]
 
 
@@ -407,13 +272,13 @@ def _trend(ctx) -> list[Finding]:
     m = ctx.table("_monthly")
     if m is None or "count" not in m.columns or not len(m):
         return []
-    c = _num(m["count"])
+    c = numbers(m["count"])
     if not np.isfinite(c).any():
         return []
     i = int(np.nanargmax(c))
     month = pd.to_datetime(m["month"].iloc[i])
     return [Finding(f"{ctx.subject[:1].upper() + ctx.subject[1:]} per month ranged from "
-                    f"{_n(np.nanmin(c))} to {_n(c[i])} (highest in {month:%B %Y}); "
+                    f"{whole(np.nanmin(c))} to {whole(c[i])} (highest in {month:%B %Y}); "
                     f"median {np.nanmedian(c):,.0f} a month over {len(c)} months.",
                     values={"max": c[i], "min": np.nanmin(c)})]
 
@@ -443,7 +308,7 @@ def analysis_findings(analysis: str, layers, pool, *, threshold: int = 5) -> lis
     except (KeyError, ValueError, TypeError, IndexError):
         out = []  # a result without the expected columns gets the general sentence only
     if not out:
-        base = _base(ctx)
+        base = base_text(ctx)
         summary = [str(s).split(": ", 1)[1] if str(s).startswith(f"{kind}: ") else str(s)
                    for s in ctx.meta.get("summary") or [] if s]
         summary = [s[:1].upper() + s[1:] for s in summary]

@@ -275,7 +275,6 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
         raise ImportError("the interactive map needs folium: pip install folium") from exc
 
     from mapping.core.attribution import attribution_text
-    from mapping.render.draw import layer_render_info
 
     rules = rules or DisclosureRules()
     chosen = [lyr for lyr in layers if lyr.visible and lyr.enabled and lyr.data is not None
@@ -288,9 +287,36 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
     fmap.default_js, fmap.default_css = [], []
     if tiles:
         folium.TileLayer(tiles, name="Basemap").add_to(fmap)
-    infos, bounds = [], []
-    overrides = overrides or {}
-    rendered, shown = [], set()
+    rendered = _rendered(safe, overrides or {}, notes)
+    infos, bounds, shown = _add_layers(fmap, rendered, rules, notes)
+    if bounds:
+        _fit_bounds(fmap, bounds)
+    folium.LayerControl(collapsed=len(infos) > 6).add_to(fmap)
+    js, css = vendored_leaflet()
+    root = fmap.get_root()
+    root.header.add_child(Element(f"<style>{css}</style>\n<script>{js}</script>"),
+                          name="leaflet_inline", index=0)
+    root.title = title
+    legend_infos = list(reversed(infos))
+    _legend_toggle_script(fmap, legend_infos)
+    legend = _legend_html(legend_infos, notes,
+                          attribution_text(chosen, fictional=fictional), title,
+                          shown=shown)
+    root.html.add_child(Element(legend), name="hotmap_legend")
+    page = root.render()
+    if not tiles:
+        ext = re.findall(r"<(?:script|link)[^>]+(?:src|href)=[\"']https?://[^\"']+", page)
+        if ext:  # pragma: no cover - guards against a folium upgrade adding CDN links
+            raise RuntimeError(f"offline map would fetch from the network: {ext[:2]}")
+    return page
+
+
+def _rendered(safe, overrides: dict, notes: list) -> list:
+    """``[(layer, info, rgba, outline)]``: how each layer is drawn (as the static map),
+    filled layers first; a layer that cannot be drawn gets a note instead."""
+    from mapping.render.draw import layer_render_info
+
+    rendered = []
     for lyr in safe:
         try:
             info, rgba = layer_render_info(lyr, overrides.get(lyr.name))
@@ -300,9 +326,20 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
         outline = (info.classification is None and lyr.kind != "points"
                    and (info.style.color == "none" or info.style.opacity == 0))
         rendered.append((lyr, info, rgba, outline))
-    # filled layers first, then outlines and points on top; only the first filled layer is
-    # switched on, so the page opens on one readable map (others are in the layer control)
+    # filled layers first, then outlines and points on top
     rendered.sort(key=lambda r: (r[3] or r[0].kind == "points"))
+    return rendered
+
+
+def _add_layers(fmap, rendered, rules, notes):
+    """Add each layer to the map as a feature group; return ``(infos, bounds, shown)``.
+
+    Only the first filled layer is switched on, so the page opens on one readable map
+    (the others are in the layer control).
+    """
+    import folium
+
+    infos, bounds, shown = [], [], set()
     first_filled = True
     for lyr, info, rgba, outline in rendered:
         show = outline or lyr.kind == "points" or first_filled
@@ -324,33 +361,19 @@ def build_html(layers, *, rules: DisclosureRules | None = None, title: str = "ho
         bounds.append((xmin, ymin, xmax, ymax))
         group.add_to(fmap)
         infos.append(info)
-    if bounds:
-        from pyproj import Transformer
+    return infos, bounds, shown
 
-        t = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-        x0, y0 = min(b[0] for b in bounds), min(b[1] for b in bounds)
-        x1, y1 = max(b[2] for b in bounds), max(b[3] for b in bounds)
-        lon0, lat0 = t.transform(x0, y0)
-        lon1, lat1 = t.transform(x1, y1)
-        fmap.fit_bounds([[lat0, lon0], [lat1, lon1]])
-    folium.LayerControl(collapsed=len(infos) > 6).add_to(fmap)
-    js, css = vendored_leaflet()
-    root = fmap.get_root()
-    root.header.add_child(Element(f"<style>{css}</style>\n<script>{js}</script>"),
-                          name="leaflet_inline", index=0)
-    root.title = title
-    legend_infos = list(reversed(infos))
-    _legend_toggle_script(fmap, legend_infos)
-    legend = _legend_html(legend_infos, notes,
-                          attribution_text(chosen, fictional=fictional), title,
-                          shown=shown)
-    root.html.add_child(Element(legend), name="hotmap_legend")
-    page = root.render()
-    if not tiles:
-        ext = re.findall(r"<(?:script|link)[^>]+(?:src|href)=[\"']https?://[^\"']+", page)
-        if ext:  # pragma: no cover - guards against a folium upgrade adding CDN links
-            raise RuntimeError(f"offline map would fetch from the network: {ext[:2]}")
-    return page
+
+def _fit_bounds(fmap, bounds) -> None:
+    """Zoom the map to the layers' extent (EPSG:27700 bounds)."""
+    from pyproj import Transformer
+
+    t = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    x0, y0 = min(b[0] for b in bounds), min(b[1] for b in bounds)
+    x1, y1 = max(b[2] for b in bounds), max(b[3] for b in bounds)
+    lon0, lat0 = t.transform(x0, y0)
+    lon1, lat1 = t.transform(x1, y1)
+    fmap.fit_bounds([[lat0, lon0], [lat1, lon1]])
 
 
 def export_html(layers, path, *, rules: DisclosureRules | None = None,

@@ -13,15 +13,24 @@ figure.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from layers.common.errors import InputError
 from mapping.disclosure.rules import DisclosureRules, apply_rules
-from mapping.export.outputs import (_chart_entry, _chart_files, _share_scales, _slug, _write_pack,
-                             summary_tables)
+from mapping.export.audit_pack import chart_entry, chart_files, summary_tables, write_pack
+from mapping.export.data import (export_geopackage, export_geotiff, export_meta, export_table,
+                                 export_tables_xlsx)
+from mapping.export.filenames import slug
+from mapping.export.html import export_html
+from mapping.export.maps import export_map
+from mapping.export.parallel import JobRunner, output_workers
+from mapping.export.report import ReportEntry
+from mapping.render.layout import render_composition
+from mapping.render.layout import composition_notes, select_layers
 
-__all__ = ["OutputPlan", "plan_outputs", "write_planned"]
+__all__ = ["OutputPlan", "plan_outputs", "write_planned", "share_scales"]
 
 
 @dataclass
@@ -38,7 +47,7 @@ class OutputPlan:
     layers : list of Layer
         Everything the project loaded and computed.
     maps : list of MapComposition
-        The maps, shared scales applied (:func:`_share_scales`).
+        The maps, shared scales applied (:func:`share_scales`).
     exportable : list of Layer
         The layers with a table or a surface to write.
     jobs : list of (str, int or None)
@@ -60,6 +69,26 @@ class OutputPlan:
     jobs: list = field(default_factory=list)
 
 
+def share_scales(maps) -> list:
+    """A ``shared_scale`` given to a layer in any map's ``style_overrides`` holds in every map
+    of the run, so one ``[maps.style_overrides.<layer>]`` entry puts a series on one scale."""
+    shared = {}
+    for comp in maps:
+        for name, ov in (comp.style_overrides or {}).items():
+            if isinstance(ov, dict) and ov.get("shared_scale"):
+                shared.setdefault(name, ov["shared_scale"])
+    if not shared:
+        return list(maps)
+    out = []
+    for comp in maps:
+        comp = copy.copy(comp)  # never write into the project's own tables
+        comp.style_overrides = {k: dict(v) for k, v in (comp.style_overrides or {}).items()}
+        for name, scale in shared.items():
+            comp.style_overrides.setdefault(name, {}).setdefault("shared_scale", scale)
+        out.append(comp)
+    return out
+
+
 def plan_outputs(layers, maps, outdir, *, project_meta: dict | None = None,
                  rules: DisclosureRules | None = None, formats=("png", "svg", "pdf"),
                  html: bool = True, report: bool = True) -> OutputPlan:
@@ -68,7 +97,7 @@ def plan_outputs(layers, maps, outdir, *, project_meta: dict | None = None,
     if not meta.get("title") and meta.get("name"):
         meta["title"] = f"{meta['name']}: audit pack"
     all_layers = list(layers)
-    maps = _share_scales(list(maps))
+    maps = share_scales(list(maps))
     outdir = Path(outdir)
     for sub in ("maps", "tables", "surfaces"):
         (outdir / sub).mkdir(parents=True, exist_ok=True)
@@ -98,24 +127,22 @@ def write_planned(plan: OutputPlan, *, workers: int | None = None) -> list[Path]
         Every file written, in the same order whatever the number of workers:
         maps, charts, GeoPackage, tables and surfaces, workbook, HTML, audit pack.
     """
-    from mapping.export.parallel import JobRunner, output_workers
-
     n = output_workers(len(plan.jobs), workers)
     with JobRunner(plan, n) as run:
         futures = {job: run.submit(_write_job, job) for job in plan.jobs}
         charts, entries = [], []  # meanwhile, in this process: the charts and their entries
         for lyr in plan.layers:
             if lyr.kind == "figure":
-                charts += _chart_files(lyr, plan.outdir)
+                charts += chart_files(lyr, plan.outdir)
         maps = [futures[("map", i)].result() for i in range(len(plan.maps))]
         used: set = set()
         entries = [entry for _, entry in maps] + [
-            _chart_entry(lyr, plan.layers, plan.outdir, plan.rules, used)
+            chart_entry(lyr, plan.layers, plan.outdir, plan.rules, used)
             for lyr in plan.layers if lyr.kind == "figure"]
         pack = []
         if plan.report:  # while the workers write the tables
-            pack = [_write_pack(plan.outdir / "audit_pack.docx", entries, plan.layers,
-                                plan.meta, plan.rules, plan.fictional)]
+            pack = [write_pack(plan.outdir / "audit_pack.docx", entries, plan.layers,
+                               plan.meta, plan.rules, plan.fictional)]
         rest = {job: fut.result() for job, fut in futures.items() if job[0] != "map"}
     written = [p for paths, _ in maps for p in paths] + charts
     order = {"gpkg": 0, "layer": 1, "xlsx": 2, "html": 3}  # as written before the workers
@@ -129,9 +156,6 @@ def _write_job(plan: OutputPlan, job) -> list[Path] | tuple:
     kind, i = job
     if kind == "map":
         return _write_map(plan, plan.maps[i])
-    from mapping.export.data import (export_geopackage, export_geotiff, export_meta,
-                                     export_table, export_tables_xlsx)
-
     outdir, rules = plan.outdir, plan.rules
     if kind == "gpkg":
         return [export_geopackage(plan.exportable, outdir / "layers.gpkg", rules=rules)]
@@ -144,9 +168,9 @@ def _write_job(plan: OutputPlan, job) -> list[Path] | tuple:
     lyr = plan.exportable[i]
     try:
         if lyr.kind == "surface":
-            return [export_geotiff(lyr, outdir / "surfaces" / f"{_slug(lyr.name)}.tif",
+            return [export_geotiff(lyr, outdir / "surfaces" / f"{slug(lyr.name)}.tif",
                                    rules=rules)]
-        path = outdir / "tables" / f"{_slug(lyr.name)}.csv"
+        path = outdir / "tables" / f"{slug(lyr.name)}.csv"
         out = [export_table(lyr, path, rules=rules)]
         if lyr.source.get("analysis"):
             out.append(export_meta(lyr, path))
@@ -157,11 +181,6 @@ def _write_job(plan: OutputPlan, job) -> list[Path] | tuple:
 
 def _write_map(plan: OutputPlan, comp) -> tuple:
     """Render one map once, save it in every format; return (paths, audit-pack entry)."""
-    from mapping.export.maps import export_map
-    from mapping.render.layout import composition_notes, select_layers
-    from mapping.render.layout import render_composition
-    from mapping.export.report import ReportEntry
-
     all_layers, rules, written = plan.layers, plan.rules, []
     fig = render_composition(comp, all_layers, rules=rules)
     formats = [*plan.formats, *(("png",) if "png" not in plan.formats else ())]
@@ -188,7 +207,7 @@ def _write_map(plan: OutputPlan, comp) -> tuple:
         cat = infos[main.name].classification.categorical
         lead = f"{unit} in the first classes" if cat else f"{unit} with the highest values"
         raw.append((f"{lead}: {name}", top_t, main.meta or {},
-                    col, f"tables/{_slug(main.name)}.csv"))
+                    col, f"tables/{slug(main.name)}.csv"))
     entry = ReportEntry(title=name, image=png,
                         caption=" – ".join(t for t in (comp.title, comp.subtitle) if t),
                         notes=notes, landscape=comp.size_mm[0] >= comp.size_mm[1],
@@ -198,8 +217,6 @@ def _write_map(plan: OutputPlan, comp) -> tuple:
 
 
 def _write_html(plan: OutputPlan) -> Path:
-    from mapping.export.html import export_html
-
     names = []
     for comp in plan.maps:
         for n in (comp.layers or [lyr.name for lyr in plan.layers]):

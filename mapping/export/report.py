@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from layers.common.atomic import atomic_write_path
+from mapping.export.glossary import GLOSSARY
+from mapping.export.report_sections import ReportSection, ReportTable
+from mapping.export.strands import STRANDS, strand_title
 
 __all__ = ["ReportEntry", "write_report"]
 
@@ -146,8 +149,6 @@ def _cell(v) -> str:
 
 def _sections_of(entries):
     """Old-style entries (no sections): one section each, tables made people-readable."""
-    from mapping.export.report_sections import ReportSection, ReportTable
-
     out = []
     for e in entries:
         if not e.tables:
@@ -182,8 +183,6 @@ def _front(doc, meta, fictional):
 
 
 def _contents(doc, sections, tail):
-    from mapping.export.strands import strand_title
-
     _heading(doc, "Contents", 1)
     fig = 0
     last = None
@@ -255,11 +254,7 @@ def write_report(path, entries, *, project_meta: dict | None = None,
     Path
     """
     from docx import Document
-    from docx.enum.section import WD_SECTION
-    from docx.shared import Cm, Pt
-
-    from mapping.export.glossary import GLOSSARY
-    from mapping.export.strands import STRANDS, strand_title
+    from docx.shared import Pt
 
     meta = project_meta or {}
     sections = list(sections) if sections is not None else _sections_of(entries)
@@ -274,6 +269,21 @@ def write_report(path, entries, *, project_meta: dict | None = None,
     tail = ["Glossary of terms and methods", "Data limitations", "Methods",
             "Data sources and licences", "Disclosure control"]
     _contents(doc, sections, tail)
+    _key_findings(doc, sections)
+    numbers = {"figure": 0, "table": 0}
+    last = None
+    for sec in sections:
+        _write_section(doc, sec, last, numbers)
+        last = sec.strand
+    _back_matter(doc, glossary, limitations, methods, sources, rule_lines)
+    path = Path(path)
+    with atomic_write_path(path) as tmp:
+        doc.save(str(tmp))
+    return path
+
+
+def _key_findings(doc, sections) -> None:
+    """The summary of key findings: each section's first finding that is not fragile."""
     summary = [(s, next((f for f in s.findings if not f.fragile), None)) for s in sections]
     if any(f for _, f in summary):
         _heading(doc, "Summary of key findings", 1)
@@ -282,73 +292,93 @@ def write_report(path, entries, *, project_meta: dict | None = None,
                 p = doc.add_paragraph(style="List Bullet")
                 p.add_run(f"{s.title}: ").bold = True
                 p.add_run(f.text)
-    n_fig = n_table = 0
-    last = None
-    for sec in sections:
-        # a section opens on a page of its own when it opens a strand's chapter, has tables
-        # or notes of its own, or more findings than fit above its first figure; otherwise
-        # its heading and findings go on that figure's page (no near-empty pages)
-        short = sum(len(f.text) for f in sec.findings) <= _FINDINGS_ON_FIGURE_PAGE
-        intro = bool(sec.left_out or sec.tables or (sec.strand and sec.strand != last)
-                     or (sec.findings and not (short and sec.entries)))
+
+
+def _write_section(doc, sec, last, numbers: dict) -> None:
+    """One analysis's section: its heading and findings, tables, then a page per figure.
+
+    ``last`` is the previous section's strand; ``numbers`` counts figures and tables.
+    """
+    from docx.enum.section import WD_SECTION
+
+    # a section opens on a page of its own when it opens a strand's chapter, has tables
+    # or notes of its own, or more findings than fit above its first figure; otherwise
+    # its heading and findings go on that figure's page (no near-empty pages)
+    short = sum(len(f.text) for f in sec.findings) <= _FINDINGS_ON_FIGURE_PAGE
+    intro = bool(sec.left_out or sec.tables or (sec.strand and sec.strand != last)
+                 or (sec.findings and not (short and sec.entries)))
+    pending = None
+    if intro:  # the section opens on a page of its own with its findings
+        section = doc.add_section(WD_SECTION.NEW_PAGE)
+        _set_orientation(section, False)
+        if sec.strand and sec.strand != last:  # a strand's chapter opens with its purpose
+            _heading(doc, strand_title(sec.strand), 1)
+            if sec.strand in STRANDS:
+                doc.add_paragraph(STRANDS[sec.strand][1])
+        _heading(doc, sec.title, 2 if sec.strand else 1)
+        _findings(doc, sec)
+    else:  # nothing to say first: the heading goes on its first figure's page
+        pending = sec.title
+    for line in sec.left_out:
+        doc.add_paragraph(line).runs[0].italic = True
+    for t in sec.tables:  # an analysis with tables and no figure
+        _numbered_table(doc, t, numbers)
+    for e in sec.entries:
+        _figure_page(doc, sec, e, pending, numbers)
         pending = None
-        if intro:  # the section opens on a page of its own with its findings
-            section = doc.add_section(WD_SECTION.NEW_PAGE)
-            _set_orientation(section, False)
-            if sec.strand and sec.strand != last:  # a strand's chapter opens with its purpose
-                _heading(doc, strand_title(sec.strand), 1)
-                if sec.strand in STRANDS:
-                    doc.add_paragraph(STRANDS[sec.strand][1])
-            _heading(doc, sec.title, 2 if sec.strand else 1)
-        else:  # nothing to say first: the heading goes on its first figure's page
-            pending = sec.title
-        last = sec.strand
-        if intro:
+
+
+def _numbered_table(doc, t, numbers: dict) -> None:
+    """A table and its numbered caption (with its note and where the full table is)."""
+    numbers["table"] += 1
+    more = _add_table(doc, t.table)
+    extra = " ".join(x for x in (more, t.note, f"Full table: {t.source}." if t.source
+                                 else "") if x)
+    doc.add_paragraph(f"Table {numbers['table']}. {t.title}. {extra}".strip(), style="Caption")
+
+
+def _figure_page(doc, sec, e, pending, numbers: dict) -> None:
+    """A page for one figure: the section's heading and findings first when ``pending``,
+    the figure sized to what is left of the page, its caption, notes and tables."""
+    from docx.enum.section import WD_SECTION
+    from docx.shared import Cm, Pt
+
+    numbers["figure"] += 1
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    _set_orientation(section, e.landscape, margin_cm=1.0)
+    usable_w = section.page_width - section.left_margin - section.right_margin
+    usable_h = section.page_height - section.top_margin - section.bottom_margin
+    above = Cm(3.0)  # heading + caption
+    if pending:
+        _heading(doc, pending, 2 if sec.strand else 1)
+        if sec.findings:  # the findings of a short section sit above its figure
             _findings(doc, sec)
-        for line in sec.left_out:
-            doc.add_paragraph(line).runs[0].italic = True
-        for t in sec.tables:  # an analysis with tables and no figure
-            n_table += 1
-            more = _add_table(doc, t.table)
-            extra = " ".join(x for x in (more, t.note, f"Full table: {t.source}." if t.source
-                                         else "") if x)
-            doc.add_paragraph(f"Table {n_table}. {t.title}. {extra}".strip(), style="Caption")
-        for e in sec.entries:
-            n_fig += 1
-            section = doc.add_section(WD_SECTION.NEW_PAGE)
-            _set_orientation(section, e.landscape, margin_cm=1.0)
-            usable_w = section.page_width - section.left_margin - section.right_margin
-            usable_h = section.page_height - section.top_margin - section.bottom_margin
-            above = Cm(3.0)  # heading + caption
-            if pending:
-                _heading(doc, pending, 2 if sec.strand else 1)
-                pending = None
-                if sec.findings:  # the findings of a short section sit above its figure
-                    _findings(doc, sec)
-                    chars = usable_w / Cm(1) * 5.5  # about 5.5 characters per cm at 10 pt
-                    lines = 1 + sum(-(-len(f.text) // int(chars)) for f in sec.findings)
-                    above += Cm(0.55) * lines
-            if e.title != sec.title or len(sec.entries) > 1:
-                _heading(doc, e.title, 3 if sec.strand else 2)
-            aspect = e.aspect or (297 / 210 if e.landscape else 210 / 297)
-            width = min(usable_w, int((usable_h - above) * aspect))
-            doc.add_picture(str(e.image), width=width)
-            cap = doc.add_paragraph(f"Figure {n_fig}. {e.caption or e.title}", style="Caption")
-            cap.paragraph_format.space_after = Pt(6)
-            if e.notes:
-                p = doc.add_paragraph()
-                p.add_run("Notes").bold = True
-                p.paragraph_format.keep_with_next = True  # never alone at a page's foot
-                for line in e.notes.split("\n"):
-                    if line.strip():
-                        doc.add_paragraph(line)
-            for t in e.tables:
-                n_table += 1
-                more = _add_table(doc, t.table)
-                extra = " ".join(x for x in (more, t.note, f"Full table: {t.source}."
-                                             if t.source else "") if x)
-                doc.add_paragraph(f"Table {n_table}. {t.title}. {extra}".strip(),
-                                  style="Caption")
+            chars = usable_w / Cm(1) * 5.5  # about 5.5 characters per cm at 10 pt
+            lines = 1 + sum(-(-len(f.text) // int(chars)) for f in sec.findings)
+            above += Cm(0.55) * lines
+    if e.title != sec.title or len(sec.entries) > 1:
+        _heading(doc, e.title, 3 if sec.strand else 2)
+    aspect = e.aspect or (297 / 210 if e.landscape else 210 / 297)
+    width = min(usable_w, int((usable_h - above) * aspect))
+    doc.add_picture(str(e.image), width=width)
+    cap = doc.add_paragraph(f"Figure {numbers['figure']}. {e.caption or e.title}",
+                            style="Caption")
+    cap.paragraph_format.space_after = Pt(6)
+    if e.notes:
+        p = doc.add_paragraph()
+        p.add_run("Notes").bold = True
+        p.paragraph_format.keep_with_next = True  # never alone at a page's foot
+        for line in e.notes.split("\n"):
+            if line.strip():
+                doc.add_paragraph(line)
+    for t in e.tables:
+        _numbered_table(doc, t, numbers)
+
+
+def _back_matter(doc, glossary, limitations, methods, sources, rule_lines) -> None:
+    """Glossary, data limitations, methods, sources and licences, disclosure control."""
+    from docx.enum.section import WD_SECTION
+
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     _set_orientation(section, False)
     _heading(doc, "Glossary of terms and methods", 1)
@@ -370,7 +400,3 @@ def write_report(path, entries, *, project_meta: dict | None = None,
     _heading(doc, "Disclosure control", 1)
     for line in rule_lines or []:
         doc.add_paragraph(line)
-    path = Path(path)
-    with atomic_write_path(path) as tmp:
-        doc.save(str(tmp))
-    return path

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mapping.disclosure.rules import apply_rules, display_table
+from mapping.export.area_codes import area_code_field
+from mapping.export.findings import analysis_findings
 from mapping.export.people_tables import is_hidden, people_table
 from mapping.export.strands import STRANDS
 
@@ -52,8 +55,6 @@ class ReportSection:
 
 def _with_names(df, meta, pool):
     """Insert the area's name after its code, from the result's boundary layer."""
-    from mapping.pipeline.atlas import area_code_field
-
     class _L:
         pass
 
@@ -126,9 +127,6 @@ def build_sections(entries, layers, rules) -> list:
     list of ReportSection
         Ordered by :data:`mapping.export.strands.STRANDS`, then by the project's order.
     """
-    from mapping.disclosure.rules import apply_rules
-    from mapping.export.findings import analysis_findings
-
     layers = list(layers)
     sections: dict[str, ReportSection] = {}
     for e in entries:
@@ -155,8 +153,6 @@ def build_sections(entries, layers, rules) -> list:
                 tables.append(t)
         e.tables = tables
         sec.entries.append(e)
-    from mapping.disclosure.rules import display_table
-
     seen = {s.analysis for s in sections.values()}
     for name in dict.fromkeys((lyr.source or {}).get("analysis") for lyr in layers):
         if not name or name in seen:

@@ -113,12 +113,21 @@ def analysis(kind: str, **declaration):
     return deco
 
 
+#: Modules of this package that declare no analysis: the declarations' vocabulary, the
+#: inputs and examples the analyses share, and the runner with its writers.  Discovery
+#: skips them, so listing the analyses (every ``hotmap`` verb's start) does not load the
+#: output writers.
+_NOT_ANALYSES = ("declare", "declared_fields", "params", "examples", "inputs", "access_inputs",
+                 "policy", "resolve", "result_layers", "step_runner", "layer_files",
+                 "project_outputs", "runner", "atlas")
+
+
 def _discover():
     global _DISCOVERED
     if _DISCOVERED:
         return
     for mod in pkgutil.iter_modules(__path__):
-        if mod.name not in ("declare", "params"):
+        if mod.name not in _NOT_ANALYSES:
             importlib.import_module(f"{__name__}.{mod.name}")
     _DISCOVERED = True
 

@@ -1,4 +1,7 @@
-"""Deprivation analyses: ``deprivation``, ``concentration``, ``disproportion``.
+"""Deprivation analyses: ``deprivation``, and the IMD inputs and lookups the others share.
+
+The other deprivation analyses are :mod:`~mapping.pipeline.concentration` and
+:mod:`~mapping.pipeline.disproportion`; :mod:`~mapping.pipeline.access` uses the IMD too.
 
 Example project entries::
 
@@ -22,11 +25,15 @@ Example project entries::
 
 from __future__ import annotations
 
+import pandas as pd
+
 from layers.common.errors import ProjectError, term
-from mapping.pipeline import REQUIRED, Input, Output, Param, StepOutput, analysis
+from mapping.pipeline import Input, Output, Param, StepOutput, analysis
+from mapping.pipeline.examples import BRISTOL, IMD_FILES, POP_FLAGS, WARDS
 from mapping.pipeline.inputs import areas as _areas
 from mapping.pipeline.inputs import layer_names, project_path, records
-from mapping.pipeline.params import AREA_ID, AREAS, FILTER, POINTS, POPULATION
+from mapping.pipeline.params import AREAS, AREA_ID, FILTER, POINTS, POPULATION
+
 
 IMD_REF = "MHCLG (2019) The English Indices of Deprivation 2019: Technical report"
 _DECILE_LABELS = {d: f"{d}" + (" (most deprived)" if d == 1 else " (least deprived)" if d == 10
@@ -34,12 +41,6 @@ _DECILE_LABELS = {d: f"{d}" + (" (most deprived)" if d == 1 else " (least depriv
 # ColorBrewer RdYlBu, 10 classes: red = most deprived
 _DECILE_COLOURS = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090", "#e0f3f8", "#abd9e9",
                    "#74add1", "#4575b4", "#313695"]
-_BRISTOL = "bristol_lsoa2011_E06000023.geojson"
-_WARDS = "bristol_wards2014_E06000023.geojson"
-_IMD = "imd2019_england_lsoa11_deciles_ranks.csv mysociety_UK_IMD_E_2019scores_all_uk.csv"
-_POP = ("--population mysociety_lsoa_population_mid2019_uk.csv --population-id lsoa "
-        "--population-field pop")
-
 IMD = Param("imd", "file", "IMD files", "The national English Indices of Deprivation file(s) "
             "(deciles/ranks and/or scores, CSV or XLSX): the official MHCLG files, the IMD "
             "2019/2015 CSVs or mySociety's scores. Several files are combined.", many=True)
@@ -192,22 +193,17 @@ reference: MHCLG (2019) The English Indices of Deprivation 2019: Technical repor
              Output("_concentration", "table", "records in the most deprived areas",
                     counts=("n", "n_in"), optional=True),
              Output("_wards", "areas", "ward deprivation, national cut-offs", optional=True)],
-    examples=[f"deprivation --areas {_BRISTOL} --area-id LSOA11CD --imd {_IMD} --points "
-              f"2018-1*-avon-and-somerset-street.csv --filter \"crime_type == 'Drugs'\" {_POP} "
-              "--out bristol_imd.csv",
-              f"deprivation --areas {_WARDS} --area-id WD13CD --lsoas {_BRISTOL} --lsoa-id "
-              f"LSOA11CD --imd {_IMD} {_POP} --out bristol_wards_imd.csv"],
+    examples=[f"deprivation --areas {BRISTOL} --area-id LSOA11CD --imd {IMD_FILES} --points "
+              f"2018-1*-avon-and-somerset-street.csv --filter \"crime_type == 'Drugs'\" "
+              f"{POP_FLAGS} --out bristol_imd.csv",
+              f"deprivation --areas {WARDS} --area-id WD13CD --lsoas {BRISTOL} --lsoa-id "
+              f"LSOA11CD --imd {IMD_FILES} {POP_FLAGS} --out bristol_wards_imd.csv"],
 )
 def deprivation_step(ctx, *, areas, lsoas, points, wards, area_id, lsoa_id, imd, imd_lookup,
                      lookup_from, lookup_to, lookup_weight, decile, score, population, ward_id,
                      filter, apportion, name):
     """Flags, local quintiles, record counts and concentration in the most deprived areas;
     wards against the national LSOA cut-offs."""
-    import pandas as pd
-
-    from boundaries.deprivation import deprivation_flags, local_quintiles
-    from mapping.stats.concentration import concentration_table
-
     gdf, aid = _areas(ctx, areas, area_id)
     tab = national_imd(ctx, imd, imd_lookup, lookup_from, lookup_to, lookup_weight) \
         if imd else None
@@ -226,32 +222,11 @@ def deprivation_step(ctx, *, areas, lsoas, points, wards, area_id, lsoa_id, imd,
     if decile not in gdf.columns:
         raise ProjectError(f"layer '{areas}' has no IMD decile field '{decile}'",
                            fix=f"give the national {term('imd')} file(s)")
-    out = gdf[[aid, "geometry"]].copy().reset_index(drop=True)
-    if score in gdf.columns:
-        out["imd_score"] = gdf[score].to_numpy()
-    out["imd_decile"] = pd.array(pd.to_numeric(gdf[decile], errors="coerce").to_numpy(),
-                                 dtype="Int64")
-    out = pd.concat([out, deprivation_flags(gdf[decile].to_numpy())], axis=1)
-    dec = pd.to_numeric(out["imd_decile"], errors="coerce")
-    out["decile_label"] = [_DECILE_LABELS.get(int(d), "") if pd.notna(d) else "" for d in dec]
-    basis = score if score in gdf.columns else decile
-    out["local_quintile"] = pd.array(local_quintiles(
-        gdf[basis], more_deprived="higher" if basis == score else "lower"), dtype="Int64")
-    notes, summary = [], []
-    if int(dec.isna().sum()):
-        notes.append(f"{int(dec.isna().sum())} of {len(out)} areas have no IMD decile "
-                     "(not flagged)")
+    out, notes = _decile_frame(gdf, aid, decile, score)
     if population in gdf.columns:
         out["population"] = pd.to_numeric(gdf[population], errors="coerce").to_numpy()
-    from mapping.stats.rates import count_points
-
     names = layer_names(points)
-    for lay in names:  # one count column per record layer ("count" when there is one)
-        pts, _ = records(ctx, lay, filter)
-        counts, pos = count_points(gdf, pts, aid)
-        out["count" if len(names) == 1 else f"count_{lay}"] = counts["count"].to_numpy()
-        summary.append(f"{lay}: {int((pos >= 0).sum()):,} records in the areas, "
-                       f"{int((pos < 0).sum()):,} outside")
+    summary = _count_records(ctx, out, gdf, aid, names, filter)
     count_cols = [c for c in out.columns if str(c) == "count" or str(c).startswith("count_")]
     res = [StepOutput(name, out, "areas", {
         "title": "Deprivation (IMD decile)", "units": "decile (1 = most deprived 10%)",
@@ -264,197 +239,76 @@ def deprivation_step(ctx, *, areas, lsoas, points, wards, area_id, lsoa_id, imd,
         "style": {"scheme": "categorical", "legend_title": "IMD decile (national)",
                   "categories": dict(zip(_DECILE_LABELS.values(), _DECILE_COLOURS))}})]
     if count_cols and "population" in out.columns:
-        labels = {(names[0] if c == "count" else c[len("count_"):]): c for c in count_cols}
-        ctab = concentration_table(out, labels, area_id=aid, population="population")
-        lines = [_share_line(f"{r['layer']} in the most deprived {str(r['flag'])[-2:]}%", r)
-                 for _, r in ctab.iterrows()] if "layer" in ctab.columns else []
-        res.append(StepOutput(f"{name}_concentration", pd.DataFrame(ctab), "table",
-                              {**ctab.attrs["meta"], "base_n": int(ctab["n"].max()),
-                               "summary": lines}))
+        res.append(_concentration_output(out, aid, names, count_cols, name))
     if wards:
-        from boundaries.wards import ward_deprivation
-
-        wgdf, wid = _areas(ctx, wards, ward_id, param="wards", id_param="ward_id")
-        # without the national file, the LSOA layer's own national deciles bound the cut-offs
-        table = tab if tab is not None else pd.DataFrame(
-            {"lsoa_code": gdf[aid].astype(str).to_numpy(),
-             **{c: gdf[c].to_numpy() for c in ("imd_score", "imd_decile", "imd_rank")
-                if c in gdf.columns}})
-        w = ward_deprivation(gdf, wgdf, table, lsoa_id=aid, ward_id=wid,
-                             population=population if population in gdf.columns else None,
-                             apportion=apportion, strict=tab is not None)
-        res.append(StepOutput(f"{name}_wards", w, "areas", {
-            **w.attrs.pop("meta"), "title": "Ward deprivation (national cut-offs)",
-            "units": "IMD score", "value_column": "imd_score", "subject": ""}))
+        res.append(_wards_output(ctx, gdf, aid, tab, wards, ward_id, population, apportion,
+                                 name))
     return res
 
 
-@analysis(
-    "concentration", strand="communities", uses_dates=False, label="Concentration in deprived areas",
-    about=("The share of each record layer found in the most deprived areas, against the share "
-           "of the population living there (a ratio above 1 = over-represented), with confidence "
-           "intervals."),
-    order=41, menu="deprivation",
-    title="{subject} in the most deprived areas",
-    summary="share of records in the most deprived areas against the share of residents, "
-            "with the ratio and its interval",
-    description="""\
-For each record layer: the share of its records in the nationally most deprived
-20% and 30% of areas (deciles 1-2 and 1-3), against the share of residents
-living there, with the ratio of the two and its 95% interval (Wilson by
-default; population share treated as fixed).  The areas need IMD deciles (give
---imd) and a population.""",
-    inputs=[AREAS, Input("layers", "records", "Record layers", "The record layers to "
-                         "compare, e.g. arrests and needle finds.", many=True, cli="--points",
-                         required=False)],
-    params=[AREA_ID,
-            Param("counts", "list", "Count fields", "Fields of the areas that already count "
-                  "people per area (e.g. adults_in_treatment from a table of clients per "
-                  "LSOA), compared like the record layers.", of="areas"),
-            IMD.but(help="The national IMD file(s), joined to the areas by LSOA code "
-                         "(blank: the areas already have imd_decile)."),
-            POPULATION.but(default="population"),
-            Param("flags", "list", "Most deprived groups", "The flags compared.",
-                  default=("most_deprived_20", "most_deprived_30"), advanced=True),
-            Param("level", "float", "Confidence level", "Width of the intervals.",
-                  default=0.95, minimum=0.5, maximum=0.999),
-            Param("method", "choice", "Interval method", "wilson: the share's Wilson interval "
-                  "with the population share fixed; katz: both shares as samples.",
-                  default="wilson", choices=("wilson", "katz"), advanced=True)],
-    outputs=[Output("", "table", "records in the most deprived areas", counts=("n", "n_in"))],
-    examples=[f"concentration --areas {_BRISTOL} --area-id LSOA11CD --imd {_IMD} --points "
-              f"2018-1*-avon-and-somerset-street.csv {_POP} --out concentration.csv"],
-)
-def concentration_step(ctx, *, areas, layers, area_id, counts, imd, population, flags, level,
-                       method, name):
-    """Share of each record layer in the most deprived areas vs the population share."""
-    import pandas as pd
+def _decile_frame(gdf, aid, decile, score):
+    """``(areas with their IMD decile, flags, label and local quintile, notes)``."""
+    from boundaries.deprivation import deprivation_flags, local_quintiles
 
-    from boundaries.deprivation import deprivation_flags
+    out = gdf[[aid, "geometry"]].copy().reset_index(drop=True)
+    if score in gdf.columns:
+        out["imd_score"] = gdf[score].to_numpy()
+    out["imd_decile"] = pd.array(pd.to_numeric(gdf[decile], errors="coerce").to_numpy(),
+                                 dtype="Int64")
+    out = pd.concat([out, deprivation_flags(gdf[decile].to_numpy())], axis=1)
+    dec = pd.to_numeric(out["imd_decile"], errors="coerce")
+    out["decile_label"] = [_DECILE_LABELS.get(int(d), "") if pd.notna(d) else "" for d in dec]
+    basis = score if score in gdf.columns else decile
+    out["local_quintile"] = pd.array(local_quintiles(
+        gdf[basis], more_deprived="higher" if basis == score else "lower"), dtype="Int64")
+    notes = []
+    if int(dec.isna().sum()):
+        notes.append(f"{int(dec.isna().sum())} of {len(out)} areas have no IMD decile "
+                     "(not flagged)")
+    return out, notes
+
+
+def _count_records(ctx, out, gdf, aid, names, filter) -> list[str]:
+    """Count each record layer per area into ``out``; return the summary lines."""
+    from mapping.stats.rates import count_points
+
+    summary = []
+    for lay in names:  # one count column per record layer ("count" when there is one)
+        pts, _ = records(ctx, lay, filter)
+        counts, pos = count_points(gdf, pts, aid)
+        out["count" if len(names) == 1 else f"count_{lay}"] = counts["count"].to_numpy()
+        summary.append(f"{lay}: {int((pos >= 0).sum()):,} records in the areas, "
+                       f"{int((pos < 0).sum()):,} outside")
+    return summary
+
+
+def _concentration_output(out, aid, names, count_cols, name) -> StepOutput:
+    """The records' shares in the most deprived areas against the population's (a table)."""
     from mapping.stats.concentration import concentration_table
 
-    gdf, aid = _areas(ctx, areas, area_id)
-    if imd:
-        gdf = with_imd(gdf.copy(), aid, national_imd(ctx, imd))
-    if not set(flags) <= set(gdf.columns) and "imd_decile" in gdf.columns:
-        gdf = gdf.assign(**deprivation_flags(gdf["imd_decile"]).set_index(gdf.index))
-    missing = [f for f in flags if f not in gdf.columns]
-    if missing:
-        raise ProjectError(f"layer '{areas}' has no deprivation flags ({', '.join(missing)})",
-                           fix=f"give the national {term('imd')} file(s)")
-    if population not in gdf.columns:
-        raise ProjectError(f"layer '{areas}' has no population field '{population}'",
-                           fix=f"join a population table to the areas, or set "
-                               f"{term('population')}")
-    fields = [counts] if isinstance(counts, str) else list(counts or [])
-    if not fields and not layer_names(layers):
-        raise ProjectError(f"give {term('layers')} (record layers) or {term('counts')} "
-                           "(count fields of the areas)",
-                           fix=f"e.g. the arrests layer in {term('layers')}")
-    lacking = [f for f in fields if f not in gdf.columns]
-    if lacking:
-        raise ProjectError(f"layer '{areas}' has no field '{lacking[0]}'", column=lacking[0],
-                           fix=f"set {term('counts')} to count fields of the areas")
-    work = gdf.copy()
-    sources = {}
-    for lay in layer_names(layers):
-        work[f"count_{lay}"] = counts_per_area(ctx, gdf, aid, lay)
-        sources[lay] = f"count_{lay}"
-    notes = []
-    for f in fields:
-        v = pd.to_numeric(gdf[f], errors="coerce")
-        if v.isna().any():  # suppressed at source ("*", "<5") or blank
-            notes.append(f"{int(v.isna().sum()):,} areas have no {f} (blank or suppressed at "
-                         "source): counted as 0, so their shares are lower bounds")
-        work[f] = v.fillna(0).to_numpy()
-        sources[f] = f
-    tab = concentration_table(work, sources,
-                              area_id=aid, population=population, flags=tuple(flags),
-                              level=level, method=method)
-    meta = {**tab.attrs["meta"], "attribution": ["imd"] if imd else []}
-    meta["notes"] = [*meta.get("notes", []), *notes]
-    return [StepOutput(name, pd.DataFrame(tab), "table", meta)]
+    labels = {(names[0] if c == "count" else c[len("count_"):]): c for c in count_cols}
+    ctab = concentration_table(out, labels, area_id=aid, population="population")
+    lines = [_share_line(f"{r['layer']} in the most deprived {str(r['flag'])[-2:]}%", r)
+             for _, r in ctab.iterrows()] if "layer" in ctab.columns else []
+    return StepOutput(f"{name}_concentration", pd.DataFrame(ctab), "table",
+                      {**ctab.attrs["meta"], "base_n": int(ctab["n"].max()),
+                       "summary": lines})
 
 
-@analysis(
-    "disproportion", strand="young_people", label="Disproportionality",
-    about=("Compares each group's share of records (e.g. arrests by ethnicity) with its share of "
-           "the population, with confidence intervals."),
-    order=43, menu="deprivation",
-    title="{subject} against the population, by group",
-    out_formats=(".csv",),
-    summary="compare a group's make-up with the population: shares, ratio, 95% interval, flag",
-    description="""\
-For each category of --category (e.g. ethnicity, gender, age band) in the
-records (treatment clients, arrests), compare the group's share with the
-population's share from --population-table.  The ratio is group share /
-population share; the 95% interval is Wilson's on the group share with the
-population share fixed (--method katz treats the population as a sample too).
-flag is true when the interval excludes 1 (direction "over" or "under").
-Blank, "unknown" and "not stated" values are left out and counted.
+def _wards_output(ctx, gdf, aid, tab, wards, ward_id, population, apportion,
+                  name) -> StepOutput:
+    """The wards' deprivation against the national LSOA cut-offs (an area layer)."""
+    from boundaries.wards import ward_deprivation
 
-output columns: category, group_n, group_share, population_n,
-population_share, ratio, ci_low, ci_high, flag, direction.""",
-    inputs=[Input("records", "table", "Records", "The records (treatment clients, "
-                  "arrests): one row per person, with or without a location; or, with a "
-                  "count field, a table of counts per group.", filter_param="filter",
-                  cli="--records", result_kinds=("points", "table"))],
-    params=[FILTER,
-            Param("category", "column", "Group field", "The field holding each record's group, "
-                  "e.g. ethnicity.", default=REQUIRED, of="records"),
-            Param("population", "literal", "Population table", "The population of each "
-                  "group: a CSV/XLSX file with one row per category and its count, a table "
-                  "layer, or {group = count, ...}.", cli="--population-table"),
-            Param("population_category", "text", "Its group column", "The category column of "
-                  "the population table (default: the same as the group field)."),
-            Param("population_count", "text", "Its count column", "The count column of the "
-                  "population table.", default="population"),
-            Param("count", "column", "Count field", "When the records are a table of counts "
-                  "per group (e.g. clients per ethnic group from NDTMS): the field holding the "
-                  "counts.", of="records"),
-            Param("level", "float", "Confidence level", "Width of the intervals.",
-                  default=0.95, minimum=0.5, maximum=0.999),
-            Param("method", "choice", "Interval method", "wilson or katz.", default="wilson",
-                  choices=("wilson", "katz"), cli="--ci")],
-    outputs=[Output("", "table", "shares and ratios by group",
-                    counts=("group_n",), rates=("group_share", "ratio", "ci_low", "ci_high"))],
-    examples=["disproportion --records arrests.csv --kind arrests --category ethnicity "
-              "--population-table population_by_ethnicity.csv --out ethnicity.csv"],  # demo
-)
-def disproportion_step(ctx, *, records, filter, category, population, population_category,
-                       population_count, count, level, method, name):
-    """Group make-up vs population: ``population`` is a table file, a table layer or a dict."""
-    import pandas as pd
-
-    from mapping.stats.disproportion import disproportion
-
-    recs, _ = records_or_table(ctx, records, filter)
-    if population is None:
-        raise ProjectError(f"disproportion needs {term('population')}",
-                           fix="give the population of each group")
-    if isinstance(population, dict):
-        pop = pd.DataFrame({category: list(population),
-                            population_count: list(population.values())})
-        population_category = category
-    elif population in ctx.layers:
-        pop = ctx.data(population)
-    else:
-        path = project_path(ctx, population)
-        pop = pd.read_excel(path) if str(path).lower().endswith((".xlsx", ".xls")) else \
-            pd.read_csv(path, thousands=",", encoding="utf-8-sig")
-    tab = disproportion(recs, pop, category=category, population_category=population_category,
-                        population_count=population_count, count=count, level=level,
-                        method=method)
-    meta = dict(tab.attrs.pop("meta"))
-    meta["summary"] = [f"{meta['params']['group_n']:,} records with a {category} "
-                       f"({meta['params']['not_recorded']:,} not recorded)"] + [
-        f"{r['category']}: {r['group_share']:.1%} vs {r['population_share']:.1%}, ratio "
-        f"{r['ratio']:.2f} ({r['ci_low']:.2f}-{r['ci_high']:.2f})"
-        + (f"  <- {r['direction']}-represented" if r["flag"] else "")
-        for _, r in tab.iterrows()]
-    return [StepOutput(name, tab, "table", meta)]
-
-
-def records_or_table(ctx, names, filt):
-    """Records of a points layer or a plain table layer, filtered."""
-    return records(ctx, names, filt, param="records")
+    wgdf, wid = _areas(ctx, wards, ward_id, param="wards", id_param="ward_id")
+    # without the national file, the LSOA layer's own national deciles bound the cut-offs
+    table = tab if tab is not None else pd.DataFrame(
+        {"lsoa_code": gdf[aid].astype(str).to_numpy(),
+         **{c: gdf[c].to_numpy() for c in ("imd_score", "imd_decile", "imd_rank")
+            if c in gdf.columns}})
+    w = ward_deprivation(gdf, wgdf, table, lsoa_id=aid, ward_id=wid,
+                         population=population if population in gdf.columns else None,
+                         apportion=apportion, strict=tab is not None)
+    return StepOutput(f"{name}_wards", w, "areas", {
+        **w.attrs.pop("meta"), "title": "Ward deprivation (national cut-offs)",
+        "units": "IMD score", "value_column": "imd_score", "subject": ""})

@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from layers.common.errors import ProjectError, term
+from mapping.core.meta import meta_of
 from mapping.pipeline import StepOutput
 
-__all__ = ["chart_threshold", "layer_names",
+__all__ = ["chart_threshold", "layer_names", "table_output",
            "records", "areas", "period_of", "save_figure", "progress",
            "chart_source", "threshold", "project_path", "units_word", "in_sentence"]
 
@@ -183,3 +184,8 @@ def save_figure(ctx, fig, name: str, meta: dict) -> StepOutput:
     svg = chart_save(fig, d / f"{stem}.svg")
     fig.clear()
     return StepOutput(name, str(png), "figure", {**meta, "svg": str(svg), "png": str(png)})
+
+
+def table_output(name: str, frame, meta: dict | None = None) -> StepOutput:
+    """A table output: ``frame`` as a DataFrame, its own metadata updated with ``meta``."""
+    return StepOutput(name, pd.DataFrame(frame), "table", {**meta_of(frame), **(meta or {})})

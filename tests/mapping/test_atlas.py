@@ -37,7 +37,7 @@ def _independent_ward_counts(ws):
 
 
 def test_pages_figures_disclosure_and_zoom(bristol):
-    from mapping.pipeline.atlas import build_atlas
+    from mapping.export.atlas_content import build_atlas
     from mapping.export.atlas_pages import MAP_BOX, page_extent
 
     ws, pol, _ = bristol
@@ -72,7 +72,7 @@ def test_pages_figures_disclosure_and_zoom(bristol):
 
 
 def test_lsoa_result_rolled_up_into_wards(bristol):
-    from mapping.pipeline.atlas import build_atlas
+    from mapping.export.atlas_content import build_atlas
     from mapping.stats.intervals import poisson_ci
 
     ws, pol, _ = bristol

@@ -92,7 +92,7 @@ def test_shapefile_names_are_cut_to_ten_unique_characters_with_a_mapping_file(tm
 
 
 def test_shapefile_clash_of_truncated_names_is_made_unique():
-    from mapping.export.data import _shp_columns
+    from mapping.export.gis_files import _shp_columns
 
     m = _shp_columns(["rate_per_10k", "rate_per_100k", "rate_per_1", "geometry"])
     assert m == {"rate_per_10k": "rate_per_1", "rate_per_100k": "rate_per_2",

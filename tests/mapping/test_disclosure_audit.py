@@ -221,7 +221,7 @@ def test_rules_off_audit_passes_through(off):
                           st.integers(0, 20)), min_size=2, max_size=6))
 def test_single_equation_interval_matches_linprog(terms):
     """The closed form used for one-equation groups equals HiGHS's answer."""
-    from mapping.disclosure.audit import _single_equation
+    from mapping.disclosure.attacker import _single_equation
 
     coefs = {k: a for k, (a, _, _) in enumerate(terms)}
     bounds = {k: ((1.0, 4.0) if small else (5.0, None)) for k, (_, small, _) in

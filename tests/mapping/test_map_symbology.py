@@ -196,7 +196,7 @@ def test_shared_scale_of_two_surfaces():
 
 
 def test_one_shared_scale_entry_holds_for_every_map_of_the_run():
-    from mapping.export.outputs import _share_scales
+    from mapping.export.output_plan import share_scales as _share_scales
 
     y23, y24 = _rates("y2023", 1.0, shared=""), _rates("y2024", 2.5, shared="")
     declared = {"y2023": {"shared_scale": "yoy"}, "y2024": {"shared_scale": "yoy"}}

@@ -164,7 +164,7 @@ def test_empty_and_all_zero_tables_left_out_with_a_sentence(tmp_path):
 
 def test_chart_tables_matched_by_name():
     from layers.model import Layer
-    from mapping.export.outputs import _chart_tables
+    from mapping.export.audit_pack import _chart_tables
 
     src = {"analysis": "arrest_breakdown"}
     tables = [Layer(f"arrest_breakdown_{f}{s}", pd.DataFrame({"a": [1]}), kind="table",
@@ -212,7 +212,7 @@ def test_strand_and_atlas_keys_are_validated(tmp_path):
 def test_methods_hold_one_entry_per_analysis():
     """A breakdown's table, display copy and chart used to give three Methods entries each."""
     from layers.model import Layer
-    from mapping.export.outputs import _methods
+    from mapping.export.audit_pack import _methods
 
     meta = {"title": "Arrests by age band", "method": "counts by group; Wilson intervals",
             "period": "Apr 2022 – Mar 2025", "base_n": 3200}
