@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout)
 
+from app.style_fields import SCHEME_LABELS
+
 __all__ = ["BreaksEditorDialog", "layer_values", "seed_breaks"]
 
 
@@ -102,8 +104,6 @@ class BreaksEditorDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.itemChanged.connect(self._edited)
         self.start = QComboBox(self)
-        from app.style_editor import SCHEME_LABELS
-
         for key in ("quantiles", "fisher_jenks", "equal_interval", "std_mean"):
             self.start.addItem(SCHEME_LABELS.get(key, key), key)
         self.seed_button = QPushButton("Start from", self)
