@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QVBoxLayout, QWidget)
 
 from app.analysis_forms import form_for, parse_literal, validate_params
-from app.analysis_run import _default_layer, add_results, run_analysis, unique_name
+from app.analysis_run import add_results, default_layer, run_analysis, unique_name
 
 __all__ = ["AnalysisDialog", "run_analysis", "unique_name"]
 
@@ -280,7 +280,7 @@ class AnalysisDialog(QDialog):
                     w.addItem(lyr.name, lyr.name)
             pick = p.default if isinstance(p.default, str) else None
             if pick is None and (not p.optional or p.name in ("areas",)):
-                lyr = _default_layer(self.ws, p)
+                lyr = default_layer(self.ws, p)
                 pick = lyr.name if lyr is not None else None
             if pick is not None and w.findData(pick) >= 0:
                 w.setCurrentIndex(w.findData(pick))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-__all__ = ["run_analysis", "add_results", "unique_name"]
+__all__ = ["run_analysis", "add_results", "unique_name", "default_layer"]
 
 
 def run_analysis(ws, step, *, progress=None, cancelled=None) -> list:
@@ -58,7 +58,20 @@ def unique_name(ws, base: str) -> str:
     return name
 
 
-def _default_layer(ws, p):
+def default_layer(ws, p):
+    """The layer an analysis form offers first for parameter ``p`` (None: no layer fits).
+
+    Parameters
+    ----------
+    ws : layers.workspace.Workspace
+        The document.
+    p : parameter declaration
+        A layer parameter of an analysis (``layer_kinds``, ``name``).
+
+    Returns
+    -------
+    Layer or None
+    """
     layers = [lyr for lyr in ws.layers if not p.layer_kinds or lyr.kind in p.layer_kinds]
     if not layers:
         return None

@@ -17,7 +17,8 @@ from app.errors import report_error, report_exception
 from app.settings import load_settings, save_settings
 from app.workers import start_worker
 
-__all__ = ["DocumentController", "store_result_styles", "apply_result_styles", "shown_results"]
+__all__ = ["DocumentController", "store_result_styles", "apply_result_styles", "shown_results",
+           "warm_up"]
 
 PROJECT_FILTER = "hotmap projects (*.toml);;All files (*)"
 
@@ -261,8 +262,12 @@ def _preloaded(pre, project, *, progress=None, cancelled=None):
                                                     cancelled=cancelled)
 
 
-def _warm_up():
-    """Import the core packages and read the settings (worker thread, at start-up)."""
+def warm_up():
+    """Import the core packages and read the settings (worker thread, at start-up).
+
+    The imports are inside on purpose: the window shows first and the heavy
+    modules load on a worker thread while the user looks at the start page.
+    """
     import layers.workspace  # noqa: F401
     import mapping.render.draw  # noqa: F401
 

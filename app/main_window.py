@@ -26,7 +26,7 @@ from app.actions import WindowActions
 from app.attribute_table import AttributeTableWidget
 from app.canvas import MapCanvas, format_position
 from app.chart_view import ChartViewWidget
-from app.document import DocumentController, _warm_up
+from app.document import DocumentController, warm_up
 from app.errors import install_hooks
 from app.layer_actions import LayerActions
 from app.layer_panel import LayerPanelWidget
@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self.recent_changed()
         # the heavy analysis packages import on a worker while the window is already up
-        self._warm = start_worker(_warm_up, report_errors=False)
+        self._warm = start_worker(warm_up, report_errors=False)
         self._warm.signals.returned.connect(self._warmed)
 
     def _warmed(self, settings) -> None:
