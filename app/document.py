@@ -35,6 +35,8 @@ class DocumentController:
         self.win = win
         self.loading = None
         self.analysing = None
+        # False until the settings file is read (the window may be up before that)
+        self.settings_loaded = False
 
     # --------------------------------------------------------------- opening
     def open_project(self, path, *, chooser=None, run_analyses: bool = True) -> object:
@@ -225,7 +227,7 @@ class DocumentController:
     def load_settings(self, loaded=None) -> None:
         """Take the settings read at start-up (keeping files opened before they arrived)."""
         win = self.win
-        if win._settings_loaded:
+        if self.settings_loaded:
             return
         recent = list(win.settings.recent_files)
         last = win.settings.last_folder
@@ -234,7 +236,7 @@ class DocumentController:
             win.settings.add_recent(p)
         if last:
             win.settings.last_folder = last
-        win._settings_loaded = True
+        self.settings_loaded = True
         win.recent_changed()
 
     def add_recent(self, path) -> None:
@@ -245,7 +247,7 @@ class DocumentController:
 
     def save_settings(self) -> None:
         """Write the settings file (a failure is a status message, not an error)."""
-        if not self.win._settings_loaded:
+        if not self.settings_loaded:
             self.load_settings()
         try:
             save_settings(self.win.settings)

@@ -60,10 +60,10 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         # Settings are validated against hotmap's registries (palettes ...), which import
         # the analysis packages; when not given they load just after the window shows.
-        self._settings_loaded = settings is not None
         self.settings = settings if settings is not None else Settings()
         self._ws = None  # an empty workspace is made on first use (after the window shows)
         self.document = DocumentController(self)
+        self.document.settings_loaded = settings is not None
         self.commands = WindowActions(self)
         self.setWindowTitle("hotmap")
         self.resize(1400, 900)
@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self._warm.signals.returned.connect(self._warmed)
 
     def _warmed(self, settings) -> None:
-        if not self._settings_loaded:
+        if not self.document.settings_loaded:
             self.document.load_settings(settings)
         self.ws  # noqa: B018 - make the empty workspace now that its modules are loaded
 
@@ -169,6 +169,12 @@ class MainWindow(QMainWindow):
             from layers.workspace import Workspace
 
             self.set_workspace(Workspace())
+        return self._ws
+
+    @property
+    def current_workspace(self):
+        """The workspace shown, or None before the first one is made (unlike :attr:`ws`,
+        never makes one)."""
         return self._ws
 
     def set_workspace(self, ws) -> None:
@@ -406,7 +412,7 @@ class MainWindow(QMainWindow):
 
         wait_for_workers(timeout=5.0)
         clear_autosave(self.ws.project.path)
-        if self._settings_loaded and self.settings.last_folder:
+        if self.document.settings_loaded and self.settings.last_folder:
             self.document.save_settings()  # keep the last folder used
         self._store_geometry()
         event.accept()

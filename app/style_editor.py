@@ -186,7 +186,7 @@ class StyleEditorWidget(QWidget):
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("(this layer only)", "")
-        ws = getattr(self.window(), "_ws", None)  # the main window's document, if any
+        ws = getattr(self.window(), "current_workspace", None)  # the window's document, if any
         stack = getattr(ws, "layers", None)
         names = sorted({lyr.style.shared_scale for lyr in (stack or [])
                         if lyr.style.shared_scale})
