@@ -17,6 +17,7 @@ import pandas as pd
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWizard
 
+from app.analysis_run import unique_name
 from app.import_pages import CrsPage, FilesPage, MappingPage, PreviewPage, detect_kind, \
     preview_frame
 from app.import_result_pages import AreaPage, ResultPage
@@ -75,8 +76,6 @@ class ImportWizard(QWizard):
                       for i in range(self.files_page.files.count())]
         if self.files and not self.files_page.name.text():
             stem = Path(self.files[0]).name.split(".")[0]
-            from app.analysis_dialogs import unique_name
-
             self.files_page.name.setText(unique_name(self.ws, stem.replace("-", "_")[:40]))
         self.files_page.completeChanged.emit()
 
