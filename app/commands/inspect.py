@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.cli_verbs import parse_columns
+from app.cli_verb_run import parse_columns
 
 NAME = "inspect"
 HELP = "show how files are read: format, CRS, column mapping, accepted and rejected rows"
