@@ -79,9 +79,21 @@ class WindowActions:
 
     def build(self) -> None:
         """Create the menus and the toolbar."""
+        mb = self.win.menuBar()
+        self._file_menu(mb)
+        self.analysis_menu = mb.addMenu("&Analysis")
+        self.analysis_menu.aboutToShow.connect(self.rebuild_analysis_menu)  # filled on demand
+        self._view_menu(mb)
+        h = mb.addMenu("&Help")
+        h.addAction(self._act("&About hotmap", self.show_about,
+                              QKeySequence.StandardKey.HelpContents,
+                              "Version, licences and data attribution"))
+        self._toolbar()
+
+    def _file_menu(self, mb) -> None:
+        """File: new, open, recent, save, import, basemap, the exports and quit."""
         win = self.win
         K = QKeySequence.StandardKey
-        mb = win.menuBar()
         f = mb.addMenu("&File")
         self.act_new = self._act("&New project", win.new_project, K.New, "Start an empty project")
         self.act_open = self._act("&Open project…", self.open_dialog, K.Open,
@@ -116,9 +128,10 @@ class WindowActions:
             f.addSeparator() if a is None else f.addAction(a)
         self.rebuild_recent()
 
-        self.analysis_menu = mb.addMenu("&Analysis")
-        self.analysis_menu.aboutToShow.connect(self.rebuild_analysis_menu)  # filled on demand
-
+    def _view_menu(self, mb) -> None:
+        """View: zoom, the map tools, the docks, the attribute table and the start page."""
+        win = self.win
+        K = QKeySequence.StandardKey
         v = mb.addMenu("&View")
         c = win.canvas
         self.act_full = self._act("Zoom to &full extent", c.zoom_full, "Ctrl+0",
@@ -152,10 +165,9 @@ class WindowActions:
         v.addAction(self.act_table)
         v.addAction(self.act_start)
 
-        h = mb.addMenu("&Help")
-        h.addAction(self._act("&About hotmap", self.show_about, K.HelpContents,
-                              "Version, licences and data attribution"))
-
+    def _toolbar(self) -> None:
+        """The main toolbar (with the icons of its actions)."""
+        win = self.win
         icons = {self.act_open: "open", self.act_save: "save",
                  self.act_import_b: "import_boundaries", self.act_import_r: "import_records",
                  self.act_pan: "pan", self.act_box: "zoom_box", self.act_identify: "identify",

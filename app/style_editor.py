@@ -36,6 +36,15 @@ class StyleEditorWidget(QWidget):
         self.heading.setWordWrap(True)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        scheme_row = self._make_widgets()
+        for label, w, tip in self._rows(scheme_row):
+            w.setToolTip(tip)
+            form.addRow(label, w)
+        self._bind()
+        self._lay_out(form)
+
+    def _make_widgets(self) -> QWidget:
+        """One widget per style field; returns the scheme row (scheme and "Breaks…")."""
         self.color = ColorButton(self)
         self.edgecolor = ColorButton(self)
         self.linewidth = QDoubleSpinBox(self, minimum=0.0, maximum=10.0, singleStep=0.1,
@@ -65,7 +74,11 @@ class StyleEditorWidget(QWidget):
         self.transparent_low = QCheckBox("Lowest class transparent", self)
         self.legend_title = QLineEdit(self)
         self.legend_title.setPlaceholderText("default: the layer title and units")
-        rows = [("Fill colour", self.color, "Colour of single-symbol areas and points"),
+        return scheme_row
+
+    def _rows(self, scheme_row) -> list:
+        """(label, widget, tooltip) of each row of the form."""
+        return [("Fill colour", self.color, "Colour of single-symbol areas and points"),
                 ("Outline", self.edgecolor, "Colour of area outlines and point edges"),
                 ("Outline width", self.linewidth, "Outline width in points (1/72 inch)"),
                 ("Opacity", self.opacity, "0 = invisible, 1 = solid"),
@@ -81,10 +94,10 @@ class StyleEditorWidget(QWidget):
                 ("Labels", self.label_column, "Field to write on each area (up to 400 areas)"),
                 ("", self.transparent_low, "For hotspot surfaces: hide the lowest class"),
                 ("Legend title", self.legend_title, "Heading of this layer in the legend")]
+
+    def _bind(self) -> None:
+        """Bind each widget to its style field (the scheme has its own writer)."""
         self.refreshers = []
-        for label, w, tip in rows:
-            w.setToolTip(tip)
-            form.addRow(label, w)
         for name in ("color", "edgecolor", "linewidth", "opacity", "marker", "marker_size",
                      "column", "k", "palette", "label_column", "transparent_low",
                      "legend_title", "shared_scale"):
@@ -93,6 +106,9 @@ class StyleEditorWidget(QWidget):
         self.refreshers.append(bind_field(self.scheme, "scheme", lambda: self.layer,
                                           writes=False))
         self.scheme.currentIndexChanged.connect(self._scheme_chosen)
+
+    def _lay_out(self, form) -> None:
+        """The heading, the form and the legend preview."""
         self.legend = QLabel(self)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
