@@ -13,7 +13,12 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from app.about import AboutDialog
+from app.atlas_dialog import AtlasDialog
+from app.autosave import clear_autosave, find_recoverable
 from app.errors import report_error, report_exception
+from app.file_dialogs import remember_folder, start_folder
+from app.layout_dialog import LayoutDialog
 
 __all__ = ["WindowActions", "MENU_ALIASES", "analysis_menu_entries"]
 
@@ -242,8 +247,6 @@ class WindowActions:
 
     def open_dialog(self) -> None:
         """Ask for a project file and open it."""
-        from app.file_dialogs import remember_folder, start_folder
-
         start = start_folder(self.settings, self.ws.project)
         if not self.settings.last_folder and self.settings.recent_files:
             start = Path(self.settings.recent_files[0]).parent
@@ -260,8 +263,6 @@ class WindowActions:
 
     def offer_recovery(self) -> None:
         """At start-up, offer autosaves left by a session that did not close cleanly."""
-        from app.autosave import clear_autosave, find_recoverable
-
         found = find_recoverable()
         if not found:
             return
@@ -295,8 +296,6 @@ class WindowActions:
 
     def add_basemap_dialog(self) -> None:
         """Choose a raster file and add it as the basemap."""
-        from app.file_dialogs import remember_folder, start_folder
-
         path, _ = QFileDialog.getOpenFileName(
             self.win, "Add basemap", str(start_folder(self.settings, self.ws.project)),
             "Rasters (*.tif *.tiff *.vrt *.jp2 *.img *.png);;All files (*)")
@@ -349,8 +348,6 @@ class WindowActions:
 
     def export_map(self):
         """Open the page layout and export dialog."""
-        from app.layout_dialog import LayoutDialog
-
         dlg = LayoutDialog(self.ws, view=self.win.canvas.view_extent(), parent=self.win,
                            settings=self.settings)
         dlg.open()
@@ -369,8 +366,6 @@ class WindowActions:
 
     def export_atlas(self):
         """File > Export atlas…: choose an analysis and the areas; the dialog writes the PDF."""
-        from app.atlas_dialog import AtlasDialog
-
         folder = str(self.ws.project.folder) if self.ws is not None else ""
         dlg = AtlasDialog(self.ws, parent=self.win, start_folder=folder)
         dlg.open()
@@ -379,6 +374,4 @@ class WindowActions:
 
     def show_about(self) -> None:
         """Help > About."""
-        from app.about import AboutDialog
-
         AboutDialog(self.win).exec()

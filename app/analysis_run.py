@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+from app.analysis_forms import gui_words
+
 __all__ = ["run_analysis", "add_results", "unique_name", "default_layer"]
 
 
@@ -19,8 +21,6 @@ def run_analysis(ws, step, *, progress=None, cancelled=None) -> list:
     for lyr in ws.layers:
         shadow.layers.append(lyr.copy())
     from layers.common.errors import InputError
-
-    from app.analysis_forms import gui_words
 
     try:
         new = run_step(shadow, step, progress=progress, cancelled=cancelled)

@@ -10,14 +10,27 @@ record and table sources, exactly as ``[[boundaries]]``, ``[[records]]`` and
 
 from __future__ import annotations
 
+import glob
+import tempfile
+import tomllib
+import warnings
 from pathlib import Path
+
+from layers.common.errors import InputError
+from layers.model import Layer
+from layers.project import (AnalysisStep, BoundarySource, Project, RecordSource, TableSource,
+                            open_project)
+from layers.workspace import Workspace
+from mapping.core.filters import filter_columns
+from mapping.export.surface_io import read_geotiff
+from mapping.pipeline import get_analysis
+from mapping.pipeline.policy import Policy
+from mapping.pipeline.runner import run_step, write_layer_files
 
 __all__ = ["run_verb", "parse_columns"]
 
 
 def _split_pairs(items, flag: str, cast=str) -> dict:
-    from layers.common.errors import InputError
-
     out = {}
     for it in items or []:
         if "=" not in it:
@@ -33,8 +46,6 @@ def _split_pairs(items, flag: str, cast=str) -> dict:
 
 def parse_columns(text, flag="--columns"):
     """``x=EAST,y=NORTH,id=1`` as a column mapping (a number is a 1-based position)."""
-    from layers.common.errors import InputError
-
     if not text:
         return {}
     out = {}
@@ -50,8 +61,6 @@ def parse_columns(text, flag="--columns"):
 
 def _param_value(prm, raw):
     """Convert a flag's text to the declared type (validated again by the runner)."""
-    from layers.common.errors import InputError
-
     if raw is None:
         return None
     if prm.type == "list":
@@ -85,8 +94,6 @@ def _param_value(prm, raw):
     if prm.type == "column" and prm.many:
         return [s.strip() for s in str(raw).split(",") if s.strip()]
     if prm.type == "literal":
-        import tomllib
-
         try:
             return tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
@@ -95,13 +102,9 @@ def _param_value(prm, raw):
 
 
 def _policy(args, decl):
-    from mapping.pipeline.policy import Policy
-
     base = {}
     extra_lines = []
     if args.project:
-        from layers.project import open_project
-
         proj = open_project(args.project)
         base = dict(proj.disclosure)
         extra_lines = list(proj.attribution)
@@ -119,8 +122,6 @@ def _policy(args, decl):
 
 def _build(args, decl):
     """The project (sources from the files given), extra layers, and the step's params."""
-    from layers.project import AnalysisStep, Project
-
     proj = Project(name=f"hotmap {decl.kind}")
     extra_layers = []
     params = {}
@@ -134,8 +135,6 @@ def _build(args, decl):
 def _input_sources(args, decl, proj, extra_layers, params, postcodes) -> None:
     """The declared inputs given as files: sources of ``proj`` (or surface layers in
     ``extra_layers``), named in ``params``."""
-    from layers.project import BoundarySource, RecordSource
-
     for inp in decl.inputs:
         files = getattr(args, f"in_{inp.name}", None)
         if not files:
@@ -149,9 +148,6 @@ def _input_sources(args, decl, proj, extra_layers, params, postcodes) -> None:
             params[inp.name] = list(named)
             continue
         if inp.kind == "surface":
-            from layers.model import Layer
-            from mapping.export.surface_io import read_geotiff
-
             extra_layers.append(Layer(inp.name, read_geotiff(files), kind="surface",
                                       source={"file": str(files)}))
             params[inp.name] = inp.name
@@ -181,16 +177,12 @@ def _input_sources(args, decl, proj, extra_layers, params, postcodes) -> None:
 def _param_values(args, decl, proj, params, postcodes) -> None:
     """The parameter flags as typed values in ``params`` (record files given for a
     field become record sources of ``proj``)."""
-    from layers.project import RecordSource
-
     for prm in decl.params:
         if prm.cli_hidden:
             continue
         if prm.type == "area_table":
             f = getattr(args, f"p_{prm.name}_field", None)
             if getattr(args, f"p_{prm.name}_file", None) and not f:
-                from layers.common.errors import InputError
-
                 raise InputError(f"{prm.flag} needs {prm.flag}-field naming its value column"
                                  + ("" if getattr(args, f"p_{prm.name}_id", None) else
                                     f" (and {prm.flag}-id its area code column)"),
@@ -228,9 +220,6 @@ def _geometry_kind(path: Path) -> str:
 
 def _table_source(args, decl, inp, paths):
     """A table input's files as a ``[[tables]]`` source (its code column from ``id_param``)."""
-    from layers.common.errors import InputError
-    from layers.project import TableSource
-
     idp = decl.param(inp.id_param) if inp.id_param else None
     key = getattr(args, f"p_{idp.name}", None) if idp else None
     if len(paths) != 1 and key:
@@ -243,8 +232,6 @@ def _table_source(args, decl, inp, paths):
 def _expand(paths) -> list[Path]:
     """File names as given, with shell patterns expanded where the shell could not
     (``--layer drugs=2018-1*.csv``): the matches in order, or the name as given."""
-    import glob
-
     out = []
     for p in paths:
         hits = sorted(glob.glob(p)) if any(c in p for c in "*?[") else []
@@ -273,8 +260,6 @@ def _kept_columns(args) -> list[str]:
     """The record columns an analysis of coordinates reads besides them: those its
     ``--filter`` names and its ``--weight`` field (the loader drops the rest file by
     file, so memory stays small however many records there are)."""
-    from mapping.core.filters import filter_columns
-
     keep = []
     expr = getattr(args, "p_filter", None)
     if expr:
@@ -314,8 +299,6 @@ def _tables_for(args, decl, inp) -> list:
                 t["lsoa_lookup"] = Path(getattr(args, f"p_{prm.name}_lookup"))
             out.append(t)
         elif getattr(args, f"p_{prm.name}_lookup", None):
-            from layers.common.errors import InputError
-
             raise InputError(f"{prm.flag}-lookup needs {prm.flag}", fix="give the table")
     return out
 
@@ -337,8 +320,6 @@ def run_verb(args, kind: str) -> int:
 
     Errors name this verb's flags (``--area-id``), not the project file's keys.
     """
-    from layers.common.errors import InputError
-
     try:
         return _run_verb(args, kind)
     except InputError as exc:
@@ -346,14 +327,6 @@ def run_verb(args, kind: str) -> int:
 
 
 def _run_verb(args, kind: str) -> int:
-    import tempfile
-    import warnings
-
-    from layers.workspace import Workspace
-    from mapping.pipeline.runner import run_step, write_layer_files
-
-    from mapping.pipeline import get_analysis
-
     decl = get_analysis(kind)
     formats = _formats(args) if decl.out == "folder" else ("png", "svg")
     _check_out(args, decl)
@@ -387,8 +360,6 @@ def _run_verb(args, kind: str) -> int:
 
 
 def _formats(args) -> tuple:
-    from layers.common.errors import InputError
-
     fm = tuple(f.strip().lower().lstrip(".") for f in args.formats.split(",") if f.strip())
     bad = [f for f in fm if f not in ("png", "svg", "pdf")]
     if bad or not fm:
@@ -398,8 +369,6 @@ def _formats(args) -> tuple:
 
 
 def _check_out(args, decl) -> None:
-    from layers.common.errors import InputError
-
     out = Path(args.out)
     if decl.out == "folder":
         if out.exists() and not out.is_dir():

@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import argparse
 
+from mapping.pipeline import analyses, get_analysis
+
 from app.cli_verb_run import run_verb
 
 __all__ = ["verb_names", "add_verb_parser", "cli_words"]
@@ -54,14 +56,10 @@ _LOADER_WORDS = {"code_field": "--area-id", "postcode_table": "--postcodes",
 
 def verb_names() -> list[str]:
     """The kinds of every declared analysis with a command-line verb."""
-    from mapping.pipeline import analyses
-
     return [a.kind for a in analyses() if not getattr(a, "auto", False) and a.cli]
 
 
 def _declaration(kind: str):
-    from mapping.pipeline import get_analysis
-
     return get_analysis(kind)
 
 

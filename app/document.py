@@ -13,7 +13,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from app.autosave import clear_autosave, write_autosave
 from app.errors import report_error, report_exception
+from app.file_dialogs import remember_folder, start_path
+from app.project_io import ask_for_missing, load_workspace, missing_files, run_steps
 from app.settings import load_settings, save_settings
 from app.workers import start_worker
 
@@ -47,8 +50,6 @@ class DocumentController:
         appear one by one (``analyses_loaded`` when all are done).
         """
         from layers.project import open_project
-
-        from app.project_io import ask_for_missing, load_workspace, missing_files
 
         win = self.win
         if self.loading is not None and not self.loading.done:
@@ -122,8 +123,6 @@ class DocumentController:
 
     def run_project_analyses(self, steps):
         """Re-run the project's analyses on a worker; results are added as they arrive."""
-        from app.project_io import run_steps
-
         win = self.win
         ws = win.ws
         self.busy(True)
@@ -168,8 +167,6 @@ class DocumentController:
 
     def save_as(self, path=None) -> bool:
         """Save under a new name."""
-        from app.file_dialogs import remember_folder, start_path
-
         win = self.win
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
@@ -181,8 +178,6 @@ class DocumentController:
         return self._save_to(Path(path))
 
     def _save_to(self, path) -> bool:
-        from app.autosave import clear_autosave
-
         win = self.win
         old = win.ws.project.path
         try:
@@ -202,8 +197,6 @@ class DocumentController:
         """Write the recovery file if there are unsaved changes."""
         if not self.win.ws.dirty:
             return
-        from app.autosave import write_autosave
-
         try:
             write_autosave(self.win.ws)
         except OSError as exc:
@@ -257,8 +250,6 @@ class DocumentController:
 
 def _preloaded(pre, project, *, progress=None, cancelled=None):
     """The workspace :mod:`app.preload` loaded; loaded here when it did not (worker thread)."""
-    from app.project_io import load_workspace
-
     ws = pre.wait(cancelled=cancelled)
     return ws if ws is not None else load_workspace(project, progress=progress,
                                                     cancelled=cancelled)

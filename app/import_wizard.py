@@ -18,9 +18,13 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWizard
 
 from app.analysis_run import unique_name
-from app.import_pages import CrsPage, FilesPage, MappingPage, PreviewPage, detect_kind, \
-    preview_frame
+from app.errors import describe_exception
+from app.file_dialogs import remember_folder, start_path
+from app.import_checks import sample_coordinates, study_area_shares
+from app.import_pages import (CrsPage, FilesPage, MappingPage, PreviewPage, detect_kind,
+                              preview_frame)
 from app.import_result_pages import AreaPage, ResultPage
+from app.workers import start_worker
 
 __all__ = ["ImportWizard", "preview_frame", "detect_kind"]
 
@@ -106,8 +110,6 @@ class ImportWizard(QWizard):
 
     def start_load(self):
         """Load with the current choices on a worker; the result page shows the outcome."""
-        from app.workers import start_worker
-
         self.result = None
         self.source = self.build_source()
         self.worker = start_worker(_load, self.source, self._study_areas(),
@@ -119,20 +121,14 @@ class ImportWizard(QWizard):
     # ------------------------------------------------------------ helpers
     def start_folder(self, filename: str = "") -> str:
         """Where the wizard's file dialogs open (last folder used, else the project's)."""
-        from app.file_dialogs import start_path
-
         return start_path(self.settings, self.ws.project, filename)
 
     def remember_folder(self, path) -> None:
         """Remember the folder of a file the user chose."""
-        from app.file_dialogs import remember_folder
-
         remember_folder(self.settings, path)
 
     def study_area_shares(self) -> dict:
         """Share of a sample of the records inside each boundary layer of the project."""
-        from app.import_checks import sample_coordinates, study_area_shares
-
         areas = self._study_areas()
         self._sample_n = 0
         if not areas or not self.files:
@@ -168,8 +164,6 @@ class ImportWizard(QWizard):
         self.loaded.emit(result)
 
     def _failed(self, exc):
-        from app.errors import describe_exception
-
         self.result = None
         self.result_page.show_error(describe_exception(exc)[0])
         self.loaded.emit(None)

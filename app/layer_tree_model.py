@@ -13,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractItemModel, QByteArray, QMimeData, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from app.errors import report_error
 from app.layer_icons import group_icon, layer_icon
 from app.layer_summary import layer_tooltip
 
@@ -301,8 +302,6 @@ class LayerTreeModel(QAbstractItemModel):
             if not new or new == n.name:
                 return False
             if new in self.stack:
-                from app.errors import report_error
-
                 report_error(f"There is already a layer called '{new}'. Choose another name.")
                 return False
             old = n.name

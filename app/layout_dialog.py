@@ -21,6 +21,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
+from app.file_dialogs import remember_folder, start_path
+from app.workers import start_worker
+
 __all__ = ["LayoutDialog", "export_data_files", "export_data_as"]
 
 FORMATS = {"PNG image (raster)": ".png", "SVG (vector, editable)": ".svg", "PDF (vector)": ".pdf"}
@@ -242,8 +245,6 @@ class LayoutDialog(QDialog):
     # -------------------------------------------------------------- preview
     def refresh_preview(self):
         """Render the page preview on a worker (returns the worker)."""
-        from app.workers import start_worker
-
         try:
             comp = self.composition()
         except Exception as exc:  # noqa: BLE001 - shown in place of the preview
@@ -281,8 +282,6 @@ class LayoutDialog(QDialog):
 
     # --------------------------------------------------------------- export
     def _run(self, fn, *args, done_text, **kwargs):
-        from app.workers import start_worker
-
         for b in (self.b_map, self.b_data, self.b_audit):
             b.setEnabled(False)
         self.status.setText("Exporting … (in the background)")
@@ -302,13 +301,9 @@ class LayoutDialog(QDialog):
         return w
 
     def _start(self, filename: str = "") -> str:
-        from app.file_dialogs import start_path
-
         return start_path(self.settings, self.ws.project, filename)
 
     def _chosen(self, path) -> None:
-        from app.file_dialogs import remember_folder
-
         remember_folder(self.settings, path)
 
     def export_map(self, path=None):

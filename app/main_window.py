@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, Q
 
 from app.actions import WindowActions
 from app.attribute_table import AttributeTableWidget
+from app.autosave import clear_autosave
 from app.canvas import MapCanvas, format_position
 from app.chart_view import ChartViewWidget
 from app.document import DocumentController, warm_up
@@ -35,7 +36,7 @@ from app.selection_links import SelectionRelay
 from app.settings import Settings
 from app.start_page import StartPageWidget
 from app.style_editor import StyleEditorWidget
-from app.workers import start_worker
+from app.workers import start_worker, wait_for_workers
 
 __all__ = ["MainWindow", "run_app"]
 
@@ -407,9 +408,6 @@ class MainWindow(QMainWindow):
         if not self.maybe_discard():
             event.ignore()
             return
-        from app.autosave import clear_autosave
-        from app.workers import wait_for_workers
-
         wait_for_workers(timeout=5.0)
         clear_autosave(self.ws.project.path)
         if self.document.settings_loaded and self.settings.last_folder:
