@@ -145,8 +145,8 @@ class ChartLink:
                 return []
             hit, _ = sel.sindex.query(b.geometry.values, predicate="intersects")
             return list(b.index[sorted(set(hit))])
-        for code in (meta_value(other.meta, "code_field"), meta_value(self.target.meta, "code_field"),
-                     "code"):
+        for code in (meta_value(other.meta, "code_field"),
+                     meta_value(self.target.meta, "code_field"), "code"):
             if code and code in a.columns and code in b.columns:
                 codes = set(a.loc[[lab for lab in labels if lab in a.index], code].astype(str))
                 return list(b.index[b[code].astype(str).isin(codes)])

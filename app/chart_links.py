@@ -15,13 +15,22 @@ analysis put beside it, so the screen and the exported PNG match.  A
 :meth:`ChartLink.pick` turns a click (or a dragged box) into row labels to
 select; :meth:`ChartLink.marks_for` turns a selection (on the map or in the
 table, of the target layer or of another layer sharing its area codes) into
-the marks to highlight.  The base class is in :mod:`app.chart_link_base`.  Qt-free: matplotlib figures and pandas only.
+the marks to highlight.  The base class is in :mod:`app.chart_link_base`.
+Qt-free: matplotlib figures and pandas only.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.dates import date2num
+from matplotlib.patches import Rectangle
+
+# the chart functions are looked up on their modules when a chart is drawn (the same
+# functions the export calls, and patchable there)
+from mapping.audit import demographics, funnel
+from mapping.core.filters import apply_filter
+from mapping.render import charts
 
 from app.chart_link_base import HIGHLIGHT, ChartLink, meta_value, source_line, step_params
 
@@ -40,9 +49,7 @@ class FunnelLink(ChartLink):
         return t
 
     def _draw(self):
-        from mapping.audit.funnel import funnel_chart
-
-        return funnel_chart(self._table(), units=self._units(),
+        return funnel.funnel_chart(self._table(), units=self._units(),
                             title=self.params.get("title"),
                             source=source_line(self.project))
 
@@ -74,14 +81,12 @@ class TrendLink(ChartLink):
     kind = "trend"
 
     def _draw(self):
-        from mapping.render.charts import trend_chart
-
         t = self.data.data.copy()
         t.attrs["meta"] = dict(self.data.meta) if isinstance(self.data.meta, dict) else {}
         ev = self.params.get("events")
         if isinstance(ev, str):
             ev = None  # a CSV of events: the saved chart has them; the live one omits them
-        return trend_chart(t, units=self._units(),
+        return charts.trend_chart(t, units=self._units(),
                            place=self.params.get("place"), events=ev or None,
                            source=source_line(self.project))
 
@@ -89,8 +94,6 @@ class TrendLink(ChartLink):
         return pd.to_datetime(self.data.data["month"])
 
     def _record_months(self):
-        from mapping.core.filters import apply_filter
-
         if getattr(self, "_cache", None) is not None:
             return self._cache
         recs = apply_filter(self.target.data, self.params.get("filter"))
@@ -109,8 +112,6 @@ class TrendLink(ChartLink):
 
     def _mark_xy(self):
         x = self._months() + pd.Timedelta(days=15)
-        from matplotlib.dates import date2num
-
         y = self.data.data["count"].to_numpy(float) / 2  # the middle of the bar
         return np.column_stack([date2num(x.to_numpy()), y])
 
@@ -124,8 +125,6 @@ class TrendLink(ChartLink):
         return i if abs(xy[i, 0] - x) <= 16 else None
 
     def _draw_highlight(self, marks):
-        from matplotlib.patches import Rectangle
-
         xy = self._mark_xy()
         out = []
         for i in marks:  # lit up to the number of selected records in the month
@@ -143,23 +142,16 @@ class BreakdownLink(ChartLink):
     kind = "breakdown"
 
     def _groups_table(self):
-        from mapping.audit.demographics import NOT_RECORDED
-
         t = self.data.data
-        return t[(t["group"] != "Total") & (t["group"] != NOT_RECORDED)]
+        return t[(t["group"] != "Total") & (t["group"] != demographics.NOT_RECORDED)]
 
     def _draw(self):
-        from mapping.audit.demographics import breakdown_chart
-
         t = self.data.data.copy()
         t.attrs["meta"] = dict(self.data.meta) if isinstance(self.data.meta, dict) else {}
-        return breakdown_chart(t, units=self._units(),
+        return demographics.breakdown_chart(t, units=self._units(),
                                source=source_line(self.project))
 
     def _record_groups(self):
-        from mapping.audit.demographics import age_bands
-        from mapping.core.filters import apply_filter
-
         if getattr(self, "_cache", None) is not None:
             return self._cache
         p = meta_value(self.data.meta, "params", {}) or {}
@@ -170,7 +162,7 @@ class BreakdownLink(ChartLink):
             return self._cache
         s = recs[col]
         if col == "age" or (by == "age" and pd.api.types.is_numeric_dtype(s)):
-            s = age_bands(s)  # the breakdown bands numeric ages the same way
+            s = demographics.age_bands(s)  # the breakdown bands numeric ages the same way
         self._cache = s.astype(object).where(s.notna(), "").astype(str).str.strip()
         return self._cache
 
@@ -194,8 +186,6 @@ class BreakdownLink(ChartLink):
         return i if abs(xy[i, 1] - y) <= 0.45 else None
 
     def _draw_highlight(self, marks):
-        from matplotlib.patches import Rectangle
-
         xy, t = self._mark_xy(), self._groups_table()
         base = t["base_n"].to_numpy(float) if "base_n" in t else np.full(len(t), np.nan)
         out = []

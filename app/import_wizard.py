@@ -15,7 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QMessageBox, QWizard
+
+from layers.project import BoundarySource, RecordSource
+from layers.records import load_records
+from layers.workspace import load_source
 
 from app.analysis_run import unique_name
 from app.errors import describe_exception
@@ -85,8 +89,6 @@ class ImportWizard(QWizard):
 
     def build_source(self):
         """The project source the current choices describe."""
-        from layers.project import BoundarySource, RecordSource
-
         name = self.files_page.name.text().strip()
         paths = [Path(p).resolve() for p in self.files]
         crs = self.crs_page.value()
@@ -147,8 +149,6 @@ class ImportWizard(QWizard):
         return study_area_shares(pts, areas)
 
     def _confirm(self, text: str) -> bool:
-        from PySide6.QtWidgets import QMessageBox
-
         ans = QMessageBox.warning(self, "Almost nothing to import", text,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
@@ -185,16 +185,10 @@ class ImportWizard(QWizard):
 
 def _load(source, study_areas):
     """Run the ingest API for a source (worker thread)."""
-    from layers.project import BoundarySource
-
     if isinstance(source, BoundarySource):  # through the project loader: tables get joined
-        from layers.workspace import load_source
-
         layer, result = load_source(source)
         result.accepted = layer.data
         return result
-    from layers.records import load_records
-
     opts = dict(source.options)
     if isinstance(opts.get("study_area"), str):
         opts["study_area"] = study_areas[opts["study_area"]]
