@@ -13,7 +13,12 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from app.about import AboutDialog
+from app.atlas_dialog import AtlasDialog
+from app.autosave import clear_autosave, find_recoverable
 from app.errors import report_error, report_exception
+from app.file_dialogs import remember_folder, start_folder
+from app.layout_dialog import LayoutDialog
 
 __all__ = ["WindowActions", "MENU_ALIASES", "analysis_menu_entries"]
 
@@ -79,9 +84,21 @@ class WindowActions:
 
     def build(self) -> None:
         """Create the menus and the toolbar."""
+        mb = self.win.menuBar()
+        self._file_menu(mb)
+        self.analysis_menu = mb.addMenu("&Analysis")
+        self.analysis_menu.aboutToShow.connect(self.rebuild_analysis_menu)  # filled on demand
+        self._view_menu(mb)
+        h = mb.addMenu("&Help")
+        h.addAction(self._act("&About hotmap", self.show_about,
+                              QKeySequence.StandardKey.HelpContents,
+                              "Version, licences and data attribution"))
+        self._toolbar()
+
+    def _file_menu(self, mb) -> None:
+        """File: new, open, recent, save, import, basemap, the exports and quit."""
         win = self.win
         K = QKeySequence.StandardKey
-        mb = win.menuBar()
         f = mb.addMenu("&File")
         self.act_new = self._act("&New project", win.new_project, K.New, "Start an empty project")
         self.act_open = self._act("&Open project…", self.open_dialog, K.Open,
@@ -116,9 +133,10 @@ class WindowActions:
             f.addSeparator() if a is None else f.addAction(a)
         self.rebuild_recent()
 
-        self.analysis_menu = mb.addMenu("&Analysis")
-        self.analysis_menu.aboutToShow.connect(self.rebuild_analysis_menu)  # filled on demand
-
+    def _view_menu(self, mb) -> None:
+        """View: zoom, the map tools, the docks, the attribute table and the start page."""
+        win = self.win
+        K = QKeySequence.StandardKey
         v = mb.addMenu("&View")
         c = win.canvas
         self.act_full = self._act("Zoom to &full extent", c.zoom_full, "Ctrl+0",
@@ -152,10 +170,9 @@ class WindowActions:
         v.addAction(self.act_table)
         v.addAction(self.act_start)
 
-        h = mb.addMenu("&Help")
-        h.addAction(self._act("&About hotmap", self.show_about, K.HelpContents,
-                              "Version, licences and data attribution"))
-
+    def _toolbar(self) -> None:
+        """The main toolbar (with the icons of its actions)."""
+        win = self.win
         icons = {self.act_open: "open", self.act_save: "save",
                  self.act_import_b: "import_boundaries", self.act_import_r: "import_records",
                  self.act_pan: "pan", self.act_box: "zoom_box", self.act_identify: "identify",
@@ -230,8 +247,6 @@ class WindowActions:
 
     def open_dialog(self) -> None:
         """Ask for a project file and open it."""
-        from app.file_dialogs import remember_folder, start_folder
-
         start = start_folder(self.settings, self.ws.project)
         if not self.settings.last_folder and self.settings.recent_files:
             start = Path(self.settings.recent_files[0]).parent
@@ -248,8 +263,6 @@ class WindowActions:
 
     def offer_recovery(self) -> None:
         """At start-up, offer autosaves left by a session that did not close cleanly."""
-        from app.autosave import clear_autosave, find_recoverable
-
         found = find_recoverable()
         if not found:
             return
@@ -283,8 +296,6 @@ class WindowActions:
 
     def add_basemap_dialog(self) -> None:
         """Choose a raster file and add it as the basemap."""
-        from app.file_dialogs import remember_folder, start_folder
-
         path, _ = QFileDialog.getOpenFileName(
             self.win, "Add basemap", str(start_folder(self.settings, self.ws.project)),
             "Rasters (*.tif *.tiff *.vrt *.jp2 *.img *.png);;All files (*)")
@@ -337,8 +348,6 @@ class WindowActions:
 
     def export_map(self):
         """Open the page layout and export dialog."""
-        from app.layout_dialog import LayoutDialog
-
         dlg = LayoutDialog(self.ws, view=self.win.canvas.view_extent(), parent=self.win,
                            settings=self.settings)
         dlg.open()
@@ -357,8 +366,6 @@ class WindowActions:
 
     def export_atlas(self):
         """File > Export atlas…: choose an analysis and the areas; the dialog writes the PDF."""
-        from app.atlas_dialog import AtlasDialog
-
         folder = str(self.ws.project.folder) if self.ws is not None else ""
         dlg = AtlasDialog(self.ws, parent=self.win, start_folder=folder)
         dlg.open()
@@ -367,6 +374,4 @@ class WindowActions:
 
     def show_about(self) -> None:
         """Help > About."""
-        from app.about import AboutDialog
-
         AboutDialog(self.win).exec()

@@ -13,18 +13,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QProgressBar, QPushButton, QScrollArea,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
+from layers.project import AnalysisStep
+from mapping.pipeline import get_analysis
+
+from app.analysis_fields import NONE_ITEM, field_value, fill_columns, make_field
 from app.analysis_forms import form_for, parse_literal, validate_params
-from app.analysis_run import _default_layer, add_results, run_analysis, unique_name
+from app.analysis_run import add_results, run_analysis, unique_name
+from app.errors import report_exception
+from app.file_dialogs import remember_folder, start_folder
+from app.workers import start_worker
 
-__all__ = ["AnalysisDialog", "run_analysis", "unique_name"]
-
-_NONE = "(none)"
+__all__ = ["AnalysisDialog"]
 
 
 class AnalysisDialog(QDialog):
@@ -52,8 +56,6 @@ class AnalysisDialog(QDialog):
         self.widgets: dict = {}
         #: returns (layer name, row labels) selected on the map; set by the main window
         self.selection = None
-        from mapping.pipeline import get_analysis
-
         try:
             decl = get_analysis(kind)
             self._file_params = {x.name for x in decl.params if x.type == "file"}
@@ -70,6 +72,13 @@ class AnalysisDialog(QDialog):
         self.form = main
         self.units: dict[str, QLabel] = {}
         self.extra_buttons: dict[str, QPushButton] = {}
+        self._add_rows(main, self._make_rows())
+        self._link_fields()
+        self._lay_out(intro, main)
+        self.resize(680, 600)
+
+    def _make_rows(self) -> dict:
+        """One (label, widget with its help below) row per parameter, by name."""
         rows = {}
         for p in self.spec.params:
             w = self._make_widget(p)
@@ -87,6 +96,10 @@ class AnalysisDialog(QDialog):
             # a check box says its own label: the row's label would say it twice
             rows[p.name] = ("" if p.kind == "bool" else
                             p.label + ("" if p.optional else " *"), box)
+        return rows
+
+    def _add_rows(self, main, rows) -> None:
+        """The usual rows, then "Show more options" and the advanced rows it shows."""
         for p in self.spec.params:
             if not p.advanced:
                 main.addRow(*rows[p.name])
@@ -100,6 +113,10 @@ class AnalysisDialog(QDialog):
                     self._advanced_rows.append(main.rowCount() - 1)
             self.more.toggled.connect(self._show_more)
             self._show_more(False)
+
+    def _link_fields(self) -> None:
+        """Field lists follow their layer choice; setting one of a ``one_of`` group clears
+        the others."""
         for p in self.spec.params:  # column lists follow their layer choice
             for of in (p.of.split("|") if p.kind in ("column", "columns") and p.of else []):
                 src = self.widgets.get(of)
@@ -114,6 +131,9 @@ class AnalysisDialog(QDialog):
                     w.activated.connect(lambda _=0, n=n, g=group: self._chose(n, g))
                 elif isinstance(w, QLineEdit):
                     w.textEdited.connect(lambda _="", n=n, g=group: self._chose(n, g))
+
+    def _lay_out(self, intro, main) -> None:
+        """The intro, the scrolled form, the problems, status, progress and buttons."""
         inner = QWidget(self)
         il = QVBoxLayout(inner)
         il.addLayout(main)
@@ -145,7 +165,6 @@ class AnalysisDialog(QDialog):
         lay.addLayout(bottom)
         lay.addWidget(self.buttons)
         self._inner = inner
-        self.resize(680, 600)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         """Fit the height to the form (help texts wrap, so ask for the height at this width)."""
@@ -198,10 +217,6 @@ class AnalysisDialog(QDialog):
 
     def browse(self, name: str):
         """Ask for a file for field ``name`` (starting in the project's folder)."""
-        from PySide6.QtWidgets import QFileDialog
-
-        from app.file_dialogs import remember_folder, start_folder
-
         start = start_folder(self.settings, self.ws.project) if self.settings is not None \
             else str(self.ws.project.folder)
         path, _ = QFileDialog.getOpenFileName(self, "Choose a file", str(start),
@@ -262,7 +277,7 @@ class AnalysisDialog(QDialog):
         w = self.widgets.get("area_id")
         if isinstance(w, QComboBox):
             v = w.currentData() if w.currentData() is not None else w.currentText().strip()
-            if v and v != _NONE and v in layer.data.columns:
+            if v and v != NONE_ITEM and v in layer.data.columns:
                 return v
         src = next((b for b in self.ws.project.boundaries if b.name == layer.name), None)
         field = getattr(src, "code_field", None)
@@ -271,93 +286,7 @@ class AnalysisDialog(QDialog):
         return "code" if "code" in layer.data.columns else None
 
     def _make_widget(self, p):
-        if p.kind == "layer":
-            w = QComboBox(self)
-            if p.optional:
-                w.addItem(_NONE, None)
-            for lyr in self.ws.layers:
-                if not p.layer_kinds or lyr.kind in p.layer_kinds:
-                    w.addItem(lyr.name, lyr.name)
-            pick = p.default if isinstance(p.default, str) else None
-            if pick is None and (not p.optional or p.name in ("areas",)):
-                lyr = _default_layer(self.ws, p)
-                pick = lyr.name if lyr is not None else None
-            if pick is not None and w.findData(pick) >= 0:
-                w.setCurrentIndex(w.findData(pick))
-            return w
-        if p.kind == "layers":
-            w = QListWidget(self)
-            w.setMaximumHeight(110)
-            for lyr in self.ws.layers:
-                if not p.layer_kinds or lyr.kind in p.layer_kinds:
-                    it = QListWidgetItem(lyr.name, w)
-                    it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                    chosen = p.default if isinstance(p.default, list) else []
-                    # a required list starts with the imported records (not services or
-                    # results of other analyses)
-                    usual = lyr.source.get("records") and \
-                        (lyr.meta or {}).get("record_kind") != "services"
-                    it.setCheckState(Qt.CheckState.Checked if lyr.name in chosen or
-                                     (not p.optional and not chosen and usual)
-                                     else Qt.CheckState.Unchecked)
-            return w
-        if p.kind == "columns":  # filled with the fields of its layer by _fill_columns
-            w = QListWidget(self)
-            w.setMaximumHeight(110)
-            w.tick_order = []  # fields in the order they were ticked (= order of the tables)
-
-            def ticked(it, w=w):
-                name = it.text()
-                if name in w.tick_order:
-                    w.tick_order.remove(name)
-                if it.checkState() == Qt.CheckState.Checked:
-                    w.tick_order.append(name)
-
-            w.itemChanged.connect(ticked)
-            return w
-        if p.kind == "weighted_layers":
-            from app.form_widgets import WeightedLayersWidget
-
-            names = [lyr.name for lyr in self.ws.layers
-                     if not p.layer_kinds or lyr.kind in p.layer_kinds]
-            chosen = p.default if isinstance(p.default, (list, dict)) and p.default else [
-                lyr.name for lyr in self.ws.layers if lyr.name in names
-                and lyr.source.get("records")
-                and (lyr.meta or {}).get("record_kind") != "services"]
-            return WeightedLayersWidget(names, chosen if not p.optional or p.default else None,
-                                        self)
-        if p.kind == "column":
-            w = QComboBox(self)
-            w.setEditable(True)
-            return w
-        if p.kind == "choice":
-            w = QComboBox(self)
-            w.setEditable(p.name == "weights")
-            if p.optional and p.default is None:  # a choice with a default is never blank
-                w.addItem(_NONE, None)
-            for c in p.choices:
-                w.addItem(str(c), c)
-            if p.default is not None:
-                i = w.findData(p.default)
-                if i < 0:
-                    w.addItem(str(p.default), p.default)
-                    i = w.count() - 1
-                w.setCurrentIndex(i)
-            return w
-        if p.kind == "bool":
-            w = QCheckBox(p.label, self)
-            w.setChecked(bool(p.default))
-            return w
-        w = QLineEdit(self)
-        if p.default is not None:
-            w.setText(_to_text(p.default))
-        elif p.optional:
-            w.setPlaceholderText(_blank_means(p))
-        if p.name == "name":
-            w.setText(unique_name(self.ws, self.kind))
-        if p.unit and p.kind not in ("number", "int"):  # numbers show their unit beside
-            w.setPlaceholderText((w.placeholderText() + f"  (in{p.unit})").strip())
-        return w
+        return make_field(p, self.ws, self.kind, self)
 
     def _chose(self, name: str, group) -> None:
         """A field of a ``one_of`` group was set: blank the others of the group."""
@@ -377,102 +306,12 @@ class AnalysisDialog(QDialog):
                 o.clear()
 
     def _fill_columns(self, p) -> None:
-        w = self.widgets[p.name]
-        lname = None  # of "lsoas|areas": the first of those layers chosen
-        for of in p.of.split("|"):
-            src = self.widgets.get(of)
-            lname = src.currentData() if isinstance(src, QComboBox) else None
-            if lname:
-                break
-        cols = []
-        if lname and lname in self.ws.layers:
-            data = self.ws.layers[lname].data
-            if hasattr(data, "columns"):
-                geom = getattr(data, "_geometry_column_name", None)
-                cols = [str(c) for c in data.columns if c != geom]
-        if p.kind == "columns":
-            self._fill_field_list(w, p, cols)
-            return
-        keep = w.currentData() if w.currentData() is not None else w.currentText()
-        w.blockSignals(True)
-        w.clear()
-        if p.optional:
-            w.addItem(_NONE, None)
-        for lyr in self.ws.layers if p.also_layers else []:
-            if lyr.kind in p.also_layers and lyr.source.get("records"):
-                w.addItem(f"{lyr.name} (records counted per area)", lyr.name)
-        for c in cols:
-            w.addItem(c, c)
-        want = keep if keep and keep != _NONE else p.default
-        if want is not None and cols and w.findData(want) < 0:
-            # a default the layer has no field of (population, where the table's is 'pop'):
-            # the field that means the same, else blank (never a name the layer lacks)
-            want = _same_field(str(want), cols) or (None if p.optional else want)
-        if want is None and p.name in ("population", "demand"):
-            want = next((c for c in ("population", "pop", "Population", "POP") if c in cols), None)
-        if want is None and p.name == "deprivation":
-            want = next((c for c in ("imd_score", "imd_decile") if c in cols), None)
-        if want is not None:
-            i = w.findData(want)
-            if i >= 0:
-                w.setCurrentIndex(i)
-            else:
-                w.setEditText(str(want))
-        w.blockSignals(False)
-
-    @staticmethod
-    def _fill_field_list(w, p, cols) -> None:
-        """Tickable fields of the chosen layer; the ticks (or the default) carry over."""
-        ticked = list(w.tick_order)
-        if not w.count() and isinstance(p.default, (list, tuple)):
-            ticked = [str(x) for x in p.default]
-        # a default the layer has no column of is a name the analysis resolves itself
-        # (breakdown's "age": age_band or age): offered while the layer has such a field
-        # (never ticked for records that have no age at all: the run would fail)
-        extra = [str(x) for x in (p.default or ()) if str(x) not in cols
-                 and _same_field(str(x), cols)] if isinstance(p.default, (list, tuple)) else []
-        ticked = [t for t in ticked if t in cols or t in extra or not cols]
-        cols = [*extra, *cols]
-        w.blockSignals(True)
-        w.clear()
-        for c in cols:
-            it = QListWidgetItem(c, w)
-            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            it.setCheckState(Qt.CheckState.Checked if c in ticked else Qt.CheckState.Unchecked)
-        w.blockSignals(False)
-        w.tick_order = [c for c in ticked if c in cols]
+        fill_columns(self.widgets[p.name], p, self.ws, self.widgets)
 
     # --------------------------------------------------------------- values
     def values(self) -> dict:
         """The parameters as typed (None = blank), keyed by the step's keyword names."""
-        out = {}
-        for p in self.spec.params:
-            w = self.widgets[p.name]
-            if p.kind == "columns":  # in the order ticked
-                v = list(w.tick_order) or None
-            elif p.kind == "layers":
-                v = [w.item(i).text() for i in range(w.count())
-                     if w.item(i).checkState() == Qt.CheckState.Checked]
-            elif p.kind == "weighted_layers":
-                v = w.value()
-            elif p.kind == "bool":
-                v = w.isChecked()
-            elif isinstance(w, QComboBox):
-                text = w.currentText().strip()
-                v = None if text in ("", _NONE) else text
-                data = w.currentData()
-                if data is not None and w.itemText(w.currentIndex()) == text:
-                    v = data
-            else:
-                text = w.text().strip()
-                if p.kind in ("number", "int"):
-                    v = _number(text, p.kind)
-                elif p.kind == "literal":
-                    v = parse_literal(text)
-                else:
-                    v = text or None
-            out[p.name] = v
-        return out
+        return {p.name: field_value(p, self.widgets[p.name]) for p in self.spec.params}
 
     def params(self) -> dict:
         """Parameters for the project file: only those given and different from the default."""
@@ -505,10 +344,6 @@ class AnalysisDialog(QDialog):
     # ------------------------------------------------------------------ run
     def run(self):
         """Validate and start the analysis on a worker; returns the worker (None if invalid)."""
-        from layers.project import AnalysisStep
-
-        from app.workers import start_worker
-
         if self.worker is not None and not self.worker.done:
             return self.worker
         if self.validate():
@@ -546,8 +381,6 @@ class AnalysisDialog(QDialog):
         self.accept()
 
     def _on_error(self, exc) -> None:
-        from app.errors import report_exception
-
         self._idle()
         self.status.setText("The analysis stopped with an error; nothing was added.")
         report_exception(exc, self)
@@ -575,62 +408,3 @@ class AnalysisDialog(QDialog):
             self.worker.cancel()
         super().closeEvent(event)
 
-
-def _same_field(want: str, cols) -> str | None:
-    """The field of ``cols`` that is ``want`` by another spelling: the same name in another
-    case, a banded form (``age`` -> ``age_band``) or a short form (``population`` -> ``pop``)."""
-    low = want.lower()
-    for c in cols:
-        if str(c).lower() == low:
-            return str(c)
-    for c in cols:
-        cl = str(c).lower()
-        if cl.startswith(low + "_") or (len(cl) >= 3 and low.startswith(cl)):
-            return str(c)
-    return None
-
-
-def _blank_means(p) -> str:
-    """What a blank field means, from the help's "Blank: ..." sentence when it has one."""
-    import re
-
-    m = re.search(r"Blank(?: uses| means|:)\s*([^.;]+)", p.help or "")
-    if m:
-        return "blank = " + m.group(1).strip().rstrip(",")
-    return "automatic" if p.kind in ("number", "int") else "blank = none"
-
-
-def _to_text(v) -> str:
-    """A value as the user types it: plain numbers and words, TOML for lists and tables."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
-        return str(int(v))  # 21, not 21.0
-    if isinstance(v, (int, float, str)):
-        return str(v)
-    return _inline_toml(v)
-
-
-def _inline_toml(v) -> str:
-    import json
-
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))} = {_inline_toml(x)}"
-                               for k, x in v.items()) + "}"
-    return "[" + ", ".join(_inline_toml(x) for x in v) + "]"
-
-
-def _number(text: str, kind: str):
-    if not text:
-        return None
-    try:
-        v = float(text.replace(",", ""))
-    except ValueError:
-        return text  # reported by validate()
-    return int(v) if kind == "int" and v.is_integer() else v

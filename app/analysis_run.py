@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import copy
 
-__all__ = ["run_analysis", "add_results", "unique_name"]
+from layers.common.errors import InputError
+from layers.style import LayerStyle
+from boundaries.workspace import Workspace
+from mapping.pipeline.runner import run_step
+
+from app.analysis_forms import gui_words
+
+__all__ = ["run_analysis", "add_results", "unique_name", "default_layer"]
 
 
 def run_analysis(ws, step, *, progress=None, cancelled=None) -> list:
@@ -12,16 +19,9 @@ def run_analysis(ws, step, *, progress=None, cancelled=None) -> list:
 
     Runs on a worker thread: it never touches ``ws.layers`` (only reads data).
     """
-    from boundaries.workspace import Workspace
-    from mapping.pipeline.runner import run_step
-
     shadow = Workspace(copy.copy(ws.project))
     for lyr in ws.layers:
         shadow.layers.append(lyr.copy())
-    from layers.common.errors import InputError
-
-    from app.analysis_forms import gui_words
-
     try:
         new = run_step(shadow, step, progress=progress, cancelled=cancelled)
     except InputError as exc:  # name the dialog's fields, not the project file's keys
@@ -33,8 +33,6 @@ def run_analysis(ws, step, *, progress=None, cancelled=None) -> list:
 
 def add_results(ws, step, layers, default_palette: str | None = None) -> None:
     """Put result layers into the document (GUI thread) and record the step in the project."""
-    from layers.style import LayerStyle
-
     for lyr in layers:
         hints = (lyr.meta or {}).get("style") or {}
         if lyr.style.palette == LayerStyle().palette:
@@ -58,7 +56,20 @@ def unique_name(ws, base: str) -> str:
     return name
 
 
-def _default_layer(ws, p):
+def default_layer(ws, p):
+    """The layer an analysis form offers first for parameter ``p`` (None: no layer fits).
+
+    Parameters
+    ----------
+    ws : layers.workspace.Workspace
+        The document.
+    p : parameter declaration
+        A layer parameter of an analysis (``layer_kinds``, ``name``).
+
+    Returns
+    -------
+    Layer or None
+    """
     layers = [lyr for lyr in ws.layers if not p.layer_kinds or lyr.kind in p.layer_kinds]
     if not layers:
         return None

@@ -13,6 +13,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QLabel, QVBoxLayout)
 
+from app.workers import start_worker
+
 __all__ = ["AtlasDialog"]
 
 
@@ -56,7 +58,6 @@ class AtlasDialog(QDialog):
 
     def write(self, path=None):
         """Ask for the PDF's name (unless given) and write the atlas in the background."""
-        from app.workers import start_worker
         from mapping.pipeline.atlas import atlas_from_workspace
 
         if path is None:

@@ -15,6 +15,8 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionMo
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
+from app.errors import report_exception
+
 __all__ = ["DataFrameModel", "AttributeTableWidget", "fit_columns", "PATH_COLUMNS"]
 
 #: Columns holding the path of the file a row came from: shown as the file's name.
@@ -258,8 +260,6 @@ class AttributeTableWidget(QWidget):
 
     def apply_filter(self) -> None:
         """Apply the filter box's expression (errors go to the error dialog)."""
-        from app.errors import report_exception
-
         try:
             self.model.set_filter(self.filter.text())
         except Exception as exc:  # noqa: BLE001 - shown to the user

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout)
 
+from app.style_fields import SCHEME_LABELS
+
 __all__ = ["BreaksEditorDialog", "layer_values", "seed_breaks"]
 
 
@@ -75,9 +77,6 @@ class BreaksEditorDialog(QDialog):
 
     def __init__(self, layer, parent=None):
         super().__init__(parent)
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-        from matplotlib.figure import Figure
-
         self.layer = layer
         self.values = layer_values(layer)
         st = layer.style
@@ -90,21 +89,43 @@ class BreaksEditorDialog(QDialog):
                       "Each class runs up to its upper edge (included). Click the histogram "
                       "to add an edge there.", self)
         head.setWordWrap(True)
+        self._make_histogram()
+        self._make_table()
+        row = self._make_edit_row()
+        self._make_buttons()
+        lay = QVBoxLayout(self)
+        lay.addWidget(head)
+        lay.addWidget(self.canvas, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.problem)
+        lay.addWidget(self.buttons)
+        self._refresh()
+
+    def _make_histogram(self) -> None:
+        """The histogram of the values with the edges; a click adds an edge."""
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
         self.figure = Figure(figsize=(6.4, 2.6), dpi=100)
         self.ax = self.figure.add_subplot(111)
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setParent(self)
         self.canvas.setMinimumHeight(220)
         self.canvas.mpl_connect("button_press_event", self._on_click)
+
+    def _make_table(self) -> None:
+        """The classes (from, to, count); an edited edge is applied to the classes."""
         self.table = QTableWidget(0, 3, self)
         self.table.setHorizontalHeaderLabels(["From", "To (upper edge)", "Areas / cells"])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.itemChanged.connect(self._edited)
-        self.start = QComboBox(self)
-        from app.style_editor import SCHEME_LABELS
 
+    def _make_edit_row(self) -> QHBoxLayout:
+        """Start from a scheme, add, remove and round classes."""
+        self.start = QComboBox(self)
         for key in ("quantiles", "fisher_jenks", "equal_interval", "std_mean"):
             self.start.addItem(SCHEME_LABELS.get(key, key), key)
         self.seed_button = QPushButton("Start from", self)
@@ -125,6 +146,10 @@ class BreaksEditorDialog(QDialog):
         for w in (self.seed_button, self.start, add, rem, rnd):
             row.addWidget(w)
         row.addStretch(1)
+        return row
+
+    def _make_buttons(self) -> None:
+        """The problem line and Apply, OK, Close."""
         self.problem = QLabel("", self)
         self.problem.setStyleSheet("color: #b2182b;")
         self.problem.setWordWrap(True)
@@ -136,14 +161,6 @@ class BreaksEditorDialog(QDialog):
         ok.clicked.connect(lambda: self.apply() and self.accept())
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(
             self.reject)
-        lay = QVBoxLayout(self)
-        lay.addWidget(head)
-        lay.addWidget(self.canvas, 1)
-        lay.addLayout(row)
-        lay.addWidget(self.table, 1)
-        lay.addWidget(self.problem)
-        lay.addWidget(self.buttons)
-        self._refresh()
 
     # ----------------------------------------------------------------- values
     def _lo(self) -> float:

@@ -33,6 +33,7 @@ from matplotlib.patches import Rectangle
 from PySide6.QtCore import QTimer, Signal
 
 from app.canvas_tools import CanvasToolsMixin
+from app.workers import start_worker
 
 __all__ = ["MapCanvas", "bng_to_latlon", "format_position"]
 
@@ -269,8 +270,6 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
         if sync:
             self._show_view(job, view, t0, _draw_view(render_view, *args, **kw))
             return
-        from app.workers import start_worker
-
         worker = start_worker(_draw_view, render_view, *args, **kw)
         worker.signals.returned.connect(lambda res: self._show_view(job, view, t0, res))
 

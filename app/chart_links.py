@@ -2,8 +2,9 @@
 
 A chart layer (kind ``figure``) of a funnel, trend or breakdown analysis is
 redrawn on screen with the same chart function its export uses
-(:func:`mapping.audit.funnel.funnel_chart`, :func:`mapping.render.charts.trend_chart`,
-:func:`mapping.audit.demographics.breakdown_chart`), from the result table the
+(:func:`mapping.render.charts_funnel.funnel_chart`,
+:func:`mapping.render.charts_trends.trend_chart`,
+:func:`mapping.render.charts_audit.breakdown_chart`), from the result table the
 analysis put beside it, so the screen and the exported PNG match.  A
 :class:`ChartLink` also knows which layer's rows each mark stands for:
 
@@ -15,173 +16,26 @@ analysis put beside it, so the screen and the exported PNG match.  A
 :meth:`ChartLink.pick` turns a click (or a dragged box) into row labels to
 select; :meth:`ChartLink.marks_for` turns a selection (on the map or in the
 table, of the target layer or of another layer sharing its area codes) into
-the marks to highlight.  Qt-free: matplotlib figures and pandas only.
+the marks to highlight.  The base class is in :mod:`app.chart_link_base`.
+Qt-free: matplotlib figures and pandas only.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.dates import date2num
+from matplotlib.patches import Rectangle
+
+# the chart functions are looked up on their modules when a chart is drawn (the same
+# functions the export calls, and patchable there)
+from mapping.audit import demographics
+from mapping.core.filters import apply_filter
+from mapping.render import charts_audit, charts_funnel, charts_trends
+
+from app.chart_link_base import HIGHLIGHT, ChartLink, meta_value, source_line, step_params
 
 __all__ = ["ChartLink", "chart_link", "LINKS"]
-
-HIGHLIGHT = "#00c8ff"  # the map's selection colour
-
-
-def _get(meta, key, default=None):
-    """Read a metadata field from a dict or a typed metadata object."""
-    if meta is None:
-        return default
-    if isinstance(meta, dict):
-        return meta.get(key, default)
-    return getattr(meta, key, default)
-
-
-def _step_params(project, layer) -> dict:
-    name = layer.source.get("analysis")
-    for step in getattr(project, "analyses", []) or []:
-        if step.name == name:
-            return dict(step.params)
-    return {}
-
-
-def _source_line(project) -> str | None:
-    return "FICTIONAL demo data" if getattr(project, "fictional", False) else None
-
-
-class ChartLink:
-    """A chart on screen and the rows of :attr:`target` its marks stand for.
-
-    Subclasses set :attr:`kind` and implement :meth:`_draw`, :meth:`_mark_rows`
-    (labels of the target per mark) and :meth:`_mark_xy` (where each mark is,
-    in data coordinates of :attr:`ax`).
-    """
-
-    kind = ""
-
-    def __init__(self, chart, data, target, project=None):
-        self.chart, self.data, self.target, self.project = chart, data, target, project
-        self.params = _step_params(project, chart)
-        self.figure = None
-        self.ax = None
-        self._highlight = []
-        self.selected: set = set()
-
-    def _units(self) -> str:
-        """What is counted, as the saved chart says it: the step's units, else the
-        subject the runner wrote ("Drugs offences"), not a bare "records"."""
-        for v in (self.params.get("units"), _get(self.chart.meta, "subject"),
-                  _get(self.data.meta, "subject")):
-            if isinstance(v, str) and v.strip():
-                return v.strip()
-        return "records"
-
-    # ---------------------------------------------------------------- drawing
-    def draw(self):
-        """Draw the chart (a new matplotlib Figure) and return it."""
-        self.figure = self._draw()
-        self.ax = self.figure.axes[0]
-        self._highlight = []
-        return self.figure
-
-    def _draw(self):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _mark_rows(self) -> list[list]:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _mark_xy(self) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    # ---------------------------------------------------------------- picking
-    def mark_at(self, px: float, py: float, tolerance_px: float = 8.0):
-        """Index of the mark under display pixel (px, py), or None."""
-        xy = self._mark_xy()
-        if not len(xy):
-            return None
-        pix = self.ax.transData.transform(xy)
-        d = np.hypot(pix[:, 0] - px, pix[:, 1] - py)
-        i = int(np.argmin(d))
-        return i if d[i] <= tolerance_px else None
-
-    def marks_in(self, x0, y0, x1, y1) -> list[int]:
-        """Indices of marks inside a box in data coordinates."""
-        xy = self._mark_xy()
-        if not len(xy):
-            return []
-        (xa, xb), (ya, yb) = sorted((x0, x1)), sorted((y0, y1))
-        inside = (xy[:, 0] >= xa) & (xy[:, 0] <= xb) & (xy[:, 1] >= ya) & (xy[:, 1] <= yb)
-        return [int(i) for i in np.flatnonzero(inside)]
-
-    def pick(self, marks) -> list:
-        """Target row labels for mark indices (the whole of each mark is selected)."""
-        rows = self._mark_rows()
-        out = []
-        for i in marks:
-            out.extend(rows[i])
-        self.selected = set(out)
-        return list(dict.fromkeys(out))
-
-    def marks_for(self, layer_name: str, labels, stack=None) -> list[int]:
-        """Marks standing for the selected rows ``labels`` of ``layer_name``.
-
-        The selected target rows are kept in :attr:`selected`: a bar is lit
-        only as far as its share of them (GeoDa's partial highlight).
-        """
-        labels = self._as_target(layer_name, labels, stack)
-        self.selected = set(labels)
-        if not labels:
-            return []
-        return [i for i, rows in enumerate(self._mark_rows()) if self.selected.intersection(rows)]
-
-    def _selected_in(self, i: int) -> int:
-        """How many selected target rows mark ``i`` stands for."""
-        return len(self.selected.intersection(self._mark_rows()[i]))
-
-    def _as_target(self, layer_name, labels, stack) -> list:
-        """Selected labels as labels of the target layer: the same layer, another layer
-        sharing its area code, or areas holding its records (records inside them)."""
-        if layer_name == self.target.name:
-            return list(labels)
-        if stack is None or layer_name not in stack:
-            return []
-        other = stack[layer_name]
-        a, b = other.data, self.target.data
-        if not (hasattr(a, "columns") and hasattr(b, "columns")):
-            return []
-        if self.target.kind == "points" and other.kind in ("areas", "grid") \
-                and hasattr(a, "geometry") and hasattr(b, "geometry"):
-            sel = a.loc[[lab for lab in labels if lab in a.index]]
-            if sel.empty:
-                return []
-            hit, _ = sel.sindex.query(b.geometry.values, predicate="intersects")
-            return list(b.index[sorted(set(hit))])
-        for code in (_get(other.meta, "code_field"), _get(self.target.meta, "code_field"),
-                     "code"):
-            if code and code in a.columns and code in b.columns:
-                codes = set(a.loc[[lab for lab in labels if lab in a.index], code].astype(str))
-                return list(b.index[b[code].astype(str).isin(codes)])
-        return []
-
-    # ------------------------------------------------------------- highlight
-    def highlight(self, marks) -> None:
-        """Ring (dots) or outline (bars) the given marks; earlier highlights go."""
-        for art in self._highlight:
-            try:
-                art.remove()
-            except (ValueError, NotImplementedError):
-                pass
-        self._highlight = []
-        if not marks or self.ax is None:
-            return
-        self._highlight = self._draw_highlight(list(marks))
-
-    def _draw_highlight(self, marks):
-        xy = self._mark_xy()[marks]
-        return [self.ax.scatter(xy[:, 0], xy[:, 1], s=110, facecolors="none",
-                                edgecolors=HIGHLIGHT, linewidths=2.2, zorder=10,
-                                clip_on=False)]
-
 
 class FunnelLink(ChartLink):
     """Funnel plot: one dot per area of the funnel's area layer."""
@@ -196,11 +50,9 @@ class FunnelLink(ChartLink):
         return t
 
     def _draw(self):
-        from mapping.render.charts_funnel import funnel_chart
-
-        return funnel_chart(self._table(), units=self._units(),
+        return charts_funnel.funnel_chart(self._table(), units=self._units(),
                             title=self.params.get("title"),
-                            source=_source_line(self.project))
+                            source=source_line(self.project))
 
     def _areas(self):
         t = self.data.data
@@ -230,23 +82,19 @@ class TrendLink(ChartLink):
     kind = "trend"
 
     def _draw(self):
-        from mapping.render.charts_trends import trend_chart
-
         t = self.data.data.copy()
         t.attrs["meta"] = dict(self.data.meta) if isinstance(self.data.meta, dict) else {}
         ev = self.params.get("events")
         if isinstance(ev, str):
             ev = None  # a CSV of events: the saved chart has them; the live one omits them
-        return trend_chart(t, units=self._units(),
+        return charts_trends.trend_chart(t, units=self._units(),
                            place=self.params.get("place"), events=ev or None,
-                           source=_source_line(self.project))
+                           source=source_line(self.project))
 
     def _months(self):
         return pd.to_datetime(self.data.data["month"])
 
     def _record_months(self):
-        from mapping.core.filters import apply_filter
-
         if getattr(self, "_cache", None) is not None:
             return self._cache
         recs = apply_filter(self.target.data, self.params.get("filter"))
@@ -265,8 +113,6 @@ class TrendLink(ChartLink):
 
     def _mark_xy(self):
         x = self._months() + pd.Timedelta(days=15)
-        from matplotlib.dates import date2num
-
         y = self.data.data["count"].to_numpy(float) / 2  # the middle of the bar
         return np.column_stack([date2num(x.to_numpy()), y])
 
@@ -280,8 +126,6 @@ class TrendLink(ChartLink):
         return i if abs(xy[i, 0] - x) <= 16 else None
 
     def _draw_highlight(self, marks):
-        from matplotlib.patches import Rectangle
-
         xy = self._mark_xy()
         out = []
         for i in marks:  # lit up to the number of selected records in the month
@@ -299,26 +143,19 @@ class BreakdownLink(ChartLink):
     kind = "breakdown"
 
     def _groups_table(self):
-        from mapping.audit.demographics import NOT_RECORDED
-
         t = self.data.data
-        return t[(t["group"] != "Total") & (t["group"] != NOT_RECORDED)]
+        return t[(t["group"] != "Total") & (t["group"] != demographics.NOT_RECORDED)]
 
     def _draw(self):
-        from mapping.render.charts_audit import breakdown_chart
-
         t = self.data.data.copy()
         t.attrs["meta"] = dict(self.data.meta) if isinstance(self.data.meta, dict) else {}
-        return breakdown_chart(t, units=self._units(),
-                               source=_source_line(self.project))
+        return charts_audit.breakdown_chart(t, units=self._units(),
+                               source=source_line(self.project))
 
     def _record_groups(self):
-        from mapping.audit.demographics import age_bands
-        from mapping.core.filters import apply_filter
-
         if getattr(self, "_cache", None) is not None:
             return self._cache
-        p = _get(self.data.meta, "params", {}) or {}
+        p = meta_value(self.data.meta, "params", {}) or {}
         col, by = p.get("column"), p.get("by")
         recs = apply_filter(self.target.data, self.params.get("filter"))
         if not col or col not in recs.columns:
@@ -326,7 +163,7 @@ class BreakdownLink(ChartLink):
             return self._cache
         s = recs[col]
         if col == "age" or (by == "age" and pd.api.types.is_numeric_dtype(s)):
-            s = age_bands(s)  # the breakdown bands numeric ages the same way
+            s = demographics.age_bands(s)  # the breakdown bands numeric ages the same way
         self._cache = s.astype(object).where(s.notna(), "").astype(str).str.strip()
         return self._cache
 
@@ -350,8 +187,6 @@ class BreakdownLink(ChartLink):
         return i if abs(xy[i, 1] - y) <= 0.45 else None
 
     def _draw_highlight(self, marks):
-        from matplotlib.patches import Rectangle
-
         xy, t = self._mark_xy(), self._groups_table()
         base = t["base_n"].to_numpy(float) if "base_n" in t else np.full(len(t), np.nan)
         out = []
@@ -403,8 +238,8 @@ def chart_link(chart, stack, project=None) -> ChartLink | None:
     if target_param is None:
         target = data
     else:
-        params = _get(data.meta, "params", {}) or {}
-        tname = params.get(target_param) or _step_params(project, chart).get(target_param)
+        params = meta_value(data.meta, "params", {}) or {}
+        tname = params.get(target_param) or step_params(project, chart).get(target_param)
         if isinstance(tname, (list, tuple)):  # record inputs are lists of layer names
             tname = tname[0] if len(tname) == 1 else None
         if not tname or tname not in stack:

@@ -13,11 +13,15 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from app.autosave import clear_autosave, write_autosave
 from app.errors import report_error, report_exception
+from app.file_dialogs import remember_folder, start_path
+from app.project_io import ask_for_missing, load_workspace, missing_files, run_steps
 from app.settings import load_settings, save_settings
 from app.workers import start_worker
 
-__all__ = ["DocumentController", "store_result_styles", "apply_result_styles", "shown_results"]
+__all__ = ["DocumentController", "store_result_styles", "apply_result_styles", "shown_results",
+           "warm_up"]
 
 PROJECT_FILTER = "hotmap projects (*.toml);;All files (*)"
 
@@ -34,6 +38,8 @@ class DocumentController:
         self.win = win
         self.loading = None
         self.analysing = None
+        # False until the settings file is read (the window may be up before that)
+        self.settings_loaded = False
 
     # --------------------------------------------------------------- opening
     def open_project(self, path, *, chooser=None, run_analyses: bool = True) -> object:
@@ -44,8 +50,6 @@ class DocumentController:
         appear one by one (``analyses_loaded`` when all are done).
         """
         from layers.project import open_project
-
-        from app.project_io import ask_for_missing, load_workspace, missing_files
 
         win = self.win
         if self.loading is not None and not self.loading.done:
@@ -119,8 +123,6 @@ class DocumentController:
 
     def run_project_analyses(self, steps):
         """Re-run the project's analyses on a worker; results are added as they arrive."""
-        from app.project_io import run_steps
-
         win = self.win
         ws = win.ws
         self.busy(True)
@@ -165,8 +167,6 @@ class DocumentController:
 
     def save_as(self, path=None) -> bool:
         """Save under a new name."""
-        from app.file_dialogs import remember_folder, start_path
-
         win = self.win
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
@@ -178,8 +178,6 @@ class DocumentController:
         return self._save_to(Path(path))
 
     def _save_to(self, path) -> bool:
-        from app.autosave import clear_autosave
-
         win = self.win
         old = win.ws.project.path
         try:
@@ -199,8 +197,6 @@ class DocumentController:
         """Write the recovery file if there are unsaved changes."""
         if not self.win.ws.dirty:
             return
-        from app.autosave import write_autosave
-
         try:
             write_autosave(self.win.ws)
         except OSError as exc:
@@ -224,7 +220,7 @@ class DocumentController:
     def load_settings(self, loaded=None) -> None:
         """Take the settings read at start-up (keeping files opened before they arrived)."""
         win = self.win
-        if win._settings_loaded:
+        if self.settings_loaded:
             return
         recent = list(win.settings.recent_files)
         last = win.settings.last_folder
@@ -233,7 +229,7 @@ class DocumentController:
             win.settings.add_recent(p)
         if last:
             win.settings.last_folder = last
-        win._settings_loaded = True
+        self.settings_loaded = True
         win.recent_changed()
 
     def add_recent(self, path) -> None:
@@ -244,7 +240,7 @@ class DocumentController:
 
     def save_settings(self) -> None:
         """Write the settings file (a failure is a status message, not an error)."""
-        if not self.win._settings_loaded:
+        if not self.settings_loaded:
             self.load_settings()
         try:
             save_settings(self.win.settings)
@@ -254,15 +250,17 @@ class DocumentController:
 
 def _preloaded(pre, project, *, progress=None, cancelled=None):
     """The workspace :mod:`app.preload` loaded; loaded here when it did not (worker thread)."""
-    from app.project_io import load_workspace
-
     ws = pre.wait(cancelled=cancelled)
     return ws if ws is not None else load_workspace(project, progress=progress,
                                                     cancelled=cancelled)
 
 
-def _warm_up():
-    """Import the core packages and read the settings (worker thread, at start-up)."""
+def warm_up():
+    """Import the core packages and read the settings (worker thread, at start-up).
+
+    The imports are inside on purpose: the window shows first and the heavy
+    modules load on a worker thread while the user looks at the start page.
+    """
     import boundaries.workspace  # noqa: F401
     import mapping.render.draw  # noqa: F401
 

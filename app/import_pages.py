@@ -9,6 +9,10 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QListWidget, QPushButton, QTableView, QVBoxLayout,
                                QWizardPage)
 
+from layers.ingest.police import is_police_uk
+from layers.ingest.readers import sniff_format
+from layers.ingest.schemas import RECORD_KINDS, map_columns
+
 from app.attribute_table import DataFrameModel, fit_columns
 
 __all__ = ["preview_frame", "detect_kind", "CRS_CHOICES", "FilesPage", "PreviewPage",
@@ -30,8 +34,6 @@ BOUNDARY_FILTER = "Boundary files (*.geojson *.json *.gpkg *.shp *.fgb *.zip);;A
 
 def preview_frame(path, n: int = 50) -> pd.DataFrame:
     """First ``n`` rows of a record or boundary file, as text (geometry left out)."""
-    from layers.ingest.readers import sniff_format
-
     p = Path(path)
     fmt = sniff_format(p)
     if fmt in ("csv", "csv.gz"):
@@ -47,9 +49,6 @@ def preview_frame(path, n: int = 50) -> pd.DataFrame:
 
 def detect_kind(columns) -> str:
     """The record kind whose column names match best (police.uk recognised by its header)."""
-    from layers.ingest.police import is_police_uk
-    from layers.ingest.schemas import RECORD_KINDS, map_columns
-
     if is_police_uk(columns):
         return "police_uk"
     best, score = "generic", 0
@@ -155,8 +154,6 @@ class MappingPage(QWizardPage):
                              "LSOA11CD) and name. The code joins population and IMD tables; "
                              "change anything that is wrong.")
         else:
-            from layers.ingest.schemas import RECORD_KINDS
-
             self.setTitle("What the columns mean")
             self.setSubTitle("hotmap guessed the kind of records and which column holds what. "
                              "Change anything that is wrong; (none) means the file has no "
@@ -216,8 +213,6 @@ class MappingPage(QWizardPage):
             guess = {"code_field": next((c for c in cols if c.upper().endswith("CD")), None),
                      "name_field": next((c for c in cols if c.upper().endswith("NM")), None)}
         else:
-            from layers.ingest.schemas import RECORD_KINDS, map_columns
-
             kind = self.kind.currentData()
             canon = list(RECORD_KINDS["generic" if kind == "police_uk" else kind])
             fields = {c: _FIELD_LABELS.get(c, c.replace("_", " ").capitalize())

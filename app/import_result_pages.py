@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QPushButton, QTableView, QVBoxLayout, QWizardPage)
 
 from app.attribute_table import DataFrameModel, fit_columns
+from app.import_checks import STUDY_AREA_MIN_SHARE, rejection_warning
 
 __all__ = ["AreaPage", "ResultPage"]
 
@@ -32,8 +33,6 @@ class AreaPage(QWizardPage):
         form.addRow("", self.warning)
 
     def initializePage(self):  # noqa: N802
-        from app.import_checks import STUDY_AREA_MIN_SHARE
-
         self.shares = self.wiz.study_area_shares()
         self.area.blockSignals(True)
         self.area.clear()
@@ -66,16 +65,12 @@ class AreaPage(QWizardPage):
                               "boundaries (e.g. postcodes only): choose a study area only if "
                               "you know they fall inside it.")
         else:
-            from app.import_checks import STUDY_AREA_MIN_SHARE
-
             known = {k: v for k, v in self.shares.items() if v == v}
             found = ", ".join(f"{k} {v:.0%}" for k, v in known.items())
             none = not known or max(known.values()) < STUDY_AREA_MIN_SHARE
             self.note.setText(f"Checked {n:,} records spread through the first file: inside "
                               f"{found}." + (" The records miss every boundary layer, so no "
                                              "study area is proposed." if none else ""))
-        from app.import_checks import STUDY_AREA_MIN_SHARE
-
         name = self.area.currentData()
         sh = self.shares.get(name) if name else None
         self.warning.setStyleSheet("color: #b2182b;" if sh is not None and sh == sh
@@ -135,8 +130,6 @@ class ResultPage(QWizardPage):
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API: Finish
         """Before Finish: ask when (nearly) every row was rejected."""
-        from app.import_checks import rejection_warning
-
         text = rejection_warning(self.wiz.result) if self.wiz.result is not None else None
         return text is None or self.wiz.confirm(text + "\n\nImport this layer anyway?")
 
@@ -158,8 +151,6 @@ class ResultPage(QWizardPage):
             w.setVisible(n_j > 0)
         if n_j == 0:
             self.summary.setText(self.summary.text() + "<br>No rows were rejected.")
-        from app.import_checks import rejection_warning
-
         self.warning.setText(rejection_warning(result) or "")
         self.completeChanged.emit()
 

@@ -15,11 +15,20 @@ from pathlib import Path
 
 import pandas as pd
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QMessageBox, QWizard
 
-from app.import_pages import CrsPage, FilesPage, MappingPage, PreviewPage, detect_kind, \
-    preview_frame
+from layers.project import BoundarySource, RecordSource
+from layers.records import load_records
+from boundaries.workspace import load_source
+
+from app.analysis_run import unique_name
+from app.errors import describe_exception
+from app.file_dialogs import remember_folder, start_path
+from app.import_checks import sample_coordinates, study_area_shares
+from app.import_pages import (CrsPage, FilesPage, MappingPage, PreviewPage, detect_kind,
+                              preview_frame)
 from app.import_result_pages import AreaPage, ResultPage
+from app.workers import start_worker
 
 __all__ = ["ImportWizard", "preview_frame", "detect_kind"]
 
@@ -75,15 +84,11 @@ class ImportWizard(QWizard):
                       for i in range(self.files_page.files.count())]
         if self.files and not self.files_page.name.text():
             stem = Path(self.files[0]).name.split(".")[0]
-            from app.analysis_dialogs import unique_name
-
             self.files_page.name.setText(unique_name(self.ws, stem.replace("-", "_")[:40]))
         self.files_page.completeChanged.emit()
 
     def build_source(self):
         """The project source the current choices describe."""
-        from layers.project import BoundarySource, RecordSource
-
         name = self.files_page.name.text().strip()
         paths = [Path(p).resolve() for p in self.files]
         crs = self.crs_page.value()
@@ -107,8 +112,6 @@ class ImportWizard(QWizard):
 
     def start_load(self):
         """Load with the current choices on a worker; the result page shows the outcome."""
-        from app.workers import start_worker
-
         self.result = None
         self.source = self.build_source()
         self.worker = start_worker(_load, self.source, self._study_areas(),
@@ -120,20 +123,14 @@ class ImportWizard(QWizard):
     # ------------------------------------------------------------ helpers
     def start_folder(self, filename: str = "") -> str:
         """Where the wizard's file dialogs open (last folder used, else the project's)."""
-        from app.file_dialogs import start_path
-
         return start_path(self.settings, self.ws.project, filename)
 
     def remember_folder(self, path) -> None:
         """Remember the folder of a file the user chose."""
-        from app.file_dialogs import remember_folder
-
         remember_folder(self.settings, path)
 
     def study_area_shares(self) -> dict:
         """Share of a sample of the records inside each boundary layer of the project."""
-        from app.import_checks import sample_coordinates, study_area_shares
-
         areas = self._study_areas()
         self._sample_n = 0
         if not areas or not self.files:
@@ -152,8 +149,6 @@ class ImportWizard(QWizard):
         return study_area_shares(pts, areas)
 
     def _confirm(self, text: str) -> bool:
-        from PySide6.QtWidgets import QMessageBox
-
         ans = QMessageBox.warning(self, "Almost nothing to import", text,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
@@ -169,8 +164,6 @@ class ImportWizard(QWizard):
         self.loaded.emit(result)
 
     def _failed(self, exc):
-        from app.errors import describe_exception
-
         self.result = None
         self.result_page.show_error(describe_exception(exc)[0])
         self.loaded.emit(None)
@@ -192,16 +185,10 @@ class ImportWizard(QWizard):
 
 def _load(source, study_areas):
     """Run the ingest API for a source (worker thread)."""
-    from layers.project import BoundarySource
-
     if isinstance(source, BoundarySource):  # through the project loader: tables get joined
-        from boundaries.workspace import load_source
-
         layer, result = load_source(source)
         result.accepted = layer.data
         return result
-    from layers.records import load_records
-
     opts = dict(source.options)
     if isinstance(opts.get("study_area"), str):
         opts["study_area"] = study_areas[opts["study_area"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox
 
 from app.errors import report_exception
+from app.workers import active_workers
 
 __all__ = ["LayerActions"]
 
@@ -106,8 +107,6 @@ class LayerActions:
                 win, "Remove layer", f"Remove the layer '{layer.name}' from the project?"
         ) != QMessageBox.StandardButton.Yes:
             return
-        from app.workers import active_workers
-
         for w in active_workers():
             if layer.name in getattr(w, "inputs", ()):
                 w.cancel()

@@ -1,4 +1,5 @@
-"""The status line's words for the selected layer: what it is, of what, when, out of how many.
+"""The status line's words for the selected layer: what it is, of what, when, out of how many;
+and the layer list's tooltip (:func:`layer_tooltip`).
 
 Reads the layer's metadata defensively: a plain ``meta`` dict (``title``,
 ``params.filter``, ``period``, ``base_n``) or a typed result metadata object
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["layer_summary"]
+__all__ = ["layer_summary", "layer_tooltip"]
 
 _KIND_WORDS = {"areas": "areas", "points": "records", "grid": "grid cells",
                "surface": "density surface", "table": "table", "figure": "chart",
@@ -132,3 +133,20 @@ def layer_summary(layer, stack=None) -> str:
     if not layer.enabled:
         parts.append(f"not drawn: {layer.disabled_reason}")
     return " · ".join(p for p in parts if p)
+
+
+def layer_tooltip(layer) -> str:
+    """The layer list's tooltip: how many features of what kind, or why it cannot be drawn."""
+    if not layer.enabled:
+        return f"Cannot be drawn: {layer.disabled_reason}"
+    if layer.kind == "basemap":
+        bm = layer.data
+        return (f"{layer.name}: basemap from {bm.path.name} ({bm.crs}, {bm.bands} "
+                "band(s)); drawn under the map, not exported as data")
+    n = len(layer.data) if hasattr(layer.data, "__len__") else 0
+    what = {"areas": "areas", "points": "points", "grid": "grid cells",
+            "surface": "surface", "table": "table rows", "figure": "chart"}.get(
+                layer.kind, layer.kind)
+    src = layer.source.get("analysis")
+    origin = f"\nResult of analysis '{src}'" if src else ""
+    return f"{layer.name}: {n:,} {what}{origin}"

@@ -13,7 +13,9 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractItemModel, QByteArray, QMimeData, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from app.errors import report_error
 from app.layer_icons import group_icon, layer_icon
+from app.layer_summary import layer_tooltip
 
 __all__ = ["LayerTreeModel", "LayerListModel", "LayerRole"]
 
@@ -264,7 +266,7 @@ class LayerTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _layer_tooltip(layer)
+            return layer_tooltip(layer)
         hidden = not self.stack.shown(layer) and layer.visible  # ticked, in a hidden group
         if role == Qt.ItemDataRole.ForegroundRole and (not layer.enabled or hidden):
             return QBrush(QColor("#9a9a9a"))
@@ -300,8 +302,6 @@ class LayerTreeModel(QAbstractItemModel):
             if not new or new == n.name:
                 return False
             if new in self.stack:
-                from app.errors import report_error
-
                 report_error(f"There is already a layer called '{new}'. Choose another name.")
                 return False
             old = n.name
@@ -390,19 +390,3 @@ class LayerTreeModel(QAbstractItemModel):
 
 
 LayerListModel = LayerTreeModel  # the name the list-only panel had
-
-
-def _layer_tooltip(layer) -> str:
-    if not layer.enabled:
-        return f"Cannot be drawn: {layer.disabled_reason}"
-    if layer.kind == "basemap":
-        bm = layer.data
-        return (f"{layer.name}: basemap from {bm.path.name} ({bm.crs}, {bm.bands} "
-                "band(s)); drawn under the map, not exported as data")
-    n = len(layer.data) if hasattr(layer.data, "__len__") else 0
-    what = {"areas": "areas", "points": "points", "grid": "grid cells",
-            "surface": "surface", "table": "table rows", "figure": "chart"}.get(
-                layer.kind, layer.kind)
-    src = layer.source.get("analysis")
-    origin = f"\nResult of analysis '{src}'" if src else ""
-    return f"{layer.name}: {n:,} {what}{origin}"

@@ -21,6 +21,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
+from app.file_dialogs import remember_folder, start_path
+from app.workers import start_worker
+
 __all__ = ["LayoutDialog", "export_data_files", "export_data_as"]
 
 FORMATS = {"PNG image (raster)": ".png", "SVG (vector, editable)": ".svg", "PDF (vector)": ".pdf"}
@@ -94,7 +97,25 @@ class LayoutDialog(QDialog):
         self.setWindowTitle("Map layout and export — hotmap")
         self.resize(1280, 820)
         saved = next((m for m in ws.project.maps if m.get("name") == "map"), {})
-        proj = ws.project
+        self._make_fields(saved, view)
+        form = self._make_form()
+        self._make_buttons()
+        self._lay_out(form)
+        self._pixmap = None
+        self._timer = QTimer(self, singleShot=True, interval=400)
+        self._timer.timeout.connect(self.refresh_preview)
+        for w in (self.title, self.subtitle, self.attribution):
+            w.textChanged.connect(lambda *_: self._timer.start())
+        self.notes.textChanged.connect(lambda: self._timer.start())
+        for w in (self.page, self.orientation):
+            w.currentIndexChanged.connect(lambda *_: self._timer.start())
+        for w in (self.use_view, self.legend, self.scale_bar):
+            w.toggled.connect(lambda *_: self._timer.start())
+        QTimer.singleShot(0, self.refresh_preview)
+
+    def _make_fields(self, saved, view) -> None:
+        """The page fields, filled from the project's saved map (``saved``)."""
+        proj = self.ws.project
         self.title = QLineEdit(saved.get("title") or proj.name, self)
         self.subtitle = QLineEdit(saved.get("subtitle", ""), self)
         self.subtitle.setPlaceholderText("e.g. Drugs offences, October 2018 to January 2019")
@@ -127,6 +148,9 @@ class LayoutDialog(QDialog):
         self.legend.setChecked(True)
         self.scale_bar = QCheckBox("Scale bar and north arrow", self)
         self.scale_bar.setChecked(True)
+
+    def _make_form(self) -> QFormLayout:
+        """The labelled form of the page fields."""
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Title", self.title)
@@ -141,6 +165,10 @@ class LayoutDialog(QDialog):
         form.addRow("", self.use_view)
         form.addRow("", self.legend)
         form.addRow("", self.scale_bar)
+        return form
+
+    def _make_buttons(self) -> None:
+        """Export map, data and audit pack, Close; and the status line."""
         self.b_map = QPushButton("Export map…", self)
         self.b_data = QPushButton("Export data…", self)
         self.b_audit = QPushButton("Export audit pack…", self)
@@ -156,6 +184,9 @@ class LayoutDialog(QDialog):
         self.b_close.clicked.connect(self.accept)
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
+
+    def _lay_out(self, form) -> None:
+        """The form and buttons on the left, the page preview on the right."""
         left = QVBoxLayout()
         left.addLayout(form)
         for b in (self.b_map, self.b_data, self.b_audit):
@@ -180,17 +211,6 @@ class LayoutDialog(QDialog):
         lay = QHBoxLayout(self)
         lay.addWidget(lw)
         lay.addLayout(pv, 1)
-        self._pixmap = None
-        self._timer = QTimer(self, singleShot=True, interval=400)
-        self._timer.timeout.connect(self.refresh_preview)
-        for w in (self.title, self.subtitle, self.attribution):
-            w.textChanged.connect(lambda *_: self._timer.start())
-        self.notes.textChanged.connect(lambda: self._timer.start())
-        for w in (self.page, self.orientation):
-            w.currentIndexChanged.connect(lambda *_: self._timer.start())
-        for w in (self.use_view, self.legend, self.scale_bar):
-            w.toggled.connect(lambda *_: self._timer.start())
-        QTimer.singleShot(0, self.refresh_preview)
 
     # ---------------------------------------------------------- composition
     def composition(self):
@@ -225,8 +245,6 @@ class LayoutDialog(QDialog):
     # -------------------------------------------------------------- preview
     def refresh_preview(self):
         """Render the page preview on a worker (returns the worker)."""
-        from app.workers import start_worker
-
         try:
             comp = self.composition()
         except Exception as exc:  # noqa: BLE001 - shown in place of the preview
@@ -264,8 +282,6 @@ class LayoutDialog(QDialog):
 
     # --------------------------------------------------------------- export
     def _run(self, fn, *args, done_text, **kwargs):
-        from app.workers import start_worker
-
         for b in (self.b_map, self.b_data, self.b_audit):
             b.setEnabled(False)
         self.status.setText("Exporting … (in the background)")
@@ -285,13 +301,9 @@ class LayoutDialog(QDialog):
         return w
 
     def _start(self, filename: str = "") -> str:
-        from app.file_dialogs import start_path
-
         return start_path(self.settings, self.ws.project, filename)
 
     def _chosen(self, path) -> None:
-        from app.file_dialogs import remember_folder
-
         remember_folder(self.settings, path)
 
     def export_map(self, path=None):

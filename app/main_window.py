@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, Q
 
 from app.actions import WindowActions
 from app.attribute_table import AttributeTableWidget
+from app.autosave import clear_autosave
 from app.canvas import MapCanvas, format_position
 from app.chart_view import ChartViewWidget
-from app.document import DocumentController, _warm_up
+from app.document import DocumentController, warm_up
 from app.errors import install_hooks
 from app.layer_actions import LayerActions
 from app.layer_panel import LayerPanelWidget
@@ -35,7 +36,7 @@ from app.selection_links import SelectionRelay
 from app.settings import Settings
 from app.start_page import StartPageWidget
 from app.style_editor import StyleEditorWidget
-from app.workers import start_worker
+from app.workers import start_worker, wait_for_workers
 
 __all__ = ["MainWindow", "run_app"]
 
@@ -60,10 +61,10 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         # Settings are validated against hotmap's registries (palettes ...), which import
         # the analysis packages; when not given they load just after the window shows.
-        self._settings_loaded = settings is not None
         self.settings = settings if settings is not None else Settings()
         self._ws = None  # an empty workspace is made on first use (after the window shows)
         self.document = DocumentController(self)
+        self.document.settings_loaded = settings is not None
         self.commands = WindowActions(self)
         self.setWindowTitle("hotmap")
         self.resize(1400, 900)
@@ -102,11 +103,11 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self.recent_changed()
         # the heavy analysis packages import on a worker while the window is already up
-        self._warm = start_worker(_warm_up, report_errors=False)
+        self._warm = start_worker(warm_up, report_errors=False)
         self._warm.signals.returned.connect(self._warmed)
 
     def _warmed(self, settings) -> None:
-        if not self._settings_loaded:
+        if not self.document.settings_loaded:
             self.document.load_settings(settings)
         self.ws  # noqa: B018 - make the empty workspace now that its modules are loaded
 
@@ -169,6 +170,12 @@ class MainWindow(QMainWindow):
             from boundaries.workspace import Workspace
 
             self.set_workspace(Workspace())
+        return self._ws
+
+    @property
+    def current_workspace(self):
+        """The workspace shown, or None before the first one is made (unlike :attr:`ws`,
+        never makes one)."""
         return self._ws
 
     def set_workspace(self, ws) -> None:
@@ -401,12 +408,9 @@ class MainWindow(QMainWindow):
         if not self.maybe_discard():
             event.ignore()
             return
-        from app.autosave import clear_autosave
-        from app.workers import wait_for_workers
-
         wait_for_workers(timeout=5.0)
         clear_autosave(self.ws.project.path)
-        if self._settings_loaded and self.settings.last_folder:
+        if self.document.settings_loaded and self.settings.last_folder:
             self.document.save_settings()  # keep the last folder used
         self._store_geometry()
         event.accept()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from app.file_dialogs import remember_folder, start_folder
+
 __all__ = ["missing_files", "ask_for_missing", "load_workspace", "relocate"]
 
 
@@ -49,8 +51,6 @@ def ask_for_missing(project, parent=None, chooser=None, settings=None) -> bool:
     settings : app.settings.Settings, optional
         The dialog starts in the last folder used when the file's own is gone.
     """
-    from app.file_dialogs import remember_folder, start_folder
-
     while True:
         missing = missing_files(project)
         if not missing:

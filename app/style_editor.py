@@ -1,11 +1,11 @@
 """The style editor: widgets bound to :class:`layers.style.LayerStyle` fields by name.
 
-:func:`bind_field` is the one two-way binding helper: it knows how to read
-and write each widget type, writes edits to the layer with
-``layer.update_style(field=value)`` and refreshes the widget when the layer
-announces ``changed('style')``.  The editor keeps no copy of the style: with
-no layer (a new project) every widget shows the defaults.  A live legend
-preview is computed with the same classifier the renderer uses.
+Each widget is bound with :func:`app.style_fields.bind_field`, which writes edits
+to the layer with ``layer.update_style(field=value)`` and refreshes the widget
+when the layer announces ``changed('style')``.  The editor keeps no copy of the
+style: with no layer (a new project) every widget shows the defaults.  A live
+legend preview (:func:`app.style_fields.legend_entries`) is computed with the
+same classifier the renderer uses.
 
 Choosing "Manual breaks" starts from the breaks of the scheme shown before
 (so the map never goes blank) and "Breaks…" opens the breaks editor
@@ -16,161 +16,14 @@ with other layers of the same name (``LayerStyle.shared_scale``).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-__all__ = ["StyleEditorWidget", "bind_field", "legend_entries"]
+from app.breaks_editor import BreaksEditorDialog, shown_breaks
+from app.style_fields import MARKERS, NONE_ITEM, SCHEME_LABELS, ColorButton, bind_field, \
+    legend_entries
 
-_NONE = "(none)"
-# short enough for the docked panel (the tooltip says what "Automatic" chose for the layer)
-SCHEME_LABELS = {"auto": "Automatic", "quantiles": "Quantiles (equal counts)",
-                 "fisher_jenks": "Natural breaks (Jenks)", "equal_interval": "Equal intervals",
-                 "std_mean": "Standard deviations", "manual": "Manual breaks",
-                 "categorical": "Categories", "gistar": "Gi* confidence bins",
-                 "bivariate": "Bivariate 3 × 3"}
-MARKERS = {"o": "Circle", "s": "Square", "^": "Triangle", "D": "Diamond"}
-
-
-class ColorButton(QPushButton):
-    """A push button showing a colour; clicking opens a colour chooser."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._color = "#000000"
-        self.clicked.connect(self._choose)
-        self.setMinimumWidth(90)
-        self.callback = None
-
-    def color(self) -> str:
-        """The colour as ``#rrggbb``."""
-        return self._color
-
-    def set_color(self, value: str) -> None:
-        """Show a colour (``none`` shows as a blank swatch)."""
-        self._color = value
-        text = "#000000" if value in ("none", "") else value
-        fg = "#000000" if QColor(text).lightness() > 128 else "#ffffff"
-        self.setText(value)
-        # disabled (a classified layer has no single fill): greyed like the other fields
-        self.setStyleSheet(f"QPushButton {{ background-color: {text}; color: {fg}; }} "
-                           "QPushButton:disabled { background-color: #e4e4e4; "
-                           "color: #a0a0a0; }")
-
-    def _choose(self) -> None:
-        start = QColor(self._color) if self._color.startswith("#") else QColor("#000000")
-        c = QColorDialog.getColor(start, self, "Choose a colour")
-        if c.isValid():
-            self.set_color(c.name())
-            if self.callback:
-                self.callback(c.name())
-
-
-def _reader_writer(widget):
-    """Return (get, set, change-signal) for a widget type."""
-    if isinstance(widget, ColorButton):
-        return widget.color, widget.set_color, None
-    if isinstance(widget, QCheckBox):
-        return widget.isChecked, widget.setChecked, widget.toggled
-    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
-        return widget.value, widget.setValue, widget.valueChanged
-    if isinstance(widget, QComboBox):
-        def get():
-            v = widget.currentData()
-            return None if v == _NONE else v
-
-        def put(value):
-            i = widget.findData(_NONE if value is None else value)
-            if i < 0 and value is not None:
-                widget.addItem(str(value), value)
-                i = widget.count() - 1
-            widget.setCurrentIndex(max(i, 0))
-        return get, put, widget.currentIndexChanged
-    if isinstance(widget, QLineEdit):
-        return widget.text, lambda v: widget.setText("" if v is None else str(v)), \
-            widget.editingFinished
-    raise TypeError(f"cannot bind a {type(widget).__name__}")
-
-
-def bind_field(widget, field: str, get_layer, *, to_model=None, from_model=None,
-               writes: bool = True):
-    """Bind ``widget`` two ways to the style field ``field`` of ``get_layer()``.
-
-    Parameters
-    ----------
-    widget : QWidget
-        A combo box (item data = value), spin box, check box, line edit or
-        :class:`ColorButton`.
-    field : str
-        A :class:`~layers.style.LayerStyle` attribute name.
-    get_layer : callable
-        Returns the layer currently edited (or None).
-    to_model, from_model : callable, optional
-        Convert widget value to model value and back.
-    writes : bool
-        False: only refresh the widget (the caller writes edits itself).
-
-    Returns
-    -------
-    callable
-        ``refresh()``: copy the model's value into the widget (signals blocked).
-    """
-    get, put, signal = _reader_writer(widget)
-
-    def write(*_):
-        layer = get_layer()
-        if layer is None:
-            return
-        value = get()
-        value = to_model(value) if to_model else value
-        if getattr(layer.style, field) != value:
-            layer.update_style(**{field: value})
-
-    def refresh():
-        layer = get_layer()
-        if layer is None:
-            return
-        value = getattr(layer.style, field)
-        widget.blockSignals(True)
-        try:
-            put(from_model(value) if from_model else value)
-        finally:
-            widget.blockSignals(False)
-
-    if not writes:
-        return refresh
-    if signal is not None:
-        signal.connect(write)
-    else:
-        widget.callback = write
-    return refresh
-
-
-def legend_entries(layer) -> list[tuple[str, str]]:
-    """(colour, label) pairs the map legend will show for a layer's current style."""
-    from mapping.render.classify import classify, classify_categories
-    from mapping.render.styling import resolve_style
-
-    style = resolve_style(layer)
-    data = layer.data
-    col = style.column or (layer.meta or {}).get("value_column")
-    if layer.kind == "surface":
-        import numpy as np
-
-        v = np.asarray(data.values, dtype=float).ravel()
-        c = classify(v[np.isfinite(v) & (v > 0)], style.scheme if style.scheme != "categorical"
-                     else "quantiles", style.k, breaks=style.breaks, palette=style.palette)
-        return list(zip(c.colors, c.labels))
-    if not col or not hasattr(data, "columns") or col not in data.columns:
-        return [(style.color, layer.name)]
-    s = data[col]
-    if style.scheme == "categorical" or s.dtype.kind not in "fiub":
-        c = classify_categories(s.to_numpy(), style.categories)
-        return list(zip(c.colors, c.labels))[:12]
-    c = classify(s.to_numpy(dtype=float), style.scheme, style.k, breaks=style.breaks,
-                 palette=style.palette)
-    return list(zip(c.colors, c.labels))
+__all__ = ["StyleEditorWidget"]
 
 
 class StyleEditorWidget(QWidget):
@@ -183,6 +36,15 @@ class StyleEditorWidget(QWidget):
         self.heading.setWordWrap(True)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        scheme_row = self._make_widgets()
+        for label, w, tip in self._rows(scheme_row):
+            w.setToolTip(tip)
+            form.addRow(label, w)
+        self._bind()
+        self._lay_out(form)
+
+    def _make_widgets(self) -> QWidget:
+        """One widget per style field; returns the scheme row (scheme and "Breaks…")."""
         self.color = ColorButton(self)
         self.edgecolor = ColorButton(self)
         self.linewidth = QDoubleSpinBox(self, minimum=0.0, maximum=10.0, singleStep=0.1,
@@ -212,7 +74,11 @@ class StyleEditorWidget(QWidget):
         self.transparent_low = QCheckBox("Lowest class transparent", self)
         self.legend_title = QLineEdit(self)
         self.legend_title.setPlaceholderText("default: the layer title and units")
-        rows = [("Fill colour", self.color, "Colour of single-symbol areas and points"),
+        return scheme_row
+
+    def _rows(self, scheme_row) -> list:
+        """(label, widget, tooltip) of each row of the form."""
+        return [("Fill colour", self.color, "Colour of single-symbol areas and points"),
                 ("Outline", self.edgecolor, "Colour of area outlines and point edges"),
                 ("Outline width", self.linewidth, "Outline width in points (1/72 inch)"),
                 ("Opacity", self.opacity, "0 = invisible, 1 = solid"),
@@ -228,10 +94,10 @@ class StyleEditorWidget(QWidget):
                 ("Labels", self.label_column, "Field to write on each area (up to 400 areas)"),
                 ("", self.transparent_low, "For hotspot surfaces: hide the lowest class"),
                 ("Legend title", self.legend_title, "Heading of this layer in the legend")]
+
+    def _bind(self) -> None:
+        """Bind each widget to its style field (the scheme has its own writer)."""
         self.refreshers = []
-        for label, w, tip in rows:
-            w.setToolTip(tip)
-            form.addRow(label, w)
         for name in ("color", "edgecolor", "linewidth", "opacity", "marker", "marker_size",
                      "column", "k", "palette", "label_column", "transparent_low",
                      "legend_title", "shared_scale"):
@@ -240,6 +106,9 @@ class StyleEditorWidget(QWidget):
         self.refreshers.append(bind_field(self.scheme, "scheme", lambda: self.layer,
                                           writes=False))
         self.scheme.currentIndexChanged.connect(self._scheme_chosen)
+
+    def _lay_out(self, form) -> None:
+        """The heading, the form and the legend preview."""
         self.legend = QLabel(self)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
@@ -256,7 +125,7 @@ class StyleEditorWidget(QWidget):
         """Fill the scheme and palette lists from the renderer's registries (on first use)."""
         if self._registries_loaded:
             return
-        from mapping.render.class_breaks import scheme_names
+        from mapping.render.classify import scheme_names
         from mapping.render.palettes import palette_names
 
         self.scheme.blockSignals(True)
@@ -297,7 +166,7 @@ class StyleEditorWidget(QWidget):
         for combo in (self.column, self.label_column):
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem(_NONE, _NONE)
+            combo.addItem(NONE_ITEM, NONE_ITEM)
             for c in cols:
                 combo.addItem(str(c), c)
             combo.blockSignals(False)
@@ -333,7 +202,7 @@ class StyleEditorWidget(QWidget):
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("(this layer only)", "")
-        ws = getattr(self.window(), "_ws", None)  # the main window's document, if any
+        ws = getattr(self.window(), "current_workspace", None)  # the window's document, if any
         stack = getattr(ws, "layers", None)
         names = sorted({lyr.style.shared_scale for lyr in (stack or [])
                         if lyr.style.shared_scale})
@@ -354,8 +223,6 @@ class StyleEditorWidget(QWidget):
         if layer is None or scheme is None or scheme == layer.style.scheme:
             return
         if scheme == "manual" and not layer.style.breaks:
-            from app.breaks_editor import shown_breaks
-
             try:  # start from the classes the map shows now, so it never goes blank
                 breaks = shown_breaks(layer)
             except Exception:  # noqa: BLE001 - no usable values: the editor will say so
@@ -366,8 +233,6 @@ class StyleEditorWidget(QWidget):
 
     def edit_breaks(self):
         """Open the breaks editor on the layer; returns the dialog."""
-        from app.breaks_editor import BreaksEditorDialog
-
         if self.layer is None:
             return None
         if self.breaks_dialog is not None:
@@ -403,7 +268,7 @@ class StyleEditorWidget(QWidget):
         layer = self.layer
         if layer is None:
             return
-        from mapping.render.styling import resolve_style
+        from mapping.render.draw import resolve_style
 
         st = layer.style
         surface = layer.kind == "surface"

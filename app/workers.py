@@ -35,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
+from app.errors import report_exception
+
 __all__ = ["Worker", "WorkerSignals", "WorkerInterrupted", "start_worker", "active_workers", "wait_for_workers", "pool"]
 
 _ACTIVE: set["Worker"] = set()
@@ -210,8 +212,6 @@ def start_worker(fn: Callable, *args, controls: bool = False, report_errors: boo
     """
     worker = Worker(fn, *args, controls=controls, yields=yields, **kwargs)
     if report_errors:
-        from app.errors import report_exception
-
         worker.signals.errored.connect(report_exception)
     worker.signals.finished.connect(lambda w=worker: _forget(w))
     _ACTIVE.add(worker)

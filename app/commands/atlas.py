@@ -1,5 +1,10 @@
 """``hotmap atlas PROJECT --analysis NAME --by LAYER --out FILE.pdf``."""
 
+from pathlib import Path
+
+from layers.common.errors import InputError
+from mapping.pipeline.atlas import atlas_from_project
+
 NAME = "atlas"
 ORDER = 12
 HELP = "one page per area (ward, district) of an analysis: map, locator, figures, trend (PDF)"
@@ -35,11 +40,6 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    from pathlib import Path
-
-    from layers.common.errors import InputError
-    from mapping.pipeline.atlas import atlas_from_project
-
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
         raise InputError(f"--out must be a .pdf file, not '{out.name}'", path=out,

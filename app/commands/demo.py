@@ -1,5 +1,9 @@
 """``hotmap demo --out DIR``."""
 
+from pathlib import Path
+
+from mapping.pipeline.runner import run_project
+
 NAME = "demo"
 ORDER = 5
 HELP = "build the FICTIONAL demo project and run it headless, writing all outputs to DIR"
@@ -16,9 +20,7 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    from pathlib import Path
-
-    from mapping.pipeline.runner import run_project
+    # the demo builder imports geopandas: only when the demo is made, not at start-up
     from resources.demo import write_demo_project
     from resources.demo_build import DEMO_SEED
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.cli_verbs import parse_columns
+from layers.ingest.readers import sniff_format
+from layers.records import load_records
+
+from app.cli_verb_run import parse_columns
 
 NAME = "inspect"
 HELP = "show how files are read: format, CRS, column mapping, accepted and rejected rows"
@@ -52,8 +55,6 @@ def _is_polygon_file(path) -> bool:
     try:
         import pyogrio
 
-        from layers.ingest.readers import sniff_format
-
         kind = sniff_format(path)
         if kind not in ("gpkg", "shp", "geojson", "fgb", "zip-shp"):
             return False
@@ -69,8 +70,6 @@ def _is_polygon_file(path) -> bool:
 
 def run(args) -> int:
     """Load the files and print the report."""
-    from layers.records import load_records
-
     files = [Path(f) for f in args.files]
     if args.kind == "boundaries" or (args.kind == "generic" and _is_polygon_file(files[0])):
         return _run_boundaries(args, files)

@@ -1,5 +1,7 @@
 """``hotmap run PROJECT --out DIR``."""
 
+from mapping.pipeline.runner import run_project
+
 NAME = "run"
 ORDER = 10
 HELP = "run every analysis a project file defines and write its maps, data and audit pack"
@@ -20,8 +22,6 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    from mapping.pipeline.runner import run_project
-
     report = run_project(args.project, args.out)
     for line in report.summary_lines():
         print(line)

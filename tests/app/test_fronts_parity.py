@@ -211,7 +211,7 @@ def _project_file(tmp, boundaries, records, kind, params, tables=()) -> Path:
 def _fill(dlg, params):
     from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QListWidget
 
-    from app.analysis_dialogs import _to_text
+    from app.analysis_fields import to_text
 
     for key, value in params.items():
         w = dlg.widgets[key]
@@ -237,7 +237,7 @@ def _fill(dlg, params):
                 if v in items:
                     items[v].setCheckState(Qt.CheckState.Checked)
         elif isinstance(w, QLineEdit):
-            w.setText(_to_text(value))
+            w.setText(to_text(value))
 
 
 _SAME_META = ("title", "subject", "units", "method", "filter", "filter_text", "period",

@@ -227,7 +227,7 @@ def test_manual_breaks_start_from_the_classes_the_map_showed(demo_window, qtbot)
     classes (it fell back to quantiles, and the map changed under the analyst)."""
     import mapclassify
 
-    from app.style_editor import legend_entries
+    from app.style_fields import legend_entries
 
     win = demo_window
     lsoa = win.ws.layers["lsoa"]

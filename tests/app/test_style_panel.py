@@ -72,7 +72,7 @@ def test_breaks_editor_counts_edits_and_applies(window, qtbot):
     with qtbot.waitSignal(dlg.applied):
         assert dlg.apply()
     assert layer.style.scheme == "manual" and layer.style.breaks == [3.1, 17.0, 55.0]
-    from app.style_editor import legend_entries
+    from app.style_fields import legend_entries
 
     # the labels never overlap: each class starts after the one below ends
     assert [lab for _, lab in legend_entries(layer)] == ["1.0 – 3.1", "3.2 – 17.0",
