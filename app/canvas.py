@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 from PySide6.QtCore import QTimer, Signal
+from shiboken6 import isValid
 
 from app.canvas_tools import CanvasToolsMixin
 from app.workers import start_worker
@@ -271,7 +272,9 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
             self._show_view(job, view, t0, _draw_view(render_view, *args, **kw))
             return
         worker = start_worker(_draw_view, render_view, *args, **kw)
-        worker.signals.returned.connect(lambda res: self._show_view(job, view, t0, res))
+        # a view finished after its window closed has nothing to draw on
+        worker.signals.returned.connect(
+            lambda res: self._show_view(job, view, t0, res) if isValid(self) else None)
 
     def _show_view(self, job, view, t0, result) -> None:
         """Put a redrawn view on the canvas, unless the view or the layers changed since."""

@@ -1,6 +1,6 @@
 """``hotmap run PROJECT --out DIR``."""
 
-from mapping.pipeline.runner import run_project
+from mapping.pipeline import runner
 
 NAME = "run"
 ORDER = 10
@@ -22,7 +22,7 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    report = run_project(args.project, args.out)
+    report = runner.run_project(args.project, args.out)
     for line in report.summary_lines():
         print(line)
     return 0
