@@ -79,22 +79,44 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
     ax.set_xlim(pmin, pmax)
     ax.set_ylim(0, ycap * 1.12)
     outer = f"{max(levels) * 100:g}%"
-    n_lab = n_pick = 0
+    pick = None
     if label != "none":
         pick = table[table["outside"] != "within"] if label == "any" else \
             table[table["outside"].str.endswith(outer)]
         pick = pd.concat([pick, cmp_]).drop_duplicates("label")
-        n_lab, n_pick = _label_areas(fig, ax, pick, r * mult, max_labels)
     ax.set_xlabel("Population (denominator)")
     ax.set_ylabel(f"rate per {mult:,.0f}")
     ax.xaxis.set_major_formatter(_thousands())
     legend_above(ax, ncols=3)
     n_rows = -(-len(ax.get_legend_handles_labels()[0]) // 3)
     title = title or f"{units[:1].upper() + units[1:]} per {mult:,.0f} population by area"
-    sub, cap = _funnel_text(meta, units, areas, len(cmp_), levels, outer, tau2, n_lab, n_pick,
-                            n_hidden, threshold)
-    return chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
-                        legend_row=n_rows)
+    # The labels are placed in the final layout (chart_finish moves the axes), and the
+    # caption says how many were placed: lay out, label, and lay out again if the count
+    # changed the caption.
+    n_lab, n_pick, placed, texts = 0, 0 if pick is None else len(pick), [], []
+    for _ in range(3):
+        for t in texts + placed:
+            t.remove()
+        sub, cap = _funnel_text(meta, units, areas, len(cmp_), levels, outer, tau2, n_lab,
+                                n_pick, n_hidden, threshold)
+        before = set(map(id, fig.texts))
+        chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
+                     legend_row=n_rows)
+        texts = [t for t in fig.texts if id(t) not in before]
+        if pick is None:
+            break
+        got, placed = _label_areas(fig, ax, pick, r * mult, max_labels)
+        if got == n_lab:
+            break
+        n_lab = got
+    else:  # still changing: keep the labels placed and say how many
+        for t in texts:
+            t.remove()
+        sub, cap = _funnel_text(meta, units, areas, len(cmp_), levels, outer, tau2, n_lab,
+                                n_pick, n_hidden, threshold)
+        chart_finish(fig, title=title, subtitle=sub, caption=cap, source=source,
+                     legend_row=n_rows)
+    return fig
 
 
 def _draw_limits(ax, pmin, pmax, logx, r, mult, levels, tau2):
@@ -153,37 +175,32 @@ def _draw_areas(ax, table):
 
 
 def _label_areas(fig, ax, pick, overall, max_labels):
-    """Label the picked areas, the most extreme first, where a label overlaps no other;
-    return (labels placed, areas picked)."""
+    """Label the picked areas, the most extreme first, where a label overlaps no other
+    label, the legend or the plot's edge (extents measured as drawn); return (labels placed,
+    the label artists)."""
     dev = (pick["rate"] - overall).abs() / pick["population"].pow(-0.5)
     pick = pick.loc[dev.sort_values(ascending=False).index]
-    fig.canvas.draw()  # so data -> pixel transforms are final
-    boxes = []  # placed label boxes in pixels: (x0, y0, x1, y1)
-    ch_w, ch_h = 7.2 * fig.dpi / 72 * 0.6, 7.2 * fig.dpi / 72 * 1.25
-    n_lab = 0
+    frame = ax.get_window_extent()  # extents as drawn: the layout is final here
+    legend = ax.get_legend()
+    boxes = [legend.get_window_extent()] if legend is not None else []
+    placed = []
     for row in pick.itertuples(index=False):
-        if n_lab >= max_labels:
+        if len(placed) >= max_labels:
             break
-        px, py = ax.transData.transform((row.population, row.yplot))
         text = row.label + (f" ({row.rate:,.0f})" if row.offscale else "")
-        w = len(text) * ch_w
-        right_edge = px + 6 + w > ax.bbox.x1
         for dx, dy in ((5, 3), (5, -11), (-5, 3), (-5, -11)):
-            if right_edge and dx > 0:
-                continue
-            x0 = px + dx * fig.dpi / 72 - (w if dx < 0 else 0)
-            y0 = py + dy * fig.dpi / 72
-            box = (x0, y0, x0 + w, y0 + ch_h)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
-                       for b in boxes):
+            ann = ax.annotate(text, (row.population, row.yplot), xytext=(dx, dy),
+                              textcoords="offset points", fontsize=7.2,
+                              color=PALETTE["text"], ha="right" if dx < 0 else "left",
+                              va="bottom", zorder=6)
+            box = ann.get_window_extent().padded(1)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
+            if inside and not any(box.overlaps(b) for b in boxes):
                 boxes.append(box)
-                ax.annotate(text, (row.population, row.yplot), xytext=(dx, dy),
-                            textcoords="offset points", fontsize=7.2,
-                            color=PALETTE["text"], ha="right" if dx < 0 else "left",
-                            va="bottom", zorder=6)
-                n_lab += 1
+                placed.append(ann)
                 break
-    return n_lab, len(pick)
+            ann.remove()
+    return len(placed), placed
 
 
 def _funnel_text(meta, units, areas, n_cmp, levels, outer, tau2, n_lab, n_pick, n_hidden,
@@ -193,7 +210,8 @@ def _funnel_text(meta, units, areas, n_cmp, levels, outer, tau2, n_lab, n_pick, 
     n_outer = sum(v for k, v in meta.get("n_outside", {}).items() if k.endswith(outer))
     n_out = sum(v for k, v in meta.get("n_outside", {}).items() if k != "within")
     sub = (f"{meta.get('n_areas', len(areas))} areas · {format_n(meta.get('base_n'))} {units} · "
-           f"population {meta.get('population_total', 0):,.0f} · {n_out} outside the limits")
+           f"population {meta.get('population_total', 0):,.0f} · {n_out} outside the "
+           f"{min(levels) * 100:g}% limits")
     how = ("widened for overdispersion (Spiegelhalter 2005 random effects)" if tau2 > 0 else
            "by exact Poisson (chi-squared) limits, the PHE funnel-plot method (Spiegelhalter "
            "2005)")

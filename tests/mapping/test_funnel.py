@@ -235,3 +235,37 @@ def test_overdispersion_reported_and_spiegelhalter_offered_on_bristol():
     adj = funnel_table(lsoa, count="all", population="population", name="LSOA11CD",
                        overdispersion=True)
     assert "the limits are widened for it" in adj.attrs["meta"]["notes"][0]
+
+
+def test_funnel_labels_do_not_overlap_as_saved_and_the_caption_counts_them(tmp_path):
+    """Crowded outliers with long names (many clustered at similar populations, some off
+    scale): in the saved figure no two labels overlap, none runs off the plot's sides, and
+    the caption's "k of m" is the number of labels drawn."""
+    import re
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Annotation
+
+    from mapping.render.charts import chart_save
+
+    rng = np.random.default_rng(7)
+    pop = rng.integers(1500, 2200, 120)
+    count = rng.poisson(pop * 0.01)
+    count[:30] = rng.integers(40, 400, 30)  # many high outliers at similar populations
+    areas = pd.DataFrame({"name": [f"Hotmap Vale {i:03d}X long name" for i in range(120)],
+                          "count": count, "population": pop})
+    fig = funnel_chart(funnel_table(areas, name="name"), units="arrests", max_labels=30)
+    chart_save(fig, tmp_path / "funnel.png")
+    canvas = FigureCanvasAgg(fig)  # the figure drawn afresh, as saved (positions and text
+    canvas.draw()                  # sizes scale together with the dpi)
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    anns = [c for c in ax.get_children() if isinstance(c, Annotation)]
+    boxes = [a.get_window_extent(renderer) for a in anns]
+    assert len(anns) >= 3
+    for i, a in enumerate(boxes):
+        assert ax.bbox.x0 <= a.x0 and a.x1 <= ax.bbox.x1
+        assert not any(a.overlaps(b) for b in boxes[i + 1:])
+    caption = " ".join(t.get_text() for t in fig.texts)
+    m = re.search(r"\((\d+) of (\d+), the most extreme", caption)
+    assert m is not None and int(m.group(1)) == len(anns) < int(m.group(2))
