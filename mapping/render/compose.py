@@ -12,10 +12,15 @@ from dataclasses import asdict, dataclass, field, fields
 
 from layers.common.errors import InputError
 
-__all__ = ["MapComposition", "PAGE_SIZES_MM", "page_size_mm"]
+__all__ = ["MapComposition", "PAGE_SIZES_MM", "PNG_COMPRESS_LEVEL", "page_size_mm"]
 
 #: Paper sizes, portrait (width, height) in millimetres.
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0), "A5": (148.0, 210.0)}
+
+#: zlib level of the PNG maps and charts.  Level 1 writes a 300 dpi A4 map in 0.18 s
+#: against 0.31 s at Pillow's default 6, for a file about 5-15% larger (flat map colours
+#: compress well at any level); the pixels are the same.
+PNG_COMPRESS_LEVEL = 1
 
 
 def page_size_mm(page: str, orientation: str = "landscape",
