@@ -124,8 +124,14 @@ def audit_tables(tables: list[Table], rules: DisclosureRules, *,
     weak_left = []
     added = 0
     for cell in [c for c, sp in spans.items() if not _protected(*_at(tables, c), *sp, rules)]:
-        span = attacker_intervals(tables, relations, rules, cells=[cell], members=members)[cell]
-        report.solves += 1
+        # a weak cell's span is exact (only a protected cell gets the inner interval of
+        # ``need``), so it is solved again only once a cell has been hidden since
+        if added:
+            span = attacker_intervals(tables, relations, rules, cells=[cell],
+                                      members=members)[cell]
+            report.solves += 1
+        else:
+            span = spans[cell]
         while not _protected(*_at(tables, cell), *span, rules) and added < max_rounds:
             near = {cell}
             for n in members.get(cell, []):  # hidden cells one relation away
