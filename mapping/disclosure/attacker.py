@@ -5,13 +5,14 @@
 hidden cells, merges cells that a relation says are equal, splits the equations
 into independent groups and solves each: a group with no equation gives the
 label's bounds, one equation its closed form (:func:`_single_equation`), more a
-pair of :func:`scipy.optimize.linprog` (HiGHS) programs per cell.
+pair of HiGHS programs per cell (:class:`mapping.disclosure.programs.IntervalPrograms`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from mapping.disclosure.programs import OPTIMAL, UNBOUNDED, IntervalPrograms
 from mapping.disclosure.relations import TOLERANCE, Table
 from mapping.disclosure.settings import DisclosureRules
 
@@ -198,26 +199,22 @@ def _program_intervals(tables, hidden, group_eqs, members, bounds, wanted, need)
     seen_lo = np.array([tables[hidden[v][0]].values[hidden[v][1], hidden[v][2]]
                         for v in members], float)  # the truth is one such point
     seen_hi = seen_lo.copy()
+    programs = None  # built on the first cell that needs one
     for c, r in wanted:
         k = pos[r]
         if r not in done and need is not None and seen_hi[k] - seen_lo[k] >= need - 1e-9:
             done[r] = (float(seen_lo[k]), float(seen_hi[k]))
         if r not in done:
-            # imported here: scipy.optimize costs 0.7 s to import, and most runs are
-            # settled by the single-equation closed form without any program
-            from scipy.optimize import linprog
-
-            obj = np.zeros(len(members))
-            obj[k] = 1.0
-            lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=bnds, method="highs")
-            hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=bnds, method="highs")
-            for res in (lo, hi):
-                if res.status == 0:
-                    seen_lo = np.minimum(seen_lo, res.x)
-                    seen_hi = np.maximum(seen_hi, res.x)
-            low = lo.fun if lo.status == 0 else bnds[k][0]
-            high = -hi.fun if hi.status == 0 else (np.inf if hi.status == 3 else
-                                                  bnds[k][1] or np.inf)
+            if programs is None:
+                programs = IntervalPrograms(a_eq, b_eq, bnds)
+            (s_lo, low, x_lo), (s_hi, high, x_hi) = programs.extremes(k)
+            for status, x in ((s_lo, x_lo), (s_hi, x_hi)):
+                if status == OPTIMAL:
+                    seen_lo = np.minimum(seen_lo, x)
+                    seen_hi = np.maximum(seen_hi, x)
+            low = low if s_lo == OPTIMAL else bnds[k][0]
+            high = high if s_hi == OPTIMAL else (np.inf if s_hi == UNBOUNDED else
+                                                 bnds[k][1] or np.inf)
             done[r] = (float(low), float(high))
         out[c] = done[r]
     return out

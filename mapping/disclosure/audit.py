@@ -24,7 +24,7 @@ relation is used only if it holds exactly):
   on every shared key (a count by area and the Gi* table of the same counts;
   a breakdown and its Total row in another breakdown).
 
-For each hidden cell :func:`scipy.optimize.linprog` (HiGHS) finds the least
+For each hidden cell a pair of HiGHS programs finds the least
 and greatest value consistent with all of that.  A small (primary) cell is
 protected when the attacker's interval for it is still at least ``min_interval`` wide (default 2: three or more of
 the values 1..4 stay possible).  While one is not,
