@@ -66,9 +66,10 @@ def count_columns(df, meta: dict | None = None) -> list[str]:
     value_is_count = "count" in str((meta.get("params") or {}).get("value", "")).lower()
     sensitive = bool(meta.get("sensitive"))
     out = []
-    for c in df.columns:
+    # dtypes read once: ``df[c]`` builds a Series and deep-copies the frame's attrs
+    for c, dtype in zip(df.columns, df.dtypes):
         lc = str(c).lower()
-        if c == "geometry" or df[c].dtype.kind not in "iuf" or df[c].dtype.kind == "b":
+        if c == "geometry" or dtype.kind not in "iuf":
             continue
         if _RATE_RE.search(lc) or CLASS_COLUMN_RE.match(lc) or _DERIVED_RE.search(lc):
             continue  # rates, classes and statistics are not counts (even once withheld)
@@ -89,8 +90,8 @@ def rate_columns(df, meta: dict | None = None) -> list[str]:
     meta = meta or {}
     if meta.get("rate_columns") is not None:
         return [c for c in meta["rate_columns"] if c in df.columns]
-    return [c for c in df.columns if c != "geometry" and df[c].dtype.kind in "iuf"
-            and _RATE_RE.search(str(c))]
+    return [c for c, dtype in zip(df.columns, df.dtypes) if c != "geometry"
+            and dtype.kind in "iuf" and _RATE_RE.search(str(c))]
 
 
 def derived_columns(df, meta: dict | None = None) -> list[str]:
@@ -100,8 +101,9 @@ def derived_columns(df, meta: dict | None = None) -> list[str]:
     (:func:`suppress_counts`), so the counts cannot be solved for."""
     meta = meta or {}
     declared = [c for c in (meta.get("derived_columns") or []) if c in df.columns]
-    return declared + [c for c in df.columns if c not in declared and c != "geometry"
-                       and df[c].dtype.kind in "fc" and _DERIVED_RE.search(str(c))]
+    return declared + [c for c, dtype in zip(df.columns, df.dtypes)
+                       if c not in declared and c != "geometry"
+                       and dtype.kind in "fc" and _DERIVED_RE.search(str(c))]
 
 
 def class_kind(cls) -> str | None:

@@ -60,7 +60,8 @@ def _tooltip_frame(layer, gdf, info, rules):
                                                            "label")][:2]
     if value_col and value_col in gdf.columns and value_col not in fields:
         fields.append(value_col)
-    for c in count_columns(gdf, layer.meta):
+    counts = count_columns(gdf, layer.meta)
+    for c in counts:
         if c not in fields and len(fields) < 5:
             fields.append(c)
     out = {}
@@ -71,7 +72,7 @@ def _tooltip_frame(layer, gdf, info, rules):
             else np.zeros(len(gdf), bool)
         second = gdf[secondary_flag(c)].fillna(False).to_numpy(bool) \
             if secondary_flag(c) in gdf.columns else np.zeros(len(gdf), bool)
-        is_count = c in count_columns(gdf, layer.meta)
+        is_count = c in counts
         # honest labels: "<5" only for a small count, "suppressed" for the rest
         out[f"t_{c}"] = [(rules.small_label if is_count and not s2 else "suppressed") if h
                          else _fmt(v) for v, h, s2 in zip(vals, hidden, second)]

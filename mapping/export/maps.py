@@ -47,7 +47,7 @@ def _save_png_rgb(fig, tmp: Path, dpi: int, metadata: dict) -> bool:
 
     matplotlib's PNG writer always keeps the alpha channel; a map page is opaque,
     so dropping it gives the same pixels with a quarter fewer bytes to compress,
-    which halves the time zlib takes on a 300 dpi A4 page (measured on a 300 dpi A4 map) and
+    which halves the time zlib takes on a 300 dpi A4 page and
     makes the file smaller.  The pixels come from matplotlib's own Agg drawing
     (``savefig(format="rgba")``); the text chunks and dpi are written as
     matplotlib writes them.
