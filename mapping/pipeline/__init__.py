@@ -69,6 +69,7 @@ class StepContext:
     progress: Callable[[float, str], None] | None = None
     cancelled: Callable[[], bool] = lambda: False
     policy: Any = None  # mapping.pipeline.policy.Policy
+    charts: Any = None  # mapping.export.chart_writer.ChartWriter, or None: save here
 
     def data(self, name: str):
         """Return the layer or earlier output called ``name``."""

@@ -173,15 +173,22 @@ def _chart_dir(ctx) -> Path:
 
 
 def save_figure(ctx, fig, name: str, meta: dict) -> StepOutput:
-    """Save a chart as PNG and SVG (file names made safe) and wrap it as a ``figure``."""
+    """Save a chart as PNG and SVG (file names made safe) and wrap it as a ``figure``.
+
+    With a chart writer on the context (``ctx.charts``) the files are written by its
+    process and exist once it is closed (:mod:`mapping.export.chart_writer`)."""
     import re
 
     from mapping.render.charts import chart_save
 
     d = _chart_dir(ctx)
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("._") or "chart"
-    png = chart_save(fig, d / f"{stem}.png")
-    svg = chart_save(fig, d / f"{stem}.svg")
+    png, svg = d / f"{stem}.png", d / f"{stem}.svg"
+    writer = getattr(ctx, "charts", None)
+    # ``hotmap run``: saved in the chart writer's process (if the figure can be pickled)
+    if writer is None or not writer.save(fig, [png, svg]):
+        chart_save(fig, png)
+        chart_save(fig, svg)
     fig.clear()
     return StepOutput(name, str(png), "figure", {**meta, "svg": str(svg), "png": str(png)})
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 from boundaries.workspace import Workspace
+from mapping.export.chart_writer import chart_writer
 from mapping.pipeline.layer_files import (PARALLEL_ROWS, output_folder, published_layers,
                                           write_layer_files)
 from mapping.pipeline.policy import Policy
@@ -76,13 +77,15 @@ def run_project(project_path, outdir, *, progress: Callable | None = None,
         report.loads[name] = (res.rows_read, len(res.accepted), len(res.rejected))
     results = []
     steps = [s for s in ws.project.analyses if s.enabled]
-    for i, step in enumerate(steps):
-        if cancelled and cancelled():
-            raise Cancelled("cancelled before all analyses ran; no outputs were written")
-        if progress:
-            progress(i / max(len(steps), 1), f"Running {step.name}")
-        results += [lyr.name for lyr in run_step(ws, step, progress=None, cancelled=cancelled,
-                                                outdir=outdir, policy=policy)]
+    with chart_writer() as charts:  # the charts are saved meanwhile, in another process
+        for i, step in enumerate(steps):
+            if cancelled and cancelled():
+                raise Cancelled("cancelled before all analyses ran; no outputs were written")
+            if progress:
+                progress(i / max(len(steps), 1), f"Running {step.name}")
+            results += [lyr.name for lyr in run_step(ws, step, progress=None,
+                                                    cancelled=cancelled, outdir=outdir,
+                                                    policy=policy, charts=charts)]
     report.layers = results
     if cancelled and cancelled():
         raise Cancelled("cancelled before the outputs were written; none were")

@@ -27,7 +27,8 @@ class Cancelled(HotmapError):
     """The user cancelled the work; nothing half-made was kept."""
 
 
-def _context(ws: Workspace, policy, progress=None, cancelled=None, outdir=None) -> StepContext:
+def _context(ws: Workspace, policy, progress=None, cancelled=None, outdir=None,
+             charts=None) -> StepContext:
     """What the computation sees: every layer's data and meta, the project and the policy."""
     layers, meta = {}, {}
     for lyr in ws.layers:
@@ -35,7 +36,8 @@ def _context(ws: Workspace, policy, progress=None, cancelled=None, outdir=None) 
         meta[lyr.name] = {**lyr.meta, "kind": lyr.kind, "sensitive": lyr.sensitive,
                           "allow_raw_export": lyr.allow_raw_export}
     return StepContext(layers=layers, meta=meta, project=ws.project, progress=progress,
-                       cancelled=cancelled or (lambda: False), outdir=outdir, policy=policy)
+                       cancelled=cancelled or (lambda: False), outdir=outdir, policy=policy,
+                       charts=charts)
 
 
 
@@ -47,7 +49,7 @@ def _place(ws, layers: list[Layer]) -> None:
 
 def run_step(ws: Workspace, step: AnalysisStep, *, progress: Callable | None = None,
              cancelled: Callable[[], bool] | None = None, outdir=None,
-             policy: Policy | None = None) -> list[Layer]:
+             policy: Policy | None = None, charts=None) -> list[Layer]:
     """Run one analysis on a workspace and add (or replace) its result layers.
 
     Charts an analysis draws are saved under ``outdir/charts`` (a temporary
@@ -62,6 +64,8 @@ def run_step(ws: Workspace, step: AnalysisStep, *, progress: Callable | None = N
     outdir : path, optional
     policy : Policy, optional
         Default: the project's (:meth:`Policy.from_project`).
+    charts : mapping.export.chart_writer.ChartWriter, optional
+        Saves the charts in its own process (``hotmap run``); default: saved here.
 
     Raises
     ------
@@ -73,7 +77,7 @@ def run_step(ws: Workspace, step: AnalysisStep, *, progress: Callable | None = N
     where = f"analysis '{step.name}' ({step.kind})"
     params = resolve_params(decl, step.params, ws, where=where)
     params["name"] = params.get("name") or step.name
-    ctx = _context(ws, policy, progress, cancelled, outdir)
+    ctx = _context(ws, policy, progress, cancelled, outdir, charts)
     outputs = decl.compute(ctx, **params)
     if cancelled and cancelled():
         raise Cancelled("cancelled: no result was added")

@@ -243,7 +243,11 @@ def _hide_small(table, threshold):
     return table[~hidden], int(hidden.sum())
 
 
+def _thousands_label(v, _pos) -> str:
+    return f"{v:,.0f}"
+
+
 def _thousands():
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _: f"{v:,.0f}")
+    return FuncFormatter(_thousands_label)  # a module function: the figure can be pickled

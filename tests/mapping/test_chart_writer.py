@@ -1,0 +1,101 @@
+"""Charts saved by the chart writer's process are the bytes saved in this one (issue 18)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from layers.common.errors import InputError
+from mapping.export import chart_writer as cw
+from mapping.export import parallel as par
+from mapping.export.chart_writer import ChartWriter, chart_writer
+from mapping.render.charts import chart_figure, chart_finish, chart_save
+from mapping.render.charts_funnel import _thousands
+
+
+def _charts():
+    """Three house-style charts: bars, a line with a thousands formatter, an empty one."""
+    rng = np.random.default_rng(7)
+    out = []
+    fig, ax = chart_figure()
+    ax.bar(np.arange(12), rng.integers(0, 9, 12))  # small counts, many ties and zeros
+    chart_finish(fig, title="Drugs offences per month", subtitle="n = 41 records",
+                 caption="FICTIONAL", source="Source: test")
+    out.append(fig)
+    fig, ax = chart_figure()
+    ax.plot(np.arange(30) * 1000.0, rng.random(30))
+    ax.xaxis.set_major_formatter(_thousands())
+    chart_finish(fig, title="Rate against population", source="Source: test")
+    out.append(fig)
+    fig, _ = chart_figure()
+    chart_finish(fig, title="Nothing to show")
+    out.append(fig)
+    return out
+
+
+def test_writer_files_are_the_bytes_saved_here(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # SVG's dc:date
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    writer = ChartWriter()
+    names = []
+    for n, fig in enumerate(_charts()):
+        paths = [there / f"c{n}.png", there / f"c{n}.svg"]
+        assert writer.save(fig, paths)
+        for p in paths:
+            chart_save(fig, here / p.name)
+            names.append(p.name)
+        fig.clear()  # as save_figure does: the writer has its own copy
+    writer.close()
+    for name in names:
+        assert (there / name).read_bytes() == (here / name).read_bytes(), name
+
+
+def test_a_figure_that_cannot_be_pickled_is_left_to_the_caller(tmp_path):
+    from matplotlib.ticker import FuncFormatter
+
+    fig, ax = chart_figure()
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
+    writer = ChartWriter()
+    assert writer.save(fig, [tmp_path / "x.png"]) is False
+    writer.close()
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_an_error_in_the_writer_is_raised_at_close(tmp_path):
+    writer = ChartWriter()
+    assert writer.save(_charts()[0], [tmp_path / "chart.bmp"])  # no such chart format
+    with pytest.raises(InputError, match="bmp"):
+        writer.close()
+
+
+def test_serial_with_one_worker_and_no_thread_started(monkeypatch):
+    # earlier tests (the desktop app's) may leave idle threads in this process
+    monkeypatch.setattr(cw, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(par, "fork_is_safe", lambda: True)
+    monkeypatch.setenv("HOTMAP_WORKERS", "1")
+    with chart_writer() as w:
+        assert w is None
+    monkeypatch.setenv("HOTMAP_WORKERS", "2")
+    threads = threading.active_count()
+    with chart_writer() as w:
+        assert isinstance(w, ChartWriter)
+        assert threading.active_count() == threads  # the output writers may still fork
+    monkeypatch.setattr(cw, "fork_is_safe", lambda: False)
+    with chart_writer() as w:
+        assert w is None
+
+
+def test_a_failed_run_stops_the_writer(monkeypatch):
+    # earlier tests (the desktop app's) may leave idle threads in this process
+    monkeypatch.setattr(cw, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(par, "fork_is_safe", lambda: True)
+    monkeypatch.setenv("HOTMAP_WORKERS", "2")
+    with pytest.raises(RuntimeError, match="step failed"):
+        with chart_writer() as w:
+            proc = w._proc
+            raise RuntimeError("step failed")
+    assert not proc.is_alive()
