@@ -132,7 +132,7 @@ def test_cell_text_writes_what_python_docx_text_and_font_size_write():
     doc = Document()
     ours, theirs = doc.add_table(rows=1, cols=3), doc.add_table(rows=1, cols=3)
     for text, a, b in zip(["Area", "1,234", ""], ours.rows[0].cells, theirs.rows[0].cells):
-        _cell_text(a, text, Pt(8))
+        _cell_text(a._tc, text, Pt(8))
         b.text = text
         for r in b.paragraphs[0].runs:
             r.font.size = Pt(8)
