@@ -31,8 +31,9 @@ from layers.common.errors import InputError
 from mapping.disclosure.rules import DisclosureRules, apply_rules, display_table
 from mapping.export.gis_files import (export_geojson, export_geopackage, export_shapefile,
                                       export_shapefile_zip, read_shapefile)
-from mapping.export.layer_frames import (MAX_GPKG_CELLS, has_table, layer_frame,
-                                         neutralise_formulas, published_layer, safe_name)
+from mapping.export.layer_frames import (MAX_GPKG_CELLS, file_names_only, has_table,
+                                         layer_frame, neutralise_formulas, published_layer,
+                                         safe_name)
 
 __all__ = ["export_layer", "export_geopackage", "export_surface_cells", "export_meta",
            "export_geojson", "export_shapefile_zip", "export_geotiff", "export_table",
@@ -67,7 +68,7 @@ def export_table(layer, path, *, rules: DisclosureRules | None = None) -> Path:
     """Write a layer's attribute table as CSV or XLSX (by suffix), "<5" for small counts."""
     rules = rules or DisclosureRules()
     lyr, _ = published_layer(layer, rules)
-    table = neutralise_formulas(display_table(lyr.data, rules, lyr.meta))
+    table = neutralise_formulas(file_names_only(display_table(lyr.data, rules, lyr.meta)))
     path = Path(path)
     with atomic_write_path(path) as tmp:
         if path.suffix.lower() == ".xlsx":
@@ -123,7 +124,8 @@ def export_tables_xlsx(layers, path, *, rules: DisclosureRules | None = None,
                 while name in used:
                     name += "_"
                 used.add(name)
-                neutralise_formulas(display_table(lyr.data, rules, lyr.meta)).to_excel(
+                neutralise_formulas(file_names_only(
+                    display_table(lyr.data, rules, lyr.meta))).to_excel(
                     xw, sheet_name=name, index=False)
             neutralise_formulas(pd.DataFrame({"note": notes})).to_excel(
                 xw, sheet_name="Notes", index=False)

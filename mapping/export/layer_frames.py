@@ -11,7 +11,7 @@ import numpy as np
 from layers.common.errors import InputError
 from mapping.disclosure.rules import apply_rules
 
-__all__ = ["safe_name", "neutralise_formulas", "writable", "write_vector", "published_layer",
+__all__ = ["safe_name", "neutralise_formulas", "file_names_only", "writable", "write_vector", "published_layer",
            "has_table", "layer_frame", "MAX_GPKG_CELLS"]
 
 
@@ -48,9 +48,27 @@ def neutralise_formulas(table):
     return out
 
 
+def file_names_only(table):
+    """``table`` with its ``source_file`` values cut to the file name (a copy, if any).
+
+    The loaders keep the path each row was read from, so that a rejected row can be
+    found; a published table, workbook or GeoPackage names only the file, never the
+    folders of the machine it was made on (a user name, a restricted share)."""
+    if "source_file" not in getattr(table, "columns", ()):
+        return table
+    from pathlib import PureWindowsPath  # splits at "/" and at "\\" (a Windows share)
+
+    out = table.copy()
+    out["source_file"] = out["source_file"].map(
+        lambda v: PureWindowsPath(v).name if isinstance(v, str) else v).astype(object)
+    return out
+
+
 def writable(df):
-    """Return a copy with dtypes every OGR driver accepts."""
-    out = df.copy()
+    """Return a copy with dtypes every OGR driver accepts (source files named by file name
+    only: :func:`file_names_only`)."""
+    out = file_names_only(df)
+    out = df.copy() if out is df else out
     geom = out.geometry.name if hasattr(out, "crs") and hasattr(out, "geometry") else None
     for c in out.columns:
         if c == geom:
