@@ -54,6 +54,36 @@ def _single_equation(row: dict, b: float, bounds: dict, v) -> tuple[float, float
     return float(max(min(ends), blo)), float(min(max(ends), np.inf if bhi is None else bhi))
 
 
+def _single_equation_each(row: dict, b: float, bounds: dict, vs) -> dict:
+    """:func:`_single_equation` for each unknown ``v`` of ``vs``, in one pass.
+
+    The others' range is the whole equation's less ``v``'s own share, so a column
+    total over thousands of hidden cells costs a pass instead of a pass per cell
+    (2,650 cells of a national count: 7 million steps, 1.9 s).  Infinite ends are
+    counted, not summed, so that taking one away is exact; with whole counts the
+    finite sums are exact too (``tests/mapping/test_disclosure_attacks.py`` checks
+    it against :func:`_single_equation`)."""
+    us = list(row)
+    at = {u: n for n, u in enumerate(us)}
+    a = np.array([row[u] for u in us], float)
+    lo = np.array([bounds[u][0] for u in us], float)
+    hi = np.array([np.inf if bounds[u][1] is None else bounds[u][1] for u in us], float)
+    e1, e2 = a * lo, a * hi
+    mins, maxs = np.minimum(e1, e2), np.maximum(e1, e2)
+    lo_inf, hi_inf = np.isneginf(mins), np.isposinf(maxs)
+    n_lo_inf, n_hi_inf = int(lo_inf.sum()), int(hi_inf.sum())
+    s_lo = float(mins[~lo_inf].sum())
+    s_hi = float(maxs[~hi_inf].sum())
+    out = {}
+    for v in vs:
+        k = at[v]
+        smin = -np.inf if n_lo_inf - lo_inf[k] > 0 else s_lo - (0.0 if lo_inf[k] else mins[k])
+        smax = np.inf if n_hi_inf - hi_inf[k] > 0 else s_hi - (0.0 if hi_inf[k] else maxs[k])
+        ends = ((b - smax) / a[k], (b - smin) / a[k])
+        out[v] = (float(max(min(ends), lo[k])), float(min(max(ends), hi[k])))
+    return out
+
+
 def _reachable(tables, relations, members, cells) -> list:
     """The relations joined to ``cells`` through hidden cells (their group's equations)."""
     seen_rel, seen_cell, todo = set(), set(cells), list(cells)
@@ -111,8 +141,9 @@ def attacker_intervals(tables: list[Table], relations, rules: DisclosureRules,
                 out[c] = (float(lo), np.inf if hi is None else float(hi))
         elif len(group_eqs) == 1:
             row, b = group_eqs[0]
+            each = _single_equation_each(row, b, bounds, {r for _, r in wanted})
             for c, r in wanted:
-                out[c] = _single_equation(row, b, bounds, r)
+                out[c] = each[r]
         else:
             out.update(_program_intervals(tables, hidden, group_eqs, groups[root], bounds,
                                           wanted, need))

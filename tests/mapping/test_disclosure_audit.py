@@ -240,6 +240,25 @@ def test_single_equation_interval_matches_linprog(terms):
         assert got[1] == pytest.approx(-hi.fun if hi.status == 0 else np.inf, abs=1e-7)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([1.0, -1.0, 2.0, 0.5]), st.booleans(),
+                          st.integers(0, 20)), min_size=1, max_size=40))
+def test_single_equation_in_one_pass_is_the_closed_form_per_cell(terms):
+    """One pass over a column total gives every cell's interval exactly as the closed
+    form per cell does, with unbounded (secondary) cells among them."""
+    from mapping.disclosure.attacker import _single_equation, _single_equation_each
+
+    coefs = {k: a for k, (a, _, _) in enumerate(terms)}
+    bounds = {k: ((0.0, 4.0) if small else (5.0, None)) for k, (_, small, _) in
+              enumerate(terms)}
+    truth = [(v % 5) if small else 5 + v for _, small, v in terms]
+    b = float(sum(a * x for a, x in zip(coefs.values(), truth)))
+    each = _single_equation_each(coefs, b, bounds, list(coefs))
+    for k in coefs:
+        assert each[k] == _single_equation(coefs, b, bounds, k)
+        assert each[k][0] <= truth[k] <= each[k][1]
+
+
 def test_writers_add_nothing_to_an_audited_gistar_table():
     """The writers' own pass (apply_rules) keeps the audit's cells: withheld classes
     (gi_sig, gi_bin turned to numbers with gaps) are not read as counts."""
