@@ -35,7 +35,8 @@ def _read_ahead(sources) -> list[int]:
 def load_in_order(sources, load, *, cancelled=None, started=None):
     """Load ``sources`` with ``load(src)``; yield ``(src, layer, result)`` in their order.
 
-    ``started(i, src)`` is called (on the calling thread) as each source's load begins;
+    ``started(i, src)`` is called (on the calling thread, in order) as each source's load
+    begins (a boundary source read ahead: as the records' turn passes it);
     ``cancelled()`` is asked before each source, and a cancelled load yields ``None``
     after the sources loaded before it, then stops.
 
@@ -67,18 +68,17 @@ def load_in_order(sources, load, *, cancelled=None, started=None):
                 got[i] = exc
                 return
 
-    for i in ahead:
-        if started:
-            started(i, sources[i])
     worker = threading.Thread(target=read_boundaries, name="hotmap-boundaries", daemon=True)
     worker.start()
     try:
         for i, src in enumerate(sources):
-            if i in ahead:
+            if i in ahead:  # being read on the worker thread
+                if started:
+                    started(i, src)
                 continue
-            if cancelled and cancelled() or any(isinstance(got.get(j), BaseException)
+            if cancelled and cancelled() or any(j < i and isinstance(got.get(j), BaseException)
                                                 for j in ahead):
-                break  # a boundary failed: its error is the one raised
+                break  # or a boundary before this source failed: its error is raised
             if started:
                 started(i, src)
             try:
