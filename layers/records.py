@@ -144,7 +144,8 @@ _OPTIONS_DOC = """
 def iter_records(paths, *, kind="generic", columns=None, crs=None, postcode_table=None,
                  study_area=None, header=True, column_names=None, sheet=None, layer=None,
                  delimiter=None, encoding=None, postcode_columns=None, coordinates="auto",
-                 dedupe=True, geometry=True, dates="required", date_format=None, _parts=False):
+                 dedupe=True, geometry=True, dates="required", date_format=None, _parts=False,
+                 _keep=None):
     """Load record files one at a time: yield one :class:`LoadResult` per file.
 
     The same checks, rejection reasons and duplicate rule as
@@ -185,6 +186,8 @@ def iter_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
                          geometry=geometry, dates=dates, date_format=date_format,
                          seen=SeenIds() if dedupe else None, area=area)
     loader.raw = _parts  # load_records joins the files' columns itself
+    if _parts and _keep is not None:  # the columns load_records drops are never split out
+        loader.kept = lambda names: _kept_names(names, _keep)
 
     def prepare(p):
         """Read a file and run the checks that need no earlier file."""
@@ -288,7 +291,7 @@ def load_records(paths, *, kind="generic", columns=None, crs=None, postcode_tabl
                             layer=layer, delimiter=delimiter, encoding=encoding,
                             postcode_columns=postcode_columns, coordinates=coordinates,
                             dedupe=dedupe, geometry=geometry, dates=dates,
-                            date_format=date_format, _parts=True):
+                            date_format=date_format, _parts=True, _keep=keep):
         _add_file_info(info, res.info)
         messages.extend(res.messages)
         rows_read += res.rows_read
@@ -327,27 +330,36 @@ def _add_file_info(info: dict, fi: dict) -> None:
     info["postcode_table"] = fi["postcode_table"]
 
 
-def _pruned(part, keep):
-    """A file's accepted rows (a :class:`~layers.ingest.parts.Part`) with only the columns
-    in ``keep`` (see :func:`load_records`); unchanged when ``keep`` is None or names a
-    column the file does not have."""
+def _kept_names(names, keep):
+    """The names of ``names`` (a file's accepted columns) that ``keep`` keeps (see
+    :func:`load_records`), or None to keep them all (``keep`` is None, or names a column
+    that is not there)."""
     if keep is None:
-        return part
+        return None
     import re
 
     def _snake(name):  # as mapping.core.filters matches a column name
         return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
-    cols = list(part.data)
+    cols = list(names)
     wanted = {"source_file", "source_row", "date"}
     for name in keep:
         hit = [c for c in cols if c == name] or \
             [c for c in cols if str(c).lower() == str(name).lower()] or \
             [c for c in cols if _snake(str(c)) == _snake(str(name))]
         if not hit:
-            return part
+            return None
         wanted.update(hit)
-    part.data = {k: v for k, v in part.data.items() if k in wanted}
+    return wanted
+
+
+def _pruned(part, keep):
+    """A file's accepted rows (a :class:`~layers.ingest.parts.Part`) with only the columns
+    in ``keep`` (see :func:`load_records`); unchanged when ``keep`` is None or names a
+    column the file does not have."""
+    wanted = _kept_names(part.data, keep)
+    if wanted is not None:
+        part.data = {k: v for k, v in part.data.items() if k in wanted}
     return part
 
 

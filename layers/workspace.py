@@ -297,17 +297,26 @@ class Workspace:
             self.dirty_changed.emit(value)
 
     def load(self, *, progress=None, cancelled=None) -> None:
-        """Load every basemap, boundary, record then table source, bottom to top."""
+        """Load every basemap, boundary, record then table source, bottom to top (the
+        boundary files are read beside the records: :func:`layers.load_ahead.load_in_order`)."""
+        from layers.load_ahead import load_in_order
+
         sources = [*self.project.basemaps, *self.project.boundaries, *self.project.records,
                    *self.project.tables]
         given_colour(self.project.records)
         areas = {}
-        for i, src in enumerate(sources):
-            if cancelled and cancelled():
-                return
+
+        def started(i, src):
             if progress:
                 progress(i / max(len(sources), 1), f"Loading {src.name}")
-            layer, result = self.loader(src, project_path=self.project.path, study_areas=areas)
+
+        def load(src):
+            return self.loader(src, project_path=self.project.path, study_areas=areas)
+
+        for item in load_in_order(sources, load, cancelled=cancelled, started=started):
+            if item is None:  # cancelled
+                return
+            src, layer, result = item
             if result is not None:  # a basemap has no rows
                 self.results[src.name] = result
             if isinstance(src, BoundarySource):

@@ -82,7 +82,14 @@ def read_area_file(p, *, layer=None, crs=None, repair=True) -> AreaFile:
         A table rather than a vector file, a missing or unknown CRS,
         longitude/latitude outside the UK, areas outside GB, an unreadable file.
     """
+    from layers.ingest.area_cache import cached_read
+
     p = Path(p)
+    return cached_read(p, (layer, crs, repair),
+                       lambda: _read_area_file(p, layer=layer, crs=crs, repair=repair))
+
+
+def _read_area_file(p: Path, *, layer, crs, repair) -> AreaFile:
     kind = sniff_format(p)
     if kind in ("csv", "csv.gz", "xlsx"):
         raise InputError(f"this is a table ({kind}), not a boundary file", path=p,

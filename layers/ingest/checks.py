@@ -85,8 +85,9 @@ def _fmix(k):
     return k
 
 
-def _hash_text(arr) -> tuple[np.ndarray, np.ndarray]:
-    """Two 64-bit hashes of each value of an Arrow string array (no nulls).
+def _hash_text(arr, null: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two 64-bit hashes of each value of an Arrow string array (no nulls, or ``null``:
+    the text a null is hashed as).
 
     Why by hand: pandas' ``hash_array`` and Python's ``hash`` need a Python string
     per value, which cost more than the rest of the duplicate check; neither
@@ -103,14 +104,26 @@ def _hash_text(arr) -> tuple[np.ndarray, np.ndarray]:
         arr = arr.combine_chunks()
     arr = arr.cast(pa.large_string())
     n = len(arr)
+    nulls = None
+    if null is not None and arr.null_count:
+        # the nulls take the hash of ``null`` (as if filled with it), and the values are
+        # hashed where they lie: filling them first would put ``null``'s bytes between the
+        # ids, and ids of one length that lie end to end are hashed without copying
+        nulls = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), bool)
     bufs = arr.buffers()
     off = np.frombuffer(bufs[1], np.int64, count=n + 1, offset=arr.offset * 8)
     data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
     lens = np.diff(off)
     out1 = np.empty(n, np.uint64)
     out2 = np.empty(n, np.uint64)
+    if nulls is not None:
+        n1, n2 = _hash_text(pa.array([null], pa.large_string()))
+        out1[nulls], out2[nulls] = n1[0], n2[0]
+        lens = np.where(nulls, -1, lens)  # -1: no group of lengths
     with np.errstate(over="ignore"):
         for length in np.unique(lens).tolist():
+            if length < 0:
+                continue
             rows = np.flatnonzero(lens == length)
             width = (length + 7) // 8
             a, b = int(off[rows[0]]), int(off[rows[-1] + 1])
@@ -158,7 +171,7 @@ def _hash_keys(cols: dict, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             texts.append(_arrow_text(v))
     # the first column (the id) is hashed for every row and the candidates' hashes kept
     # (cheaper than gathering their strings first)
-    h1, h2 = _hash_text(texts[0].fill_null("\x00null"))
+    h1, h2 = _hash_text(texts[0], null="\x00null")
     h1, h2 = h1[idx], h2[idx]
     extra = []
     for t in texts[1:]:

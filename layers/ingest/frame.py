@@ -85,6 +85,8 @@ class FrameLoader:
         self.seen = seen  # layers.ingest.checks.SeenIds, or None for no dedupe
         self.area = area  # layers.ingest.checks.StudyArea, or None
         self.raw = False  # True: split_rows returns a Part, not a DataFrame
+        #: With ``raw``: ``kept(names)``, the accepted columns the caller keeps (None: all)
+        self.kept = None
         self._orders = set()  # day/month orders the layer's date columns were read in
 
     # ------------------------------------------------------------------ main
@@ -172,7 +174,7 @@ class FrameLoader:
             f.reasons.add(out, "outside study area", detail)
         acc, rej = split_rows(f.read, f.frame, f.vt, f.path, f.reasons, f.canon,
                               f.passthrough, f.ex, f.ny, f.rows, raw=self.raw,
-                              geometry=self.geometry)
+                              geometry=self.geometry, kept=self.kept if self.raw else None)
         f.finfo["mapping"] = {k: v for k, v in f.mapping.items() if v is not None}
         f.finfo.pop("_pass", None)
         return acc, rej, f.finfo

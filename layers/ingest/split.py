@@ -29,7 +29,7 @@ def own_name(col):
 
 
 def split_rows(read, frame, vt, path, reasons, canon, passthrough, ex, ny, rows, *,
-               raw=False, geometry=True):
+               raw=False, geometry=True, kept=None):
     """Split one file into ``(accepted, rejected)``.
 
     Parameters
@@ -57,18 +57,31 @@ def split_rows(read, frame, vt, path, reasons, canon, passthrough, ex, ny, rows,
         :class:`Rejected`), joined with the other files' by the loader.
     geometry : bool
         Build points (a GeoDataFrame); else coordinate columns.
+    kept : callable, optional
+        With ``raw``: ``kept(names)`` gives the accepted columns the caller keeps of
+        ``names`` (None: all); the others are left out of the accepted rows instead of
+        being split out and dropped (the rejected rows keep every column).
     """
     src = str(path)
     ok = np.asarray(reasons.ok, bool)
     allok = bool(ok.all())
-    data, canon_data, rej = _split_columns(read, frame, ok, allok, canon, passthrough, raw)
+    if raw and kept is not None:
+        names = {own_name(c) for c in frame.columns} | {"source_file", "source_row"} | set(canon)
+        kept = kept(names)
+    else:
+        kept = None
+    data, canon_data, rej = _split_columns(read, frame, ok, allok, canon, passthrough, raw,
+                                           kept)
+    if kept is not None:  # canonical columns the caller drops are not split out either
+        canon = {k: v for k, v in canon.items() if k in kept}
     acc = _accepted(data, canon_data, canon, ok, allok, src, rows, ex, ny, raw, geometry)
     return acc, _rejected(rej, vt, ok, allok, src, rows, reasons)
 
 
-def _split_columns(read, base, ok, allok, canon, passthrough, raw):
+def _split_columns(read, base, ok, allok, canon, passthrough, raw, kept=None):
     """The accepted rows' columns ``data`` (file names), the canonical columns that are file
-    columns ``canon_data``, and the rejected rows (a frame, or Arrow columns when raw)."""
+    columns ``canon_data``, and the rejected rows (a frame, or Arrow columns when raw); with
+    ``kept`` (a set of names), only the file columns that give one of those."""
     table = getattr(read, "table", None)
     shared = {}
     for k, src_col in passthrough.items():
@@ -81,16 +94,23 @@ def _split_columns(read, base, ok, allok, canon, passthrough, raw):
         tm = {pa.string(): TEXT, pa.large_string(): TEXT}.get
         rej_tab = table.filter(pa.array(~ok))
         rej = None if raw else rej_tab.to_pandas(types_mapper=tm, split_blocks=True)
-        kept = table.filter(pa.array(ok))
+        if kept is not None:  # only the columns the caller keeps (see split_rows)
+            need = [c for c in base.columns if own_name(c) in kept
+                    or any(k in kept for k in shared.get(c, ()))]
+            table = table.select([table.column_names.index(c) for c in need])
+            for c in base.columns:
+                if c not in need:
+                    shared.pop(c, None)
+        acc_tab = table.filter(pa.array(ok))
         read.table = table = None
         if raw:  # Arrow columns as they are: converted once, for all the files
-            cols = {c: kept.column(c) for c in kept.column_names}
+            cols = {c: acc_tab.column(c) for c in acc_tab.column_names}
         else:
-            acc_cols = kept.to_pandas(types_mapper=tm, split_blocks=True)
+            acc_cols = acc_tab.to_pandas(types_mapper=tm, split_blocks=True)
             cols = {c: acc_cols[c].array for c in acc_cols.columns}
             del acc_cols
-        del kept
-        for c in list(base.columns):
+        del acc_tab
+        for c in [c for c in base.columns if c in cols]:
             data[own_name(c)] = cols[c]
             for k in shared.pop(c, []):
                 canon_data[k] = data[own_name(c)]
