@@ -93,6 +93,7 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
 
     settle_ms = 250
     tolerance_px = 6
+    _draws = 0  # figure draws so far (see _draw_once)
 
     def __init__(self, parent=None):
         self.figure = Figure(figsize=(8, 6), dpi=100, facecolor="#f7f7f5")
@@ -211,11 +212,30 @@ class MapCanvas(CanvasToolsMixin, FigureCanvasQTAgg):
                          ha="left", va="bottom", zorder=40,
                          bbox={"boxstyle": "square,pad=0.3", "fc": "white", "ec": "#b2182b"})
         self._draw_selection()
-        self.draw()
+        self._draw_once()
         self._take_snapshot()
         dt = time.perf_counter() - t0
         self.rendered.emit(dt)
         return dt
+
+    def draw(self) -> None:
+        """Render the figure (matplotlib's ``draw``), counting the draws for :meth:`_draw_once`."""
+        super().draw()
+        self._draws += 1
+
+    def _draw_once(self) -> None:
+        """Draw now, taking in an idle draw already asked for (by a resize when shown).
+
+        ``draw`` leaves a pending ``draw_idle`` in place, which would draw the whole map
+        again at the next paint (0.2 s for the nation's LSOAs); asked for the idle way
+        and painted at once, the figure is drawn once.  Hidden, it is drawn directly.
+        """
+        drawn = self._draws
+        self.draw_idle()
+        if self.isVisible():
+            self.repaint()
+        if self._draws == drawn:
+            self.draw()
 
     def _layers(self) -> list:
         return [lyr for lyr in (self.stack.visible() if self.stack is not None else [])

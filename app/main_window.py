@@ -206,6 +206,8 @@ class MainWindow(QMainWindow):
         self.central.setCurrentWidget(self.canvas if layers or ws.project.path
                                       else self.start_page)
         if layers:
+            # the map first: the table and chart of the selected layer take 0.1 s to fill
+            self.canvas.render_now()
             top_areas = [lyr for lyr in layers if lyr.kind == "areas"]
             self.layer_panel.select_layer(top_areas[-1] if top_areas else layers[-1])
 

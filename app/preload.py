@@ -31,6 +31,13 @@ class Preload:
         self.thread = threading.Thread(target=self._run, name="hotmap-preload", daemon=True)
 
     def _run(self) -> None:
+        import gc
+
+        # Start-up makes long-lived objects by the hundred thousand (the modules being
+        # imported on both threads, the layer's geometries) and next to no garbage: the
+        # collector's passes over the growing heap would find nothing to free.
+        paused = gc.isenabled()
+        gc.disable()
         try:
             from layers.project import open_project
 
@@ -45,6 +52,8 @@ class Preload:
         except BaseException as exc:  # noqa: BLE001 - raised again by wait(), on a worker
             self.error = exc
         finally:
+            if paused:
+                gc.enable()
             self.done.set()
 
     def wait(self, *, progress=None, cancelled=None):

@@ -34,7 +34,7 @@ from mapping.render.classify import Classification, classify_categories
 from mapping.render.feature_classes import (HATCH_COLOR, NO_VALUE_HATCH, area_colours,
                                             classify_frame, missing_label, surface_rgba,
                                             surface_scale)
-from mapping.render.feature_paths import cached_paths, in_view
+from mapping.render.feature_paths import area_collection, cached_bounds, cached_paths, in_view
 from mapping.render.palettes import CATEGORY_MARKERS, SUPPRESSED_COLOR, hex_to_rgba
 from mapping.render.shared_scales import SharedScales
 from mapping.render.styling import layer_title, resolve_style, value_column
@@ -91,6 +91,7 @@ def _draw_areas(ax, layer, style, info, zorder=1.0, scales=None, view=None):
     from matplotlib.collections import PathCollection
 
     gdf = layer.data
+    bounds = cached_bounds(layer, gdf)
     col = value_column(layer, style)
     cls, biv = classify_frame(layer, style, gdf, col, scales)  # on every feature, culled or not
     paths = cached_paths(layer, gdf)
@@ -107,10 +108,11 @@ def _draw_areas(ax, layer, style, info, zorder=1.0, scales=None, view=None):
         fc = fc[keep] if isinstance(fc, np.ndarray) and fc.ndim == 2 else fc
         which = which[keep] if which is not None else None
         gdf = gdf.iloc[keep]
+        bounds = bounds[keep]
         info.drawn = len(keep)
-    coll = PathCollection(paths, facecolors=fc, edgecolors=style.edgecolor, linewidths=lw,
-                          transform=ax.transData, zorder=zorder,
-                          rasterized=len(gdf) >= RASTER_FEATURES)
+    coll = area_collection(paths, bounds, facecolors=fc, edgecolors=style.edgecolor,
+                           linewidths=lw, transform=ax.transData, zorder=zorder,
+                           rasterized=len(gdf) >= RASTER_FEATURES)
     ax.add_collection(coll, autolim=True)
     if which is not None:  # hatch areas with no value (not suppressed) so none reads as a class
         hatched = [p for p, w in zip(paths, which)
