@@ -155,22 +155,32 @@ def bench_count(tmp: Path, nfiles: int, rows: int, repeat: int) -> bool:
         cmd_h += ["--points", str(p)]
     cmd_b = [sys.executable, str(script), str(tmp / "monthly"), str(NATIONAL),
              str(tmp / "baseline_counts.csv")]
+    # The target is on a first read of the boundary file (the area cache off): the
+    # baseline parses the GeoJSON every time.  Later runs on the same file read hotmap's
+    # cached copy (layers/ingest/area_cache.py); that figure is printed beside it.
+    cold = {"HOTMAP_NO_CACHE": "1"}
+    warm = {"HOTMAP_CACHE_DIR": str(tmp / "area-cache")}
+    _run(cmd_h, 1, env=warm)  # fills the bench's own cache folder
     runs = []
-    for _ in range(repeat):  # alternate the two, so both meet the same machine load
-        runs.append((_run(cmd_b, 1), _run(cmd_h, 1)))
-    tb, mb, _, cb = min((b for b, _ in runs), key=lambda r: r[0])
-    th, mh, out, ch = min((h for _, h in runs), key=lambda r: r[0])
+    for _ in range(repeat):  # alternate the sides, so all meet the same machine load
+        runs.append((_run(cmd_b, 1), _run(cmd_h, 1, env=cold), _run(cmd_h, 1, env=warm)))
+    tb, mb, _, cb = min((b for b, _, _ in runs), key=lambda r: r[0])
+    th, mh, out, ch = min((h for _, h, _ in runs), key=lambda r: r[0])
+    tw, mw, _, cw = min((w for _, _, w in runs), key=lambda r: r[0])
     ours = pd.read_csv(tmp / "hotmap_counts.csv")
     theirs = pd.read_csv(tmp / "baseline_counts.csv")
     ratio = tb / th
     ok = ratio >= 1.5
     print(f"  baseline geopandas script (read_csv x{nfiles} + concat + points_from_xy + to_crs "
           f"+ sjoin + value_counts): {tb:6.2f} s (CPU {cb:.2f} s), peak {mb:.2f} GB")
-    print(f"  hotmap count (every row checked; duplicates, no-location rows reported):   "
-          f"{th:6.2f} s (CPU {ch:.2f} s), peak {mh:.2f} GB")
+    print(f"  hotmap count (every row checked; duplicates, no-location rows reported), "
+          f"boundary file read afresh: {th:6.2f} s (CPU {ch:.2f} s), peak {mh:.2f} GB")
     print(f"  -> hotmap {ratio:.2f}x faster than the baseline; target >= 1.5x: "
           f"{'met' if ok else 'MISSED'} (CPU time ratio {cb / ch:.2f}x: less sensitive to "
           "other work on a shared machine)")
+    print(f"  hotmap count again on the same boundary file (read from the area cache): "
+          f"{tw:6.2f} s (CPU {cw:.2f} s), peak {mw:.2f} GB -> {tb / tw:.2f}x the baseline "
+          "(informational)")
     import re
 
     m = re.search(r"assigned: ([\d,]+)", out)
