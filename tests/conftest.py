@@ -46,8 +46,10 @@ def shared_data() -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory, monkeypatch):
-    """Keep settings, logs and autosaves out of the real user's folders."""
+    """Keep settings, logs, autosaves and the area cache out of the real user's folders
+    (the cache is one folder for the session, so later tests read what earlier ones kept)."""
     home = tmp_path_factory.mktemp("userhome")
     monkeypatch.setenv("HOTMAP_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("HOTMAP_STATE_DIR", str(home / "state"))
+    monkeypatch.setenv("HOTMAP_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("MPLBACKEND", "Agg")

@@ -185,3 +185,27 @@ def test_rendering_touches_neither_pyplot_nor_qt():
                          timeout=120, env={"MPLBACKEND": "Agg", "PATH": ""})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_fast_paths_are_the_constructor_s_paths():
+    """polygon_paths skips Path.__init__'s checks (issue 18): every path it makes must be
+    the one the constructor makes from the same arrays, settings included."""
+    from matplotlib.path import Path
+
+    import shapely
+
+    rng = np.random.default_rng(3)
+    shells = [shapely.buffer(shapely.Point(rng.uniform(0, 1e4, 2)), rng.uniform(10, 500),
+                             quad_segs=int(rng.integers(2, 80))) for _ in range(40)]
+    donut = Polygon(box(0, 0, 10, 10).exterior.coords, [box(4, 4, 6, 6).exterior.coords])
+    clockwise = Polygon(list(box(0, 0, 3, 3).exterior.coords)[::-1])
+    geoms = np.array([*shells, donut, clockwise, MultiPolygon([box(20, 0, 21, 1),
+                                                                box(30, 0, 31, 1)])],
+                     dtype=object)
+    for p in polygon_paths(geoms):
+        ref = Path(p.vertices, p.codes)
+        assert np.array_equal(p.vertices, ref.vertices)
+        assert np.array_equal(p.codes, ref.codes)
+        assert p.should_simplify == ref.should_simplify
+        assert p.simplify_threshold == ref.simplify_threshold
+        assert p._interpolation_steps == ref._interpolation_steps
