@@ -5,8 +5,9 @@ draw (a 200 dpi PNG and an SVG, 0.1-0.4 s each) is a third of that time on the d
 :class:`ChartWriter` hands each finished figure to one forked process that saves it
 while the next analysis computes.  The figure crosses as a pickle in a file (the pipe
 carries only its name, so sending never waits on the writer), and the writer calls the
-same :func:`mapping.render.charts.chart_save`: the files are the same bytes as when
-saved in this process (``tests/mapping/test_chart_writer.py``).  :meth:`ChartWriter.close`
+same :func:`mapping.render.charts.chart_save`: the PNGs are the same bytes as when
+saved in this process, the SVGs the same elements and text (once in a long test session
+a glyph sat a rounding step, 1e-6 pt, away; ``tests/mapping/test_chart_writer.py``).  :meth:`ChartWriter.close`
 waits for every chart and re-raises the first error.
 
 Only where forking is safe (:func:`mapping.export.parallel.fork_is_safe`: the command

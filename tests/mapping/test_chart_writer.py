@@ -51,7 +51,22 @@ def test_writer_files_are_the_bytes_saved_here(tmp_path, monkeypatch):
         fig.clear()  # as save_figure does: the writer has its own copy
     writer.close()
     for name in names:
-        assert (there / name).read_bytes() == (here / name).read_bytes(), name
+        a, b = (there / name).read_bytes(), (here / name).read_bytes()
+        if name.endswith(".png"):
+            assert a == b, name
+        else:  # the same SVG: elements and text the same, coordinates to 1/1000 pt
+            assert _svg_tokens(a)[0] == _svg_tokens(b)[0], name
+            assert np.allclose(_svg_tokens(a)[1], _svg_tokens(b)[1], rtol=0, atol=1e-3), name
+
+
+def _svg_tokens(svg: bytes):
+    """``(text between numbers, numbers)``.  Within one long test session matplotlib's
+    text-metrics cache can place a glyph a rounding step away from a fresh process's
+    (seen once in a full run: one digit in the sixth decimal)."""
+    import re
+
+    parts = re.split(rb"(-?\d+\.\d+|-?\d+)", svg)
+    return parts[0::2], np.array([float(x) for x in parts[1::2]])
 
 
 def test_a_figure_that_cannot_be_pickled_is_left_to_the_caller(tmp_path):
