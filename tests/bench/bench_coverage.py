@@ -31,6 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+#: Boundary files are read afresh, as on a first run: the area cache (layers/ingest/
+#: area_cache.py) would make every later read a 30 ms unpickle.
+os.environ["HOTMAP_NO_CACHE"] = "1"
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("HOTMAP_SHARED_DATA", ROOT.parent / "shared" / "data"))

