@@ -98,19 +98,26 @@ def _path_maker(Path):
     return make
 
 
+def _cached_on(layer, attr: str, gdf, make):
+    """``make()`` kept on the layer as ``attr`` for as long as its data is ``gdf`` (same
+    frame, same length): the paths, bounds and spatial index are built once a layer."""
+    cache = getattr(layer, attr, None)
+    if cache is not None and cache[0] is gdf and cache[1] == len(gdf):
+        return cache[2]
+    value = make()
+    try:
+        setattr(layer, attr, (gdf, len(gdf), value))
+    except AttributeError:
+        pass
+    return value
+
+
 def _cached_tree(layer, gdf):
     """A shapely ``STRtree`` of the layer's geometries, cached on the layer like its paths."""
     import shapely
 
-    cache = getattr(layer, "_hotmap_tree", None)
-    if cache is not None and cache[0] is gdf and cache[1] == len(gdf):
-        return cache[2]
-    tree = shapely.STRtree(np.asarray(gdf.geometry.values, dtype=object))
-    try:
-        layer._hotmap_tree = (gdf, len(gdf), tree)
-    except AttributeError:
-        pass
-    return tree
+    return _cached_on(layer, "_hotmap_tree", gdf, lambda: shapely.STRtree(
+        np.asarray(gdf.geometry.values, dtype=object)))
 
 
 def in_view(layer, gdf, view) -> np.ndarray | None:
@@ -134,30 +141,15 @@ def in_view(layer, gdf, view) -> np.ndarray | None:
 
 def cached_paths(layer, gdf):
     """The layer's polygon paths (:func:`polygon_paths`), cached on the layer by its data."""
-    cache = getattr(layer, "_hotmap_paths", None)
-    if cache is not None and cache[0] is gdf and cache[1] == len(gdf):
-        return cache[2]
-    paths = polygon_paths(gdf.geometry.values)
-    try:
-        layer._hotmap_paths = (gdf, len(gdf), paths)
-    except AttributeError:
-        pass
-    return paths
+    return _cached_on(layer, "_hotmap_paths", gdf, lambda: polygon_paths(gdf.geometry.values))
 
 
 def cached_bounds(layer, gdf) -> np.ndarray:
     """The features' (xmin, ymin, xmax, ymax), an ``n x 4`` array cached like the paths."""
     import shapely
 
-    cache = getattr(layer, "_hotmap_bounds", None)
-    if cache is not None and cache[0] is gdf and cache[1] == len(gdf):
-        return cache[2]
-    bounds = shapely.bounds(np.asarray(gdf.geometry.values, dtype=object))
-    try:
-        layer._hotmap_bounds = (gdf, len(gdf), bounds)
-    except AttributeError:
-        pass
-    return bounds
+    return _cached_on(layer, "_hotmap_bounds", gdf, lambda: shapely.bounds(
+        np.asarray(gdf.geometry.values, dtype=object)))
 
 
 _AREA_COLLECTION = None
