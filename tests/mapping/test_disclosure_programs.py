@@ -21,25 +21,16 @@ def _table_system(rng, rows, cols, threshold=5):
     cells = [tuple(c) for c in np.argwhere(hidden)]
     index = {c: n for n, c in enumerate(cells)}
     a, b = [], []
-    for i in range(rows):  # row totals published
+    lines = [[(i, j) for j in range(cols)] for i in range(rows)] + \
+        [[(i, j) for i in range(rows)] for j in range(cols)]
+    for line in lines:  # every row total and column total is published
         row = np.zeros(len(cells))
-        rhs = values[i].sum()
-        for j in range(cols):
-            if (i, j) in index:
-                row[index[(i, j)]] = 1
+        rhs = sum(values[c] for c in line)
+        for c in line:
+            if c in index:
+                row[index[c]] = 1
             else:
-                rhs -= values[i, j]
-        if row.any():
-            a.append(row)
-            b.append(rhs)
-    for j in range(cols):  # column totals published
-        row = np.zeros(len(cells))
-        rhs = values[:, j].sum()
-        for i in range(rows):
-            if (i, j) in index:
-                row[index[(i, j)]] = 1
-            else:
-                rhs -= values[i, j]
+                rhs -= values[c]
         if row.any():
             a.append(row)
             b.append(rhs)
