@@ -334,16 +334,37 @@ def wkb_points(geom):
         cand &= ~np.asarray(geom.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     if not cand.any():
         return x, y, plain
-    if cand.all() and off[-1] - off[0] == 21 * n:  # every feature a 21-byte point: a view
-        buf = data[off[0]:off[-1]].reshape(n, 21)
-        idx = np.arange(n)
-    else:
-        idx = np.flatnonzero(cand)
-        buf = data[off[idx][:, None] + np.arange(21)]
+    if cand.all() and off[-1] - off[0] == 21 * n:  # every feature a 21-byte point
+        return _packed_points(data, int(off[0]), n, x, y, plain)
+    idx = np.flatnonzero(cand)
+    buf = data[off[idx][:, None] + np.arange(21)]
     head_ok = (buf[:, :5] == np.frombuffer(_POINT_HEAD, np.uint8)).all(axis=1)
     xy = np.ascontiguousarray(buf[:, 5:]).view("<f8").reshape(-1, 2)
     good = idx[head_ok]
     x[good] = xy[head_ok, 0]
     y[good] = xy[head_ok, 1]
     plain[good] = True
+    return x, y, plain
+
+
+def _packed_points(data, start: int, n: int, x, y, plain):
+    """:func:`wkb_points` when the features are ``n`` 21-byte WKBs back to back.
+
+    The header bytes and both coordinates are read through strided views of the
+    Arrow buffer (numpy reads the unaligned doubles as they are), so a million
+    points cost two strided comparisons and two strided copies rather than a
+    gather of 21 million bytes.
+    """
+    def field(offset, dtype):
+        return np.ndarray((n,), dtype=dtype, buffer=data, offset=start + offset, strides=(21,))
+
+    head = (field(0, np.uint8) == 1) & (field(1, "<u4") == 1)
+    if head.all():
+        x[:] = field(5, "<f8")
+        y[:] = field(13, "<f8")
+        plain[:] = True
+    else:
+        x[head] = field(5, "<f8")[head]
+        y[head] = field(13, "<f8")[head]
+        plain[head] = True
     return x, y, plain
