@@ -17,7 +17,8 @@ import re
 
 import pandas as pd
 
-__all__ = ["detect_code_field", "detect_name_field", "area_level", "level_title", "GSS_CODE"]
+__all__ = ["detect_code_field", "detect_name_field", "area_level", "level_title", "role_title",
+           "GSS_CODE"]
 
 #: A GSS (ONS) area code: country letter, 2-digit entity, 6-digit instance.
 GSS_CODE = re.compile(r"^[EWSNKLM]\d{8}$")
@@ -159,3 +160,23 @@ def level_title(code_field: str | None, codes=None) -> str | None:
     if title is None:
         return None
     return f"{title} ({year})" if year else title
+
+
+#: A project's declared role (``role = "district"``) -> level, beside the code prefixes.
+_ROLES = {"DISTRICT": "LAD", "LOCAL_AUTHORITY": "LA", "COUNTY": "CTY", "REGION": "RGN",
+          "OUTPUT_AREA": "OA", "FORCE": "PFA", "POLICE_FORCE_AREA": "PFA",
+          "CONSTITUENCY": "PCON"}
+
+
+def role_title(role: str | None) -> str | None:
+    """A human name for a boundary layer from the role its project declares.
+
+    For boundaries whose code field and codes name no ONS level (a fictional or
+    local geography), ``role = "lsoa"`` still gives ``'LSOAs'`` rather than the
+    layer's file name.
+
+    >>> role_title("lsoa"), role_title("ward"), role_title("district"), role_title("beat")
+    ('LSOAs', 'Wards', 'Local authority districts', None)
+    """
+    key = str(role or "").strip().upper().replace(" ", "_").replace("-", "_")
+    return _TITLES.get(_ROLES.get(key, key)) if key else None

@@ -86,8 +86,9 @@ def layer_title(layer) -> str:
 
     The analysis's ``title`` when it has one; for a boundary layer, the name of
     its geography from the ONS code field ("LSOAs (2011)", "Wards (2013)",
-    "Local authority districts (2021)"), see :func:`boundaries.detect.level_title`;
-    else the layer's own name.  A style's ``legend_title`` (set in the project
+    "Local authority districts (2021)"), see :func:`boundaries.detect.level_title`,
+    or from the role its project declares (``role = "lsoa"``: "LSOAs"); else the
+    layer's own name.  A style's ``legend_title`` (set in the project
     file's ``[boundaries.style]`` or the style panel) overrides all of these
     in the legend.
     """
@@ -95,13 +96,13 @@ def layer_title(layer) -> str:
     if meta.get("title"):
         return str(meta["title"])
     if layer.kind in ("areas", "grid") and (layer.source or {}).get("boundaries"):
-        from boundaries.detect import level_title
+        from boundaries.detect import level_title, role_title
 
         code = meta.get("code_field")
         data = layer.data
         codes = data[code] if code and hasattr(data, "columns") and code in data.columns \
             else None
-        title = level_title(code, codes)
+        title = level_title(code, codes) or role_title(meta.get("role"))
         if title:
             return title
     return layer.name

@@ -93,6 +93,15 @@ def test_boundary_layers_get_human_names():
     odd = Layer("zones", gdf.assign(WD13CD="Z"), kind="areas", source={"boundaries": "z"},
                 meta={"code_field": "beat"})
     assert layer_title(odd) == "zones"
+    # codes that name no ONS level (a fictional or local geography): the declared role does
+    local = Layer("lsoa", gdf.assign(WD13CD="VALE-01"), kind="areas",
+                  source={"boundaries": "lsoa"}, meta={"code_field": "beat", "role": "lsoa"})
+    assert layer_title(local) == "LSOAs"
+    assert layer_title(Layer("d", gdf, kind="areas", source={"boundaries": "d"},
+                             meta={"code_field": "x", "role": "District"})) == \
+        "Local authority districts"
+    assert layer_title(Layer("beats", gdf, kind="areas", source={"boundaries": "b"},
+                             meta={"code_field": "x", "role": "beat"})) == "beats"
 
 
 def _legend_texts_and_patches(fig):
