@@ -56,19 +56,30 @@ def _bin_part(shared, part):
     (grid, pad), (xy, w) = shared, part
     pnx, pny = grid.nx + 2 * pad, grid.ny + 2 * pad
     cs = grid.cell_size
-    fx = (xy[:, 0] - (grid.x0 - pad * cs + cs / 2)) / cs
-    fy = (xy[:, 1] - (grid.y0 - pad * cs + cs / 2)) / cs
+    fx = xy[:, 0] - (grid.x0 - pad * cs + cs / 2)
+    fx /= cs
+    fy = xy[:, 1] - (grid.y0 - pad * cs + cs / 2)
+    fy /= cs
     ix = np.floor(fx)
     iy = np.floor(fy)
     ok = (ix >= 0) & (ix < pnx - 1) & (iy >= 0) & (iy < pny - 1)
-    tx, ty = fx[ok] - ix[ok], fy[ok] - iy[ok]
-    ix, iy, wk = ix[ok].astype(np.int64), iy[ok].astype(np.int64), w[ok]
-    base = iy * pnx + ix
+    if not ok.all():
+        fx, fy, ix, iy, w = fx[ok], fy[ok], ix[ok], iy[ok], w[ok]
+    tx, ty = fx, fy  # the offsets within the cell, in place of the fractional positions
+    tx -= ix
+    ty -= iy
+    base = iy.astype(np.int64)
+    base *= pnx
+    base += ix.astype(np.int64)
     size = pnx * pny
-    grid_w = np.bincount(base, wk * (1 - tx) * (1 - ty), minlength=size)
-    grid_w += np.bincount(base + 1, wk * tx * (1 - ty), minlength=size)
-    grid_w += np.bincount(base + pnx, wk * (1 - tx) * ty, minlength=size)
-    grid_w += np.bincount(base + pnx + 1, wk * tx * ty, minlength=size)
+    # the four shares in the same order of operations as w * (1 - tx) * (1 - ty) etc.,
+    # so the sums are bit for bit those of the four products written out
+    left, right, low = w * (1 - tx), w * tx, 1 - ty
+    grid_w = np.bincount(base, left * low, minlength=size)
+    grid_w += np.bincount(base + 1, right * low, minlength=size)
+    base += pnx
+    grid_w += np.bincount(base, left * ty, minlength=size)
+    grid_w += np.bincount(base + 1, right * ty, minlength=size)
     return grid_w.reshape(pny, pnx)
 
 
