@@ -70,6 +70,7 @@ class ChartWriter:
         self._proc.start()
         child.close()
         self._n = 0
+        self._closed = False
 
     def save(self, fig, paths) -> bool:
         """Queue ``fig`` to be saved at each of ``paths`` (by suffix).
@@ -88,7 +89,13 @@ class ChartWriter:
         return True
 
     def close(self) -> None:
-        """Wait until every chart is written; raise the first error the writer met."""
+        """Wait until every chart is written; raise the first error the writer met.
+
+        A second call does nothing (``hotmap run`` closes the writer once the analyses'
+        tables have passed the disclosure audit, before the block that opened it ends)."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             self._conn.send(None)
             errors = self._conn.recv()
@@ -104,6 +111,9 @@ class ChartWriter:
 
     def abandon(self) -> None:
         """Stop without waiting (a run that failed or was cancelled writes nothing)."""
+        if self._closed:
+            return
+        self._closed = True
         self._conn.close()
         self._proc.terminate()
         self._proc.join()

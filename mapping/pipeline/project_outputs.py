@@ -9,6 +9,7 @@ project's ``[[atlases]]`` (:func:`mapping.pipeline.atlas.atlas_from_workspace`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from boundaries.workspace import Workspace
 from mapping.export.compositions import default_composition
@@ -23,13 +24,16 @@ __all__ = ["write_project_outputs"]
 
 
 def write_project_outputs(ws: Workspace, outdir: str | Path, *, result_names=None,
-                          policy: Policy | None = None, workers: int | None = None
-                          ) -> list[Path]:
+                          policy: Policy | None = None, workers: int | None = None,
+                          before_files: Callable[[], None] | None = None) -> list[Path]:
     """Write maps, data, tables, the HTML map and the audit pack for a workspace.
 
     The files are written by ``workers`` processes (default ``HOTMAP_WORKERS``, else
     the CPUs available; 1 writes them in this process), to the same bytes either
-    way (:func:`mapping.export.output_plan.write_planned`).
+    way (:func:`mapping.export.output_plan.write_planned`).  ``before_files``, when
+    given, is called after the disclosure audit and before the first file is
+    written (``hotmap run`` waits there for its chart writer, which meanwhile saves
+    the last charts beside the audit).
     """
     outdir = output_folder(outdir)
     proj = ws.project
@@ -57,6 +61,8 @@ def write_project_outputs(ws: Workspace, outdir: str | Path, *, result_names=Non
     # what will be published has passed the cross-table disclosure audit before the plan
     # decides any file, and the worker processes write only that
     published = published_layers(ws.layers, policy)
+    if before_files is not None:
+        before_files()
     plan = plan_outputs(published, maps, outdir, project_meta=meta, rules=policy.rules)
     written = write_planned(plan, workers=workers)
     for entry in getattr(proj, "atlases", []):

@@ -77,7 +77,9 @@ def run_project(project_path, outdir, *, progress: Callable | None = None,
         report.loads[name] = (res.rows_read, len(res.accepted), len(res.rejected))
     results = []
     steps = [s for s in ws.project.analyses if s.enabled]
-    with chart_writer() as charts:  # the charts are saved meanwhile, in another process
+    # the charts are saved meanwhile, in another process, which finishes the last of
+    # them while the disclosure audit runs here
+    with chart_writer() as charts:
         for i, step in enumerate(steps):
             if cancelled and cancelled():
                 raise Cancelled("cancelled before all analyses ran; no outputs were written")
@@ -86,9 +88,11 @@ def run_project(project_path, outdir, *, progress: Callable | None = None,
             results += [lyr.name for lyr in run_step(ws, step, progress=None,
                                                     cancelled=cancelled, outdir=outdir,
                                                     policy=policy, charts=charts)]
-    report.layers = results
-    if cancelled and cancelled():
-        raise Cancelled("cancelled before the outputs were written; none were")
-    report.written = write_project_outputs(ws, outdir, result_names=results, policy=policy)
+        report.layers = results
+        if cancelled and cancelled():
+            raise Cancelled("cancelled before the outputs were written; none were")
+        report.written = write_project_outputs(
+            ws, outdir, result_names=results, policy=policy,
+            before_files=charts.close if charts is not None else None)
     report.seconds = time.perf_counter() - t0
     return report
