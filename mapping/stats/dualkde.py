@@ -77,7 +77,7 @@ def _uniform_samples(areas, pop, spacing):
     ys = np.arange(math.floor(ymin / spacing) * spacing + spacing / 2, ymax, spacing)
     gx, gy = np.meshgrid(xs, ys)
     xy = np.column_stack([gx.ravel(), gy.ravel()])
-    pos = assign_points(areas, xy)
+    pos = assign_points(areas, xy, distinct=True)  # a regular grid: no place twice
     inside = pos >= 0
     xy, pos = xy[inside], pos[inside]
     n_per = np.bincount(pos, minlength=len(areas))

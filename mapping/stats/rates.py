@@ -94,8 +94,11 @@ def _bbox_candidates(xy, bounds):
     return np.concatenate(out_a), np.concatenate(out_p)
 
 
-def assign_points(areas, points) -> np.ndarray:
+def assign_points(areas, points, *, distinct: bool = False) -> np.ndarray:
     """Position of the area containing each point (−1 if none).
+
+    ``distinct=True`` says no two points share a place (a generated sample grid),
+    so the search for shared places is skipped; the answer is the same.
 
     Each area's bounding box picks its candidate points from a bucket grid of
     the point coordinates (:func:`_bbox_candidates`; no point geometries are
@@ -129,7 +132,8 @@ def assign_points(areas, points) -> np.ndarray:
     from mapping.stats.engine import current, partition_bounds
 
     bounds = partition_bounds(n)
-    for (lo, hi), pos in zip(bounds, current().map(_assign_chunk, polys,
+    fn = _assign_distinct if distinct else _assign_chunk
+    for (lo, hi), pos in zip(bounds, current().map(fn, polys,
                                                    (chunk(lo, hi) for lo, hi in bounds))):
         out[lo:hi] = pos
     return out
@@ -151,6 +155,14 @@ def _assign_chunk(polys, xy) -> np.ndarray:
     else:
         del back, places
         out[idx_valid] = _assign_xy(polys, xy)
+    return out
+
+
+def _assign_distinct(polys, xy) -> np.ndarray:
+    """:func:`_assign_chunk` for points known to be at distinct places."""
+    out = np.full(len(xy), -1, np.int64)
+    valid = np.isfinite(xy).all(axis=1)
+    out[valid] = _assign_xy(polys, xy[valid])
     return out
 
 
