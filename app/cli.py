@@ -31,7 +31,7 @@ import os
 import pkgutil
 import sys
 
-__all__ = ["main", "entry", "build_parser"]
+__all__ = ["main", "entry", "one_shot", "build_parser"]
 
 
 def _version() -> str:
@@ -156,6 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     return int(code or 0)
 
 
+_ONE_SHOT = False  # set by entry(): this process ends when the verb returns
+
+
+def one_shot() -> bool:
+    """True in the ``hotmap`` command's own process (:func:`entry`), which ends when the
+    verb returns; False for callers of :func:`main` in a longer-lived process."""
+    return _ONE_SHOT
+
+
 def entry() -> int:
     """The ``hotmap`` console script and ``python -m app.cli``: :func:`main`, then exit fast.
 
@@ -169,6 +178,8 @@ def entry() -> int:
     """
     import gc
 
+    global _ONE_SHOT
+    _ONE_SHOT = True
     code = main()
     gc.freeze()
     return code

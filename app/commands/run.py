@@ -22,7 +22,10 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    report = runner.run_project(args.project, args.out)
+    from app.cli import one_shot
+
+    # the collector may skip what lives to the end only where the process ends with the run
+    report = runner.run_project(args.project, args.out, freeze_gc=one_shot())
     for line in report.summary_lines():
         print(line)
     return 0

@@ -110,3 +110,31 @@ def test_installed_console_script_runs():
         pytest.skip("the hotmap console script is not installed in this environment")
     proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "hotspot" in proc.stdout
+
+
+def test_only_the_command_process_freezes_the_garbage_collector(tmp_path, monkeypatch):
+    """``hotmap run`` may exempt what lives to the end from garbage collection only in the
+    command's own process (``entry``); ``main`` called by a longer-lived process (the
+    tests, the GUI) never does, and gc.freeze is then left untouched."""
+    import gc
+
+    import app.cli as cli
+    from mapping.pipeline import runner
+
+    seen = []
+
+    def fake_run_project(project, out, **kw):
+        seen.append(kw.get("freeze_gc"))
+        return runner.RunReport(outdir=Path(out))
+
+    monkeypatch.setattr(runner, "run_project", fake_run_project)
+    frozen = gc.get_freeze_count()
+    assert main(["run", str(tmp_path / "p.toml"), "--out", str(tmp_path / "o")]) == 0
+    assert seen == [False] and not cli.one_shot()
+    monkeypatch.setattr(cli, "_ONE_SHOT", False)  # restored after the test
+    monkeypatch.setattr(sys, "argv", ["hotmap", "run", str(tmp_path / "p.toml"), "--out",
+                                      str(tmp_path / "o")])
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # this test process must stay collectable
+    assert cli.entry() == 0
+    assert seen == [False, True] and cli.one_shot()
+    assert gc.get_freeze_count() == frozen
