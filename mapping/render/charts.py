@@ -29,7 +29,7 @@ import textwrap
 from pathlib import Path
 
 from mapping.audit.events import trend_events
-from mapping.render.compose import PNG_COMPRESS_LEVEL
+from mapping.render.png import figure_rgba, write_png
 
 __all__ = ["chart_figure", "chart_finish", "chart_save", "chart_events", "format_n", "plural",
            "label_width_in", "legend_above", "PALETTE", "CHART_FORMATS"]
@@ -288,10 +288,13 @@ def chart_save(fig, path, *, dpi: int = 200) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     matplotlib, _ = _mpl()
     with matplotlib.rc_context(_RC), atomic_write_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white",
-                    metadata={"Creator": "hotmap"} if fmt in ("png", "svg", "pdf") else None,
-                    **({"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}}
-                       if fmt == "png" else {}))
+        if fmt == "png":  # the text chunks matplotlib's PNG writer adds, same pixels
+            write_png(tmp, figure_rgba(fig, dpi, "white"), dpi=dpi,
+                      text={"Software": f"Matplotlib version{matplotlib.__version__}, "
+                                        "https://matplotlib.org/", "Creator": "hotmap"})
+        else:
+            fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white",
+                        metadata={"Creator": "hotmap"})
     return path
 
 
