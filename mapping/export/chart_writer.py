@@ -27,7 +27,7 @@ from contextlib import contextmanager
 
 from mapping.export.parallel import fork_is_safe, output_workers
 
-__all__ = ["ChartWriter", "chart_writer"]
+__all__ = ["ChartWriter", "chart_writer", "load_figure"]
 
 
 def _serve(conn) -> None:
@@ -41,8 +41,7 @@ def _serve(conn) -> None:
             break
         blob, paths = msg
         try:
-            with open(blob, "rb") as fh:
-                fig = pickle.load(fh)
+            fig = load_figure(blob)
             for p in paths:
                 chart_save(fig, p)
         except Exception as exc:  # noqa: BLE001 - sent back and raised in the parent
@@ -55,6 +54,42 @@ def _serve(conn) -> None:
             os.unlink(blob)
     conn.send(errors)
     conn.close()
+
+
+def _rekeyed_setstate(node, state) -> None:
+    """``TransformNode.__setstate__`` keying each parent by the parent's own ``id``.
+
+    matplotlib 3.11's keeps the keys of the pickling process (``id()`` there), so in
+    the process that unpickles, a transform made later whose ``id`` equals a stale key
+    replaces that parent's entry: the parent (a tick label's offset, say) is then no
+    longer told when the figure's dpi changes, and an SVG saved after a 200 dpi PNG
+    placed the y tick labels 12 pt too far left (seen in the chart writer, at random,
+    as addresses came out).  Its weakref callbacks also pop from the discarded dict.
+    """
+    import weakref
+
+    node.__dict__ = state
+    parents = {}
+    for parent in state["_parents"].values():
+        if parent is not None:
+            parents[id(parent)] = weakref.ref(
+                parent, lambda _, pop=parents.pop, k=id(parent): pop(k, None))
+    node._parents = parents
+
+
+def load_figure(path):
+    """Unpickle a figure saved by :meth:`ChartWriter.save`, its transforms linked up
+    as in the figure pickled (see :func:`_rekeyed_setstate`; parity with saving in
+    place: ``tests/mapping/test_chart_writer.py``)."""
+    from matplotlib.transforms import TransformNode
+
+    original = TransformNode.__dict__["__setstate__"]
+    TransformNode.__setstate__ = _rekeyed_setstate  # this process is single-threaded
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    finally:
+        TransformNode.__setstate__ = original
 
 
 class ChartWriter:
