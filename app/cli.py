@@ -31,7 +31,7 @@ import os
 import pkgutil
 import sys
 
-__all__ = ["main", "entry", "one_shot", "build_parser"]
+__all__ = ["main", "entry", "build_parser"]
 
 
 def _version() -> str:
@@ -156,15 +156,6 @@ def main(argv: list[str] | None = None) -> int:
     return int(code or 0)
 
 
-_ONE_SHOT = False  # set by entry(): this process ends when the verb returns
-
-
-def one_shot() -> bool:
-    """True in the ``hotmap`` command's own process (:func:`entry`), which ends when the
-    verb returns; False for callers of :func:`main` in a longer-lived process."""
-    return _ONE_SHOT
-
-
 def entry() -> int:
     """The ``hotmap`` console script and ``python -m app.cli``: :func:`main`, then exit fast.
 
@@ -178,8 +169,9 @@ def entry() -> int:
     """
     import gc
 
-    global _ONE_SHOT
-    _ONE_SHOT = True
+    from app.process import mark_one_shot
+
+    mark_one_shot()  # verbs may do what only a process about to end may (app.process)
     code = main()
     gc.freeze()
     return code

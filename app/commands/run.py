@@ -22,7 +22,7 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    from app.cli import one_shot
+    from app.process import one_shot
 
     # the collector may skip what lives to the end only where the process ends with the run
     report = runner.run_project(args.project, args.out, freeze_gc=one_shot())

@@ -119,6 +119,7 @@ def test_only_the_command_process_freezes_the_garbage_collector(tmp_path, monkey
     import gc
 
     import app.cli as cli
+    import app.process
     from mapping.pipeline import runner
 
     seen = []
@@ -130,11 +131,11 @@ def test_only_the_command_process_freezes_the_garbage_collector(tmp_path, monkey
     monkeypatch.setattr(runner, "run_project", fake_run_project)
     frozen = gc.get_freeze_count()
     assert main(["run", str(tmp_path / "p.toml"), "--out", str(tmp_path / "o")]) == 0
-    assert seen == [False] and not cli.one_shot()
-    monkeypatch.setattr(cli, "_ONE_SHOT", False)  # restored after the test
+    assert seen == [False] and not app.process.one_shot()
+    monkeypatch.setattr(app.process, "_ONE_SHOT", False)  # restored after the test
     monkeypatch.setattr(sys, "argv", ["hotmap", "run", str(tmp_path / "p.toml"), "--out",
                                       str(tmp_path / "o")])
     monkeypatch.setattr(gc, "freeze", lambda: None)  # this test process must stay collectable
     assert cli.entry() == 0
-    assert seen == [False, True] and cli.one_shot()
+    assert seen == [False, True] and app.process.one_shot()
     assert gc.get_freeze_count() == frozen
