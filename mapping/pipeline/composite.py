@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from layers.common.errors import ProjectError, term
+from mapping.core.meta import record_subject
 from mapping.pipeline import Input, Output, Param, REQUIRED, StepOutput, analysis
 from mapping.pipeline.examples import BRISTOL, STREET
 from mapping.pipeline.inputs import records
@@ -65,12 +66,17 @@ def composite_step(ctx, *, layers, boundary, weights, filters, cell_size, bandwi
                            boundary=ctx.data(boundary) if boundary else None,
                            weights=weights, normalise=normalise)
     m = res.surface.meta
-    meta = {"title": "Composite hotspots: " + ", ".join(names), "units": res.surface.units,
+    # each layer as its subject ("Arrests", "Drugs offences"), not its name in the project
+    subjects = [record_subject([ctx.meta.get(n, {}).get("record_kind") or "generic"],
+                               (filters or {}).get(n), label=n) for n in names]
+    listed = ", ".join(subjects[:-1]) + " and " + subjects[-1] if len(subjects) > 1 \
+        else subjects[0]
+    meta = {"title": "Composite hotspots: " + listed, "units": res.surface.units,
             "method": m["method"], "value_column": "composite",
             "params": {"normalise": normalise, "weights": m["weights"], "kernel": kernel,
                        "bandwidth_m": bw, "cell_size_m": cell_size},
             "base_n": m["base_n"], "notes": [raised] if raised else [],
-            "subject": "Composite of " + ", ".join(names), "style": {"cmap": "YlOrRd"},
+            "subject": "Composite of " + listed, "style": {"cmap": "YlOrRd"},
             "summary": [f"composite of {', '.join(names)} ({m['normalise']} normalisation, "
                         f"weights {m['weights']})"]}
     return [StepOutput(name, res.surface, "surface", meta),

@@ -69,3 +69,27 @@ def test_composite_layers_share_one_grid():
     v = res.surface.values
     assert v[35, 25] == pytest.approx(0.5, abs=0.1) and v[20, 40] == pytest.approx(0.5, abs=0.1)
     assert res.contributions["arrests"][35, 25] > 0.95
+
+
+def test_composite_title_names_each_layers_subject_not_its_project_name():
+    """A map titled from layer names ("arrests, needle_finds") reads as a file list; the
+    composite's title names what each layer holds, after its filter, as other titles do."""
+    import tempfile
+
+    from boundaries.workspace import Workspace
+    from mapping.core.meta import record_subject
+    from mapping.pipeline.policy import Policy
+    from mapping.pipeline.step_runner import run_step
+    from resources.demo import DEMO_PROJECT
+
+    ws = Workspace.open(DEMO_PROJECT)
+    step = next(s for s in ws.project.analyses if s.kind == "composite")
+    names = list(step.params["layers"])
+    step.params["filters"] = {names[0]: "drug_class == 'A'"}
+    out = run_step(ws, step, outdir=tempfile.mkdtemp(), policy=Policy.from_project(ws.project))
+    title = out[0].meta["title"]
+    want = [record_subject([ws.layers[n].meta.get("record_kind")],
+                           step.params["filters"].get(n), label=n) for n in names]
+    assert title == "Composite hotspots: " + " and ".join(want), title
+    assert "(selected)" in want[0] and not any("_" in w for w in want)
+    assert out[1].meta["title"].startswith(title)
