@@ -105,7 +105,8 @@ def funnel_chart(table, *, title: str | None = None, units: str = "records",
         texts = [t for t in fig.texts if id(t) not in before]
         if pick is None:
             break
-        got, placed = _label_areas(fig, ax, pick, r * mult, max_labels)
+        got, placed = _label_areas(fig, ax, pick, r * mult, max_labels,
+                                   dots=pd.concat([areas, cmp_])[["population", "yplot"]])
         if got == n_lab:
             break
         n_lab = got
@@ -174,20 +175,26 @@ def _draw_areas(ax, table):
     return areas, cmp_
 
 
-def _label_areas(fig, ax, pick, overall, max_labels):
-    """Label the picked areas, the most extreme first, where a label overlaps no other
-    label, the legend or the plot's edge (extents measured as drawn); return (labels placed,
-    the label artists)."""
+def _label_areas(fig, ax, pick, overall, max_labels, dots=None):
+    """Label the picked areas, the most extreme first, where a label covers no other
+    label, the legend or the plot's edge, nor (but for an off-scale area's, which
+    carries its value) another area's dot (extents measured as drawn); return (labels
+    placed, the label artists)."""
     dev = (pick["rate"] - overall).abs() / pick["population"].pow(-0.5)
     pick = pick.loc[dev.sort_values(ascending=False).index]
     frame = ax.get_window_extent()  # extents as drawn: the layout is final here
     legend = ax.get_legend()
     boxes = [legend.get_window_extent()] if legend is not None else []
+    at = np.empty((0, 2)) if dots is None else ax.transData.transform(
+        dots.to_numpy(float))
+    reach = 3.0 * fig.dpi / 72  # a dot's radius and a little, in pixels
     placed = []
     for row in pick.itertuples(index=False):
         if len(placed) >= max_labels:
             break
         text = row.label + (f" ({row.rate:,.0f})" if row.offscale else "")
+        own = ax.transData.transform([(row.population, row.yplot)])[0]
+        others = at[np.hypot(*(at - own).T) > 0.5] if len(at) else at
         for dx, dy in ((5, 3), (5, -11), (-5, 3), (-5, -11)):
             ann = ax.annotate(text, (row.population, row.yplot), xytext=(dx, dy),
                               textcoords="offset points", fontsize=7.2,
@@ -195,7 +202,11 @@ def _label_areas(fig, ax, pick, overall, max_labels):
                               va="bottom", zorder=6)
             box = ann.get_window_extent().padded(1)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
-            if inside and not any(box.overlaps(b) for b in boxes):
+            # an off-scale area's label carries its value: it may cover a dot, not a label
+            covers = not row.offscale and len(others) and bool((
+                (others[:, 0] > box.x0 - reach) & (others[:, 0] < box.x1 + reach)
+                & (others[:, 1] > box.y0 - reach) & (others[:, 1] < box.y1 + reach)).any())
+            if inside and not covers and not any(box.overlaps(b) for b in boxes):
                 boxes.append(box)
                 placed.append(ann)
                 break
@@ -219,7 +230,8 @@ def _funnel_text(meta, units, areas, n_cmp, levels, outer, tau2, n_lab, n_pick, 
     cap = (f"Each dot is an area: its rate against its population. Lines: {lv_text} "
            f"control limits around the overall rate {how}. Labelled: areas outside the {outer} "
            "limits" + (" and comparators" if n_cmp else "")
-           + (f" ({n_lab} of {n_pick}, the most extreme whose labels do not overlap)"
+           + (f" ({n_lab} of {n_pick}, the most extreme whose labels cover no other "
+              "label or dot)"
               if n_lab < n_pick else "")
            + "." + (f" {n_outer} of {n_areas} areas are outside the {outer} limits, far more than "
                     "chance would give: the areas vary more than Poisson noise (overdispersion), "

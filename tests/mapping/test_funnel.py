@@ -266,6 +266,20 @@ def test_funnel_labels_do_not_overlap_as_saved_and_the_caption_counts_them(tmp_p
     for i, a in enumerate(boxes):
         assert ax.bbox.x0 <= a.x0 and a.x1 <= ax.bbox.x1
         assert not any(a.overlaps(b) for b in boxes[i + 1:])
+    # nor does a label (but an off-scale area's, which carries its value) cover another
+    # area's dot
+    dots = np.vstack([c.get_offsets() for c in ax.collections
+                      if hasattr(c, "get_offsets") and len(c.get_offsets())])
+    at = ax.transData.transform(dots)
+    reach = 2.0 * fig.dpi / 72
+    for a, box in zip(anns, boxes):
+        if a.get_text().endswith(")"):  # off scale: "(rate)" in the label
+            continue
+        own = ax.transData.transform([a.xy])[0]
+        others = at[np.hypot(*(at - own).T) > 0.5]
+        inside = ((others[:, 0] > box.x0 - reach) & (others[:, 0] < box.x1 + reach)
+                  & (others[:, 1] > box.y0 - reach) & (others[:, 1] < box.y1 + reach))
+        assert not inside.any(), a.get_text()
     caption = " ".join(t.get_text() for t in fig.texts)
     m = re.search(r"\((\d+) of (\d+), the most extreme", caption)
     assert m is not None and int(m.group(1)) == len(anns) < int(m.group(2))
