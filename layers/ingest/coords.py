@@ -281,31 +281,39 @@ def check_points(x, y, *, system, crs=None):
     ex, ny : ndarray of float
         Coordinates in EPSG:27700 (NaN where rejected).
     reason : ndarray of object
-        None where accepted, else the rejection reason.
+        None where accepted, else the rejection reason.  When no pair is rejected,
+        a read-only array of None (a broadcast view: no million-slot array to fill).
     detail : ndarray of object
+        Likewise ``""`` where accepted.
     """
     n = len(x)
-    reason = np.full(n, None, dtype=object)
-    detail = np.full(n, "", dtype=object)
+    rejected = []  # (mask, reason, detail); the masks are disjoint
     zero = (x == 0) & (y == 0)
-    reason[zero] = "zero coordinates"
-    detail[zero] = "the coordinates are 0,0 (a blank written as zero)"
+    rejected.append((zero, "zero coordinates", "the coordinates are 0,0 (a blank written as "
+                     "zero)"))
     live = np.isfinite(x) & np.isfinite(y) & ~zero
-    ex = np.full(n, np.nan)
-    ny = np.full(n, np.nan)
+    every = bool(live.all())
+    ex = ny = None
     if system == "lonlat":
         rng = (np.abs(x) <= 180) & (np.abs(y) <= 90)
-        oob = live & ~rng
-        reason[oob] = "unparseable coordinate"
-        detail[oob] = "longitude must be within ±180 and latitude within ±90"
+        rejected.append((live & ~rng, "unparseable coordinate",
+                         "longitude must be within ±180 and latitude within ±90"))
         live &= rng
-        ex[live], ny[live] = _each_place_once(lonlat_to_bng, x[live], y[live])
+        every = bool(live.all())
+        transform = lonlat_to_bng
     elif system == "crs":
         t = _transformer(str(crs), "EPSG:27700")
-        ex[live], ny[live] = _each_place_once(t.transform, x[live], y[live])
-    elif live.all():
+        transform = t.transform
+    if system in ("lonlat", "crs"):
+        if every:
+            ex, ny = (np.asarray(v, float) for v in _each_place_once(transform, x, y))
+        else:
+            ex, ny = np.full(n, np.nan), np.full(n, np.nan)
+            ex[live], ny[live] = _each_place_once(transform, x[live], y[live])
+    elif every:
         ex, ny = np.array(x, float), np.array(y, float)
     else:
+        ex, ny = np.full(n, np.nan), np.full(n, np.nan)
         ex[live], ny[live] = x[live], y[live]
     good = live & _in_bounds(ex, ny)
     if good.all():
@@ -329,16 +337,25 @@ def check_points(x, y, *, system, crs=None):
         swap_ok = sw
     names = {"lonlat": ("longitude", "latitude"), "bng": ("easting", "northing")}.get(
         system, ("x", "y"))
-    reason[swap_ok] = "swapped axes"
-    detail[swap_ok] = (f"the {names[0]} and {names[1]} look exchanged; swap the column "
-                       "mapping (columns=) or fix the file")
+    rejected.append((swap_ok, "swapped axes",
+                     f"the {names[0]} and {names[1]} look exchanged; swap the column "
+                     "mapping (columns=) or fix the file"))
     rest = cand & ~swap_ok
     out = rest & ~_in_bounds(ex, ny)
-    reason[out] = "outside GB"
-    detail[out] = "the point is outside Great Britain (check the CRS and the columns)"
-    sea = rest & ~out
-    reason[sea] = "in the sea"
-    detail[sea] = "the point is more than about 20 km off the coast of Great Britain"
-    ex[~good] = np.nan
-    ny[~good] = np.nan
+    rejected.append((out, "outside GB",
+                     "the point is outside Great Britain (check the CRS and the columns)"))
+    rejected.append((rest & ~out, "in the sea",
+                     "the point is more than about 20 km off the coast of Great Britain"))
+    if not good.all():
+        ex[~good] = np.nan
+        ny[~good] = np.nan
+    rejected = [r for r in rejected if r[0].any()]
+    if not rejected:
+        return ex, ny, np.broadcast_to(np.array(None, object), (n,)), \
+            np.broadcast_to(np.array("", object), (n,))
+    reason = np.full(n, None, dtype=object)
+    detail = np.full(n, "", dtype=object)
+    for mask, why, said in rejected:
+        reason[mask] = why
+        detail[mask] = said
     return ex, ny, reason, detail

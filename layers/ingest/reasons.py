@@ -43,6 +43,9 @@ class Reasons:
         return int(mask.sum())
 
     def add_array(self, reason_arr, detail_arr, where=None):
+        if reason_arr.ndim == 1 and reason_arr.strides == (0,) and len(reason_arr) and \
+                pd.isna(reason_arr[0]):
+            return  # one value for every row (a broadcast view), and it is "no reason"
         m = pd.notna(reason_arr) & ~self.taken
         if where is not None:
             m &= where
