@@ -23,7 +23,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 
 __all__ = ["ResultMeta", "describe_filter", "record_subject", "fill_title", "meta_of",
-           "notes_sentences", "POLICE_UK_SUBJECTS", "KIND_SUBJECTS"]
+           "notes_sentences", "word_list", "POLICE_UK_SUBJECTS", "KIND_SUBJECTS"]
 
 #: Record kind -> what its records are, in the plural.
 KIND_SUBJECTS = {
@@ -318,10 +318,19 @@ def _lower_first(text: str) -> str:
     return text if word.isupper() or word[1:2].isupper() else text[:1].lower() + text[1:]
 
 
+def word_list(parts) -> str:
+    """``["a", "b", "c"]`` -> ``"a, b and c"`` (one item: itself).
+
+    >>> word_list(["Arrests", "Needle finds"])
+    'Arrests and Needle finds'
+    """
+    parts = list(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+
 def _fmt_n(bn) -> str:
     if isinstance(bn, dict):
-        parts = [f"{_fmt_n(v)} {str(k).replace('_', ' ')}" for k, v in bn.items()]
-        return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        return word_list(f"{_fmt_n(v)} {str(k).replace('_', ' ')}" for k, v in bn.items())
     if isinstance(bn, bool):
         return str(bn)
     if isinstance(bn, (int, float)) and float(bn).is_integer():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from layers.common.errors import ProjectError, term
-from mapping.core.meta import record_subject
+from mapping.core.meta import record_subject, word_list
 from mapping.pipeline import Input, Output, Param, REQUIRED, StepOutput, analysis
 from mapping.pipeline.examples import BRISTOL, STREET
 from mapping.pipeline.inputs import records
@@ -67,10 +67,8 @@ def composite_step(ctx, *, layers, boundary, weights, filters, cell_size, bandwi
                            weights=weights, normalise=normalise)
     m = res.surface.meta
     # each layer as its subject ("Arrests", "Drugs offences"), not its name in the project
-    subjects = [record_subject([ctx.meta.get(n, {}).get("record_kind") or "generic"],
-                               (filters or {}).get(n), label=n) for n in names]
-    listed = ", ".join(subjects[:-1]) + " and " + subjects[-1] if len(subjects) > 1 \
-        else subjects[0]
+    listed = word_list(record_subject([ctx.meta.get(n, {}).get("record_kind") or "generic"],
+                                      (filters or {}).get(n), label=n) for n in names)
     meta = {"title": "Composite hotspots: " + listed, "units": res.surface.units,
             "method": m["method"], "value_column": "composite",
             "params": {"normalise": normalise, "weights": m["weights"], "kernel": kernel,
